@@ -1,0 +1,35 @@
+#include "protocols/common/upstream_error.h"
+
+namespace keyaos {
+
+const char* error_class_name(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::none: return "none";
+    case ErrorClass::rate_limited: return "rate_limited";
+    case ErrorClass::quota_exhausted: return "quota_exhausted";
+    case ErrorClass::auth: return "auth";
+    case ErrorClass::payment: return "payment";
+    case ErrorClass::server: return "server";
+    case ErrorClass::timeout: return "timeout";
+    case ErrorClass::network: return "network";
+    case ErrorClass::stream: return "stream";
+    case ErrorClass::bad_request: return "bad_request";
+    case ErrorClass::context_length: return "context_length";
+    case ErrorClass::content_policy: return "content_policy";
+  }
+  return "none";
+}
+
+bool error_class_fails_over(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::bad_request:
+    case ErrorClass::context_length:
+    case ErrorClass::content_policy:
+    case ErrorClass::none:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace keyaos

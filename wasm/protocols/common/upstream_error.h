@@ -1,0 +1,38 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace keyaos {
+
+// What kind of failure an upstream answer is. The routing engine decides
+// failover and credential health from this class alone.
+enum class ErrorClass {
+  none,
+  rate_limited,    // 429 or RPC RESOURCE_EXHAUSTED (per-minute): cool credential x model down
+  quota_exhausted, // daily/monthly quota gone: cool down until the reset time
+  auth,            // 401/403, invalid_grant: credential dead until revived
+  payment,         // 402, insufficient balance: credential dead until revived
+  server,          // 5xx, overloaded, capacity: next candidate
+  timeout,         // no headers / first token / idle gap in time: next candidate
+  network,         // connection refused or reset: next candidate
+  stream,          // malformed or cut stream before content: next candidate
+  bad_request,     // 400/404/413/422: no failover, the client's error goes back
+  context_length,  // prompt too long for the model: no failover
+  content_policy,  // refused by moderation: no failover
+};
+
+const char* error_class_name(ErrorClass c);
+// True when another candidate may succeed where this one failed.
+bool error_class_fails_over(ErrorClass c);
+
+// An upstream failure as the gateway understands it.
+struct UpstreamError {
+  ErrorClass error_class = ErrorClass::none;
+  int http_status = 0;          // status to report to the client
+  std::string message;          // upstream message, for the client and the log
+  std::string type;             // OpenAI error type to report
+  std::string code;             // upstream code, when it has one
+  int64_t retry_after_ms = -1;  // from Retry-After / RetryInfo; -1 when unknown
+};
+
+}  // namespace keyaos
