@@ -1,0 +1,90 @@
+// Runs the real Worker (worker-shim + keyaos.wasm) in workerd through
+// Miniflare, with a real local D1 that has the project's migrations applied.
+import { Miniflare } from "miniflare";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
+
+// Applies migrations/*.sql and records them where `wrangler d1 migrations apply` does.
+export async function applyMigrations(db) {
+  await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
+  const dir = join(root, "migrations");
+  for (const name of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+    const done = await db.prepare("SELECT 1 FROM d1_migrations WHERE name = ?").bind(name).first();
+    if (done) continue;
+    const sql = readFileSync(join(dir, name), "utf8");
+    const statements = sql
+      .split(/;\s*(?:\n|$)/)
+      .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+      .filter(Boolean);
+    await db.batch(statements.map((s) => db.prepare(s)));
+    await db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(name).run();
+  }
+}
+
+export async function startGateway({ upstreams = {}, bindings = {} } = {}) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(root, "worker-shim", "index.js"),
+    modulesRoot: root,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2025-12-01",
+    d1Databases: { DB: "keyaos-test-" + Math.random().toString(16).slice(2) },
+    bindings: {
+      ADMIN_TOKEN,
+      ENCRYPTION_KEY,
+      UPSTREAM_BASE_URLS: JSON.stringify(upstreams),
+      ...bindings,
+    },
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const db = await mf.getD1Database("DB");
+  await applyMigrations(db);
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  return {
+    mf,
+    url,
+    db,
+    fetch: (path, init = {}) => fetch(url + path, init),
+    api: async (method, path, body) => {
+      const res = await fetch(url + path, {
+        method,
+        headers: { ...auth, ...(body ? { "content-type": "application/json" } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {}
+      return { status: res.status, headers: res.headers, json, text };
+    },
+    addCredential: async (provider_id, secret, extra = {}) => {
+      const res = await fetch(url + "/api/credentials", {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ provider_id, secret, ...extra }),
+      });
+      const json = await res.json();
+      if (res.status !== 201) throw new Error(`adding a ${provider_id} credential failed: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    },
+    // Background writes (billing) finish after the response; wait for them.
+    waitForRows: async (sql, count, timeoutMs = 5000) => {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const { results } = await db.prepare(sql).all();
+        if (results.length >= count || Date.now() > until) return results;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    close: () => mf.dispose(),
+  };
+}

@@ -1,0 +1,42 @@
+// The C ABI of keyaos.wasm. The host copies bytes in with kx_alloc, calls
+// kx_step, and reads the encoded action at kx_out_ptr()/kx_out_len().
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "core/engine.h"
+
+namespace {
+keyaos::Engine* engine() {
+  static keyaos::Engine* instance = new keyaos::Engine();
+  return instance;
+}
+std::string g_out;
+}  // namespace
+
+extern "C" {
+
+__attribute__((export_name("kx_alloc"))) void* kx_alloc(uint32_t size) { return std::malloc(size ? size : 1); }
+__attribute__((export_name("kx_free"))) void kx_free(void* ptr) { std::free(ptr); }
+
+// Returns 0 on success; otherwise the error message is at kx_out_ptr().
+__attribute__((export_name("kx_init"))) int32_t kx_init(const char* config, uint32_t len) {
+  g_out = engine()->init(std::string_view(config, len));
+  return g_out.empty() ? 0 : 1;
+}
+
+__attribute__((export_name("kx_open"))) uint32_t kx_open() { return engine()->open(); }
+
+__attribute__((export_name("kx_step"))) uint32_t kx_step(uint32_t handle, const char* event, uint32_t event_len,
+                                                         const char* payload, uint32_t payload_len) {
+  g_out = keyaos::encode_action(engine()->step(handle, std::string_view(event, event_len),
+                                               std::string_view(payload ? payload : "", payload_len)));
+  return static_cast<uint32_t>(g_out.size());
+}
+
+__attribute__((export_name("kx_close"))) void kx_close(uint32_t handle) { engine()->close(handle); }
+__attribute__((export_name("kx_open_count"))) uint32_t kx_open_count() { return static_cast<uint32_t>(engine()->open_count()); }
+__attribute__((export_name("kx_out_ptr"))) const char* kx_out_ptr() { return g_out.data(); }
+__attribute__((export_name("kx_out_len"))) uint32_t kx_out_len() { return static_cast<uint32_t>(g_out.size()); }
+
+}

@@ -1,0 +1,14 @@
+#pragma once
+#include <memory>
+
+#include "api/chat.h"
+
+namespace keyaos::api {
+
+// /api/credentials: add (encrypted at rest), list (hints only), delete.
+std::unique_ptr<Task> make_credentials_task(Gateway& gateway, HttpRequest request, Caller caller);
+
+// Shows the start and end of a secret, never enough to use it.
+std::string secret_hint(const std::string& secret);
+
+}  // namespace keyaos::api

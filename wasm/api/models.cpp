@@ -1,0 +1,115 @@
+#include "api/models.h"
+
+#include <map>
+
+namespace keyaos::api {
+namespace {
+
+class ModelsTask : public Task {
+ public:
+  ModelsTask(Gateway& gw, HttpRequest req, Caller caller) : gw_(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+
+  Action start(const Event&) override {
+    include_all_ = query_param(req_.query, "all") == "1" || query_param(req_.query, "all") == "true";
+    if (!gw_.seed_checked()) {
+      return run_sql({Gateway::seed_version_statement()}, [this](const SqlResult& r) {
+        if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
+        if (!r.at(0).empty() && str_field(r.at(0)[0], "value") == gw_.seed_version()) {
+          gw_.mark_seeded();
+          return query();
+        }
+        return run_sql(gw_.seed_statements(req_.now_ms), [this](const SqlResult& s) {
+          if (!s.ok()) return error_response(ApiError::internal("Could not load the catalogue: " + s.error));
+          gw_.mark_seeded();
+          return query();
+        });
+      });
+    }
+    return query();
+  }
+
+ private:
+  Action query() {
+    Statement offers;
+    offers.sql =
+        "SELECT provider_id, model_id, name, input_price, output_price, context_length, created_at FROM catalog "
+        "WHERE is_active = 1 ORDER BY model_id";
+    Statement creds;
+    creds.sql =
+        "SELECT provider_id, MIN(price_multiplier) AS multiplier FROM credentials WHERE owner_id = ? AND is_enabled = 1 "
+        "AND health != 'dead' AND (quota_nusd IS NULL OR quota_nusd > 0) GROUP BY provider_id";
+    creds.params = Json::array({caller_.owner_id});
+    return run_sql({offers, creds}, [this](const SqlResult& r) {
+      if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
+      std::map<std::string, double> multiplier;
+      for (const auto& row : r.at(1)) multiplier[str_field(row, "provider_id")] = num_field(row, "multiplier", 1.0);
+      struct Best {
+        Json entry;
+        double price = -1;
+        Json providers = Json::array();
+        bool routable = false;
+      };
+      std::map<std::string, Best> models;
+      std::map<std::string, std::pair<Json, Json>> reference;  // model -> OpenRouter (input, output)
+      for (const auto& row : r.at(0))
+        if (str_field(row, "provider_id") == "openrouter")
+          reference[str_field(row, "model_id")] = {row.value("input_price", Json(nullptr)), row.value("output_price", Json(nullptr))};
+      for (const auto& row : r.at(0)) {
+        std::string id = str_field(row, "model_id");
+        std::string provider = str_field(row, "provider_id");
+        Json in = row.value("input_price", Json(nullptr)), out = row.value("output_price", Json(nullptr));
+        if ((!in.is_number() || !out.is_number()) && reference.count(id)) std::tie(in, out) = reference[id];
+        Best& b = models[id];
+        if (b.entry.is_null()) {
+          auto slash = id.find('/');
+          b.entry = {{"id", id},
+                     {"object", "model"},
+                     {"created", int_field(row, "created_at") / 1000},
+                     {"owned_by", slash == std::string::npos ? std::string("keyaos") : id.substr(0, slash)},
+                     {"name", str_field(row, "name", id)},
+                     {"context_length", row.value("context_length", Json(nullptr))}};
+        }
+        auto m = multiplier.find(provider);
+        bool routable = m != multiplier.end() && in.is_number() && out.is_number();
+        if (routable) {
+          b.providers.push_back(provider);
+          b.routable = true;
+        }
+        if (!in.is_number() || !out.is_number()) continue;
+        double mult = routable ? m->second : 1.0;
+        double combined = (in.get<double>() + out.get<double>()) * mult;
+        // A routable offering beats any unroutable one; then the lower price wins.
+        bool had_routable = b.price >= 0 && b.entry["pricing"].value("routable", false);
+        bool better = b.price < 0 || (routable && !had_routable) || (routable == had_routable && combined < b.price);
+        if (better) {
+          b.price = combined;
+          b.entry["pricing"] = {{"input_per_m", in.get<double>() * mult},
+                                {"output_per_m", out.get<double>() * mult},
+                                {"provider", provider},
+                                {"routable", routable}};
+        }
+      }
+      Json data = Json::array();
+      for (auto& [id, b] : models) {
+        if (!b.routable && !include_all_) continue;
+        b.entry["providers"] = b.providers;
+        if (b.entry.contains("pricing")) b.entry["pricing"].erase("routable");
+        data.push_back(std::move(b.entry));
+      }
+      return json_response(200, {{"object", "list"}, {"data", data}});
+    });
+  }
+
+  Gateway& gw_;
+  HttpRequest req_;
+  Caller caller_;
+  bool include_all_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_models_task(Gateway& gateway, HttpRequest request, Caller caller) {
+  return std::make_unique<ModelsTask>(gateway, std::move(request), std::move(caller));
+}
+
+}  // namespace keyaos::api

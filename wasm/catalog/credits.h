@@ -1,0 +1,23 @@
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace keyaos::catalog {
+
+// A credential's remaining balance, as its provider reports it, in USD.
+struct CreditBalance {
+  double remaining_usd = 0;
+  std::optional<double> used_usd;  // when the provider reports spending
+};
+
+// Parses a credits/balance response with the named parser:
+//  - openrouter: {"data":{"total_credits","total_usage"}}; remaining is
+//    credits − usage, never below 0;
+//  - deepseek: {"balance_infos":[{"currency","total_balance"}]}; the USD
+//    balance when there is one, else the CNY balance / cny_per_usd.
+// Amounts are rounded to 1e-9 USD so that 50 − 42.1234 reads 7.8766.
+bool parse_credits(std::string_view parser, std::string_view body, double cny_per_usd, CreditBalance& out,
+                   std::string& error);
+
+}  // namespace keyaos::catalog

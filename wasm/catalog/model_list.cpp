@@ -1,0 +1,502 @@
+#include "catalog/model_list.h"
+
+#include <cmath>
+#include <limits>
+#include <unordered_set>
+#include <utility>
+
+#include "catalog/decimal.h"
+#include "simdjson.h"
+
+namespace keyaos::catalog {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+
+// A value of an unexpected type is ignored (the field stays unknown); any
+// other error means the document itself is broken.
+bool is_structural(error_code code) {
+  switch (code) {
+    case simdjson::SUCCESS:
+    case simdjson::INCORRECT_TYPE:
+    case simdjson::NUMBER_ERROR:
+    case simdjson::NUMBER_OUT_OF_RANGE:
+    case simdjson::BIGINT_ERROR:
+      return false;
+    default:
+      return true;
+  }
+}
+
+struct ParseContext {
+  const ProviderDef& def;
+  std::vector<CatalogEntry>& out;
+  std::unordered_set<std::string> seen;
+  error_code broken = simdjson::SUCCESS;
+
+  // Records a structural error; true while the document is still sound.
+  bool check(error_code code) {
+    if (is_structural(code) && broken == simdjson::SUCCESS) broken = code;
+    return broken == simdjson::SUCCESS;
+  }
+
+  void add(CatalogEntry entry) {
+    if (!is_canonical_model_id(entry.model_id)) return;
+    if (!seen.insert(entry.model_id).second) return;
+    entry.provider_id = def.id;
+    out.push_back(std::move(entry));
+  }
+};
+
+enum class Price { known, absent, invalid };
+
+// A price given as a decimal string or a number, times 10^scale.
+Price read_price(od::value v, int scale, double& out, ParseContext& ctx) {
+  od::json_type type = od::json_type::null;
+  error_code code = v.type().get(type);
+  if (code != simdjson::SUCCESS) {
+    ctx.check(code);
+    return Price::invalid;
+  }
+  switch (type) {
+    case od::json_type::null:
+      return Price::absent;
+    case od::json_type::string: {
+      std::string_view text;
+      if (!ctx.check(v.get_string().get(text))) return Price::invalid;
+      if (text.empty()) return Price::absent;
+      return parse_decimal_scaled(text, scale, out) ? Price::known : Price::invalid;
+    }
+    case od::json_type::number: {
+      std::string_view raw = v.raw_json_token();
+      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+        raw.remove_suffix(1);
+      }
+      return parse_decimal_scaled(raw, scale, out) ? Price::known : Price::invalid;
+    }
+    default:
+      return Price::invalid;
+  }
+}
+
+void read_string(od::value v, std::string& out, ParseContext& ctx) {
+  std::string_view text;
+  error_code code = v.get_string().get(text);
+  if (code == simdjson::SUCCESS) {
+    out.assign(text);
+  } else {
+    ctx.check(code);
+  }
+}
+
+void read_int(od::value v, int64_t& out, ParseContext& ctx) {
+  int64_t whole = 0;
+  error_code code = v.get_int64().get(whole);
+  if (code == simdjson::SUCCESS) {
+    if (whole > 0) out = whole;
+    return;
+  }
+  if (!ctx.check(code)) return;
+  double real = 0;  // some lists write 131072.0
+  if (v.get_double().get(real) == simdjson::SUCCESS && std::isfinite(real) && real > 0 && real < 9e15) {
+    out = static_cast<int64_t>(real);
+  }
+}
+
+void read_strings(od::value v, std::vector<std::string>& out, ParseContext& ctx) {
+  od::array array;
+  error_code code = v.get_array().get(array);
+  if (code != simdjson::SUCCESS) {
+    ctx.check(code);
+    return;
+  }
+  out.clear();
+  for (auto item : array) {
+    std::string_view text;
+    error_code item_code = item.get_string().get(text);
+    if (item_code == simdjson::SUCCESS) {
+      out.emplace_back(text);
+    } else if (!ctx.check(item_code)) {
+      return;
+    }
+  }
+}
+
+// Calls handle(key, value) for each member of `v` when it is an object.
+template <typename Handler>
+void for_each_member(od::value v, ParseContext& ctx, Handler&& handle) {
+  od::object object;
+  error_code code = v.get_object().get(object);
+  if (code != simdjson::SUCCESS) {
+    ctx.check(code);
+    return;
+  }
+  for (auto member : object) {
+    od::field field;
+    if (!ctx.check(std::move(member).get(field))) return;
+    std::string_view key;
+    if (!ctx.check(field.unescaped_key(false).get(key))) return;
+    handle(key, field.value());
+    if (ctx.broken != simdjson::SUCCESS) return;
+  }
+}
+
+// Calls handle(element) for each element of the top-level array `key`.
+template <typename Handler>
+bool for_each_listed_model(od::document& doc, std::string_view key, ParseContext& ctx, std::string& error,
+                           Handler&& handle) {
+  od::object root;
+  error_code code = doc.get_object().get(root);
+  if (code != simdjson::SUCCESS) {
+    error = "model list must be a JSON object";
+    return false;
+  }
+  bool found = false;
+  for (auto member : root) {
+    od::field field;
+    if (!ctx.check(std::move(member).get(field))) break;
+    std::string_view name;
+    if (!ctx.check(field.unescaped_key(false).get(name))) break;
+    if (name != key) continue;
+    found = true;
+    od::array array;
+    if (field.value().get_array().get(array) != simdjson::SUCCESS) {
+      error = "model list: \"" + std::string(key) + "\" must be an array";
+      return false;
+    }
+    for (auto item : array) {
+      od::value element;
+      if (!ctx.check(std::move(item).get(element))) break;
+      handle(element);
+      if (ctx.broken != simdjson::SUCCESS) break;
+    }
+    if (ctx.broken != simdjson::SUCCESS) break;
+  }
+  if (ctx.broken != simdjson::SUCCESS) {
+    error = std::string("model list is not valid JSON: ") + simdjson::error_message(ctx.broken);
+    return false;
+  }
+  if (!found) {
+    error = "model list has no \"" + std::string(key) + "\" array";
+    return false;
+  }
+  return true;
+}
+
+// OpenRouter: pricing values are USD per token as decimal strings.
+void parse_openrouter_model(od::value element, ParseContext& ctx) {
+  CatalogEntry entry;
+  std::string native;
+  bool skip = false;
+  for_each_member(element, ctx, [&](std::string_view key, od::value v) {
+    if (key == "id") {
+      read_string(v, native, ctx);
+    } else if (key == "name") {
+      read_string(v, entry.name, ctx);
+    } else if (key == "created") {
+      read_int(v, entry.created_s, ctx);
+    } else if (key == "context_length") {
+      read_int(v, entry.context_length, ctx);
+    } else if (key == "architecture") {
+      for_each_member(v, ctx, [&](std::string_view arch_key, od::value arch_value) {
+        if (arch_key == "input_modalities") read_strings(arch_value, entry.input_modalities, ctx);
+        if (arch_key == "output_modalities") read_strings(arch_value, entry.output_modalities, ctx);
+      });
+    } else if (key == "pricing") {
+      for_each_member(v, ctx, [&](std::string_view price_key, od::value price_value) {
+        std::optional<double>* slot = nullptr;
+        bool required = false;
+        if (price_key == "prompt") {
+          slot = &entry.input_price_per_m;
+          required = true;
+        } else if (price_key == "completion") {
+          slot = &entry.output_price_per_m;
+          required = true;
+        } else if (price_key == "input_cache_read") {
+          slot = &entry.cache_read_price_per_m;
+        } else if (price_key == "input_cache_write") {
+          slot = &entry.cache_write_price_per_m;
+        } else {
+          return;
+        }
+        double value = 0;
+        Price result = read_price(price_value, 6, value, ctx);
+        if (result == Price::known && value >= 0) {
+          *slot = value;
+        } else if (required && result != Price::absent) {
+          skip = true;  // "-1": priced per request by a router, not routable here
+        }
+      });
+    }
+  });
+  if (skip || native.empty()) return;
+  entry.upstream_model_id = native;
+  entry.model_id = canonical_model_id(ctx.def, native);
+  ctx.add(std::move(entry));
+}
+
+// ZenMux: each price is a list of tiers; the base tier is the one without
+// conditions, else the one starting at the lowest prompt size.
+void read_base_tier(od::value v, std::optional<double>& out, ParseContext& ctx) {
+  od::array tiers;
+  error_code code = v.get_array().get(tiers);
+  if (code != simdjson::SUCCESS) {
+    ctx.check(code);
+    return;
+  }
+  double best_rank = std::numeric_limits<double>::infinity();
+  bool found = false;
+  for (auto item : tiers) {
+    od::value tier;
+    if (!ctx.check(std::move(item).get(tier))) return;
+    std::optional<double> value;
+    std::string unit = "perMTokens";
+    std::string currency = "USD";
+    bool has_conditions = false;
+    double rank = -1;
+    for_each_member(tier, ctx, [&](std::string_view key, od::value field) {
+      if (key == "value") {
+        double number = 0;
+        if (read_price(field, 0, number, ctx) == Price::known && number >= 0) value = number;
+      } else if (key == "unit") {
+        read_string(field, unit, ctx);
+      } else if (key == "currency") {
+        read_string(field, currency, ctx);
+      } else if (key == "conditions") {
+        has_conditions = true;
+        rank = std::numeric_limits<double>::max();  // a condition we cannot read
+        for_each_member(field, ctx, [&](std::string_view condition, od::value bounds) {
+          if (condition != "prompt_tokens") return;
+          rank = 0;
+          for_each_member(bounds, ctx, [&](std::string_view bound, od::value limit) {
+            double gte = 0;
+            if (bound == "gte" && read_price(limit, 0, gte, ctx) == Price::known) rank = gte;
+          });
+        });
+      }
+    });
+    if (ctx.broken != simdjson::SUCCESS) return;
+    if (!value || unit != "perMTokens" || currency != "USD") continue;
+    if (!has_conditions) rank = -1;
+    if (!found || rank < best_rank) {
+      found = true;
+      best_rank = rank;
+      out = value;
+    }
+  }
+}
+
+void parse_zenmux_model(od::value element, ParseContext& ctx) {
+  CatalogEntry entry;
+  std::string native;
+  for_each_member(element, ctx, [&](std::string_view key, od::value v) {
+    if (key == "id") {
+      read_string(v, native, ctx);
+    } else if (key == "display_name") {
+      read_string(v, entry.name, ctx);
+    } else if (key == "created") {
+      read_int(v, entry.created_s, ctx);
+    } else if (key == "context_length") {
+      read_int(v, entry.context_length, ctx);
+    } else if (key == "input_modalities") {
+      read_strings(v, entry.input_modalities, ctx);
+    } else if (key == "output_modalities") {
+      read_strings(v, entry.output_modalities, ctx);
+    } else if (key == "pricings") {
+      for_each_member(v, ctx, [&](std::string_view price_key, od::value tiers) {
+        if (price_key == "prompt") read_base_tier(tiers, entry.input_price_per_m, ctx);
+        if (price_key == "completion") read_base_tier(tiers, entry.output_price_per_m, ctx);
+        if (price_key == "input_cache_read") read_base_tier(tiers, entry.cache_read_price_per_m, ctx);
+        if (price_key == "input_cache_write_5_min" || price_key == "input_cache_write") {
+          if (!entry.cache_write_price_per_m) read_base_tier(tiers, entry.cache_write_price_per_m, ctx);
+        }
+      });
+    }
+  });
+  if (native.empty()) return;
+  entry.upstream_model_id = native;
+  entry.model_id = canonical_model_id(ctx.def, native);
+  ctx.add(std::move(entry));
+}
+
+// DeepInfra: metadata.pricing in USD per 1M tokens; metadata is null for
+// models it does not price per token (embeddings).
+void parse_deepinfra_model(od::value element, ParseContext& ctx) {
+  CatalogEntry entry;
+  std::string native;
+  for_each_member(element, ctx, [&](std::string_view key, od::value v) {
+    if (key == "id") {
+      read_string(v, native, ctx);
+    } else if (key == "created") {
+      read_int(v, entry.created_s, ctx);
+    } else if (key == "metadata") {
+      for_each_member(v, ctx, [&](std::string_view meta_key, od::value meta) {
+        if (meta_key == "context_length") {
+          read_int(meta, entry.context_length, ctx);
+        } else if (meta_key == "pricing") {
+          for_each_member(meta, ctx, [&](std::string_view price_key, od::value price) {
+            std::optional<double>* slot = nullptr;
+            if (price_key == "input_tokens") slot = &entry.input_price_per_m;
+            if (price_key == "output_tokens") slot = &entry.output_price_per_m;
+            if (price_key == "cache_read_tokens") slot = &entry.cache_read_price_per_m;
+            double value = 0;
+            if (slot && read_price(price, 0, value, ctx) == Price::known && value >= 0) *slot = value;
+          });
+        }
+      });
+    }
+  });
+  if (native.empty()) return;
+  entry.upstream_model_id = native;
+  entry.model_id = canonical_model_id(ctx.def, native);
+  ctx.add(std::move(entry));
+}
+
+// OpenAI-style {"data":[{"id":…}]}: ids only. Google AI Studio prefixes
+// its ids with "models/".
+void parse_openai_list_model(od::value element, ParseContext& ctx) {
+  CatalogEntry entry;
+  std::string native;
+  for_each_member(element, ctx, [&](std::string_view key, od::value v) {
+    if (key == "id") read_string(v, native, ctx);
+    if (key == "created") read_int(v, entry.created_s, ctx);
+  });
+  constexpr std::string_view kGooglePrefix = "models/";
+  if (native.compare(0, kGooglePrefix.size(), kGooglePrefix) == 0) native.erase(0, kGooglePrefix.size());
+  if (native.empty()) return;
+  entry.upstream_model_id = native;
+  entry.model_id = canonical_model_id(ctx.def, native);
+  ctx.add(std::move(entry));
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// Antigravity serves several vendors' models under bare ids.
+std::string infer_vendor_prefix(std::string_view native) {
+  if (native.rfind("gemini-", 0) == 0 || native.rfind("gemma-", 0) == 0) return "google/";
+  if (native.rfind("claude-", 0) == 0) return "anthropic/";
+  if (native.rfind("gpt-", 0) == 0) return "openai/";
+  return {};
+}
+
+bool parse_antigravity(od::document& doc, ParseContext& ctx, std::string& error) {
+  od::object root;
+  if (doc.get_object().get(root) != simdjson::SUCCESS) {
+    error = "model list must be a JSON object";
+    return false;
+  }
+  bool found = false;
+  for (auto member : root) {
+    od::field field;
+    if (!ctx.check(std::move(member).get(field))) break;
+    std::string_view name;
+    if (!ctx.check(field.unescaped_key(false).get(name))) break;
+    if (name != "models") continue;
+    found = true;
+    od::object models;
+    if (field.value().get_object().get(models) != simdjson::SUCCESS) {
+      error = "model list: \"models\" must be an object";
+      return false;
+    }
+    for (auto model_member : models) {
+      od::field model_field;
+      if (!ctx.check(std::move(model_member).get(model_field))) break;
+      std::string_view native_view;
+      if (!ctx.check(model_field.unescaped_key(false).get(native_view))) break;
+      std::string native(native_view);
+      CatalogEntry entry;
+      for_each_member(model_field.value(), ctx, [&](std::string_view key, od::value v) {
+        if (key == "displayName") read_string(v, entry.name, ctx);
+        if (key == "maxTokens") read_int(v, entry.context_length, ctx);
+      });
+      if (ctx.broken != simdjson::SUCCESS) break;
+      std::string canonical = canonical_model_id(ctx.def, native);
+      if (canonical.find('/') == std::string::npos) {
+        std::string vendor = infer_vendor_prefix(lower(native));
+        if (vendor.empty()) continue;  // internal or unknown model
+        canonical = vendor + lower(canonical);
+      }
+      entry.model_id = std::move(canonical);
+      entry.upstream_model_id = std::move(native);
+      ctx.add(std::move(entry));
+    }
+    if (ctx.broken != simdjson::SUCCESS) break;
+  }
+  if (ctx.broken != simdjson::SUCCESS) {
+    error = std::string("model list is not valid JSON: ") + simdjson::error_message(ctx.broken);
+    return false;
+  }
+  if (!found) {
+    error = "model list has no \"models\" object";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool parse_model_list(const ProviderDef& def, std::string_view parser, std::string_view body,
+                      std::vector<CatalogEntry>& out, std::string& error) {
+  out.clear();
+  simdjson::padded_string padded(body);
+  od::parser json_parser;
+  od::document doc;
+  error_code code = json_parser.iterate(padded).get(doc);
+  if (code != simdjson::SUCCESS) {
+    error = std::string("model list is not valid JSON: ") + simdjson::error_message(code);
+    return false;
+  }
+  ParseContext ctx{def, out, {}, simdjson::SUCCESS};
+
+  bool ok = false;
+  if (parser == "openrouter") {
+    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { parse_openrouter_model(m, ctx); });
+  } else if (parser == "zenmux") {
+    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { parse_zenmux_model(m, ctx); });
+  } else if (parser == "deepinfra") {
+    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { parse_deepinfra_model(m, ctx); });
+  } else if (parser == "openai_list") {
+    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { parse_openai_list_model(m, ctx); });
+  } else if (parser == "antigravity") {
+    ok = parse_antigravity(doc, ctx, error);
+  } else {
+    error = "unknown model list parser \"" + std::string(parser) + "\"";
+  }
+  if (ok && !doc.at_end()) {
+    ok = false;
+    error = "model list has content after the JSON document";
+  }
+  if (!ok) out.clear();
+  return ok;
+}
+
+std::vector<CatalogEntry> catalog_from_definition(const ProviderDef& def) {
+  std::vector<CatalogEntry> rows;
+  rows.reserve(def.models.entries.size());
+  for (const ModelEntryDef& model : def.models.entries) {
+    CatalogEntry row;
+    row.provider_id = def.id;
+    row.model_id = model.id;
+    row.upstream_model_id = to_upstream_model_id(def, model.id, model.upstream_id.value_or(std::string()));
+    row.name = model.name;
+    row.input_price_per_m = model.input_price_per_m;
+    row.output_price_per_m = model.output_price_per_m;
+    row.cache_read_price_per_m = model.cache_read_price_per_m;
+    row.cache_write_price_per_m = model.cache_write_price_per_m;
+    row.context_length = model.context_length;
+    row.input_modalities = model.input_modalities;
+    row.output_modalities = model.output_modalities;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace keyaos::catalog

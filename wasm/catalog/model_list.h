@@ -1,0 +1,42 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/provider.h"
+
+namespace keyaos::catalog {
+
+// One catalogue row: a model a provider serves, under its canonical id.
+struct CatalogEntry {
+  std::string provider_id;
+  std::string model_id;           // canonical "vendor/model"
+  std::string upstream_model_id;  // the exact id the upstream expects
+  std::string name;               // empty when the upstream gives none
+  // USD per 1M tokens; empty when unknown (the reference price applies).
+  std::optional<double> input_price_per_m;
+  std::optional<double> output_price_per_m;
+  std::optional<double> cache_read_price_per_m;
+  std::optional<double> cache_write_price_per_m;
+  int64_t context_length = 0;  // 0 when unknown
+  std::vector<std::string> input_modalities;   // empty when unknown
+  std::vector<std::string> output_modalities;  // empty when unknown
+  int64_t created_s = 0;                       // 0 when unknown
+};
+
+// Parses a provider's model-list response with the named parser
+// (openrouter | zenmux | deepinfra | openai_list | antigravity) into rows of
+// `def`, replacing `out`. Native ids are mapped with canonical_model_id; ids
+// that do not map to a canonical id are left out, as are duplicates (the
+// first wins) and, for OpenRouter, models with a dynamic ("-1") price.
+// Returns false, with `out` empty, when the body is not valid JSON or not
+// the expected shape.
+bool parse_model_list(const ProviderDef& def, std::string_view parser, std::string_view body,
+                      std::vector<CatalogEntry>& out, std::string& error);
+
+// The definition's own snapshot / static list as catalogue rows.
+std::vector<CatalogEntry> catalog_from_definition(const ProviderDef& def);
+
+}  // namespace keyaos::catalog

@@ -1,0 +1,11 @@
+#pragma once
+#include <cstddef>
+
+namespace keyaos::catalog {
+
+// The provider definitions (providers/*.json, sorted by file name), embedded
+// byte for byte by scripts/embed-providers.js.
+extern const char* const kProviderDefinitions[];
+extern const size_t kProviderDefinitionCount;
+
+}  // namespace keyaos::catalog

@@ -1,0 +1,88 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/provider.h"
+#include "core/io.h"
+#include "routing/health.h"
+#include "routing/types.h"
+
+namespace keyaos {
+
+// Owner of everything in Core mode; Platform mode maps accounts to owners.
+inline constexpr const char* kCoreOwner = "self";
+
+struct Timeouts {
+  int64_t headers_ms = 30000;      // upstream response headers
+  int64_t first_token_ms = 60000;  // first content event of a stream
+  int64_t idle_ms = 60000;         // gap between chunks
+};
+
+struct Config {
+  std::string admin_token;
+  bool encryption_configured = false;
+  std::map<std::string, std::string> upstream_base_urls;  // provider id (or "<id>:oauth") -> base URL
+  std::string config_error;
+  Timeouts timeouts;
+  int64_t routing_cache_ms = 30000;
+};
+
+// Isolate-wide state shared by all requests: configuration, provider
+// definitions and the routing table cache (credentials, offerings, health).
+class Gateway {
+ public:
+  std::string configure(const Json& config);
+
+  const Config& config() const { return config_; }
+  const catalog::ProviderDef* provider(const std::string& id) const;
+  const std::vector<catalog::ProviderDef>& providers() const { return providers_; }
+  // Base URL after UPSTREAM_BASE_URLS overrides.
+  std::string base_url(const catalog::ProviderDef& def) const;
+
+  // Credentials of an owner, cached for routing_cache_ms.
+  struct OwnerCache {
+    std::vector<routing::Credential> credentials;
+    int64_t loaded_at = -1;
+  };
+  OwnerCache& owner(const std::string& owner_id) { return owners_[owner_id]; }
+  bool owner_fresh(const std::string& owner_id, int64_t now_ms) const;
+  void invalidate_owner(const std::string& owner_id) { owners_[owner_id].loaded_at = -1; }
+  static std::vector<Statement> load_owner_statements(const std::string& owner_id, int64_t now_ms);
+  void store_owner(const std::string& owner_id, const Json& credential_rows, const Json& cooldown_rows, int64_t now_ms);
+
+  // Offerings whose canonical id or bare suffix equals `requested`.
+  struct OfferingCache {
+    std::vector<routing::Offering> rows;
+    int64_t loaded_at = -1;
+  };
+  const OfferingCache* offerings(const std::string& requested, int64_t now_ms) const;
+  static Statement load_offerings_statement(const std::string& requested);
+  void store_offerings(const std::string& requested, const Json& rows, int64_t now_ms);
+  void invalidate_offerings() { offerings_.clear(); }
+
+  // The catalogue snapshot shipped in the provider definitions is written to
+  // D1 once per definitions version, so a fresh instance can route offline.
+  bool seed_checked() const { return seed_checked_; }
+  const std::string& seed_version() const { return seed_version_; }
+  static Statement seed_version_statement();
+  std::vector<Statement> seed_statements(int64_t now_ms) const;
+  void mark_seeded() { seed_checked_ = true; }
+
+  routing::HealthBook& health() { return health_; }
+  uint64_t next_rotation() { return rotation_++; }
+
+ private:
+  Config config_;
+  std::vector<catalog::ProviderDef> providers_;
+  std::map<std::string, OwnerCache> owners_;
+  std::map<std::string, OfferingCache> offerings_;
+  routing::HealthBook health_;
+  uint64_t rotation_ = 0;
+  bool seed_checked_ = false;
+  std::string seed_version_;
+};
+
+}  // namespace keyaos

@@ -1,0 +1,326 @@
+#include "protocols/google_v1internal/error_classifier.h"
+
+#include <string>
+#include <vector>
+
+#include "protocols/google_v1internal/google_time.h"
+#include "protocols/google_v1internal/json_read.h"
+#include "simdjson.h"
+
+namespace keyaos::google_v1internal {
+namespace {
+
+using simdjson::ondemand::json_type;
+using simdjson::ondemand::object;
+using simdjson::ondemand::value;
+
+// gemini-cli treats a retry delay above five minutes as a terminal quota.
+constexpr int64_t kTerminalRetryDelayMs = 300'000;
+
+// What a Google error body says, read once.
+struct GoogleError {
+  int64_t code = 0;
+  std::string message;
+  std::string status;        // RPC status, e.g. RESOURCE_EXHAUSTED
+  std::string reason;        // ErrorInfo.reason
+  std::string oauth_error;   // OAuth token endpoint: "invalid_grant", …
+  int64_t retry_delay_ms = -1;        // RetryInfo.retryDelay
+  int64_t quota_reset_delay_ms = -1;  // ErrorInfo.metadata.quotaResetDelay
+  int64_t quota_reset_at_ms = -1;     // ErrorInfo.metadata.quotaResetTimeStamp
+  std::string validation_url;
+  std::vector<std::string> quota_ids;  // QuotaFailure.violations[].quotaId
+};
+
+void read_metadata(object metadata, GoogleError& e) {
+  for (auto field_result : metadata) {
+    simdjson::ondemand::field field;
+    std::string_view key, text;
+    if (!json_read::field_key(field_result, field, key)) return;
+    value v = field.value();
+    if (!json_read::string(v, text)) continue;
+    int64_t ms;
+    if (key == "quotaResetDelay" && parse_duration_ms(text, ms)) e.quota_reset_delay_ms = ms;
+    else if (key == "quotaResetTimeStamp" && parse_rfc3339_ms(text, ms)) e.quota_reset_at_ms = ms;
+    else if (key == "validationUrl" || key == "validation_url") e.validation_url = std::string(text);
+  }
+}
+
+void read_violations(simdjson::ondemand::array violations, GoogleError& e) {
+  for (auto item_result : violations) {
+    value item;
+    object violation;
+    if (std::move(item_result).get(item) || item.get_object().get(violation)) continue;
+    for (auto field_result : violation) {
+      simdjson::ondemand::field field;
+      std::string_view key, text;
+      if (!json_read::field_key(field_result, field, key)) return;
+      value v = field.value();
+      if (key == "quotaId" && json_read::string(v, text)) e.quota_ids.emplace_back(text);
+    }
+  }
+}
+
+void read_detail(object detail, GoogleError& e) {
+  for (auto field_result : detail) {
+    simdjson::ondemand::field field;
+    std::string_view key, text;
+    if (!json_read::field_key(field_result, field, key)) return;
+    value v = field.value();
+    if (key == "reason" && json_read::string(v, text)) {
+      if (e.reason.empty()) e.reason = std::string(text);
+    } else if (key == "retryDelay" && json_read::string(v, text)) {
+      int64_t ms;
+      if (parse_duration_ms(text, ms)) e.retry_delay_ms = ms;
+    } else if (key == "metadata" && json_read::is(v, json_type::object)) {
+      object metadata;
+      if (!v.get_object().get(metadata)) read_metadata(metadata, e);
+    } else if (key == "violations" && json_read::is(v, json_type::array)) {
+      simdjson::ondemand::array violations;
+      if (!v.get_array().get(violations)) read_violations(violations, e);
+    } else if (key == "links" && json_read::is(v, json_type::array)) {
+      // Help links of VALIDATION_REQUIRED carry the page to verify the account.
+      simdjson::ondemand::array links;
+      if (v.get_array().get(links)) continue;
+      for (auto link_result : links) {
+        value link;
+        object link_obj;
+        if (std::move(link_result).get(link) || link.get_object().get(link_obj)) continue;
+        value url;
+        if (!link_obj.find_field_unordered("url").get(url) && json_read::string(url, text) &&
+            e.validation_url.empty()) {
+          e.validation_url = std::string(text);
+        }
+      }
+    }
+  }
+}
+
+void read_rpc_error(object error, GoogleError& e) {
+  for (auto field_result : error) {
+    simdjson::ondemand::field field;
+    std::string_view key, text;
+    if (!json_read::field_key(field_result, field, key)) return;
+    value v = field.value();
+    if (key == "code") {
+      json_read::int64(v, e.code);
+    } else if (key == "message" && json_read::string(v, text)) {
+      e.message = std::string(text);
+    } else if (key == "status" && json_read::string(v, text)) {
+      e.status = std::string(text);
+    } else if (key == "details" && json_read::is(v, json_type::array)) {
+      simdjson::ondemand::array details;
+      if (v.get_array().get(details)) continue;
+      for (auto item_result : details) {
+        value item;
+        object detail;
+        if (std::move(item_result).get(item) || item.get_object().get(detail)) continue;
+        read_detail(detail, e);
+      }
+    }
+  }
+}
+
+// Top level: {"error":{…}} or {"error":"invalid_grant","error_description":…}.
+void read_top_level(object top, GoogleError& e) {
+  for (auto field_result : top) {
+    simdjson::ondemand::field field;
+    std::string_view key, text;
+    if (!json_read::field_key(field_result, field, key)) return;
+    value v = field.value();
+    if (key == "error") {
+      json_type type;
+      if (!json_read::type_of(v, type)) return;
+      if (type == json_type::object) {
+        object error;
+        if (!v.get_object().get(error)) read_rpc_error(error, e);
+      } else if (type == json_type::string && json_read::string(v, text)) {
+        e.oauth_error = std::string(text);
+      }
+    } else if (key == "error_description" && json_read::string(v, text)) {
+      e.message = std::string(text);
+    }
+  }
+}
+
+bool parse_google_error(std::string_view body, GoogleError& e) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(body);
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded).get(doc)) return false;
+  json_type type;
+  if (doc.type().get(type)) return false;
+  if (type == json_type::object) {
+    object top;
+    if (doc.get_object().get(top)) return false;
+    read_top_level(top, e);
+    return true;
+  }
+  if (type == json_type::array) {
+    // streamGenerateContent without alt=sse wraps even errors in an array.
+    simdjson::ondemand::array items;
+    if (doc.get_array().get(items)) return false;
+    for (auto item_result : items) {
+      value item;
+      object top;
+      if (std::move(item_result).get(item) || item.get_object().get(top)) return false;
+      read_top_level(top, e);
+      return true;
+    }
+  }
+  return false;
+}
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool contains_ci(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() && ascii_lower(haystack[i + j]) == ascii_lower(needle[j])) ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+bool is_context_length_message(std::string_view message) {
+  return contains_ci(message, "input token count") || contains_ci(message, "exceeds the maximum number of tokens") ||
+         contains_ci(message, "context length") || contains_ci(message, "context window") ||
+         contains_ci(message, "prompt is too long") || contains_ci(message, "too many tokens");
+}
+
+bool is_daily_quota_id(std::string_view quota_id) {
+  return contains_ci(quota_id, "PerDay") || contains_ci(quota_id, "Daily");
+}
+
+// Plain-text hints such as "Please retry in 12.5s" or "reset after 3s".
+int64_t delay_from_message(std::string_view message) {
+  for (std::string_view marker : {std::string_view("retry in "), std::string_view("reset after ")}) {
+    for (size_t i = 0; i + marker.size() <= message.size(); ++i) {
+      if (!contains_ci(message.substr(i, marker.size()), marker)) continue;
+      size_t start = i + marker.size();
+      size_t end = start;
+      while (end < message.size() && message[end] != ' ' && message[end] != ',' &&
+             !(message[end] == '.' && (end + 1 == message.size() || message[end + 1] == ' '))) {
+        ++end;
+      }
+      int64_t ms;
+      if (parse_duration_ms(message.substr(start, end - start), ms)) return ms;
+    }
+  }
+  return -1;
+}
+
+// Delay the upstream asked for, best source first.
+int64_t requested_delay_ms(const GoogleError& e, int64_t now_ms) {
+  if (e.retry_delay_ms >= 0) return e.retry_delay_ms;
+  if (e.quota_reset_delay_ms >= 0) return e.quota_reset_delay_ms;
+  if (e.quota_reset_at_ms >= 0) return e.quota_reset_at_ms > now_ms ? e.quota_reset_at_ms - now_ms : 0;
+  return delay_from_message(e.message);
+}
+
+UpstreamError make(ErrorClass cls, int status, std::string message, std::string type, std::string code,
+                   int64_t retry_after_ms = -1) {
+  UpstreamError err;
+  err.error_class = cls;
+  err.http_status = status;
+  err.message = std::move(message);
+  err.type = std::move(type);
+  err.code = std::move(code);
+  err.retry_after_ms = retry_after_ms;
+  return err;
+}
+
+std::string or_default(const std::string& message, std::string_view fallback) {
+  return message.empty() ? std::string(fallback) : message;
+}
+
+}  // namespace
+
+UpstreamError classify_error(int http_status, std::string_view body, int64_t now_ms) {
+  GoogleError e;
+  bool structured = parse_google_error(body, e);
+  if (!structured) {
+    // Not JSON (an HTML error page, a proxy message): keep a short excerpt.
+    std::string_view excerpt = body.substr(0, body.size() < 300 ? body.size() : 300);
+    e.message = std::string(excerpt);
+  }
+  int status = http_status;
+  if (status < 400 && e.code >= 400 && e.code < 600) status = static_cast<int>(e.code);
+  const std::string& reason = e.reason;
+
+  if (!e.oauth_error.empty()) {
+    // Token endpoint: a dead or foreign refresh token, or a misconfigured client.
+    if (status == 429) {
+      return make(ErrorClass::rate_limited, 429, or_default(e.message, "OAuth token endpoint rate limited"),
+                  "rate_limit_error", "rate_limit_exceeded", requested_delay_ms(e, now_ms));
+    }
+    if (status >= 500) {
+      return make(ErrorClass::server, 503, or_default(e.message, "OAuth token endpoint unavailable"), "server_error",
+                  e.oauth_error);
+    }
+    std::string message = "Google OAuth refresh failed (" + e.oauth_error + ")";
+    if (!e.message.empty()) message += ": " + e.message;
+    return make(ErrorClass::auth, 401, message, "authentication_error", e.oauth_error);
+  }
+
+  if (reason == "MODEL_CAPACITY_EXHAUSTED" || reason == "MODEL_CAPACITY_EXCEEDED") {
+    return make(ErrorClass::server, 503, or_default(e.message, "The model has no capacity available"),
+                "service_unavailable_error", "server_is_overloaded", e.retry_delay_ms);
+  }
+  if (reason == "INSUFFICIENT_G1_CREDITS_BALANCE") {
+    return make(ErrorClass::payment, 402, or_default(e.message, "Google One AI credits are exhausted"),
+                "insufficient_quota", "insufficient_credits");
+  }
+  if (status == 401 || status == 403 || e.status == "UNAUTHENTICATED" || e.status == "PERMISSION_DENIED") {
+    std::string message = or_default(e.message, "Google rejected the credential");
+    if (reason == "VALIDATION_REQUIRED" && !e.validation_url.empty()) {
+      message += " (verify the account at " + e.validation_url + ")";
+    }
+    std::string code = !reason.empty() ? lower(reason) : !e.status.empty() ? lower(e.status) : "invalid_credentials";
+    return make(ErrorClass::auth, 401, message, "authentication_error", code);
+  }
+  if (status == 429 || e.status == "RESOURCE_EXHAUSTED") {
+    int64_t delay = requested_delay_ms(e, now_ms);
+    bool daily = false;
+    for (const auto& id : e.quota_ids) daily = daily || is_daily_quota_id(id);
+    if (reason == "QUOTA_EXHAUSTED" || daily || delay > kTerminalRetryDelayMs) {
+      if (delay < 0) delay = next_pacific_midnight_ms(now_ms) - now_ms;
+      return make(ErrorClass::quota_exhausted, 429, or_default(e.message, "Quota exhausted"), "insufficient_quota",
+                  "insufficient_quota", delay);
+    }
+    return make(ErrorClass::rate_limited, 429, or_default(e.message, "Rate limit exceeded"), "rate_limit_error",
+                "rate_limit_exceeded", delay);
+  }
+  if (status == 404 || e.status == "NOT_FOUND") {
+    return make(ErrorClass::bad_request, 404, or_default(e.message, "Model not found"), "invalid_request_error",
+                "model_not_found");
+  }
+  if (status == 400 || status == 413 || status == 422 || e.status == "INVALID_ARGUMENT" ||
+      e.status == "FAILED_PRECONDITION") {
+    if (is_context_length_message(e.message)) {
+      return make(ErrorClass::context_length, 400, e.message, "invalid_request_error", "context_length_exceeded");
+    }
+    std::string code = !reason.empty() ? lower(reason) : !e.status.empty() ? lower(e.status) : "invalid_request";
+    return make(ErrorClass::bad_request, 400, or_default(e.message, "The upstream rejected the request"),
+                "invalid_request_error", code);
+  }
+  if (status >= 400 && status < 500 && status != 408 && status != 499) {
+    std::string code = !e.status.empty() ? lower(e.status) : "invalid_request";
+    return make(ErrorClass::bad_request, status, or_default(e.message, "The upstream rejected the request"),
+                "invalid_request_error", code);
+  }
+  // 5xx, 408/499 (deadline, cancelled) and anything unrecognised: another candidate may work.
+  bool unavailable = status == 503 || e.status == "UNAVAILABLE";
+  return make(ErrorClass::server, unavailable ? 503 : (status >= 500 && status < 600 ? status : 502),
+              or_default(e.message, "The upstream failed"), unavailable ? "service_unavailable_error" : "server_error",
+              unavailable ? "server_is_overloaded" : (e.status.empty() ? "server_error" : lower(e.status)),
+              e.retry_delay_ms);
+}
+
+}  // namespace keyaos::google_v1internal

@@ -1,0 +1,45 @@
+#include "protocols/google_v1internal/json_read.h"
+
+#include <cmath>
+
+namespace keyaos::google_v1internal::json_read {
+
+bool parse_int64(std::string_view text, int64_t& out) {
+  if (text.empty()) return false;
+  bool negative = false;
+  size_t i = 0;
+  if (text[0] == '-' || text[0] == '+') {
+    negative = text[0] == '-';
+    i = 1;
+  }
+  if (i == text.size()) return false;
+  int64_t result = 0;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c < '0' || c > '9') return false;
+    if (result > (INT64_MAX - (c - '0')) / 10) return false;
+    result = result * 10 + (c - '0');
+  }
+  out = negative ? -result : result;
+  return true;
+}
+
+bool int64(value& v, int64_t& out) {
+  json_type type;
+  if (!type_of(v, type)) return false;
+  if (type == json_type::number) {
+    if (v.get_int64().get(out) == simdjson::SUCCESS) return true;
+    double d = 0;
+    if (v.get_double().get(d) != simdjson::SUCCESS || !std::isfinite(d)) return false;
+    if (d >= 9.2e18 || d <= -9.2e18) return false;
+    out = static_cast<int64_t>(d);
+    return true;
+  }
+  if (type == json_type::string) {
+    std::string_view text;
+    return v.get_string().get(text) == simdjson::SUCCESS && parse_int64(text, out);
+  }
+  return false;
+}
+
+}  // namespace keyaos::google_v1internal::json_read

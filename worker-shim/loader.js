@@ -1,0 +1,82 @@
+// Instantiates keyaos.wasm (a standalone module: its only imports are the few
+// WASI calls the C++ runtime links) and moves bytes in and out of its memory.
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class WasmEngine {
+  constructor(module) {
+    const self = this;
+    const wasi = {
+      // The core has no filesystem or stdout; these exist only to satisfy libc.
+      fd_write: () => 0,
+      fd_close: () => 0,
+      fd_seek: () => 0,
+      fd_read: () => 0,
+      environ_sizes_get: (countPtr, sizePtr) => {
+        const view = new DataView(self.exports.memory.buffer);
+        view.setUint32(countPtr, 0, true);
+        view.setUint32(sizePtr, 0, true);
+        return 0;
+      },
+      environ_get: () => 0,
+      clock_time_get: () => 0,
+      random_get: () => 0,
+      proc_exit: (code) => {
+        throw new Error(`keyaos engine exited with code ${code}`);
+      },
+    };
+    // Memory growth detaches old views; they are recreated on every read.
+    const env = { emscripten_notify_memory_growth: () => {} };
+    this.instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi, env });
+    this.exports = this.instance.exports;
+    if (this.exports._initialize) this.exports._initialize();
+  }
+
+  // Copies bytes into wasm memory; the caller frees the returned pointer.
+  #copyIn(bytes) {
+    if (!bytes || bytes.length === 0) return [0, 0];
+    const ptr = this.exports.kx_alloc(bytes.length);
+    new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
+    return [ptr, bytes.length];
+  }
+
+  #output() {
+    const ptr = this.exports.kx_out_ptr();
+    const len = this.exports.kx_out_len();
+    // A fresh view: memory may have grown during the call.
+    return new Uint8Array(this.exports.memory.buffer, ptr, len).slice();
+  }
+
+  init(config) {
+    const [ptr, len] = this.#copyIn(encoder.encode(JSON.stringify(config)));
+    const rc = this.exports.kx_init(ptr, len);
+    if (ptr) this.exports.kx_free(ptr);
+    if (rc !== 0) throw new Error(`keyaos engine rejected its configuration: ${decoder.decode(this.#output())}`);
+  }
+
+  open() {
+    return this.exports.kx_open();
+  }
+
+  close(handle) {
+    this.exports.kx_close(handle);
+  }
+
+  openCount() {
+    return this.exports.kx_open_count();
+  }
+
+  // Sends one event; returns { head, payload } of the action to perform.
+  step(handle, event, payload) {
+    const [eptr, elen] = this.#copyIn(encoder.encode(JSON.stringify(event)));
+    const bytes = payload instanceof Uint8Array ? payload : payload ? encoder.encode(payload) : null;
+    const [pptr, plen] = this.#copyIn(bytes);
+    this.exports.kx_step(handle, eptr, elen, pptr, plen);
+    if (eptr) this.exports.kx_free(eptr);
+    if (pptr) this.exports.kx_free(pptr);
+    const out = this.#output();
+    const headLen = new DataView(out.buffer, out.byteOffset, 4).getUint32(0, true);
+    const head = JSON.parse(decoder.decode(out.subarray(4, 4 + headLen)));
+    return { head, payload: out.subarray(4 + headLen) };
+  }
+}
