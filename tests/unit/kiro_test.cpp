@@ -306,6 +306,26 @@ TEST_CASE("Kiro text stream as one chat.completion", "[kiro]") {
 }
 
 TEST_CASE("Kiro exception and error frames fail the stream", "[kiro]") {
+  SECTION("both fixtures decode to one frame and fail the same way byte by byte") {
+    for (const char* name : {"kiro_eventstream_exception.hex", "kiro_eventstream_error.hex"}) {
+      const std::string bytes = from_hex(read_fixture(name));
+      std::vector<aws_eventstream::Message> messages;
+      std::string error;
+      REQUIRE(aws_eventstream::decode_all(bytes, messages, error) == aws_eventstream::DecodeStatus::ok);
+      REQUIRE(messages.size() == 1);
+      const Run whole = translate(bytes, options()), bytewise = translate(bytes, options(), 1);
+      CHECK(bytewise.failed);
+      CHECK(bytewise.out == whole.out);
+      CHECK(bytewise.error.message == whole.error.message);
+      CHECK(bytewise.error.error_class == whole.error.error_class);
+    }
+    std::vector<aws_eventstream::Message> messages;
+    std::string error;
+    aws_eventstream::decode_all(from_hex(read_fixture("kiro_eventstream_error.hex")), messages, error);
+    CHECK(messages[0].string_header(":message-type") == "error");
+    CHECK(messages[0].string_header(":error-code") == "InternalServerException");
+    CHECK(messages[0].payload.empty());
+  }
   SECTION("throttling exception") {
     const Run run = translate(from_hex(read_fixture("kiro_eventstream_exception.hex")), options());
     CHECK(run.failed);
@@ -546,7 +566,7 @@ TEST_CASE("JSON completion suffixes", "[kiro]") {
 TEST_CASE("token estimates by character class", "[kiro]") {
   CHECK(estimate_tokens("") == 0);
   CHECK(estimate_tokens("The quick brown fox jumps over the lazy dog.") == 11);  // cl100k: 10
-  CHECK(estimate_tokens("for (int i = 0; i < n; ++i) {") == 14);                // cl100k: ≈16
+  CHECK(estimate_tokens("for (int i = 0; i < n; ++i) {") == 14);                // cl100k: 15-16
   CHECK(estimate_tokens("你好，世界") == 5);
   CHECK(estimate_tokens("こんにちは") == 5);
   CHECK(estimate_tokens("Привет") == 3);  // 6 × 0.4 = 2.4

@@ -91,7 +91,7 @@ Ranking rank(const RankInput& in, HealthBook& health) {
   // Rotate each run of equal cost so equally cheap credentials share the load.
   for (size_t i = 0; i < ready.size();) {
     size_t j = i + 1;
-    while (j < ready.size() && !better(ready[i], ready[j]) && cost_bucket(ready[i].expected_cost_usd) == cost_bucket(ready[j].expected_cost_usd) &&
+    while (j < ready.size() && cost_bucket(ready[i].expected_cost_usd) == cost_bucket(ready[j].expected_cost_usd) &&
            order_index(prefs.order, ready[i].offering->provider_id) == order_index(prefs.order, ready[j].offering->provider_id))
       ++j;
     if (j - i > 1) std::rotate(ready.begin() + i, ready.begin() + i + (in.rotation % (j - i)), ready.begin() + j);

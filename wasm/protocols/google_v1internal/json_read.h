@@ -35,11 +35,6 @@ inline bool field_key(simdjson::simdjson_result<simdjson::ondemand::field>& resu
   return std::move(result).get(f) == simdjson::SUCCESS && f.unescaped_key(false).get(key) == simdjson::SUCCESS;
 }
 
-// Moves an array element out of an iteration result.
-inline bool element(simdjson::simdjson_result<value>& result, value& v) {
-  return std::move(result).get(v) == simdjson::SUCCESS;
-}
-
 // A JSON number, or a decimal string (proto3 JSON writes int64 as strings).
 bool int64(value& v, int64_t& out);
 

@@ -11,10 +11,6 @@ using simdjson::ondemand::json_type;
 using simdjson::ondemand::object;
 using simdjson::ondemand::value;
 
-bool next_field(simdjson::simdjson_result<field> result, field& f, std::string_view& key) {
-  return !std::move(result).get(f) && !f.unescaped_key(false).get(key);
-}
-
 // Compact JSON of a value, keeping the upstream's key order (what
 // JSON.stringify gives for parsed args).
 bool compact_json(value& v, std::string& out) {
@@ -34,7 +30,7 @@ bool read_function_call(value& v, ResponsePart& part) {
   for (auto result : call) {
     field f;
     std::string_view key;
-    if (!next_field(result, f, key)) return false;
+    if (!json_read::field_key(result, f, key)) return false;
     value fv = f.value();
     if (key == "name") {
       json_read::string(fv, part.function_name);
@@ -55,7 +51,7 @@ bool read_part(value& v, ResponseChunk& chunk) {
   for (auto result : obj) {
     field f;
     std::string_view key;
-    if (!next_field(result, f, key)) return false;
+    if (!json_read::field_key(result, f, key)) return false;
     value fv = f.value();
     if (key == "text") {
       json_read::string(fv, part.text);
@@ -76,7 +72,7 @@ bool read_content(value& v, ResponseChunk& chunk) {
   for (auto result : content) {
     field f;
     std::string_view key;
-    if (!next_field(result, f, key)) return false;
+    if (!json_read::field_key(result, f, key)) return false;
     if (key != "parts") continue;
     value parts_value = f.value();
     array parts;
@@ -107,7 +103,7 @@ bool read_candidates(value& v, ResponseChunk& chunk) {
     for (auto result : candidate) {
       field f;
       std::string_view key;
-      if (!next_field(result, f, key)) return false;
+      if (!json_read::field_key(result, f, key)) return false;
       value fv = f.value();
       if (key == "content" && json_read::is(fv, json_type::object)) {
         if (!read_content(fv, chunk)) return false;
@@ -133,7 +129,7 @@ bool read_usage(value& v, ResponseChunk& chunk) {
   for (auto result : usage) {
     field f;
     std::string_view key;
-    if (!next_field(result, f, key)) return false;
+    if (!json_read::field_key(result, f, key)) return false;
     value fv = f.value();
     if (key == "promptTokenCount") json_read::int64(fv, prompt);
     else if (key == "candidatesTokenCount") json_read::int64(fv, candidates);
@@ -152,7 +148,7 @@ bool read_prompt_feedback(value& v, ResponseChunk& chunk) {
   for (auto result : feedback) {
     field f;
     std::string_view key;
-    if (!next_field(result, f, key)) return false;
+    if (!json_read::field_key(result, f, key)) return false;
     value fv = f.value();
     if (key == "blockReason") json_read::string(fv, chunk.block_reason);
   }
@@ -199,7 +195,7 @@ bool read_response_envelope(object envelope, ResponseChunk& chunk) {
   for (auto result : envelope) {
     field f;
     std::string_view key;
-    if (!next_field(result, f, key)) return false;
+    if (!json_read::field_key(result, f, key)) return false;
     value v = f.value();
     if (key == "response" && json_read::is(v, json_type::object)) {
       object response;
@@ -207,7 +203,7 @@ bool read_response_envelope(object envelope, ResponseChunk& chunk) {
       for (auto inner : response) {
         field rf;
         std::string_view rkey;
-        if (!next_field(inner, rf, rkey)) return false;
+        if (!json_read::field_key(inner, rf, rkey)) return false;
         value rv = rf.value();
         if (!read_response_field(rkey, rv, chunk)) return false;
       }

@@ -29,7 +29,7 @@ namespace keyaos::kiro {
 //   lazy dog." is 10 tokens in cl100k; this gives 11.
 // - Code (≈ 3 chars/token): identifiers are short words, and operators and
 //   brackets are where tokenizers split. "for (int i = 0; i < n; ++i) {" is
-//   about 16 tokens in cl100k; this gives 14. Indentation runs count once.
+//   15-16 tokens in cl100k; this gives 14. Indentation runs count once.
 // - CJK: common Chinese characters are about 1 token each in cl100k (rarer
 //   ones 2-3, frequent pairs sometimes merge; o200k-class vocabularies ≈ 0.7),
 //   so 1 per character sits in the middle. Japanese kana and Korean hangul
