@@ -3,7 +3,8 @@
 #include <nlohmann/json.hpp>
 
 namespace keyaos {
-using nlohmann::json;
+// ordered_json keeps OpenAI's field order (id, object, created, model, ...) in chunks.
+using json = nlohmann::ordered_json;
 
 namespace {
 json usage_object(const Usage& u) {
