@@ -14,28 +14,6 @@ using namespace keyaos::aws_eventstream;
 
 namespace {
 
-std::string from_hex(std::string_view hex) {
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  int high = -1;
-  for (char c : hex) {
-    const int n = nibble(c);
-    if (n < 0) continue;
-    if (high < 0) {
-      high = n;
-    } else {
-      out.push_back(char(high * 16 + n));
-      high = -1;
-    }
-  }
-  return out;
-}
-
 uint32_t crc_of(std::string_view s) { return crc32(reinterpret_cast<const uint8_t*>(s.data()), s.size()); }
 
 uint32_t be32(std::string_view s, size_t at) {

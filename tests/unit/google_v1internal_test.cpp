@@ -783,7 +783,7 @@ namespace {
 
 struct RecordedRequest {
   std::string request_line;
-  std::vector<Header> headers;
+  HeaderList headers;
 };
 
 // The request line and headers of a sample file, comments and blank lines aside.
@@ -814,7 +814,7 @@ RecordedRequest recorded_request(const std::string& text) {
   return recorded;
 }
 
-void check_headers(const std::vector<Header>& got, const std::vector<Header>& want) {
+void check_headers(const HeaderList& got, const HeaderList& want) {
   REQUIRE(got.size() == want.size());
   for (size_t i = 0; i < got.size(); ++i) {
     CHECK(got[i].name == want[i].name);
@@ -842,7 +842,7 @@ TEST_CASE("generate URLs and headers match the recorded clients", "[google]") {
   CHECK(base_urls(Product::antigravity) ==
         std::vector<std::string_view>{"https://daily-cloudcode-pa.googleapis.com", "https://cloudcode-pa.googleapis.com",
                                       "https://daily-cloudcode-pa.sandbox.googleapis.com"});
-  std::vector<Header> control = control_plane_headers(Product::antigravity, "tok");
+  HeaderList control = control_plane_headers(Product::antigravity, "tok");
   REQUIRE(control.size() == 4);
   CHECK(control[2].value == "antigravity/hub/2.9.1 darwin/arm64 google-api-nodejs-client/10.3.0");
   CHECK(control[3].name == "X-Goog-Api-Client");
@@ -964,13 +964,13 @@ TEST_CASE("OAuth refresh request bytes match the recorded request", "[google]") 
   }
   REQUIRE(token.rfind("1//0g", 0) == 0);
 
-  HttpRequest request = build_refresh_request(Product::gemini_cli, token);
+  UpstreamRequest request = build_refresh_request(Product::gemini_cli, token);
   std::string bytes = request.method + " " + request.url + " HTTP/1.1\n";
-  for (const Header& h : request.headers) bytes += h.name + ": " + h.value + "\n";
+  for (const HttpHeader& h : request.headers) bytes += h.name + ": " + h.value + "\n";
   bytes += "\n" + request.body + "\n";
   CHECK(bytes == exact);
 
-  HttpRequest antigravity = build_refresh_request(Product::antigravity, "1//x", "http://127.0.0.1:8787/");
+  UpstreamRequest antigravity = build_refresh_request(Product::antigravity, "1//x", "http://127.0.0.1:8787/");
   CHECK(antigravity.url == "http://127.0.0.1:8787/token");
   CHECK(antigravity.body ==
         "client_id=1071006060591-tmhssin2h21lcre235vtolojh4g403ep.apps.googleusercontent.com"

@@ -31,22 +31,6 @@ constexpr int64_t kNowMs = 1787394765144;  // 2026-08-22T10:32:45.144Z
 const std::string kMachineId = "4f2c9d81e0b7a6354c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f70819";
 const std::string kInvocationId = "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a";
 
-std::string from_hex(std::string_view hex) {
-  std::string out;
-  int high = -1;
-  for (char c : hex) {
-    int n = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-    if (n < 0) continue;
-    if (high < 0) {
-      high = n;
-    } else {
-      out.push_back(char(high * 16 + n));
-      high = -1;
-    }
-  }
-  return out;
-}
-
 // The frames of one stream listed in kiro_eventstream_frames_annotated.txt.
 std::string annotated_stream(const std::string& name) {
   std::istringstream in(read_fixture("kiro_eventstream_frames_annotated.txt"));
@@ -707,12 +691,12 @@ TEST_CASE("bare tokens and bad input", "[kiro]") {
 
 TEST_CASE("social refresh request matches the sample", "[kiro]") {
   Sample sample = read_sample("kiro_refresh_social_request.txt");
-  for (auto& h : sample.headers) replace_all(h.second, "<machineId: 64 hex chars>", kMachineId);
+  for (auto& h : sample.headers) replace_all(h.value, "<machineId: 64 hex chars>", kMachineId);
   Credential c = social_credential();
   c.refresh_token = json::parse(sample.body)["refreshToken"].get<std::string>();
   RefreshOptions o;
   o.machine_id = kMachineId;
-  HttpRequest request;
+  UpstreamRequest request;
   std::string error;
   REQUIRE(build_refresh_request(c, o, request, error));
   CHECK(request.method == sample.method);
@@ -728,7 +712,7 @@ TEST_CASE("social refresh request matches the sample", "[kiro]") {
   SECTION("the credential's own machine id") {
     c.machine_id = kMachineId;
     REQUIRE(build_refresh_request(c, RefreshOptions{}, request, error));
-    CHECK(request.headers[2].second == "KiroIDE-0.10.16-" + kMachineId);
+    CHECK(request.headers[2].value == "KiroIDE-0.10.16-" + kMachineId);
   }
   SECTION("no machine id") {
     CHECK_FALSE(build_refresh_request(c, RefreshOptions{}, request, error));
@@ -746,7 +730,7 @@ TEST_CASE("IdC refresh request matches the sample", "[kiro]") {
   c.client_secret = body["clientSecret"].get<std::string>();
   RefreshOptions o;
   o.invocation_id = kInvocationId;
-  HttpRequest request;
+  UpstreamRequest request;
   std::string error;
   REQUIRE(build_refresh_request(c, o, request, error));
   CHECK(request.method == sample.method);
@@ -991,10 +975,10 @@ TEST_CASE("generateAssistantResponse headers match the sample", "[kiro]") {
   Sample sample = read_sample("kiro_http_headers.txt");
   HeaderList expected;
   for (auto h : sample.headers) {
-    if (h.first == "Host" || h.first == "Connection") continue;  // the HTTP client's own
-    replace_all(h.second, "<accessToken \"aoa...\">", "aoaTOKEN");
-    replace_all(h.second, "<machineId>", kMachineId);
-    replace_all(h.second, "<uuid4 per request>", kInvocationId);
+    if (h.name == "Host" || h.name == "Connection") continue;  // the HTTP client's own
+    replace_all(h.value, "<accessToken \"aoa...\">", "aoaTOKEN");
+    replace_all(h.value, "<machineId>", kMachineId);
+    replace_all(h.value, "<uuid4 per request>", kInvocationId);
     expected.push_back(h);
   }
   ApiRequestOptions o;
@@ -1009,12 +993,12 @@ TEST_CASE("generateAssistantResponse headers match the sample", "[kiro]") {
   CHECK(generate_url(c) == "https://q.eu-central-1.amazonaws.com/generateAssistantResponse");
   CHECK(generate_url(c, "http://localhost:9000/") == "http://localhost:9000/generateAssistantResponse");
 
-  HttpRequest request;
+  UpstreamRequest request;
   std::string error;
   REQUIRE(build_generate_request(social_credential(), "{}", o, request, error));
   CHECK(request.method == "POST");
   CHECK(request.url == sample.url);
-  CHECK(request.headers[2] == std::make_pair(std::string("Authorization"), "Bearer " + social_credential().access_token));
+  CHECK(request.headers[2] == HttpHeader{"Authorization", "Bearer " + social_credential().access_token});
   CHECK(request.body == "{}");
 }
 

@@ -58,7 +58,7 @@ class ChatTask : public Task {
     if (!openai::parse_chat_request(req_.body, chat_, error)) return error_response(error);
     models_.push_back(chat_.model);
     for (const auto& m : chat_.fallback_models)
-      if (routing::lower(m) != routing::lower(chat_.model)) models_.push_back(m);
+      if (ascii_lower(m) != ascii_lower(chat_.model)) models_.push_back(m);
     return load_routing();
   }
 
@@ -185,7 +185,7 @@ class ChatTask : public Task {
     Json headers = {{"content-type", "application/json"},
                     {"accept", chat_.stream ? "text/event-stream" : "application/json"},
                     {"authorization", "Bearer ${secret}"}};
-    for (const auto& [k, v] : def->extra_headers) headers[routing::lower(k)] = v;
+    for (const auto& [k, v] : def->extra_headers) headers[ascii_lower(k)] = v;
     Action a;
     a.head = {{"type", "fetch"},
               {"url", gw_.base_url(*def) + "/chat/completions"},
@@ -289,7 +289,6 @@ class ChatTask : public Task {
   }
 
   Action commit() {
-    committed_ = true;
     Json headers = client_headers("text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
     Action a;
@@ -476,7 +475,7 @@ class ChatTask : public Task {
     r.id = request_id_;
     r.owner_id = caller_.owner_id;
     r.api_key_id = caller_.api_key_id;
-    r.model_id = model_id_.empty() ? routing::lower(chat_.model) : model_id_;
+    r.model_id = model_id_.empty() ? ascii_lower(chat_.model) : model_id_;
     r.served_model = served_model_;
     if (!attempts_.empty()) {
       r.provider_id = current_.offering.provider_id;
@@ -523,7 +522,6 @@ class ChatTask : public Task {
   size_t next_attempt_ = 0;
   PlannedAttempt current_;
   bool retried_same_ = false;
-  bool committed_ = false;
 
   int64_t attempt_started_ms_ = 0;
   int64_t last_event_ms_ = 0;

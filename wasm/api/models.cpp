@@ -50,15 +50,10 @@ class ModelsTask : public Task {
         bool routable = false;
       };
       std::map<std::string, Best> models;
-      std::map<std::string, std::pair<Json, Json>> reference;  // model -> OpenRouter (input, output)
-      for (const auto& row : r.at(0))
-        if (str_field(row, "provider_id") == "openrouter")
-          reference[str_field(row, "model_id")] = {row.value("input_price", Json(nullptr)), row.value("output_price", Json(nullptr))};
       for (const auto& row : r.at(0)) {
         std::string id = str_field(row, "model_id");
         std::string provider = str_field(row, "provider_id");
         Json in = row.value("input_price", Json(nullptr)), out = row.value("output_price", Json(nullptr));
-        if ((!in.is_number() || !out.is_number()) && reference.count(id)) std::tie(in, out) = reference[id];
         Best& b = models[id];
         if (b.entry.is_null()) {
           auto slash = id.find('/');

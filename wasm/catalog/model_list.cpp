@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "catalog/decimal.h"
+#include "core/text.h"
 #include "simdjson.h"
 
 namespace keyaos::catalog {
@@ -371,14 +372,6 @@ void parse_openai_list_model(od::value element, ParseContext& ctx) {
   ctx.add(std::move(entry));
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Antigravity serves several vendors' models under bare ids.
 std::string infer_vendor_prefix(std::string_view native) {
   if (native.rfind("gemini-", 0) == 0 || native.rfind("gemma-", 0) == 0) return "google/";
@@ -420,9 +413,9 @@ bool parse_antigravity(od::document& doc, ParseContext& ctx, std::string& error)
       if (ctx.broken != simdjson::SUCCESS) break;
       std::string canonical = canonical_model_id(ctx.def, native);
       if (canonical.find('/') == std::string::npos) {
-        std::string vendor = infer_vendor_prefix(lower(native));
+        std::string vendor = infer_vendor_prefix(ascii_lower(native));
         if (vendor.empty()) continue;  // internal or unknown model
-        canonical = vendor + lower(canonical);
+        canonical = vendor + ascii_lower(canonical);
       }
       entry.model_id = std::move(canonical);
       entry.upstream_model_id = std::move(native);

@@ -5,6 +5,7 @@
 
 #include "catalog/json_fields.h"
 #include "catalog/secret_pattern.h"
+#include "core/text.h"
 #include "simdjson.h"
 
 namespace keyaos::catalog {
@@ -153,14 +154,6 @@ bool is_token_char(char c) {
   return is_alnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 template <typename Enum, size_t N>
 bool read_enum(od::value v, const std::string& path, const std::pair<const char*, Enum> (&options)[N],
                Enum& out, std::string& error) {
@@ -234,7 +227,7 @@ bool parse_headers(od::value v, const std::string& path, ProviderDef& def, std::
     if (key.empty() || !std::all_of(key.begin(), key.end(), is_token_char)) {
       return json::step(fail(error, field_path, "is not a valid header name"));
     }
-    std::string name = lower(key);
+    std::string name = ascii_lower(key);
     if (name == "authorization" || name == "proxy-authorization" || name == "cookie") {
       return json::step(fail(error, field_path, "credentials never live in a provider definition"));
     }
@@ -659,7 +652,7 @@ std::string canonical_model_id(const ProviderDef& def, std::string_view native_i
   for (const ModelEntryDef& entry : def.models.entries) {
     if (entry.upstream_id && *entry.upstream_id == native_id) return entry.id;
   }
-  std::string id = def.model_id.lowercase ? lower(native_id) : std::string(native_id);
+  std::string id = def.model_id.lowercase ? ascii_lower(native_id) : std::string(native_id);
   if (def.model_id.canonical_prefix && id.find('/') == std::string::npos) {
     id = *def.model_id.canonical_prefix + id;
   }

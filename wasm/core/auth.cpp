@@ -1,15 +1,13 @@
 #include "core/auth.h"
 
-#include <cctype>
+#include "core/text.h"
 
 namespace keyaos {
 
 std::string request_token(const Json& headers) {
   std::string auth = str_field(headers, "authorization");
   if (auth.size() > 7) {
-    std::string scheme = auth.substr(0, 7);
-    for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (scheme == "bearer ") {
+    if (ascii_lower(auth.substr(0, 7)) == "bearer ") {
       std::string token = auth.substr(7);
       while (!token.empty() && token.front() == ' ') token.erase(0, 1);
       while (!token.empty() && token.back() == ' ') token.pop_back();

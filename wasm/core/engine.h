@@ -29,7 +29,6 @@ class Engine {
   void close(uint32_t handle);
   size_t open_count() const { return tasks_.size(); }
 
-  Gateway& gateway() { return *gateway_; }
 
  private:
   std::unique_ptr<Gateway> gateway_;

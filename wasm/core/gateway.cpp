@@ -4,7 +4,8 @@
 
 #include "catalog/providers_data.h"
 #include "routing/ranking.h"
-#include "store/sql.h"
+#include "catalog/merge.h"
+#include "store/catalog_sql.h"
 
 namespace keyaos {
 namespace {
@@ -23,11 +24,6 @@ std::optional<double> optional_number(const Json& row, const char* key) {
   return v->get<double>();
 }
 
-std::string modalities_json(const std::vector<std::string>& list) {
-  Json arr = Json::array();
-  for (const auto& m : list) arr.push_back(m);
-  return dump_json(arr);
-}
 
 }  // namespace
 
@@ -126,7 +122,7 @@ void Gateway::store_owner(const std::string& owner_id, const Json& credential_ro
 }
 
 const Gateway::OfferingCache* Gateway::offerings(const std::string& requested, int64_t now_ms) const {
-  auto it = offerings_.find(routing::lower(requested));
+  auto it = offerings_.find(ascii_lower(requested));
   if (it == offerings_.end() || now_ms - it->second.loaded_at >= config_.routing_cache_ms) return nullptr;
   return &it->second;
 }
@@ -136,7 +132,7 @@ Statement Gateway::load_offerings_statement(const std::string& requested) {
   s.sql =
       "SELECT provider_id, model_id, upstream_model_id, input_price, output_price, cache_read_price, cache_write_price "
       "FROM catalog WHERE is_active = 1 AND (model_id = ?1 OR model_suffix = ?1)";
-  s.params = Json::array({routing::lower(requested)});
+  s.params = Json::array({ascii_lower(requested)});
   return s;
 }
 
@@ -154,17 +150,7 @@ void Gateway::store_offerings(const std::string& requested, const Json& rows, in
     o.prices.cache_write = optional_number(r, "cache_write_price");
     cache.rows.push_back(std::move(o));
   }
-  // Prices a provider does not publish fall back to the reference (OpenRouter) price.
-  for (auto& o : cache.rows) {
-    if (o.prices.known()) continue;
-    for (const auto& ref : cache.rows)
-      if (ref.provider_id == "openrouter" && ref.model_id == o.model_id && ref.prices.known()) {
-        if (!o.prices.input) o.prices.input = ref.prices.input;
-        if (!o.prices.output) o.prices.output = ref.prices.output;
-        if (!o.prices.cache_read) o.prices.cache_read = ref.prices.cache_read;
-      }
-  }
-  offerings_[routing::lower(requested)] = std::move(cache);
+  offerings_[ascii_lower(requested)] = std::move(cache);
 }
 
 Statement Gateway::seed_version_statement() {
@@ -174,48 +160,18 @@ Statement Gateway::seed_version_statement() {
 }
 
 std::vector<Statement> Gateway::seed_statements(int64_t now_ms) const {
-  std::vector<Statement> out;
-  const std::string head =
-      "INSERT INTO catalog (provider_id, model_id, model_suffix, upstream_model_id, name, input_price, output_price, "
-      "cache_read_price, cache_write_price, context_length, input_modalities, output_modalities, source, is_active, "
-      "created_at, refreshed_at) VALUES ";
-  // Synced rows are newer than the snapshot and are left alone.
-  const std::string tail =
-      " ON CONFLICT (provider_id, model_id) DO UPDATE SET upstream_model_id = excluded.upstream_model_id, "
-      "name = excluded.name, input_price = excluded.input_price, output_price = excluded.output_price, "
-      "cache_read_price = excluded.cache_read_price, cache_write_price = excluded.cache_write_price, "
-      "context_length = excluded.context_length, input_modalities = excluded.input_modalities, "
-      "output_modalities = excluded.output_modalities, is_active = 1, refreshed_at = excluded.refreshed_at "
-      "WHERE catalog.source = 'snapshot'";
-  std::string values;
-  size_t rows = 0;
-  auto flush = [&] {
-    if (rows == 0) return;
-    Statement s;
-    s.sql = head + values + tail;
-    out.push_back(std::move(s));
-    values.clear();
-    rows = 0;
-  };
-  const std::string now = std::to_string(now_ms);
+  // Prices a provider does not publish are filled here, once, from OpenRouter's
+  // reference list, so routing and listing read priced rows only.
+  std::vector<catalog::CatalogEntry> reference_rows;
+  if (const catalog::ProviderDef* openrouter = provider("openrouter")) reference_rows = catalog::catalog_from_definition(*openrouter);
+  const catalog::ReferenceMap reference = catalog::make_reference_map(reference_rows);
+  std::vector<catalog::CatalogEntry> rows;
   for (const auto& def : providers_) {
-    for (const auto& e : def.models.entries) {
-      std::string model = routing::lower(e.id);
-      auto slash = model.find('/');
-      std::string suffix = slash == std::string::npos ? model : model.substr(slash + 1);
-      std::string upstream = catalog::to_upstream_model_id(def, e.id, e.upstream_id.value_or(""));
-      if (rows) values += ",";
-      values += "(" + store::quote(def.id) + "," + store::quote(model) + "," + store::quote(suffix) + "," +
-                store::quote(upstream) + "," + store::quote(e.name) + "," + store::number_or_null(e.input_price_per_m) +
-                "," + store::number_or_null(e.output_price_per_m) + "," + store::number_or_null(e.cache_read_price_per_m) +
-                "," + store::number_or_null(e.cache_write_price_per_m) + "," +
-                (e.context_length > 0 ? std::to_string(e.context_length) : std::string("NULL")) + "," +
-                store::quote(modalities_json(e.input_modalities)) + "," + store::quote(modalities_json(e.output_modalities)) +
-                ",'snapshot',1," + now + "," + now + ")";
-      if (++rows == 40) flush();
-    }
+    std::vector<catalog::CatalogEntry> own = catalog::catalog_from_definition(def);
+    catalog::fill_from_reference(own, {&reference});
+    rows.insert(rows.end(), own.begin(), own.end());
   }
-  flush();
+  std::vector<Statement> out = store::upsert_catalog(rows, "snapshot", now_ms);
   Statement meta;
   meta.sql = "INSERT INTO meta (key, value) VALUES ('catalog_seed', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
   meta.params = Json::array({seed_version_});

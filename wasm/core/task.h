@@ -18,7 +18,6 @@ class Task {
     next_ = nullptr;
     return k(event);
   }
-  bool finished() const { return !next_; }
 
  protected:
   Action then(Action action, std::function<Action(const Event&)> k) {

@@ -7,11 +7,6 @@
 
 namespace keyaos::routing {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 double expected_cost_usd(const Offering& o, const Credential& c, int64_t prompt_tokens, int64_t output_tokens) {
   double in = o.prices.input.value_or(0), out = o.prices.output.value_or(0);
   return (in * static_cast<double>(prompt_tokens) + out * static_cast<double>(output_tokens)) / 1e6 * c.multiplier;
@@ -20,13 +15,13 @@ double expected_cost_usd(const Offering& o, const Credential& c, int64_t prompt_
 namespace {
 bool contains(const std::vector<std::string>& list, const std::string& id) {
   for (const auto& x : list)
-    if (lower(x) == id) return true;
+    if (ascii_lower(x) == id) return true;
   return false;
 }
 
 int order_index(const std::vector<std::string>& order, const std::string& id) {
   for (size_t i = 0; i < order.size(); ++i)
-    if (lower(order[i]) == id) return static_cast<int>(i);
+    if (ascii_lower(order[i]) == id) return static_cast<int>(i);
   return static_cast<int>(order.size());
 }
 
@@ -105,7 +100,7 @@ Ranking rank(const RankInput& in, HealthBook& health) {
 
 ModelMatch resolve_model(const std::string& requested, const std::vector<Offering>& rows) {
   ModelMatch m;
-  std::string want = lower(requested);
+  std::string want = ascii_lower(requested);
   std::set<std::string> suffix_matches;
   for (const auto& o : rows) {
     if (o.model_id == want) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "protocols/openai/chat_request.h"
 #include "routing/health.h"
 #include "routing/types.h"
@@ -55,6 +56,5 @@ struct ModelMatch {
 };
 ModelMatch resolve_model(const std::string& requested, const std::vector<Offering>& rows);
 
-std::string lower(std::string s);
 
 }  // namespace keyaos::routing

@@ -56,14 +56,14 @@ std::string gemini_cli_user_agent(const ClientIdentity& identity, std::string_vi
 
 }  // namespace
 
-std::vector<Header> generate_headers(Product product, std::string_view access_token, std::string_view model,
+HeaderList generate_headers(Product product, std::string_view access_token, std::string_view model,
                                      const ClientIdentity& identity) {
   std::string ua = product == Product::antigravity ? antigravity_user_agent(identity)
                                                    : gemini_cli_user_agent(identity, model);
   return {{"Authorization", bearer(access_token)}, {"Content-Type", "application/json"}, {"User-Agent", ua}};
 }
 
-std::vector<Header> control_plane_headers(Product product, std::string_view access_token,
+HeaderList control_plane_headers(Product product, std::string_view access_token,
                                           const ClientIdentity& identity) {
   if (product == Product::antigravity) {
     return {{"Authorization", bearer(access_token)},

@@ -3,7 +3,7 @@
 #include <string_view>
 #include <vector>
 
-#include "protocols/google_v1internal/http_request.h"
+#include "protocols/common/upstream_request.h"
 #include "protocols/google_v1internal/product.h"
 
 // Hosts, method URLs and request headers of the Code Assist API.
@@ -35,10 +35,10 @@ struct ClientIdentity {
 };
 
 // Headers of a generate call (name/value pairs, in sending order).
-std::vector<Header> generate_headers(Product product, std::string_view access_token, std::string_view model,
+HeaderList generate_headers(Product product, std::string_view access_token, std::string_view model,
                                      const ClientIdentity& identity = {});
 // Headers of control-plane calls (loadCodeAssist, onboardUser, fetchAvailableModels).
-std::vector<Header> control_plane_headers(Product product, std::string_view access_token,
+HeaderList control_plane_headers(Product product, std::string_view access_token,
                                           const ClientIdentity& identity = {});
 
 }  // namespace keyaos::google_v1internal

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "protocols/google_v1internal/google_time.h"
 #include "protocols/google_v1internal/json_read.h"
 #include "simdjson.h"
@@ -170,39 +171,21 @@ bool parse_google_error(std::string_view body, GoogleError& e) {
   return false;
 }
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool contains_ci(std::string_view haystack, std::string_view needle) {
-  if (needle.size() > haystack.size()) return false;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    size_t j = 0;
-    while (j < needle.size() && ascii_lower(haystack[i + j]) == ascii_lower(needle[j])) ++j;
-    if (j == needle.size()) return true;
-  }
-  return false;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = ascii_lower(c);
-  return out;
-}
-
 bool is_context_length_message(std::string_view message) {
-  return contains_ci(message, "input token count") || contains_ci(message, "exceeds the maximum number of tokens") ||
-         contains_ci(message, "context length") || contains_ci(message, "context window") ||
-         contains_ci(message, "prompt is too long") || contains_ci(message, "too many tokens");
+  return contains_ascii_ci(message, "input token count") || contains_ascii_ci(message, "exceeds the maximum number of tokens") ||
+         contains_ascii_ci(message, "context length") || contains_ascii_ci(message, "context window") ||
+         contains_ascii_ci(message, "prompt is too long") || contains_ascii_ci(message, "too many tokens");
 }
 
 bool is_daily_quota_id(std::string_view quota_id) {
-  return contains_ci(quota_id, "PerDay") || contains_ci(quota_id, "Daily");
+  return contains_ascii_ci(quota_id, "PerDay") || contains_ascii_ci(quota_id, "Daily");
 }
 
 // Plain-text hints such as "Please retry in 12.5s" or "reset after 3s".
 int64_t delay_from_message(std::string_view message) {
   for (std::string_view marker : {std::string_view("retry in "), std::string_view("reset after ")}) {
     for (size_t i = 0; i + marker.size() <= message.size(); ++i) {
-      if (!contains_ci(message.substr(i, marker.size()), marker)) continue;
+      if (!contains_ascii_ci(message.substr(i, marker.size()), marker)) continue;
       size_t start = i + marker.size();
       size_t end = start;
       while (end < message.size() && message[end] != ' ' && message[end] != ',' &&
@@ -282,7 +265,7 @@ UpstreamError classify_error(int http_status, std::string_view body, int64_t now
     if (reason == "VALIDATION_REQUIRED" && !e.validation_url.empty()) {
       message += " (verify the account at " + e.validation_url + ")";
     }
-    std::string code = !reason.empty() ? lower(reason) : !e.status.empty() ? lower(e.status) : "invalid_credentials";
+    std::string code = !reason.empty() ? ascii_lower(reason) : !e.status.empty() ? ascii_lower(e.status) : "invalid_credentials";
     return make(ErrorClass::auth, 401, message, "authentication_error", code);
   }
   if (status == 429 || e.status == "RESOURCE_EXHAUSTED") {
@@ -306,12 +289,12 @@ UpstreamError classify_error(int http_status, std::string_view body, int64_t now
     if (is_context_length_message(e.message)) {
       return make(ErrorClass::context_length, 400, e.message, "invalid_request_error", "context_length_exceeded");
     }
-    std::string code = !reason.empty() ? lower(reason) : !e.status.empty() ? lower(e.status) : "invalid_request";
+    std::string code = !reason.empty() ? ascii_lower(reason) : !e.status.empty() ? ascii_lower(e.status) : "invalid_request";
     return make(ErrorClass::bad_request, 400, or_default(e.message, "The upstream rejected the request"),
                 "invalid_request_error", code);
   }
   if (status >= 400 && status < 500 && status != 408 && status != 499) {
-    std::string code = !e.status.empty() ? lower(e.status) : "invalid_request";
+    std::string code = !e.status.empty() ? ascii_lower(e.status) : "invalid_request";
     return make(ErrorClass::bad_request, status, or_default(e.message, "The upstream rejected the request"),
                 "invalid_request_error", code);
   }
@@ -319,7 +302,7 @@ UpstreamError classify_error(int http_status, std::string_view body, int64_t now
   bool unavailable = status == 503 || e.status == "UNAVAILABLE";
   return make(ErrorClass::server, unavailable ? 503 : (status >= 500 && status < 600 ? status : 502),
               or_default(e.message, "The upstream failed"), unavailable ? "service_unavailable_error" : "server_error",
-              unavailable ? "server_is_overloaded" : (e.status.empty() ? "server_error" : lower(e.status)),
+              unavailable ? "server_is_overloaded" : (e.status.empty() ? "server_error" : ascii_lower(e.status)),
               e.retry_delay_ms);
 }
 

@@ -33,9 +33,9 @@ std::string form_encode(std::string_view value) {
   return out;
 }
 
-HttpRequest build_refresh_request(Product product, std::string_view refresh_token, std::string_view token_origin) {
+UpstreamRequest build_refresh_request(Product product, std::string_view refresh_token, std::string_view token_origin) {
   OAuthClient client = oauth_client(product);
-  HttpRequest request;
+  UpstreamRequest request;
   request.method = "POST";
   request.url = std::string(token_origin);
   while (!request.url.empty() && request.url.back() == '/') request.url.pop_back();

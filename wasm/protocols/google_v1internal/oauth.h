@@ -5,7 +5,7 @@
 
 #include "protocols/common/upstream_error.h"
 #include "protocols/google_v1internal/credentials.h"
-#include "protocols/google_v1internal/http_request.h"
+#include "protocols/common/upstream_request.h"
 #include "protocols/google_v1internal/product.h"
 
 // Refreshing a Code Assist access token at Google's OAuth token endpoint.
@@ -24,7 +24,7 @@ OAuthClient oauth_client(Product product);
 // POST <origin>/token, form-encoded client_id, client_secret, refresh_token,
 // grant_type=refresh_token. `token_origin` is a parameter so tests and local
 // mocks can redirect it.
-HttpRequest build_refresh_request(Product product, std::string_view refresh_token,
+UpstreamRequest build_refresh_request(Product product, std::string_view refresh_token,
                                   std::string_view token_origin = kGoogleTokenOrigin);
 
 struct RefreshResult {

@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "core/text.h"
 #include "protocols/google_v1internal/thinking_config.h"
 
 namespace keyaos::google_v1internal {
@@ -26,14 +27,6 @@ std::string_view string_of(const J* v) {
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 ordered_json text_part(std::string_view text) { return ordered_json{{"text", std::string(text)}}; }
 
 // MIME type from a file name or URL path, for parts that do not state one.
@@ -42,7 +35,7 @@ std::string mime_from_name(std::string_view name, std::string_view fallback) {
   if (query != std::string_view::npos) name = name.substr(0, query);
   size_t dot = name.rfind('.');
   if (dot == std::string_view::npos) return std::string(fallback);
-  std::string ext = lower_ascii(name.substr(dot + 1));
+  std::string ext = ascii_lower(name.substr(dot + 1));
   static const std::pair<const char*, const char*> kTypes[] = {
       {"png", "image/png"},        {"jpg", "image/jpeg"},      {"jpeg", "image/jpeg"},   {"gif", "image/gif"},
       {"webp", "image/webp"},      {"heic", "image/heic"},     {"heif", "image/heif"},   {"pdf", "application/pdf"},
@@ -214,7 +207,7 @@ class ChatRequestMapper {
       } else if (type == "input_audio") {
         const J* audio = member(part, "input_audio");
         if (audio == nullptr) return fail("An input_audio part has no input_audio.");
-        std::string format = lower_ascii(string_of(member(*audio, "format")));
+        std::string format = ascii_lower(string_of(member(*audio, "format")));
         parts.push_back(inline_data("audio/" + (format.empty() ? std::string("wav") : format),
                                     string_of(member(*audio, "data"))));
       } else if (type == "file") {

@@ -31,7 +31,7 @@ HeaderList api_headers(std::string_view access_token, const ApiRequestOptions& o
 }
 
 bool build_generate_request(const Credential& credential, std::string body, const ApiRequestOptions& options,
-                            HttpRequest& out, std::string& error) {
+                            UpstreamRequest& out, std::string& error) {
   if (credential.access_token.empty()) {
     error = "the credential has no access token; refresh it first";
     return false;

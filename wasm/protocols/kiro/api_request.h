@@ -4,7 +4,7 @@
 
 #include "protocols/kiro/client_identity.h"
 #include "protocols/kiro/credentials.h"
-#include "protocols/kiro/http_request.h"
+#include "protocols/common/upstream_request.h"
 
 namespace keyaos::kiro {
 
@@ -26,6 +26,6 @@ HeaderList api_headers(std::string_view access_token, const ApiRequestOptions& o
 
 // The whole call: URL, headers and the mapped body.
 bool build_generate_request(const Credential& credential, std::string body, const ApiRequestOptions& options,
-                            HttpRequest& out, std::string& error);
+                            UpstreamRequest& out, std::string& error);
 
 }  // namespace keyaos::kiro

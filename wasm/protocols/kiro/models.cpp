@@ -1,5 +1,7 @@
 #include "protocols/kiro/models.h"
 
+#include "core/text.h"
+
 namespace keyaos::kiro {
 
 namespace {
@@ -26,14 +28,6 @@ constexpr KiroModel kModels[] = {
     {"openai/gpt-5.6", "gpt-5.6", kDefaultContext},
     {"x-ai/grok-4.20", "grok-4.20", kDefaultContext},
 };
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool all_digits(std::string_view s) {
   if (s.empty()) return false;
@@ -86,7 +80,7 @@ std::string kiro_model_id(std::string_view requested) {
   }
   const size_t slash = requested.rfind('/');
   const std::string_view bare = slash == std::string_view::npos ? requested : requested.substr(slash + 1);
-  const std::string normalised = normalise_claude_alias(lower(bare));
+  const std::string normalised = normalise_claude_alias(ascii_lower(bare));
   for (const KiroModel& m : kModels) {
     if (m.kiro_id == normalised) return std::string(m.kiro_id);
   }

@@ -165,31 +165,24 @@ void ReplyReader::handle_event(std::string_view event_type, std::string_view pay
   // invalidStateEvent …: IDE extras with nothing for an API client.
 }
 
-void ReplyReader::on_text_event(std::string_view payload) {
+std::string ReplyReader::string_member(std::string_view payload, std::string_view name) {
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
-  if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
   std::string text;
+  if (json_.parse(payload, doc) || doc.get_object().get(obj)) return text;
   for (auto field : obj) {
     std::string_view key;
     simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return;
-    if (key == "content") read_string(value, text);
+    if (field.unescaped_key().get(key) || field.value().get(value)) return text;
+    if (key == name) read_string(value, text);
   }
-  emit_text(text);
+  return text;
 }
 
+void ReplyReader::on_text_event(std::string_view payload) { emit_text(string_member(payload, "content")); }
+
 void ReplyReader::on_reasoning_event(std::string_view payload) {
-  simdjson::ondemand::document doc;
-  simdjson::ondemand::object obj;
-  if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
-  std::string text;
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return;
-    if (key == "text") read_string(value, text);
-  }
+  std::string text = string_member(payload, "text");
   if (splitter_) splitter_->flush();
   emit_reasoning(text);
 }

@@ -68,6 +68,8 @@ class ReplyReader {
 
   void handle_message(const aws_eventstream::Message& message, int depth);
   void handle_event(std::string_view event_type, std::string_view payload);
+  // The string field `name` of a JSON event payload (empty when absent).
+  std::string string_member(std::string_view payload, std::string_view name);
   void on_text_event(std::string_view payload);
   void on_reasoning_event(std::string_view payload);
   void on_tool_event(std::string_view payload);

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "protocols/kiro/models.h"
 
 namespace keyaos::kiro {
@@ -182,13 +183,6 @@ ojson tool_spec(const std::string& name, const std::string& description, const j
   return ojson{{"toolSpecification", std::move(spec)}};
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  }
-  return s;
-}
-
 // Thinking budget asked for, 0 when none.
 int64_t thinking_budget(const json& request, const std::string& model) {
   if (const json* thinking = member(request, "thinking")) {
@@ -364,7 +358,7 @@ MappedRequest map_chat_request(const json& request, const RequestOptions& option
   pair_tool_calls(turns);
 
   // System text leads the first user turn, behind the thinking switch.
-  const int64_t budget = thinking_budget(request, lower(requested_model));
+  const int64_t budget = thinking_budget(request, ascii_lower(requested_model));
   std::string preamble;
   if (budget > 0) {
     result.thinking = true;
@@ -395,13 +389,13 @@ MappedRequest map_chat_request(const json& request, const RequestOptions& option
       if (description.empty()) description = name;
       const json* parameters = member(*fn, "parameters");
       tools.push_back(tool_spec(name, description, normalise_schema(parameters ? *parameters : json(), true)));
-      declared.insert(lower(name));
+      declared.insert(ascii_lower(name));
     }
   }
   for (const Turn& t : turns) {
     for (const ojson& use : t.tool_uses) {
       const std::string name = use["name"].get<std::string>();
-      if (declared.insert(lower(name)).second) {
+      if (declared.insert(ascii_lower(name)).second) {
         tools.push_back(tool_spec(name, std::string(kStubToolDescription), normalise_schema(json(), true)));
       }
     }

@@ -37,7 +37,7 @@ RefreshOutcome failed(ErrorClass cls, int status, std::string message, std::stri
 
 }  // namespace
 
-bool build_refresh_request(const Credential& c, const RefreshOptions& options, HttpRequest& out, std::string& error) {
+bool build_refresh_request(const Credential& c, const RefreshOptions& options, UpstreamRequest& out, std::string& error) {
   if (c.refresh_token.empty()) {
     error = "the credential has no refresh token";
     return false;
@@ -46,7 +46,7 @@ bool build_refresh_request(const Credential& c, const RefreshOptions& options, H
     error = "the credential's region is not an AWS region name";
     return false;
   }
-  out = HttpRequest{};
+  out = UpstreamRequest{};
   out.method = "POST";
   if (c.auth_method == AuthMethod::social) {
     const std::string_view machine_id = options.machine_id.empty() ? std::string_view(c.machine_id) : options.machine_id;

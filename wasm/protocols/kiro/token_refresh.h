@@ -6,7 +6,7 @@
 #include "protocols/common/upstream_error.h"
 #include "protocols/kiro/client_identity.h"
 #include "protocols/kiro/credentials.h"
-#include "protocols/kiro/http_request.h"
+#include "protocols/common/upstream_request.h"
 
 namespace keyaos::kiro {
 
@@ -24,7 +24,7 @@ struct RefreshOptions {
 
 // Builds the token refresh for the credential's login kind. Returns false,
 // with `error`, when the credential or options cannot make one.
-bool build_refresh_request(const Credential& credential, const RefreshOptions& options, HttpRequest& out,
+bool build_refresh_request(const Credential& credential, const RefreshOptions& options, UpstreamRequest& out,
                            std::string& error);
 
 struct RefreshOutcome {

@@ -4,16 +4,12 @@
 #include <cctype>
 #include <string>
 
+#include "core/civil_time.h"
 #include "core/json.h"
+#include "core/text.h"
 
 namespace keyaos::openai {
 namespace {
-
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                        [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
-  return it != hay.end();
-}
 
 std::string scalar_text(const Json* v) {
   if (!v) return {};
@@ -32,7 +28,7 @@ void read_error_object(const Json& body, UpstreamError& e) {
     // OpenRouter wraps the provider's own words in metadata.raw.
     if (const Json* md = field(*err, "metadata"); md && md->is_object()) {
       std::string raw = str_field(*md, "raw");
-      if (!raw.empty()) e.message += ": " + raw;
+      if (!raw.empty()) e.message.append(": ").append(raw);
     }
   } else if (err && err->is_string()) {
     e.message = err->get<std::string>();
@@ -43,11 +39,11 @@ void read_error_object(const Json& body, UpstreamError& e) {
 
 ErrorClass refine_by_text(ErrorClass base, const UpstreamError& e) {
   std::string all = e.message + " " + e.code + " " + e.type;
-  if (contains_ci(all, "context_length") || contains_ci(all, "context length") || contains_ci(all, "maximum context") ||
-      contains_ci(all, "too many tokens") || contains_ci(all, "prompt is too long"))
+  if (contains_ascii_ci(all, "context_length") || contains_ascii_ci(all, "context length") || contains_ascii_ci(all, "maximum context") ||
+      contains_ascii_ci(all, "too many tokens") || contains_ascii_ci(all, "prompt is too long"))
     return ErrorClass::context_length;
-  if (contains_ci(all, "content_policy") || contains_ci(all, "content policy") || contains_ci(all, "content_filter") ||
-      contains_ci(all, "moderation") || contains_ci(all, "safety"))
+  if (contains_ascii_ci(all, "content_policy") || contains_ascii_ci(all, "content policy") || contains_ascii_ci(all, "content_filter") ||
+      contains_ascii_ci(all, "moderation") || contains_ascii_ci(all, "safety"))
     return ErrorClass::content_policy;
   return base;
 }
@@ -88,13 +84,7 @@ int64_t parse_retry_after(std::string_view value, int64_t now_ms) {
   for (int i = 0; i < 12; ++i)
     if (value.substr(8, 3) == kMonths[i]) month = i + 1;
   if (day < 0 || year < 0 || hh < 0 || mm < 0 || ss < 0 || month < 0) return -1;
-  // Days from civil (Howard Hinnant's algorithm).
-  int y = year - (month <= 2);
-  int era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = static_cast<unsigned>(y - era * 400);
-  unsigned doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  int64_t days = static_cast<int64_t>(era) * 146097 + doe - 719468;
+  int64_t days = civil::days_from_civil(year, month, day);
   int64_t at_ms = ((days * 24 + hh) * 60 + mm) * 60000LL + ss * 1000LL;
   int64_t delta = at_ms - now_ms;
   return delta > 0 ? delta : 0;
@@ -132,7 +122,7 @@ UpstreamError classify_http_error(int status, std::string_view body, std::string
     if (e.type.empty()) e.type = "invalid_request_error";
   }
   // DeepSeek reports an empty balance as a 4xx with this message.
-  if (e.error_class == ErrorClass::bad_request && contains_ci(e.message, "insufficient balance"))
+  if (e.error_class == ErrorClass::bad_request && contains_ascii_ci(e.message, "insufficient balance"))
     e.error_class = ErrorClass::payment;
   if (e.type.empty()) e.type = "upstream_error";
   return e;

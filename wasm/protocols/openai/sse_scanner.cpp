@@ -54,20 +54,23 @@ void SseScanner::line(std::string_view l) {
 void SseScanner::dispatch() {
   if (!has_data_) return;
   has_data_ = false;
-  event(data_);
+  event();
   data_.clear();
 }
 
-void SseScanner::event(std::string_view data) {
+void SseScanner::event() {
   ++events_;
-  if (data == "[DONE]") {
+  if (data_ == "[DONE]") {
     done_seen_ = true;
     return;
   }
-  simdjson::padded_string padded(data);
+  // Parsed in place: the event buffer gets simdjson's padding as spare
+  // capacity instead of a copy per event.
+  data_.reserve(data_.size() + simdjson::SIMDJSON_PADDING);
   od::document doc;
   od::object obj;
-  if (parser_.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS) {
+  if (parser_.iterate(data_.data(), data_.size(), data_.capacity()).get(doc) != simdjson::SUCCESS ||
+      doc.get_object().get(obj) != simdjson::SUCCESS) {
     if (!failed_) {
       failed_ = true;
       error_ = {ErrorClass::stream, 502, "upstream sent a malformed stream event", "upstream_error", "malformed_event", -1};

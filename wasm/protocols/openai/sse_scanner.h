@@ -34,10 +34,10 @@ class SseScanner {
  private:
   void line(std::string_view line);
   void dispatch();
-  void event(std::string_view data);
+  void event();  // parses data_
 
   std::string partial_;  // an incomplete line carried between feeds
-  std::string data_;     // data lines of the event being assembled
+  std::string data_;     // data lines of the event being assembled (parsed in place)
   bool has_data_ = false;
   simdjson::ondemand::parser parser_;
 
