@@ -1,5 +1,7 @@
 #include "store/catalog_sql.h"
 
+#include <iterator>
+
 #include "core/text.h"
 #include "store/sql.h"
 
@@ -14,16 +16,23 @@ std::string modalities(const std::vector<std::string>& list) {
   return dump_json(arr);
 }
 
-std::string row_values(const catalog::CatalogEntry& e, std::string_view source, const std::string& now) {
+// One `(...)` VALUES tuple, in the column order of the INSERT below.
+void append_row(std::string& sql, const catalog::CatalogEntry& e, std::string_view source, const std::string& now) {
   std::string model = ascii_lower(e.model_id);
   auto slash = model.find('/');
-  std::string suffix = slash == std::string::npos ? model : model.substr(slash + 1);
-  return "(" + quote(e.provider_id) + "," + quote(model) + "," + quote(suffix) + "," + quote(e.upstream_model_id) + "," +
-         quote(e.name) + "," + number_or_null(e.input_price_per_m) + "," + number_or_null(e.output_price_per_m) + "," +
-         number_or_null(e.cache_read_price_per_m) + "," + number_or_null(e.cache_write_price_per_m) + "," +
-         (e.context_length > 0 ? std::to_string(e.context_length) : std::string("NULL")) + "," +
-         quote(modalities(e.input_modalities)) + "," + quote(modalities(e.output_modalities)) + "," + quote(source) +
-         ",1," + now + "," + now + ")";
+  const std::string values[] = {quote(e.provider_id), quote(model), quote(slash == std::string::npos ? model : model.substr(slash + 1)),
+                                quote(e.upstream_model_id), quote(e.name), number_or_null(e.input_price_per_m),
+                                number_or_null(e.output_price_per_m), number_or_null(e.cache_read_price_per_m),
+                                number_or_null(e.cache_write_price_per_m),
+                                e.context_length > 0 ? std::to_string(e.context_length) : std::string("NULL"),
+                                quote(modalities(e.input_modalities)), quote(modalities(e.output_modalities)), quote(source),
+                                "1", now, now};
+  sql.push_back('(');
+  for (size_t i = 0; i < std::size(values); ++i) {
+    if (i) sql.push_back(',');
+    sql.append(values[i]);
+  }
+  sql.push_back(')');
 }
 
 }  // namespace
@@ -49,7 +58,7 @@ std::vector<Statement> upsert_catalog(const std::vector<catalog::CatalogEntry>& 
     s.sql = head;
     for (size_t j = i; j < rows.size() && j < i + kRowsPerStatement; ++j) {
       if (j > i) s.sql += ",";
-      s.sql += row_values(rows[j], source, now);
+      append_row(s.sql, rows[j], source, now);
     }
     s.sql += tail;
     out.push_back(std::move(s));

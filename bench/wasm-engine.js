@@ -1,0 +1,66 @@
+// Drives keyaos.wasm directly (no Worker, no I/O) through warm streamed
+// requests, as the Worker does, to measure wasm CPU per request and count
+// the D1 round trips a warm request needs.
+import { readFileSync } from "node:fs";
+import { WasmEngine } from "../worker-shim/loader.js";
+
+const TOKEN = "bench-admin-token";
+const credentials = [{ id: "cred_a", owner_id: "self", provider_id: "openai", secret_hint: "sk-pro...cdef", encrypted_secret: "ciphertext", price_multiplier: 0.5, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
+const offerings = [{ provider_id: "openai", model_id: "openai/gpt-4o-mini", upstream_model_id: "gpt-4o-mini", input_price: 0.15, output_price: 0.6, cache_read_price: 0.075, cache_write_price: null }];
+const body = JSON.stringify({ model: "gpt-4o-mini", stream: true, max_tokens: 256, messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "Write a short poem about gateways." }] });
+
+export function openaiStream(n) {
+  const chunk = (delta, finish) => `data: ${JSON.stringify({ id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+  let out = chunk({ role: "assistant", content: "" }, null);
+  for (let i = 0; i < n; i++) out += chunk({ content: i % 5 ? " words" : " gateway" }, null);
+  out += chunk({}, "stop");
+  out += `data: ${JSON.stringify({ id: "chatcmpl-x", object: "chat.completion.chunk", created: 1, model: "gpt-4o-mini", choices: [], usage: { prompt_tokens: 24, completion_tokens: n, total_tokens: 24 + n } })}\n\ndata: [DONE]\n\n`;
+  return out;
+}
+
+function rowsFor(head) {
+  return head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+}
+
+export function measureWasmEngine(wasmPath, iterations = 3000) {
+  const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
+  engine.init({ admin_token: TOKEN, encryption_configured: true });
+  const stream = openaiStream(60);
+  const cut = stream.indexOf("\n\n", stream.indexOf(" gateway")) + 2;
+  const head = new TextEncoder().encode(stream.slice(0, cut));
+  const rest = new TextEncoder().encode(stream.slice(cut));
+  let sqlActions = 0;
+  const run = (i, now) => {
+    const h = engine.open();
+    let a = engine.step(h, { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${TOKEN}` }, now, nonce: i.toString(16).padStart(32, "0") }, body);
+    while (a.head.type === "sql") {
+      sqlActions++;
+      a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
+    }
+    if (a.head.type !== "fetch") throw new Error(`expected fetch, got ${a.head.type}`);
+    engine.step(h, { type: "upstream_head", status: 200, headers: {}, now }, null);
+    const commit = engine.step(h, { type: "upstream_chunk", now }, head);
+    if (commit.head.type !== "commit_stream") throw new Error(`expected commit_stream, got ${commit.head.type}`);
+    const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, rest);
+    if (fin.head.type !== "finish") throw new Error("no finish");
+    engine.close(h);
+  };
+  run(0, 1000); // cold: loads the routing table
+  const coldSql = sqlActions;
+  sqlActions = 0;
+  for (let i = 1; i < 200; i++) run(i, 2000); // JIT warm-up
+  const times = [];
+  for (let i = 0; i < iterations; i++) {
+    const t0 = process.hrtime.bigint();
+    run(1000 + i, 2000);
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    sqlActionsCold: coldSql,
+    sqlActionsPerWarmRequest: sqlActions / (iterations + 199),
+    medianUs: times[Math.floor(times.length / 2)],
+    p99Us: times[Math.floor(times.length * 0.99)],
+    streamBytes: stream.length,
+  };
+}

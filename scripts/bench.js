@@ -1,0 +1,151 @@
+// Benchmarks Keyaos and prints a Markdown report (README "Benchmarks").
+// Every number is compared with a baseline measured in the same run:
+//  - latency and throughput through the gateway (real Worker in workerd +
+//    local D1) vs a do-nothing pass-through Worker in the same workerd (the
+//    runtime's own cost) and vs straight to the same loopback mock upstream;
+//  - engine CPU per request, natively vs parsing the same bytes with nlohmann,
+//    and in wasm (V8) driven by a host that does no I/O;
+//  - wasm size and instantiate time.
+// Usage: npm run bench [-- --quick]
+import { gzipSync } from "node:zlib";
+import { cpus } from "node:os";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { ensureApt, ensureNodeModules, root, run } from "./lib.js";
+
+const quick = process.argv.includes("--quick");
+ensureApt(["cmake", "gxx", "nlohmann"]);
+ensureNodeModules();
+run("node scripts/build.js --native > /dev/null");
+
+const { startGateway, ADMIN_TOKEN } = await import("../tests/support/gateway.js");
+const { Miniflare } = await import("miniflare");
+const { startMockUpstream, openaiCompletion } = await import("../tests/support/mock-upstream.js");
+const { measureWasmEngine, openaiStream } = await import("../bench/wasm-engine.js");
+
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * p))];
+};
+const ms = (n) => n.toFixed(2);
+
+// ---- wasm size and instantiation -------------------------------------------
+const wasmPath = join(root, "worker-shim", "keyaos.wasm");
+const wasmBytes = readFileSync(wasmPath);
+const inst = [];
+for (let i = 0; i < (quick ? 5 : 20); i++) {
+  const t0 = performance.now();
+  const module = new WebAssembly.Module(wasmBytes);
+  const { WasmEngine } = await import("../worker-shim/loader.js");
+  new WasmEngine(module).init({ admin_token: "x" });
+  inst.push(performance.now() - t0);
+}
+
+// ---- engine CPU ---------------------------------------------------------------
+const native = JSON.parse(execFileSync(join(root, "build", "native", "keyaos_bench"), [quick ? "3000" : "20000"], { encoding: "utf8" }));
+const wasm = measureWasmEngine(wasmPath, quick ? 500 : 3000);
+
+// ---- end to end through workerd ---------------------------------------------------
+const streamChunks = openaiStream(60).split(/(?<=\n\n)/);
+const upstream = await startMockUpstream("openai", (req) =>
+  req.body?.stream ? { sse: streamChunks } : { json: openaiCompletion({ text: "x".repeat(300) }) },
+);
+const gw = await startGateway({ upstreams: { openai: upstream.url + "/v1" } });
+await gw.addCredential("openai", "sk-proj-benchkey0123456789", { price_multiplier: 0.5 });
+
+const requestBody = (stream) => JSON.stringify({ model: "openai/gpt-4o-mini", stream, max_tokens: 256, messages: [{ role: "user", content: "Write a short poem about gateways." }] });
+async function timed(url, headers, stream) {
+  const t0 = performance.now();
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: requestBody(stream) });
+  const reader = res.body.getReader();
+  let first = null;
+  for (;;) {
+    const { done } = await reader.read();
+    if (first === null) first = performance.now() - t0;
+    if (done) break;
+  }
+  if (res.status !== 200) throw new Error(`status ${res.status}`);
+  return { ttfb: first, total: performance.now() - t0 };
+}
+// The runtime's own cost: a Worker that only forwards the request.
+const passThrough = new Miniflare({
+  modules: true,
+  compatibilityDate: "2025-12-01",
+  script: `export default { fetch(req, env) { const u = new URL(req.url); return fetch(env.UPSTREAM + u.pathname, { method: req.method, headers: req.headers, body: req.body }); } }`,
+  bindings: { UPSTREAM: upstream.url },
+});
+const passThroughUrl = (await passThrough.ready).toString().replace(/\/$/, "");
+const direct = { url: upstream.url + "/v1/chat/completions", headers: { authorization: "Bearer sk-proj-benchkey0123456789" } };
+const forwarded = { url: passThroughUrl + "/v1/chat/completions", headers: direct.headers };
+const viaGateway = { url: gw.url + "/v1/chat/completions", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
+const N = quick ? 60 : 400;
+const latency = {};
+for (const stream of [true, false]) {
+  for (const [name, target] of [["direct", direct], ["passthrough", forwarded], ["gateway", viaGateway]]) {
+    for (let i = 0; i < 20; i++) await timed(target.url, target.headers, stream); // warm-up
+    const samples = [];
+    for (let i = 0; i < N; i++) samples.push(await timed(target.url, target.headers, stream));
+    latency[`${stream ? "stream" : "plain"}_${name}`] = {
+      ttfb50: pct(samples.map((s) => s.ttfb), 0.5),
+      ttfb99: pct(samples.map((s) => s.ttfb), 0.99),
+      total50: pct(samples.map((s) => s.total), 0.5),
+      total99: pct(samples.map((s) => s.total), 0.99),
+    };
+  }
+}
+const throughput = [];
+for (const concurrency of [1, 8, 32]) {
+  const row = { concurrency };
+  for (const [name, target] of [["direct", direct], ["passthrough", forwarded], ["gateway", viaGateway]]) {
+    const total = quick ? 80 : 480;
+    let next = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next++ < total) await timed(target.url, target.headers, false);
+      }),
+    );
+    row[name] = total / ((performance.now() - t0) / 1000);
+  }
+  throughput.push(row);
+}
+const billed = await gw.waitForRows("SELECT id FROM request_logs WHERE status = 'ok'", 1);
+await gw.close();
+await passThrough.dispose();
+await upstream.close();
+
+// ---- report -------------------------------------------------------------------------
+const cpu = cpus()[0]?.model?.trim() || "unknown CPU";
+const lines = [];
+lines.push(`Machine: ${cpus().length} × ${cpu}, Node ${process.version}. Command: \`npm run bench\`${quick ? " -- --quick" : ""}.`);
+lines.push("");
+lines.push("| latency, p50 (p99) in ms | direct to mock | pass-through Worker | Keyaos | Keyaos ÷ pass-through |");
+lines.push("|---|---|---|---|---|");
+for (const kind of ["stream", "plain"]) {
+  for (const metric of ["ttfb", "total"]) {
+    const [d, p, g] = ["direct", "passthrough", "gateway"].map((n) => latency[`${kind}_${n}`]);
+    const cell = (x) => `${ms(x[metric + "50"])} (${ms(x[metric + "99"])})`;
+    lines.push(`| ${kind === "stream" ? "streamed" : "non-streamed"}, ${metric === "ttfb" ? "time to first byte" : "total"} | ${cell(d)} | ${cell(p)} | ${cell(g)} | ${(g[metric + "50"] / p[metric + "50"]).toFixed(2)}× |`);
+  }
+}
+lines.push("");
+lines.push("| concurrency | direct req/s | pass-through req/s | Keyaos req/s | Keyaos ÷ pass-through |");
+lines.push("|---|---|---|---|---|");
+for (const r of throughput) lines.push(`| ${r.concurrency} | ${r.direct.toFixed(0)} | ${r.passthrough.toFixed(0)} | ${r.gateway.toFixed(0)} | ${(r.gateway / r.passthrough).toFixed(2)} |`);
+lines.push("");
+lines.push("| engine CPU per request | value |");
+lines.push("|---|---|");
+lines.push(`| native, warm streamed request (${native.stream_bytes} B stream, 62 events) | ${native.stream_request_us.toFixed(1)} µs |`);
+lines.push(`| native baseline: nlohmann parse of the same request and events | ${native.baseline_us.toFixed(1)} µs (engine = ${native.stream_vs_baseline.toFixed(2)}× baseline) |`);
+lines.push(`| native, warm non-streamed request | ${native.plain_request_us.toFixed(1)} µs |`);
+lines.push(`| native meter scan of a ${(native.long_stream_bytes / 1024).toFixed(0)} KB, 4,000-event stream | ${native.long_stream_scan_ms.toFixed(2)} ms (${native.meter_mb_per_s.toFixed(0)} MB/s) |`);
+lines.push(`| wasm in V8, warm streamed request incl. host JSON (p50 / p99) | ${wasm.medianUs.toFixed(1)} / ${wasm.p99Us.toFixed(1)} µs (free-tier budget 10,000 µs) |`);
+lines.push(`| D1 round trips: cold request / warm request | ${wasm.sqlActionsCold} / ${wasm.sqlActionsPerWarmRequest} |`);
+lines.push(`| keyaos.wasm size raw / gzip | ${(wasmBytes.length / 1024).toFixed(0)} KB / ${(gzipSync(wasmBytes).length / 1024).toFixed(0)} KB |`);
+lines.push(`| compile + instantiate + init (p50) | ${ms(pct(inst, 0.5))} ms |`);
+const report = lines.join("\n");
+console.log("\n" + report);
+mkdirSync(join(root, "build"), { recursive: true });
+writeFileSync(join(root, "build", "bench-report.md"), report + "\n");
+if (billed.length === 0) throw new Error("no request was billed during the benchmark");

@@ -1,0 +1,90 @@
+#pragma once
+// A host for the engine without JavaScript: it answers SQL with fixed rows
+// and lets a test or benchmark play the upstream. Used by the Catch2 tests
+// and the native benchmark to drive whole requests through keyaos::Engine.
+#include <string>
+#include <string_view>
+
+#include "core/engine.h"
+#include "core/json.h"
+
+namespace keyaos::testing {
+
+inline constexpr const char* kAdminToken = "bench-admin-token";
+
+class FakeHost {
+ public:
+  FakeHost() {
+    engine.init(R"({"admin_token":"bench-admin-token","encryption_configured":true})");
+    credentials = Json::array({{{"id", "cred_a"}, {"owner_id", "self"}, {"provider_id", "openai"}, {"secret_hint", "sk-pro...cdef"},
+                                {"encrypted_secret", "ciphertext"}, {"price_multiplier", 0.5}, {"quota_nusd", nullptr},
+                                {"is_enabled", 1}, {"health", "ok"}, {"dead_reason", nullptr}}});
+    offerings = Json::array({{{"provider_id", "openai"}, {"model_id", "openai/gpt-4o-mini"}, {"upstream_model_id", "gpt-4o-mini"},
+                              {"input_price", 0.15}, {"output_price", 0.6}, {"cache_read_price", 0.075}, {"cache_write_price", nullptr}}});
+  }
+
+  // The rows the host would read back for each statement of a `sql` action.
+  Json rows_for(const Action& sql) const {
+    Json results = Json::array();
+    const Json* statements = field(sql.head, "statements");
+    if (statements && statements->is_array())
+      for (const auto& s : *statements) {
+        std::string text = str_field(s, "sql");
+        if (text.rfind("SELECT", 0) == 0 && text.find("FROM credentials") != std::string::npos) results.push_back(credentials);
+        else if (text.rfind("SELECT", 0) == 0 && text.find("FROM catalog") != std::string::npos) results.push_back(offerings);
+        else results.push_back(Json::array());
+      }
+    return results;
+  }
+
+  static std::string event(const Json& head) { return dump_json(head); }
+
+  Action request(uint32_t handle, std::string_view body, int64_t now, const std::string& nonce) {
+    Json ev = {{"type", "request"}, {"method", "POST"}, {"path", "/v1/chat/completions"}, {"query", ""},
+               {"headers", {{"authorization", std::string("Bearer ") + kAdminToken}}}, {"now", now}, {"nonce", nonce}};
+    return engine.step(handle, event(ev), body);
+  }
+
+  // Answers SQL actions until the engine asks for something else.
+  Action settle(uint32_t handle, Action action, int64_t now) {
+    while (str_field(action.head, "type") == "sql")
+      action = engine.step(handle, event({{"type", "rows"}, {"results", rows_for(action)}, {"now", now}}), "");
+    return action;
+  }
+
+  Action head(uint32_t handle, int status, int64_t now) {
+    return engine.step(handle, event({{"type", "upstream_head"}, {"status", status}, {"headers", Json::object()}, {"now", now}}), "");
+  }
+  Action chunk(uint32_t handle, std::string_view bytes, int64_t now) {
+    return engine.step(handle, event({{"type", "upstream_chunk"}, {"now", now}}), bytes);
+  }
+  Action body(uint32_t handle, std::string_view bytes, int64_t now) {
+    return engine.step(handle, event({{"type", "upstream_body"}, {"now", now}}), bytes);
+  }
+  Action stream_end(uint32_t handle, std::string_view rest, int64_t now, bool client_aborted = false) {
+    return engine.step(handle, event({{"type", "stream_end"}, {"now", now}, {"client_aborted", client_aborted}}), rest);
+  }
+
+  Engine engine;
+  Json credentials;
+  Json offerings;
+};
+
+// An OpenAI stream: a role chunk, `parts` as content, a finish chunk, a usage chunk, [DONE].
+inline std::string openai_stream(const std::vector<std::string>& parts, int prompt_tokens, int completion_tokens) {
+  auto chunk = [](const Json& delta, const Json& finish) {
+    Json c = {{"id", "chatcmpl-x"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "gpt-4o-mini"},
+              {"choices", Json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}};
+    return "data: " + dump_json(c) + "\n\n";
+  };
+  std::string out = chunk({{"role", "assistant"}, {"content", ""}}, nullptr);
+  for (const auto& p : parts) out += chunk({{"content", p}}, nullptr);
+  out += chunk(Json::object(), "stop");
+  Json usage = {{"id", "chatcmpl-x"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "gpt-4o-mini"},
+                {"choices", Json::array()},
+                {"usage", {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens}, {"total_tokens", prompt_tokens + completion_tokens}}}};
+  out += "data: " + dump_json(usage) + "\n\ndata: [DONE]\n\n";
+  return out;
+}
+
+}  // namespace keyaos::testing

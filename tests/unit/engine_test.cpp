@@ -1,0 +1,99 @@
+// Whole requests through keyaos::Engine with a host that does no I/O.
+#include <catch2/catch.hpp>
+
+#include "fake_host.h"
+
+using namespace keyaos;
+using keyaos::testing::FakeHost;
+using keyaos::testing::openai_stream;
+
+namespace {
+
+const char* kBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+
+std::string type_of(const Action& a) { return str_field(a.head, "type"); }
+
+// The request_logs INSERT among a finish action's background statements.
+const Json* log_insert(const Action& finish) {
+  const Json* statements = field(finish.head, "background");
+  if (!statements) return nullptr;
+  for (const auto& s : *statements)
+    if (str_field(s, "sql").find("INSERT OR IGNORE INTO request_logs") != std::string::npos) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("overlapping streamed requests on one engine keep their own state", "[engine]") {
+  FakeHost host;
+  const uint32_t a = host.engine.open();
+  const uint32_t b = host.engine.open();
+  Action fa = host.settle(a, host.request(a, kBody, 1000, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), 1000);
+  Action fb = host.settle(b, host.request(b, kBody, 1001, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"), 1001);
+  REQUIRE(type_of(fa) == "fetch");
+  REQUIRE(type_of(fb) == "fetch");
+  CHECK(str_field(fa.head, "url") == "https://api.openai.com/v1/chat/completions");
+
+  // Interleave every step of the two streams.
+  REQUIRE(type_of(host.head(b, 200, 1010)) == "read_chunk");
+  REQUIRE(type_of(host.head(a, 200, 1011)) == "read_chunk");
+  std::string stream_a = openai_stream({"Alpha", " one"}, 10, 2);
+  std::string stream_b = openai_stream({"Beta", " two", " three"}, 20, 3);
+  // Split right after each stream's first content event.
+  size_t split_a = stream_a.find("\n\n", stream_a.find("Alpha")) + 2;
+  size_t split_b = stream_b.find("\n\n", stream_b.find("Beta")) + 2;
+  Action ca = host.chunk(a, stream_a.substr(0, split_a), 1020);
+  Action cb = host.chunk(b, stream_b.substr(0, split_b), 1021);
+  REQUIRE(type_of(ca) == "commit_stream");
+  REQUIRE(type_of(cb) == "commit_stream");
+  CHECK(ca.payload == stream_a.substr(0, split_a));
+  CHECK(cb.payload == stream_b.substr(0, split_b));
+
+  Action end_b = host.stream_end(b, stream_b.substr(split_b), 1030);
+  Action end_a = host.stream_end(a, stream_a.substr(split_a), 1031);
+  REQUIRE(type_of(end_a) == "finish");
+  REQUIRE(type_of(end_b) == "finish");
+  CHECK(end_a.payload.empty());  // finished with [DONE]: nothing to append
+  CHECK(end_b.payload.empty());
+  const Json* log_a = log_insert(end_a);
+  const Json* log_b = log_insert(end_b);
+  REQUIRE(log_a);
+  REQUIRE(log_b);
+  CHECK(log_a->at("params")[0] == "req_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  CHECK(log_b->at("params")[0] == "req_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+  CHECK(log_a->at("params")[12] == 10);  // input tokens
+  CHECK(log_a->at("params")[13] == 2);
+  CHECK(log_b->at("params")[12] == 20);
+  CHECK(log_b->at("params")[13] == 3);
+  host.engine.close(a);
+  host.engine.close(b);
+  CHECK(host.engine.open_count() == 0);
+}
+
+TEST_CASE("a warm request reaches the upstream without SQL", "[engine]") {
+  FakeHost host;
+  const uint32_t first = host.engine.open();
+  Action cold = host.request(first, kBody, 5000, "11111111111111111111111111111111");
+  CHECK(type_of(cold) == "sql");
+  host.settle(first, cold, 5000);
+  host.engine.close(first);
+  const uint32_t second = host.engine.open();
+  CHECK(type_of(host.request(second, kBody, 6000, "22222222222222222222222222222222")) == "fetch");
+}
+
+TEST_CASE("a stream that stops before finishing ends with an error event and no [DONE]", "[engine]") {
+  FakeHost host;
+  const uint32_t h = host.engine.open();
+  host.settle(h, host.request(h, kBody, 1000, "cccccccccccccccccccccccccccccccc"), 1000);
+  host.head(h, 200, 1001);
+  std::string stream = openai_stream({"Half"}, 5, 1);
+  std::string cut = stream.substr(0, stream.find("\n\n", stream.find("Half")) + 2);
+  REQUIRE(type_of(host.chunk(h, cut, 1002)) == "commit_stream");
+  Action end = host.stream_end(h, "", 1003);
+  CHECK(end.payload.find("data: {\"error\"") == 0);
+  CHECK(end.payload.find("[DONE]") == std::string::npos);
+  const Json* log = log_insert(end);
+  REQUIRE(log);
+  CHECK(log->at("params")[7] == "error");
+  CHECK(log->at("params")[16] == 0);  // no cost on a failed request
+}
