@@ -11,6 +11,8 @@
 
 #include "fake_host.h"
 #include "protocols/openai/sse_scanner.h"
+#include "sync_bench.h"
+#include "translate_bench.h"
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
@@ -104,10 +106,15 @@ int main(int argc, char** argv) {
     if (!s.finished()) std::abort();
   });
 
+  // The hourly catalogue sync of a ~1 MB OpenRouter list.
+  const std::string sync = catalog_sync_bench_fields(std::max(5, iterations / 1000));
+  // Translated protocols (Google SSE, Kiro event stream) to OpenAI SSE.
+  const std::string translation = translation_bench_fields(std::max(90, iterations / 10));
+
   std::printf(
       "{\"stream_request_us\":%.2f,\"plain_request_us\":%.2f,\"baseline_us\":%.2f,\"stream_vs_baseline\":%.3f,"
-      "\"stream_bytes\":%zu,\"meter_mb_per_s\":%.1f,\"long_stream_bytes\":%zu,\"long_stream_scan_ms\":%.3f}\n",
+      "\"stream_bytes\":%zu,\"meter_mb_per_s\":%.1f,\"long_stream_bytes\":%zu,\"long_stream_scan_ms\":%.3f,%s,%s}\n",
       stream_ns / 1000, plain_ns / 1000, baseline_ns / 1000, stream_ns / baseline_ns, stream.size(),
-      long_stream.size() / (scan_ns / 1e9) / 1e6, long_stream.size(), scan_ns / 1e6);
+      long_stream.size() / (scan_ns / 1e9) / 1e6, long_stream.size(), scan_ns / 1e6, sync.c_str(), translation.c_str());
   return 0;
 }

@@ -5,6 +5,7 @@
 //    runtime's own cost) and vs straight to the same loopback mock upstream;
 //  - engine CPU per request, natively vs parsing the same bytes with nlohmann,
 //    and in wasm (V8) driven by a host that does no I/O;
+//  - the CPU of a cron run syncing a ~1 MB model list, natively and in wasm;
 //  - wasm size and instantiate time.
 // Usage: npm run bench [-- --quick]
 import { gzipSync } from "node:zlib";
@@ -23,6 +24,8 @@ const { startGateway, ADMIN_TOKEN } = await import("../tests/support/gateway.js"
 const { Miniflare } = await import("miniflare");
 const { startMockUpstream, openaiCompletion } = await import("../tests/support/mock-upstream.js");
 const { measureWasmEngine, openaiStream } = await import("../bench/wasm-engine.js");
+const { measureWasmSync } = await import("../bench/wasm-sync.js");
+const { measureWasmTranslate } = await import("../bench/wasm-translate.js");
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,6 +48,9 @@ for (let i = 0; i < (quick ? 5 : 20); i++) {
 // ---- engine CPU ---------------------------------------------------------------
 const native = JSON.parse(execFileSync(join(root, "build", "native", "keyaos_bench"), [quick ? "3000" : "20000"], { encoding: "utf8" }));
 const wasm = measureWasmEngine(wasmPath, quick ? 500 : 3000);
+const wasmSync = measureWasmSync(wasmPath, quick ? 6 : 30);
+const wasmTranslate = measureWasmTranslate(wasmPath, { iterations: quick ? 300 : 2000, longRuns: quick ? 10 : 40 });
+const wasmSyncReal = measureWasmSync(wasmPath, quick ? 6 : 30, { entryBytes: 3000 }); // entries of a real list's size
 
 // ---- end to end through workerd ---------------------------------------------------
 const streamChunks = openaiStream(60).split(/(?<=\n\n)/);
@@ -144,6 +150,24 @@ lines.push(`| wasm in V8, warm streamed request incl. host JSON (p50 / p99) | ${
 lines.push(`| D1 round trips: cold request / warm request | ${wasm.sqlActionsCold} / ${wasm.sqlActionsPerWarmRequest} |`);
 lines.push(`| keyaos.wasm size raw / gzip | ${(wasmBytes.length / 1024).toFixed(0)} KB / ${(gzipSync(wasmBytes).length / 1024).toFixed(0)} KB |`);
 lines.push(`| compile + instantiate + init (p50) | ${ms(pct(inst, 0.5))} ms |`);
+lines.push("");
+const listKb = (native.sync_list_bytes / 1024).toFixed(0);
+lines.push(`| catalogue sync, one cron run (${listKb} KB OpenRouter list, ${native.sync_models} models) | value |`);
+lines.push("|---|---|");
+lines.push(`| native: parse + price + decide + build SQL, every row changed and written | ${native.sync_full_ms.toFixed(2)} ms (parse alone ${native.sync_parse_ms.toFixed(2)} ms) |`);
+lines.push(`| native: the same, nothing changed | ${native.sync_unchanged_ms.toFixed(2)} ms |`);
+lines.push(`| wasm in V8 incl. host JSON, CPU time (p50 / max): every row changed, ${wasmSync.rowsPerRun} written | ${wasmSync.changedMedianMs.toFixed(2)} / ${wasmSync.changedMaxMs.toFixed(2)} ms (free-tier budget 10 ms) |`);
+lines.push(`| wasm: each following run until all rows are written (${wasmSync.runsToWriteAll - 1} runs) | ${wasmSync.catchUpMedianMs.toFixed(2)} / ${wasmSync.catchUpMaxMs.toFixed(2)} ms |`);
+lines.push(`| wasm: list unchanged since the last run (not parsed again) | ${wasmSync.unchangedMedianMs.toFixed(2)} / ${wasmSync.unchangedMaxMs.toFixed(2)} ms |`);
+lines.push(`| wasm: a ${(wasmSyncReal.listBytes / 1024).toFixed(0)} KB list of real-size (~3 KB) entries, ${wasmSyncReal.models} models, every row changed, ${wasmSyncReal.rowsPerRun} written | ${wasmSyncReal.changedMedianMs.toFixed(2)} / ${wasmSyncReal.changedMaxMs.toFixed(2)} ms |`);
+lines.push("");
+lines.push(`| translation to OpenAI SSE (${native.translate_short_events}-piece short answer, ${native.translate_long_events}-piece long answer, 16 KB chunks) | Google v1internal SSE | Kiro event stream (CRC-checked) |`);
+lines.push("|---|---|---|");
+lines.push(`| native, short answer | ${native.google_short_us.toFixed(1)} µs (${(native.google_short_bytes / 1024).toFixed(1)} KB) | ${native.kiro_short_us.toFixed(1)} µs (${(native.kiro_short_bytes / 1024).toFixed(1)} KB) |`);
+lines.push(`| native, long answer | ${native.google_long_ms.toFixed(2)} ms, ${native.google_mb_per_s.toFixed(0)} MB/s | ${native.kiro_long_ms.toFixed(2)} ms, ${native.kiro_mb_per_s.toFixed(0)} MB/s |`);
+const wt = wasmTranslate;
+lines.push(`| wasm in V8, whole warm request with a short answer, incl. host JSON (p50 / p99) | ${wt.google.shortMedianUs.toFixed(0)} / ${wt.google.shortP99Us.toFixed(0)} µs | ${wt.kiro.shortMedianUs.toFixed(0)} / ${wt.kiro.shortP99Us.toFixed(0)} µs |`);
+lines.push(`| wasm in V8, whole request with a long answer (${(wt.google.longBytes / 1024).toFixed(0)} KB / ${(wt.kiro.longBytes / 1024).toFixed(0)} KB) | ${wt.google.longMs.toFixed(2)} ms, ${wt.google.mbPerS.toFixed(0)} MB/s | ${wt.kiro.longMs.toFixed(2)} ms, ${wt.kiro.mbPerS.toFixed(0)} MB/s |`);
 const report = lines.join("\n");
 console.log("\n" + report);
 mkdirSync(join(root, "build"), { recursive: true });

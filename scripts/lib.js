@@ -1,7 +1,7 @@
 // Shared helpers for the project scripts: run commands, find tools, install
 // what is missing on Debian/Ubuntu.
 import { execSync, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,6 +22,7 @@ const APT_PACKAGES = {
   emscripten: { check: () => has("emcc"), pkg: "emscripten" },
   nlohmann: { check: () => existsSync("/usr/include/nlohmann/json.hpp"), pkg: "nlohmann-json3-dev" },
   catch2: { check: () => existsSync("/usr/include/catch2/catch.hpp"), pkg: "catch2" },
+  chromium: { check: () => existsSync("/usr/bin/chromium"), pkg: "chromium" },
 };
 
 // Installs the named apt packages when missing (as root), or explains how.
@@ -38,8 +39,11 @@ export function ensureApt(names) {
   run(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(" ")}`);
 }
 
+// Installs the locked npm packages when any of them is missing.
 export function ensureNodeModules() {
-  if (!existsSync(join(root, "node_modules", "miniflare"))) run("npm ci --no-audit --no-fund");
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
+  const direct = Object.keys(lock.packages?.[""]?.devDependencies ?? {});
+  if (direct.some((name) => !existsSync(join(root, "node_modules", name, "package.json")))) run("npm ci --no-audit --no-fund");
 }
 
 export function emscriptenEnv() {

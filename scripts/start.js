@@ -1,10 +1,11 @@
 // Starts Keyaos locally: workerd + a local D1 with migrations applied, the
 // dashboard served at the same URL. Generates ADMIN_TOKEN and ENCRYPTION_KEY
 // into .dev.vars on first run. ADMIN_TOKEN, ENCRYPTION_KEY and
-// UPSTREAM_BASE_URLS from the environment override .dev.vars; PORT picks the port.
+// UPSTREAM_BASE_URLS from the environment override .dev.vars; PORT picks the port;
+// KEYAOS_STATE_DIR keeps the local D1 there instead of under .wrangler/.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ensureNodeModules, root, run } from "./lib.js";
 
 ensureNodeModules();
@@ -19,14 +20,20 @@ if (!existsSync(devVars)) {
 
 // Values from the environment win over .dev.vars, in a file wrangler loads last.
 const overrides = ["ADMIN_TOKEN", "ENCRYPTION_KEY", "UPSTREAM_BASE_URLS"].filter((k) => process.env[k]);
-mkdirSync(join(root, "build"), { recursive: true });
-const overrideFile = join(root, "build", "env-overrides.env");
-writeFileSync(overrideFile, overrides.map((k) => `${k}=${JSON.stringify(process.env[k])}`).join("\n") + "\n", { mode: 0o600 });
+const stateDir = process.env.KEYAOS_STATE_DIR ? resolve(process.env.KEYAOS_STATE_DIR) : null;
+const persist = stateDir ? ` --persist-to ${JSON.stringify(stateDir)}` : "";
+const overrideDir = stateDir || join(root, "build");
+mkdirSync(overrideDir, { recursive: true });
+const overrideFile = join(overrideDir, "env-overrides.env");
+// Single quotes keep a value literal in a .env file (a JSON value's own quotes included).
+const quote = (v) => (!v.includes("'") ? `'${v}'` : !v.includes('"') ? `"${v}"` : `\`${v}\``);
+writeFileSync(overrideFile, overrides.map((k) => `${k}=${quote(process.env[k])}`).join("\n") + "\n", { mode: 0o600 });
 
-run("npx wrangler d1 migrations apply keyaos-db --local > build/migrations.log 2>&1 || (cat build/migrations.log; exit 1)", {
+const migrationsLog = join(overrideDir, "migrations.log");
+run(`npx wrangler d1 migrations apply keyaos-db --local${persist} > ${JSON.stringify(migrationsLog)} 2>&1 || (cat ${JSON.stringify(migrationsLog)}; exit 1)`, {
   env: { ...process.env, CI: "true" },
 });
 const port = process.env.PORT || "8787";
-const envFiles = [devVars, overrideFile].map((f) => `--env-file ${f}`).join(" ");
+const envFiles = [devVars, overrideFile].map((f) => `--env-file ${JSON.stringify(f)}`).join(" ");
 console.log(`Keyaos: http://localhost:${port}  (OpenAI base URL: http://localhost:${port}/v1)`);
-run(`npx wrangler dev --local --port ${port} --ip 127.0.0.1 ${envFiles}`);
+run(`npx wrangler dev --local --port ${port} --ip 127.0.0.1${persist} ${envFiles}`);

@@ -1,12 +1,13 @@
 // Runs every test: C++ unit tests (Catch2, native), the wasm reproducibility
-// check, the Worker integration tests in workerd, and a deploy dry run.
+// check, the Worker integration tests in workerd, the dashboard in a browser,
+// and a deploy dry run.
 // Installs what is missing first (apt packages as root, npm ci).
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ensureApt, ensureNodeModules, root, run } from "./lib.js";
 
-ensureApt(["cmake", "gxx", "nlohmann", "catch2", "emscripten"]);
+ensureApt(["cmake", "gxx", "nlohmann", "catch2", "emscripten", "chromium"]);
 ensureNodeModules();
 
 const results = [];
@@ -31,6 +32,7 @@ step("Worker integration tests (workerd + D1)", () => {
   const files = readdirSync(join(root, "tests", "integration")).filter((f) => f.endsWith(".test.js")).map((f) => join("tests", "integration", f));
   run(`node --test --test-concurrency=1 ${files.join(" ")}`);
 });
+step("Dashboard browser tests (Playwright + Chromium)", () => run("node --test --test-concurrency=1 tests/e2e/dashboard.test.js"));
 step("wrangler deploy --dry-run", () => run("npx wrangler deploy --dry-run --outdir build/deploy-dry-run > build/deploy-dry-run.log 2>&1 || (cat build/deploy-dry-run.log; exit 1)"));
 
 const passed = results.filter(([, ok]) => ok).length;

@@ -33,6 +33,7 @@ function configFrom(env) {
       idle_ms: Number(env.UPSTREAM_IDLE_TIMEOUT_MS || 0) || undefined,
     },
     routing_cache_ms: Number(env.ROUTING_CACHE_MS || 0) || undefined,
+    cny_usd_rate: Number(env.CNY_USD_RATE || 0) || undefined,
   };
 }
 
@@ -78,6 +79,14 @@ async function runCrypto(env, head) {
     if (item.op === "seal") values.push({ ciphertext: await seal(env.ENCRYPTION_KEY, item.text), sha256: await sha256Hex(item.text) });
     else if (item.op === "sha256") values.push({ sha256: await sha256Hex(item.text) });
     else if (item.op === "random") values.push({ hex: randomHex(item.bytes || 16) });
+    // OAuth credentials (refresh tokens) are opened by the engine, which refreshes them.
+    else if (item.op === "open") {
+      try {
+        values.push({ plaintext: await openSecret(env.ENCRYPTION_KEY, item.ciphertext) });
+      } catch {
+        values.push({ error: "cannot decrypt" });
+      }
+    }
   }
   return { type: "crypto", values };
 }
@@ -189,55 +198,73 @@ async function readChunk(head, upstream) {
   }
 }
 
-// After the first content event: the rest of the upstream body flows to the
-// client natively (no JavaScript per chunk) while a tee'd copy is read whole
-// for metering. The engine then decides how the client stream ends.
+// After the first content event the response is committed: the rest of the
+// upstream body is relayed to the client as it arrives and kept for metering.
+// Reading it here (one JS step per chunk) is what lets the gateway notice a
+// stalled upstream and end the client's stream properly; a client that leaves
+// does not stop the reading, so the bill reflects what the upstream produced.
+// The engine then decides how the client's stream ends.
 function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
   const { readable, writable } = new IdentityTransformStream();
-  let rest = null;
-  if (upstream.response?.body) {
-    upstream.reader?.releaseLock();
-    rest = upstream.response.body;
-  }
   const pump = (async () => {
-    let clientAborted = false;
+    const client = writable.getWriter();
+    let clientGone = false;
+    const send = (bytes) => {
+      if (!clientGone && bytes.length) client.write(bytes).catch(() => (clientGone = true));
+    };
+    send(prefix);
+    // transform: the engine translates each chunk (a non-OpenAI upstream)
+    // and answers with the bytes to write; otherwise bytes pass unchanged.
+    const transform = Boolean(head.transform);
+    const parts = [];
+    let size = 0;
     let upstreamError = null;
-    let meterBytes = new Uint8Array(0);
-    const writer = writable.getWriter();
-    const wrotePrefix = prefix.length ? writer.write(prefix).then(() => true, () => false) : Promise.resolve(true);
-    writer.releaseLock();
-    if (rest) {
-      const [toClient, toMeter] = rest.tee();
-      const meter = new Response(toMeter).arrayBuffer().then(
-        (b) => new Uint8Array(b),
-        (err) => {
-          upstreamError = String(err?.message || err);
-          return null;
-        },
-      );
-      if (!(await wrotePrefix)) {
-        clientAborted = true;
-        toClient.cancel().catch(() => {});
-      } else {
-        await toClient.pipeTo(writable, { preventClose: true, preventAbort: true }).catch(() => {
-          clientAborted = upstreamError === null;
-        });
+    if (upstream.response?.body) {
+      const reader = upstream.reader ?? upstream.response.body.getReader();
+      const idleMs = head.idle_ms;
+      let last = Date.now();
+      let stalled = false;
+      const watchdog = idleMs
+        ? setInterval(() => {
+            if (Date.now() - last <= idleMs) return;
+            stalled = true;
+            clearInterval(watchdog);
+            reader.cancel().catch(() => {});
+            upstream.controller?.abort();
+          }, Math.max(50, Math.min(1000, idleMs / 4)))
+        : null;
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          last = Date.now();
+          if (transform) {
+            const out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+            send(out.payload);
+            continue;
+          }
+          parts.push(value);
+          size += value.length;
+          send(value);
+        }
+      } catch (err) {
+        upstreamError = String(err?.message || err);
+      } finally {
+        if (watchdog) clearInterval(watchdog);
       }
-      const bytes = await meter;
-      if (bytes) meterBytes = bytes;
-      else clientAborted = false;
-    } else if (!(await wrotePrefix)) {
-      clientAborted = true;
+      if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
     }
-    const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientAborted, upstream_error: upstreamError }, meterBytes);
+    const meterBytes = new Uint8Array(size);
+    let off = 0;
+    for (const p of parts) {
+      meterBytes.set(p, off);
+      off += p.length;
+    }
+    const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, meterBytes);
     eng.close(handle);
-    if (!clientAborted) {
-      const w = writable.getWriter();
-      if (fin.payload.length) await w.write(fin.payload.slice()).catch(() => {});
-      await w.close().catch(() => {});
-    } else {
-      writable.abort().catch(() => {});
-    }
+    send(fin.payload);
+    if (clientGone) client.abort().catch(() => {});
+    else client.close().catch(() => {});
     if (fin.head.background?.length) await runSql(env, fin.head.background);
   })();
   ctx.waitUntil(pump);
@@ -267,6 +294,10 @@ async function drive(eng, env, ctx, handle, action) {
           break;
         case "read_chunk":
           [event, bytes] = await readChunk(head, upstream);
+          break;
+        case "sleep":
+          await new Promise((r) => setTimeout(r, Math.max(0, Math.min(Number(head.ms) || 0, 60000))));
+          event = { type: "timer", now: Date.now() };
           break;
         case "cancel_upstream":
           upstream.abort();
@@ -307,7 +338,7 @@ function errorResponse(status, message, type, code) {
 }
 
 function isEngineRoute(path) {
-  return path === "/health" || path.startsWith("/v1/") || path === "/v1" || path.startsWith("/api/") || path === "/api" || path === "/openapi.json";
+  return path === "/health" || path.startsWith("/v1/") || path === "/v1" || path.startsWith("/api/") || path === "/api";
 }
 
 export default {

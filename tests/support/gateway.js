@@ -26,7 +26,9 @@ export async function applyMigrations(db) {
   }
 }
 
-export async function startGateway({ upstreams = {}, bindings = {} } = {}) {
+// `persist`: a folder for D1's files, so a second gateway started on it (a
+// restarted Worker) sees the first one's data.
+export async function startGateway({ upstreams = {}, bindings = {}, persist } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(root, "worker-shim", "index.js"),
@@ -36,7 +38,8 @@ export async function startGateway({ upstreams = {}, bindings = {} } = {}) {
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     compatibilityDate: "2025-12-01",
-    d1Databases: { DB: "keyaos-test-" + Math.random().toString(16).slice(2) },
+    d1Databases: { DB: persist ? "keyaos-test-persisted" : "keyaos-test-" + Math.random().toString(16).slice(2) },
+    ...(persist ? { d1Persist: persist } : {}),
     bindings: {
       ADMIN_TOKEN,
       ENCRYPTION_KEY,

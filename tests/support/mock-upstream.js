@@ -66,6 +66,7 @@ export async function startMockUpstream(name, handler) {
       for (let i = 0; i < plan.sse.length; i++) {
         if (plan.stallAfter !== undefined && i === plan.stallAfter) return; // keep the socket open, send nothing
         if (plan.cutAfter !== undefined && i === plan.cutAfter) {
+          await sleep(100); // let what was written reach the gateway first
           res.socket.destroy();
           return;
         }

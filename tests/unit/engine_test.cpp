@@ -97,3 +97,27 @@ TEST_CASE("a stream that stops before finishing ends with an error event and no 
   CHECK(log->at("params")[7] == "error");
   CHECK(log->at("params")[16] == 0);  // no cost on a failed request
 }
+
+TEST_CASE("adding a credential seals the secret through the host and stores only ciphertext", "[engine]") {
+  FakeHost host;
+  const uint32_t h = host.engine.open();
+  Json ev = {{"type", "request"}, {"method", "POST"}, {"path", "/api/credentials"}, {"query", ""},
+             {"headers", {{"authorization", std::string("Bearer ") + keyaos::testing::kAdminToken}}}, {"now", 1000},
+             {"nonce", "dddddddddddddddddddddddddddddddd"}};
+  Action a = host.engine.step(h, FakeHost::event(ev), R"({"provider_id":"openai","secret":"sk-proj-abc0123456789","validate":false})");
+  REQUIRE(type_of(a) == "crypto");
+  CHECK(a.head["items"][0]["op"] == "seal");
+  a = host.engine.step(h, FakeHost::event({{"type", "crypto"}, {"values", Json::array({{{"ciphertext", "CT"}, {"sha256", "HASH"}}})}, {"now", 1001}}), "");
+  REQUIRE(type_of(a) == "sql");
+  const std::string insert = dump_json(a.head["statements"][0]);
+  CHECK(insert.find("sk-proj-abc0123456789") == std::string::npos);
+  CHECK(insert.find("CT") != std::string::npos);
+  Json row = {{"id", "cred_x"}, {"provider_id", "openai"}, {"secret_hint", "sk-pro...6789"}, {"price_multiplier", 1.0}, {"is_enabled", 1}, {"health", "ok"}};
+  Json results = Json::array();
+  for (size_t i = 0; i + 1 < a.head["statements"].size(); ++i) results.push_back(Json::array());
+  results.push_back(Json::array({row}));
+  a = host.engine.step(h, FakeHost::event({{"type", "rows"}, {"results", results}, {"now", 1002}}), "");
+  REQUIRE(type_of(a) == "respond");
+  CHECK(a.head["status"] == 201);
+  CHECK(a.payload.find("sk-proj-abc0123456789") == std::string::npos);
+}

@@ -92,10 +92,15 @@ TEST_CASE("chat requests: routing fields are consumed, the rest kept verbatim", 
 TEST_CASE("ranking by expected cost, ties rotate, health gates", "[core][routing]") {
   std::vector<routing::Offering> offers = {{"openrouter", "openai/gpt-4o-mini", "openai/gpt-4o-mini", {0.15, 0.60, {}, {}}},
                                            {"openai", "openai/gpt-4o-mini", "gpt-4o-mini", {0.15, 0.60, {}, {}}}};
-  std::vector<routing::Credential> creds(3);
-  creds[0].id = "a"; creds[0].provider_id = "openrouter"; creds[0].multiplier = 1.0;
-  creds[1].id = "b"; creds[1].provider_id = "openai"; creds[1].multiplier = 0.5;
-  creds[2].id = "c"; creds[2].provider_id = "openai"; creds[2].multiplier = 0.5;
+  auto credential = [](std::string id, std::string provider, double multiplier) {
+    routing::Credential c;
+    c.id = std::move(id);
+    c.provider_id = std::move(provider);
+    c.multiplier = multiplier;
+    return c;
+  };
+  std::vector<routing::Credential> creds = {credential("a", "openrouter", 1.0), credential("b", "openai", 0.5),
+                                            credential("c", "openai", 0.5)};
   openai::ProviderPreferences prefs;
   routing::HealthBook health;
   routing::RankInput in{&offers, &creds, &prefs, 1000, 500, 0, 1000};

@@ -7,9 +7,8 @@
 #include "billing/ledger.h"
 #include "protocols/common/openai_chunks.h"
 #include "protocols/openai/chat_request.h"
-#include "protocols/openai/errors.h"
-#include "protocols/openai/sse_scanner.h"
-#include "protocols/openai/usage.h"
+#include "api/routing_table.h"
+#include "api/upstream_adapter.h"
 #include "routing/ranking.h"
 
 namespace keyaos::api {
@@ -47,9 +46,9 @@ int error_rank(const UpstreamError& e) {
   }
 }
 
-class ChatTask : public Task {
+class ChatTask : public RoutingTask {
  public:
-  ChatTask(Gateway& gw, HttpRequest req, Caller caller) : gw_(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ChatTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     started_ms_ = req_.now_ms;
@@ -63,55 +62,14 @@ class ChatTask : public Task {
   }
 
  private:
-  // ---- routing table -------------------------------------------------------
   Action load_routing() {
-    const std::string& requested = models_[model_index_];
-    const int64_t now = req_.now_ms;
-    std::vector<Statement> batch;
-    bool check_seed = !gw_.seed_checked(), load_owner = !gw_.owner_fresh(caller_.owner_id, now),
-         load_offers = gw_.offerings(requested, now) == nullptr;
-    if (check_seed) batch.push_back(Gateway::seed_version_statement());
-    if (load_owner)
-      for (auto& s : Gateway::load_owner_statements(caller_.owner_id, now)) batch.push_back(std::move(s));
-    if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
-    if (batch.empty()) return plan();  // warm path: no D1 round trip
-    return run_sql(std::move(batch), [this, check_seed, load_owner, load_offers, requested](const SqlResult& r) {
-      if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
-      size_t i = 0;
-      bool seed_stale = false;
-      if (check_seed) {
-        const Json& rows = r.at(i++);
-        seed_stale = rows.empty() || str_field(rows[0], "value") != gw_.seed_version();
-        if (!seed_stale) gw_.mark_seeded();
-      }
-      if (load_owner) {
-        const Json& creds = r.at(i++);
-        const Json& cools = r.at(i++);
-        gw_.store_owner(caller_.owner_id, creds, cools, req_.now_ms);
-      }
-      if (seed_stale) return seed_catalog();
-      if (load_offers) gw_.store_offerings(requested, r.at(i++), req_.now_ms);
-      return plan();
-    });
-  }
-
-  Action seed_catalog() {
-    auto batch = gw_.seed_statements(req_.now_ms);
-    batch.push_back(Gateway::load_offerings_statement(models_[model_index_]));
-    return run_sql(std::move(batch), [this](const SqlResult& r) {
-      if (!r.ok()) return error_response(ApiError::internal("Could not load the model catalogue: " + r.error));
-      gw_.mark_seeded();
-      gw_.invalidate_offerings();
-      gw_.store_offerings(models_[model_index_], r.at(r.rows.size() - 1), req_.now_ms);
-      return plan();
-    });
+    return load_routing_table(caller_.owner_id, models_[model_index_], req_.now_ms, [this] { return plan(); });
   }
 
   Action plan() {
     const std::string& requested = models_[model_index_];
-    const Gateway::OfferingCache* cache = gw_.offerings(requested, req_.now_ms);
-    std::vector<routing::Offering> rows = cache ? cache->rows : std::vector<routing::Offering>{};
-    routing::ModelMatch match = routing::resolve_model(requested, rows);
+    route(caller_.owner_id, requested, chat_, req_.now_ms, route_);
+    const routing::ModelMatch& match = route_.match;
     if (match.model_id.empty()) {
       if (!match.ambiguous.empty()) {
         std::string list;
@@ -122,23 +80,11 @@ class ChatTask : public Task {
       return next_model_or(ApiError{404, "The model '" + requested + "' does not exist in the catalogue.",
                                     "invalid_request_error", "model_not_found", "model"});
     }
+    if (!caller_.may_use(match.model_id))
+      return next_model_or(ApiError::forbidden("This API key may not use the model '" + match.model_id + "'.", "model_not_allowed"));
     model_id_ = match.model_id;
-    offerings_.clear();
-    for (auto& o : rows)
-      if (o.model_id == model_id_) offerings_.push_back(o);
-    reference_ = {};
-    for (const auto& o : offerings_)
-      if (o.provider_id == "openrouter") reference_ = o.prices;
-
-    routing::RankInput in;
-    in.offerings = &offerings_;
-    in.credentials = &gw_.owner(caller_.owner_id).credentials;
-    in.preferences = &chat_.providers;
-    in.prompt_tokens = billing::estimate_tokens_from_bytes(chat_.prompt_bytes);
-    in.output_tokens = chat_.max_output_tokens.value_or(routing::kDefaultExpectedOutputTokens);
-    in.rotation = gw_.next_rotation();
-    in.now_ms = req_.now_ms;
-    routing::Ranking ranking = routing::rank(in, gw_.health());
+    reference_ = route_.reference;
+    const routing::Ranking& ranking = route_.ranking;
     plan_.clear();
     next_attempt_ = 0;
     for (const auto& c : ranking.candidates) plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd});
@@ -171,33 +117,49 @@ class ChatTask : public Task {
   Action attempt() {
     if (next_attempt_ >= plan_.size()) return next_model_or(ApiError{503, "All upstreams failed.", "service_unavailable", "upstreams_failed", {}});
     current_ = plan_[next_attempt_++];
-    const catalog::ProviderDef* def = gw_.provider(current_.offering.provider_id);
-    if (!def || def->protocol != catalog::Protocol::openai) {
+    attempt_started_ms_ = last_event_ms_ = now_of_last_event();
+    translator_ = nullptr;
+    adapter_.reset();
+    prefix_.clear();
+    first_byte_ms_ = -1;
+    upstream_status_ = 0;
+    stream_closed_ = false;
+    AttemptContext context;
+    context.gw = &gw_;
+    context.def = gw_.provider(current_.offering.provider_id);
+    context.credential = current_.credential;
+    context.offering = current_.offering;
+    context.chat = &chat_;
+    context.client_body = req_.body;
+    context.response_id = "chatcmpl-" + req_.nonce.substr(0, 24);
+    context.nonce = req_.nonce;
+    context.attempt_number = static_cast<int>(attempts_.size());
+    context.now_ms = attempt_started_ms_;
+    adapter_ = make_upstream_adapter(context);
+    if (!adapter_) {
       record_failure({ErrorClass::server, 501, "provider protocol is not available in this version", "server_error", "unsupported_protocol", -1}, false);
       return attempt();
     }
-    attempt_started_ms_ = last_event_ms_ = now_of_last_event();
-    scanner_ = std::make_unique<openai::SseScanner>();
-    prefix_.clear();
-    first_byte_ms_ = -1;
-
-    std::string upstream_model = catalog::to_upstream_model_id(*def, current_.offering.model_id, current_.offering.upstream_model_id);
-    Json headers = {{"content-type", "application/json"},
-                    {"accept", chat_.stream ? "text/event-stream" : "application/json"},
-                    {"authorization", "Bearer ${secret}"}};
-    for (const auto& [k, v] : def->extra_headers) headers[ascii_lower(k)] = v;
-    Action a;
-    a.head = {{"type", "fetch"},
-              {"url", gw_.base_url(*def) + "/chat/completions"},
-              {"method", "POST"},
-              {"headers", headers},
-              {"credential", {{"id", current_.credential.id}, {"ciphertext", current_.credential.ciphertext}}},
-              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
-    a.payload = openai::upstream_chat_body(chat_, upstream_model);
-    return then(std::move(a), [this](const Event& ev) { return on_head(ev); });
+    return prepared(adapter_->prepare(attempt_started_ms_));
   }
 
   int64_t now_of_last_event() const { return last_event_ms_ ? last_event_ms_ : req_.now_ms; }
+
+  // The adapter's preparation (token refresh, project discovery), step by step.
+  Action prepared(PrepareStep step) {
+    switch (step.kind) {
+      case PrepareStep::Kind::act:
+        return then(std::move(step.action), [this](const Event& ev) {
+          last_event_ms_ = ev.now_ms();
+          return prepared(adapter_->advance(ev));
+        });
+      case PrepareStep::Kind::failed:
+        return fail(step.error);
+      case PrepareStep::Kind::ready:
+        break;
+    }
+    return then(adapter_->chat_fetch(now_of_last_event()), [this](const Event& ev) { return on_head(ev); });
+  }
 
   Action on_head(const Event& ev) {
     last_event_ms_ = ev.now_ms();
@@ -206,7 +168,10 @@ class ChatTask : public Task {
     upstream_headers_ = ev.head.contains("headers") ? ev.head["headers"] : Json::object();
     Action a;
     if (upstream_status_ >= 200 && upstream_status_ < 300) {
-      if (chat_.stream) return read_chunk();
+      if (chat_.stream) {
+        translator_ = &adapter_->start_stream(ev.now_ms());
+        return read_chunk();
+      }
       a.head = {{"type", "read_body"}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
       return then(std::move(a), [this](const Event& e) { return on_body(e); });
     }
@@ -214,44 +179,33 @@ class ChatTask : public Task {
     return then(std::move(a), [this](const Event& e) {
       last_event_ms_ = e.now_ms();
       if (e.type == "upstream_error") return fail_transport(e);
-      return fail(openai::classify_http_error(upstream_status_, e.payload, str_field(upstream_headers_, "retry-after"), e.now_ms()));
+      UpstreamError error = adapter_->classify_error(upstream_status_, e.payload, upstream_headers_, e.now_ms());
+      // A rejected access token may just be stale: refresh it and try the
+      // same credential once more before declaring it dead.
+      if (error.error_class == ErrorClass::auth && !auth_retried_ && adapter_->drop_access_token()) {
+        auth_retried_ = true;
+        record_failure(error, false);
+        --next_attempt_;
+        return attempt();
+      }
+      return fail(error);
     });
   }
 
-  Action fail_transport(const Event& ev) {
-    bool timeout = str_field(ev.head, "kind") == "timeout";
-    UpstreamError e{timeout ? ErrorClass::timeout : ErrorClass::network, timeout ? 504 : 502,
-                    "Upstream " + current_.offering.provider_id + ": " + str_field(ev.head, "message", "connection failed"),
-                    "upstream_error", timeout ? "upstream_timeout" : "upstream_unreachable", -1};
-    return fail(e);
-  }
+  Action fail_transport(const Event& ev) { return fail(transport_error(ev, current_.offering.provider_id)); }
 
   // Non-streaming success path.
   Action on_body(const Event& ev) {
     last_event_ms_ = ev.now_ms();
     if (ev.type == "upstream_error") return fail_transport(ev);
     first_byte_ms_ = ev.now_ms() - attempt_started_ms_;
-    Json probe = parse_json(ev.payload);
-    if (probe.is_discarded() || !probe.is_object())
-      return fail({ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a body that is not JSON.",
-                   "upstream_error", "malformed_response", -1});
-    if (const Json* err = field(probe, "error"); err && !err->is_null())
-      return fail(openai::classify_stream_error(dump_json(*err)));
-    Usage usage;
-    openai::usage_from_completion(ev.payload, usage);
-    if (!usage.present) {
-      usage.prompt_tokens = billing::estimate_tokens_from_bytes(chat_.prompt_bytes);
-      std::string content;
-      if (const Json* choices = field(probe, "choices"); choices && choices->is_array())
-        for (const auto& c : *choices)
-          if (const Json* m = field(c, "message")) content += str_field(*m, "content");
-      usage.completion_tokens = billing::estimate_tokens_from_bytes(static_cast<int64_t>(content.size()));
-      usage.estimated = true;
-    }
-    served_model_ = str_field(probe, "model");
+    BodyResult result = adapter_->translate_body(upstream_status_, ev.payload, ev.now_ms());
+    if (!result.ok) return fail(result.error);
+    served_model_ = result.served_model;
+    adapter_->answered();
     Json headers = client_headers("application/json");
-    auto writes = succeed(usage, ev.now_ms(), false);
-    return respond_action(upstream_status_, headers, ev.payload, std::move(writes));
+    auto writes = succeed(result.usage, ev.now_ms(), false);
+    return respond_action(upstream_status_, headers, std::move(result.body), std::move(writes));
   }
 
   // ---- streaming -----------------------------------------------------------
@@ -263,22 +217,27 @@ class ChatTask : public Task {
   }
 
   // Before the first content byte reaches the client, any failure can still
-  // fail over; so the stream is read here until content shows up.
+  // fail over; so the stream is read (and translated) here until content
+  // shows up. What the client gets first is the translated prefix.
   Action on_probe(const Event& ev) {
     last_event_ms_ = ev.now_ms();
     if (ev.type == "upstream_error") return fail_transport(ev);
     if (first_byte_ms_ < 0) first_byte_ms_ = ev.now_ms() - attempt_started_ms_;
     if (ev.type == "upstream_end") {
-      scanner_->end();
-      if (scanner_->failed()) return fail(scanner_->error());
-      if (scanner_->finished()) return commit();
+      std::string tail;
+      translator_->finish(tail);
+      stream_closed_ = true;
+      if (translator_->failed()) return fail(translator_->error());
+      if (translator_->finished()) {
+        prefix_ += tail;
+        return commit();
+      }
       return fail({ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " closed the stream before sending any content.",
                    "upstream_error", "empty_stream", -1});
     }
-    scanner_->feed(ev.payload);
-    prefix_ += ev.payload;
-    if (scanner_->failed()) return cancel_then_fail(scanner_->error());
-    if (scanner_->content_started() || scanner_->finished() || prefix_.size() > kMaxProbeBytes) return commit();
+    translator_->feed(ev.payload, prefix_);
+    if (translator_->failed()) return cancel_then_fail(translator_->error());
+    if (translator_->content_started() || translator_->finished() || prefix_.size() > kMaxProbeBytes) return commit();
     return read_chunk();
   }
 
@@ -288,44 +247,60 @@ class ChatTask : public Task {
     return then(std::move(a), [this, e](const Event&) { return fail(e); });
   }
 
+  // Translated streams are committed with `transform`: the host hands every
+  // further upstream chunk back and writes what the engine answers.
   Action commit() {
     Json headers = client_headers("text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
     Action a;
-    a.head = {{"type", "commit_stream"}, {"status", upstream_status_}, {"headers", headers}};
-    a.payload = prefix_;
-    return then(std::move(a), [this](const Event& e) { return on_stream_end(e); });
+    a.head = {{"type", "commit_stream"}, {"status", upstream_status_}, {"headers", headers}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+    if (adapter_->transforms_stream()) a.head["transform"] = true;
+    a.payload = std::move(prefix_);
+    prefix_.clear();
+    return then(std::move(a), [this](const Event& e) { return on_committed(e); });
+  }
+
+  Action on_committed(const Event& ev) {
+    if (ev.type != "upstream_chunk") return on_stream_end(ev);
+    Action w;
+    w.head = {{"type", "write"}};
+    if (!stream_closed_ && !translator_->failed()) translator_->feed(ev.payload, w.payload);
+    return then(std::move(w), [this](const Event& e) { return on_committed(e); });
   }
 
   // The stream has ended (or the client left). Decide how the client's stream
   // closes and write the ledger.
   Action on_stream_end(const Event& ev) {
-    scanner_->feed(ev.payload);
-    scanner_->end();
     const bool client_aborted = bool_field(ev.head, "client_aborted");
     std::string append;
+    if (!stream_closed_) {
+      if (!adapter_->transforms_stream()) {
+        std::string relayed;  // already sent to the client by the host
+        translator_->feed(ev.payload, relayed);
+      }
+      translator_->finish(append);
+      stream_closed_ = true;
+    }
     std::vector<Statement> writes;
-    served_model_ = scanner_->model();
-    if (scanner_->failed()) {
-      // The upstream's error event already reached the client as it was sent.
-      writes = record_stream_failure(scanner_->error(), ev.now_ms(), client_aborted);
-    } else if (!scanner_->finished()) {
+    served_model_ = adapter_->served_model();
+    if (translator_->failed()) {
+      // A pass-through upstream's error event already reached the client as
+      // it was sent; a translated one is reported here, without [DONE].
+      append.clear();
+      if (adapter_->transforms_stream()) OpenAIChunkWriter::error_event(translator_->error(), append);
+      writes = record_stream_failure(translator_->error(), ev.now_ms(), client_aborted);
+    } else if (!translator_->finished()) {
       std::string upstream_error = str_field(ev.head, "upstream_error");
       UpstreamError e{ErrorClass::stream, 502,
                       upstream_error.empty() ? "The upstream stream ended before the answer was complete."
                                              : "The upstream stream broke before the answer was complete: " + upstream_error,
                       "upstream_error", "stream_truncated", -1};
+      append.clear();
       OpenAIChunkWriter::error_event(e, append);  // and no [DONE]: a cut answer must not look complete
       writes = record_stream_failure(e, ev.now_ms(), client_aborted);
     } else {
-      if (!scanner_->done()) OpenAIChunkWriter::done(append);
-      Usage usage = scanner_->usage();
-      if (!usage.present) {
-        usage.prompt_tokens = billing::estimate_tokens_from_bytes(chat_.prompt_bytes);
-        usage.completion_tokens = billing::estimate_tokens_from_bytes(scanner_->output_chars());
-        usage.estimated = true;
-      }
-      writes = succeed(usage, ev.now_ms(), client_aborted);
+      adapter_->answered();
+      writes = succeed(translator_->usage(), ev.now_ms(), client_aborted);
     }
     Action a;
     a.head = {{"type", "finish"}, {"background", statements_json(writes)}};
@@ -465,6 +440,7 @@ class ChatTask : public Task {
     r.cost = billing::compute_cost(usage, current_.offering.prices, reference_, current_.credential.multiplier);
     for (auto& c : gw_.owner(caller_.owner_id).credentials)
       if (c.id == current_.credential.id && c.quota) c.quota = std::max<int64_t>(*c.quota - r.cost.effective, 0);
+    if (!caller_.api_key_id.empty()) gw_.add_api_key_usage(caller_.api_key_id, r.cost.effective);
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());
     return writes;
@@ -507,7 +483,6 @@ class ChatTask : public Task {
     return (h % 10000) / 10000.0;
   }
 
-  Gateway& gw_;
   HttpRequest req_;
   Caller caller_;
   openai::ChatRequest chat_;
@@ -516,7 +491,7 @@ class ChatTask : public Task {
   std::vector<std::string> models_;
   size_t model_index_ = 0;
   std::string model_id_;
-  std::vector<routing::Offering> offerings_;
+  Route route_;
   billing::Prices reference_;
   std::vector<PlannedAttempt> plan_;
   size_t next_attempt_ = 0;
@@ -528,7 +503,10 @@ class ChatTask : public Task {
   int64_t first_byte_ms_ = -1;
   int upstream_status_ = 0;
   Json upstream_headers_ = Json::object();
-  std::unique_ptr<openai::SseScanner> scanner_;
+  std::unique_ptr<UpstreamAdapter> adapter_;
+  StreamTranslator* translator_ = nullptr;  // owned by adapter_
+  bool stream_closed_ = false;              // translator_->finish() has run
+  bool auth_retried_ = false;
   std::string prefix_;
   std::string served_model_;
 

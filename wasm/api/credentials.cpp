@@ -2,7 +2,11 @@
 
 #include <regex>
 
+#include "api/credential_validation.h"
+#include "api/oauth_secret.h"
 #include "billing/cost.h"
+#include "catalog/credits.h"
+#include "catalog/custom_provider.h"
 
 namespace keyaos::api {
 namespace {
@@ -40,37 +44,93 @@ class CredentialsTask : public Task {
     const std::string base = "/api/credentials";
     std::string rest = req_.path.size() > base.size() ? req_.path.substr(base.size() + 1) : "";
     if (rest.empty()) {
-      if (req_.method == "GET") return list();
+      if (req_.method == "GET") return show("");
       if (req_.method == "POST") return add();
       return error_response(ApiError::method_not_allowed("Use GET or POST on /api/credentials."));
     }
     if (rest.find('/') != std::string::npos) return error_response(ApiError::not_found("No such route: " + req_.path));
     if (req_.method == "DELETE") return remove(rest);
-    if (req_.method == "GET") return get_one(rest);
-    return error_response(ApiError::method_not_allowed("Use GET or DELETE on /api/credentials/{id}."));
+    if (req_.method == "GET") return show(rest);
+    if (req_.method == "PATCH") return update(rest);
+    return error_response(ApiError::method_not_allowed("Use GET, PATCH or DELETE on /api/credentials/{id}."));
   }
 
  private:
-  Action list() {
+  // Credentials of the caller (one id, or all), each with its active cooldowns.
+  Action show(const std::string& id) {
     Statement s;
-    s.sql = std::string(kSelectColumns) + " WHERE owner_id = ? ORDER BY created_at";
+    s.sql = std::string(kSelectColumns) + " WHERE owner_id = ?" + (id.empty() ? " ORDER BY created_at" : " AND id = ?");
     s.params = Json::array({caller_.owner_id});
-    return run_sql({s}, [](const SqlResult& r) {
+    if (!id.empty()) s.params.push_back(id);
+    Statement cools;
+    cools.sql =
+        "SELECT c.credential_id, c.model_id, c.until_ms, c.failures, c.reason FROM cooldowns c JOIN credentials k "
+        "ON k.id = c.credential_id WHERE k.owner_id = ? AND c.until_ms > ? ORDER BY c.until_ms";
+    cools.params = Json::array({caller_.owner_id, req_.now_ms});
+    return run_sql({s, cools}, [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read credentials: " + r.error));
       Json data = Json::array();
-      for (const auto& row : r.at(0)) data.push_back(credential_json(row));
-      return json_response(200, {{"object", "list"}, {"data", data}});
+      for (const auto& row : r.at(0)) {
+        Json c = credential_json(row);
+        Json list = Json::array();
+        for (const auto& cool : r.at(1))
+          if (str_field(cool, "credential_id") == str_field(row, "id"))
+            list.push_back({{"model_id", str_field(cool, "model_id")},
+                            {"until_ms", int_field(cool, "until_ms")},
+                            {"failures", int_field(cool, "failures")},
+                            {"reason", str_field(cool, "reason")}});
+        c["cooldowns"] = list;
+        data.push_back(std::move(c));
+      }
+      if (id.empty()) return json_response(200, {{"object", "list"}, {"data", data}});
+      if (data.empty()) return error_response(ApiError::not_found("No credential with id '" + id + "'.", "credential_not_found"));
+      return json_response(200, data[0]);
     });
   }
 
-  Action get_one(const std::string& id) {
+  // PATCH: multiplier, quota, enabled, label. Enabling a dead credential
+  // revives it: the user says the key is good again.
+  Action update(const std::string& id) {
+    Json body = parse_json(req_.body);
+    if (!body.is_object()) return error_response(ApiError::bad_request("The request body must be a JSON object.", "invalid_json"));
     Statement s;
-    s.sql = std::string(kSelectColumns) + " WHERE owner_id = ? AND id = ?";
-    s.params = Json::array({caller_.owner_id, id});
-    return run_sql({s}, [id](const SqlResult& r) {
-      if (!r.ok()) return error_response(ApiError::internal("Could not read the credential: " + r.error));
+    s.sql = "UPDATE credentials SET updated_at = ?";
+    s.params = Json::array({req_.now_ms});
+    if (const Json* m = field(body, "price_multiplier")) {
+      if (!m->is_number() || m->get<double>() <= 0 || m->get<double>() > 100)
+        return error_response(ApiError::bad_request("'price_multiplier' must be a number above 0 and at most 100.", "invalid_value", "price_multiplier"));
+      s.sql += ", price_multiplier = ?";
+      s.params.push_back(m->get<double>());
+    }
+    if (const Json* q = field(body, "quota_usd")) {
+      if (!q->is_null() && (!q->is_number() || q->get<double>() < 0))
+        return error_response(ApiError::bad_request("'quota_usd' must be a number of dollars, 0 or more, or null for unlimited.", "invalid_value", "quota_usd"));
+      s.sql += ", quota_nusd = ?, quota_source = ?";
+      s.params.push_back(q->is_null() ? Json(nullptr) : Json(billing::usd_to_nano(q->get<double>())));
+      s.params.push_back(q->is_null() ? Json(nullptr) : Json("manual"));
+    }
+    if (const Json* e = field(body, "is_enabled")) {
+      if (!e->is_boolean()) return error_response(ApiError::bad_request("'is_enabled' must be true or false.", "invalid_type", "is_enabled"));
+      s.sql += e->get<bool>() ? ", is_enabled = 1, health = 'ok', dead_reason = NULL" : ", is_enabled = 0";
+    }
+    if (const Json* l = field(body, "label")) {
+      if (!l->is_string() && !l->is_null()) return error_response(ApiError::bad_request("'label' must be a string.", "invalid_type", "label"));
+      s.sql += ", label = ?";
+      s.params.push_back(*l);
+    }
+    if (s.params.size() == 1 && !field(body, "is_enabled"))
+      return error_response(ApiError::bad_request("Nothing to update: send price_multiplier, quota_usd, is_enabled or label.", "invalid_request"));
+    s.sql += " WHERE owner_id = ? AND id = ? RETURNING id";
+    s.params.push_back(caller_.owner_id);
+    s.params.push_back(id);
+    Statement revive;
+    revive.sql = "DELETE FROM cooldowns WHERE credential_id = ? AND ?";
+    revive.params = Json::array({id, field(body, "is_enabled") && body["is_enabled"].is_boolean() && body["is_enabled"].get<bool>() ? 1 : 0});
+    return run_sql({s, revive}, [this, id](const SqlResult& r) {
+      if (!r.ok()) return error_response(ApiError::internal("Could not update the credential: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No credential with id '" + id + "'.", "credential_not_found"));
-      return json_response(200, credential_json(r.at(0)[0]));
+      gw_.invalidate_owner(caller_.owner_id);
+      return show(id);
     });
   }
 
@@ -78,12 +138,32 @@ class CredentialsTask : public Task {
     if (!gw_.config().encryption_configured)
       return error_response({503, "ENCRYPTION_KEY is not configured, so credentials cannot be stored safely.",
                              "server_error", "encryption_not_configured", {}});
-    Json body = parse_json(req_.body);
-    if (!body.is_object()) return error_response(ApiError::bad_request("The request body must be a JSON object.", "invalid_json"));
-    provider_id_ = str_field(body, "provider_id");
+    body_ = parse_json(req_.body);
+    if (!body_.is_object()) return error_response(ApiError::bad_request("The request body must be a JSON object.", "invalid_json"));
+    provider_id_ = str_field(body_, "provider_id");
     if (provider_id_.empty()) return error_response(ApiError::bad_request("'provider_id' is required.", "missing_required_parameter", "provider_id"));
-    const catalog::ProviderDef* def = gw_.provider(provider_id_);
-    if (!def) return error_response(ApiError::bad_request("Unknown provider '" + provider_id_ + "'.", "unknown_provider", "provider_id"));
+    if (const catalog::ProviderDef* builtin = gw_.builtin_provider(provider_id_)) {
+      def_ = *builtin;
+      return check_and_add();
+    }
+    // Not built in: one of the owner's custom providers, read fresh from D1.
+    Statement s;
+    s.sql = "SELECT definition FROM custom_providers WHERE owner_id = ? AND id = ?";
+    s.params = Json::array({caller_.owner_id, provider_id_});
+    return run_sql({s}, [this](const SqlResult& r) {
+      if (!r.ok()) return error_response(ApiError::internal("Could not read the providers: " + r.error));
+      catalog::CustomProvider custom;
+      std::string error;
+      if (r.at(0).empty() || !catalog::parse_custom_provider(str_field(r.at(0)[0], "definition"), custom, error))
+        return error_response(ApiError::bad_request("Unknown provider '" + provider_id_ + "'.", "unknown_provider", "provider_id"));
+      def_ = catalog::custom_provider_def(custom);
+      return check_and_add();
+    });
+  }
+
+  Action check_and_add() {
+    const catalog::ProviderDef* def = &def_;
+    const Json& body = body_;
     const Json* secret = field(body, "secret");
     if (!secret || !secret->is_string() || secret->get<std::string>().empty())
       return error_response(ApiError::bad_request("'secret' is required and must be a string.", "missing_required_parameter", "secret"));
@@ -91,6 +171,12 @@ class CredentialsTask : public Task {
     while (!secret_.empty() && (secret_.back() == '\n' || secret_.back() == ' ' || secret_.back() == '\r')) secret_.pop_back();
     while (!secret_.empty() && (secret_.front() == ' ' || secret_.front() == '\n')) secret_.erase(0, 1);
     if (secret_.size() > kMaxSecretBytes) return error_response(ApiError::bad_request("'secret' is too long.", "invalid_secret_format", "secret"));
+    // OAuth providers: store the normalised credential file, never an access token.
+    if (OAuthSecret oauth = normalise_oauth_secret(*def, secret_); oauth.applies) {
+      if (!oauth.ok) return error_response(ApiError::bad_request(oauth.error, "invalid_secret_format", "secret"));
+      secret_ = std::move(oauth.json);
+      oauth_hint_ = std::move(oauth.hint);
+    }
     if (def->secret_pattern && !def->secret_pattern->empty()) {
       std::regex pattern(*def->secret_pattern, std::regex::ECMAScript);
       if (!std::regex_search(secret_, pattern))
@@ -108,7 +194,55 @@ class CredentialsTask : public Task {
         return error_response(ApiError::bad_request("'quota_usd' must be a number of dollars, 0 or more.", "invalid_value", "quota_usd"));
       quota_ = billing::usd_to_nano(q->get<double>());
     }
+    if (const Json* v = field(body, "validate"); v && !v->is_null()) {
+      if (!v->is_boolean()) return error_response(ApiError::bad_request("'validate' must be true or false.", "invalid_type", "validate"));
+      validate_ = v->get<bool>();
+    }
     label_ = str_field(body, "label");
+    // A provider that reports its balance keeps the quota current itself, unless one is given.
+    auto_quota_ = !quota_ && def_.credits && is_bearer_key(def_, secret_);
+    if (!validate_ || !is_bearer_key(def_, secret_)) return seal();
+    return then(validation_fetch(gw_, def_, secret_), [this](const Event& ev) { return on_validation(ev); });
+  }
+
+  // ---- validation and balance, with the plaintext key ----------------------
+  Action on_validation(const Event& ev) {
+    if (ev.type == "upstream_error") {
+      bool timeout = str_field(ev.head, "kind") == "timeout";
+      return error_response({timeout ? 504 : 502,
+                             "Could not reach " + def_.name + " to check the credential: " + str_field(ev.head, "message", "connection failed") +
+                                 ". Try again, or add it with \"validate\": false.",
+                             "upstream_error", timeout ? "upstream_timeout" : "upstream_unreachable", {}});
+    }
+    const int status = static_cast<int>(int_field(ev.head, "status"));
+    const KeyVerdict verdict = key_verdict(status);
+    if (verdict == KeyVerdict::valid) return fetch_balance();
+    Action a;
+    a.head = {{"type", "read_body"}, {"max_bytes", 64 * 1024}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+    return then(std::move(a), [this, verdict, status](const Event& body) {
+      return error_response(validation_error(def_, verdict, status, body.type == "upstream_body" ? std::string_view(body.payload) : "", req_.now_ms));
+    });
+  }
+
+  // The first auto quota; when the balance cannot be read, the cron retries.
+  Action fetch_balance() {
+    if (!auto_quota_) return seal();
+    return then(balance_fetch(gw_, def_, secret_), [this](const Event& ev) {
+      const int status = static_cast<int>(int_field(ev.head, "status"));
+      if (ev.type != "upstream_head" || status < 200 || status >= 300) return seal();
+      Action a;
+      a.head = {{"type", "read_body"}, {"max_bytes", 64 * 1024}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      return then(std::move(a), [this](const Event& body) {
+        catalog::CreditBalance balance;
+        std::string error;
+        if (body.type == "upstream_body" && catalog::parse_credits(def_.credits->parser, body.payload, gw_.config().cny_usd_rate, balance, error))
+          quota_ = billing::usd_to_nano(balance.remaining_usd);
+        return seal();
+      });
+    });
+  }
+
+  Action seal() {
     Action a;
     a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "seal"}, {"text", secret_}}})}};
     return then(std::move(a), [this](const Event& ev) { return insert(ev); });
@@ -126,8 +260,8 @@ class CredentialsTask : public Task {
         "price_multiplier, quota_nusd, quota_source, is_enabled, health, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'ok', ?, ?)";
     s.params = Json::array({id_, caller_.owner_id, provider_id_, label_.empty() ? Json(nullptr) : Json(label_),
-                            str_field(sealed, "ciphertext"), str_field(sealed, "sha256"), secret_hint(secret_), multiplier_,
-                            quota_ ? Json(*quota_) : Json(nullptr), quota_ ? Json("manual") : Json(nullptr), req_.now_ms,
+                            str_field(sealed, "ciphertext"), str_field(sealed, "sha256"), oauth_hint_.empty() ? secret_hint(secret_) : oauth_hint_, multiplier_,
+                            quota_ ? Json(*quota_) : Json(nullptr), auto_quota_ ? Json("auto") : quota_ ? Json("manual") : Json(nullptr), req_.now_ms,
                             req_.now_ms});
     secret_.assign(secret_.size(), '\0');  // the plaintext is not needed any more
     Statement back;
@@ -140,7 +274,9 @@ class CredentialsTask : public Task {
         return error_response(ApiError::internal("Could not store the credential: " + r.error));
       }
       gw_.invalidate_owner(caller_.owner_id);
-      return json_response(201, credential_json(r.at(1).empty() ? Json::object() : r.at(1)[0]));
+      Json out = credential_json(r.at(1).empty() ? Json::object() : r.at(1)[0]);
+      out["cooldowns"] = Json::array();
+      return json_response(201, out);
     });
   }
 
@@ -163,8 +299,13 @@ class CredentialsTask : public Task {
   HttpRequest req_;
   Caller caller_;
   std::string provider_id_, secret_, label_, id_;
+  std::string oauth_hint_;  // OAuth credentials: the account or the token's tail
   double multiplier_ = 1.0;
   std::optional<int64_t> quota_;
+  Json body_;
+  catalog::ProviderDef def_;  // a copy: a custom provider's definition lives in this task only
+  bool validate_ = true;      // "validate": false adds the key without asking the upstream (offline)
+  bool auto_quota_ = false;
 };
 
 }  // namespace

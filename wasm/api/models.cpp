@@ -2,30 +2,18 @@
 
 #include <map>
 
+#include "api/routing_table.h"
+
 namespace keyaos::api {
 namespace {
 
-class ModelsTask : public Task {
+class ModelsTask : public RoutingTask {
  public:
-  ModelsTask(Gateway& gw, HttpRequest req, Caller caller) : gw_(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ModelsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     include_all_ = query_param(req_.query, "all") == "1" || query_param(req_.query, "all") == "true";
-    if (!gw_.seed_checked()) {
-      return run_sql({Gateway::seed_version_statement()}, [this](const SqlResult& r) {
-        if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
-        if (!r.at(0).empty() && str_field(r.at(0)[0], "value") == gw_.seed_version()) {
-          gw_.mark_seeded();
-          return query();
-        }
-        return run_sql(gw_.seed_statements(req_.now_ms), [this](const SqlResult& s) {
-          if (!s.ok()) return error_response(ApiError::internal("Could not load the catalogue: " + s.error));
-          gw_.mark_seeded();
-          return query();
-        });
-      });
-    }
-    return query();
+    return ensure_catalog(req_.now_ms, [this] { return query(); });
   }
 
  private:
@@ -86,7 +74,7 @@ class ModelsTask : public Task {
       }
       Json data = Json::array();
       for (auto& [id, b] : models) {
-        if (!b.routable && !include_all_) continue;
+        if ((!b.routable && !include_all_) || !caller_.may_use(id)) continue;
         b.entry["providers"] = b.providers;
         if (b.entry.contains("pricing")) b.entry["pricing"].erase("routable");
         data.push_back(std::move(b.entry));
@@ -95,7 +83,6 @@ class ModelsTask : public Task {
     });
   }
 
-  Gateway& gw_;
   HttpRequest req_;
   Caller caller_;
   bool include_all_ = false;

@@ -1,8 +1,17 @@
 #include "api/router.h"
 
+#include <functional>
+
+#include "api/api_keys.h"
+#include "api/catalog.h"
 #include "api/chat.h"
 #include "api/credentials.h"
+#include "api/logs.h"
 #include "api/models.h"
+#include "api/providers.h"
+#include "api/route_explain.h"
+#include "api/sync.h"
+#include "api/usage.h"
 #include "core/auth.h"
 
 namespace keyaos::api {
@@ -13,24 +22,91 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 Routed answer(Action a) { return Routed{nullptr, std::move(a)}; }
 Routed answer(const ApiError& e) { return answer(error_response(e)); }
 
-// Core mode: the one caller is the holder of ADMIN_TOKEN.
-bool authenticate(const Gateway& gw, const HttpRequest& req, Caller& caller, ApiError& error) {
-  const std::string& admin = gw.config().admin_token;
-  std::string token = request_token(req.headers);
-  if (admin.empty()) {
-    error = ApiError::unauthorized("The gateway has no ADMIN_TOKEN configured; set it to enable access.");
-    return false;
+using TaskFactory = std::function<std::unique_ptr<Task>(Caller)>;
+
+// Authenticates, then hands the request to the route's task. The admin token
+// is checked in constant time; a Keyaos API key (/v1 only) is looked up by
+// its SHA-256, from the isolate cache when fresh.
+class AuthGate : public Task {
+ public:
+  AuthGate(Gateway& gw, HttpRequest req, bool v1, TaskFactory make)
+      : gw_(gw), req_(std::move(req)), v1_(v1), make_(std::move(make)) {}
+
+  Action start(const Event&) override {
+    const std::string& admin = gw_.config().admin_token;
+    const std::string token = request_token(req_.headers);
+    if (admin.empty()) return error_response(ApiError::unauthorized("The gateway has no ADMIN_TOKEN configured; set it to enable access."));
+    if (token.empty())
+      return error_response(ApiError::unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>' or in the 'x-api-key' header."));
+    if (constant_time_equals(token, admin)) return enter({kCoreOwner, "", {}, true});
+    if (token.rfind(kApiKeyPrefix, 0) != 0) return error_response(ApiError::unauthorized("Invalid API key."));
+    if (!v1_) return error_response(ApiError::unauthorized("API keys work on /v1 only; the management API needs the admin token."));
+    Action a;
+    a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "sha256"}, {"text", token}}})}};
+    return then(std::move(a), [this](const Event& ev) {
+      const Json* values = field(ev.head, "values");
+      if (!values || !values->is_array() || values->empty()) return error_response(ApiError::internal("Hashing the API key failed."));
+      hash_ = str_field((*values)[0], "sha256");
+      if (gw_.api_key(hash_, req_.now_ms)) return check_key();
+      Statement s;
+      s.sql =
+          "SELECT id, owner_id, is_enabled, expires_at, quota_nusd, used_nusd, allowed_models, allowed_ips FROM api_keys "
+          "WHERE key_hash = ?";
+      s.params = Json::array({hash_});
+      return run_sql({s}, [this](const SqlResult& r) {
+        if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
+        gw_.store_api_key(hash_, r.at(0).empty() ? Json(nullptr) : r.at(0)[0], req_.now_ms);
+        return check_key();
+      });
+    });
   }
-  if (token.empty()) {
-    error = ApiError::unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>' or in the 'x-api-key' header.");
-    return false;
+
+ private:
+  Action check_key() {
+    const Gateway::ApiKey* key = gw_.api_key(hash_, req_.now_ms);
+    if (!key || !key->found || !key->enabled) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
+    if (key->expires_at && *key->expires_at <= req_.now_ms)
+      return error_response({401, "This API key has expired.", "authentication_error", "key_expired", {}});
+    if (key->quota && key->used >= *key->quota)
+      return error_response({429, "This API key has used up its quota.", "insufficient_quota", "key_quota_exceeded", {}});
+    if (!key->allowed_ips.empty()) {
+      bool allowed = false;
+      for (const auto& ip : key->allowed_ips) allowed = allowed || ip == req_.client_ip;
+      if (!allowed)
+        return error_response(ApiError::forbidden("Requests from " + (req_.client_ip.empty() ? std::string("this address") : req_.client_ip) +
+                                                      " are not allowed for this API key.",
+                                                  "ip_not_allowed"));
+    }
+    return enter({key->owner_id, key->id, key->allowed_models, false});
   }
-  if (!constant_time_equals(token, admin)) {
-    error = ApiError::unauthorized("Invalid API key.");
-    return false;
+
+  Action enter(Caller caller) {
+    inner_ = make_(std::move(caller));
+    Event request;
+    request.type = "request";
+    return forward(inner_->start(request));
   }
-  caller.owner_id = kCoreOwner;
-  return true;
+
+  Action forward(Action a) {
+    if (!inner_->waiting()) return a;
+    return then(std::move(a), [this](const Event& ev) { return forward(inner_->resume(ev)); });
+  }
+
+  Gateway& gw_;
+  HttpRequest req_;
+  bool v1_;
+  TaskFactory make_;
+  std::string hash_;
+  std::unique_ptr<Task> inner_;
+};
+
+// A route's task, given the authenticated caller.
+template <class Make>
+Routed gated(Gateway& gw, HttpRequest req, bool v1, Make make) {
+  HttpRequest copy = req;
+  // Called once, so the request moves into the route's task.
+  auto factory = [&gw, req = std::move(copy), make](Caller caller) mutable { return make(gw, std::move(req), std::move(caller)); };
+  return Routed{std::make_unique<AuthGate>(gw, std::move(req), v1, std::move(factory)), {}};
 }
 
 }  // namespace
@@ -45,26 +121,35 @@ Routed route(Gateway& gw, HttpRequest req) {
   const bool v1 = path == "/v1" || starts_with(path, "/v1/");
   const bool api = path == "/api" || starts_with(path, "/api/");
   if (!v1 && !api) return answer(ApiError::not_found("No such route: " + req.method + " " + path));
-
-  Caller caller;
-  ApiError error;
-  if (!authenticate(gw, req, caller, error)) return answer(error);
   if (!gw.config().config_error.empty()) return answer(ApiError::internal(gw.config().config_error));
   if (req.body_too_large)
     return answer(ApiError{413, "The request body is larger than " + std::to_string(req.max_body_bytes) + " bytes.",
                            "invalid_request_error", "request_too_large", {}});
 
-  if (path == "/v1/chat/completions") {
-    if (req.method != "POST") return answer(ApiError::method_not_allowed("Use POST /v1/chat/completions."));
-    return Routed{make_chat_task(gw, std::move(req), caller), {}};
-  }
-  if (path == "/v1/models") {
-    if (req.method != "GET") return answer(ApiError::method_not_allowed("Use GET /v1/models."));
-    return Routed{make_models_task(gw, std::move(req), caller), {}};
-  }
-  if (path == "/api/credentials" || starts_with(path, "/api/credentials/"))
-    return Routed{make_credentials_task(gw, std::move(req), caller), {}};
-  return answer(ApiError::not_found("No such route: " + req.method + " " + path));
+  auto only = [&](const char* method, auto make) -> Routed {
+    if (req.method != method) return answer(ApiError::method_not_allowed(std::string("Use ") + method + " " + path + "."));
+    return gated(gw, std::move(req), v1, make);
+  };
+  if (path == "/v1/chat/completions") return only("POST", make_chat_task);
+  if (path == "/v1/models") return only("GET", make_models_task);
+  if (path == "/api/credentials" || starts_with(path, "/api/credentials/")) return gated(gw, std::move(req), v1, make_credentials_task);
+  if (path == "/api/api-keys" || starts_with(path, "/api/api-keys/")) return gated(gw, std::move(req), v1, make_api_keys_task);
+  if (path == "/api/logs" || starts_with(path, "/api/logs/")) return only("GET", make_logs_task);
+  if (path == "/api/usage") return only("GET", make_usage_task);
+  if (path == "/api/route") return only("GET", make_route_explain_task);
+  if (path == "/api/catalog") return only("GET", make_catalog_task);
+  if (path == "/api/catalog/sync") return only("POST", make_sync_request_task);
+  if (path == "/api/providers" || starts_with(path, "/api/providers/")) return gated(gw, std::move(req), v1, make_providers_task);
+  // Unknown routes still need a valid key, so they reveal nothing to strangers.
+  return gated(gw, std::move(req), v1, [](Gateway&, HttpRequest r, Caller) -> std::unique_ptr<Task> {
+    struct NotFound : Task {
+      std::string what;
+      Action start(const Event&) override { return error_response(ApiError::not_found("No such route: " + what)); }
+    };
+    auto t = std::make_unique<NotFound>();
+    t->what = r.method + " " + r.path;
+    return t;
+  });
 }
 
 }  // namespace keyaos::api

@@ -1,6 +1,7 @@
 #include "core/engine.h"
 
 #include "api/router.h"
+#include "api/sync.h"
 #include "core/gateway.h"
 
 namespace keyaos {
@@ -37,6 +38,10 @@ Action Engine::step(uint32_t handle, std::string_view event_json, std::string_vi
       api::Routed routed = api::route(*gateway_, api::request_from(ev));
       if (!routed.task) return std::move(routed.immediate);
       it->second = std::move(routed.task);
+      return it->second->start(ev);
+    }
+    if (ev.type == "scheduled") {  // the cron: catalogue sync and auto-quota balances
+      it->second = api::make_scheduled_sync_task(*gateway_, ev);
       return it->second->start(ev);
     }
     Action done;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "catalog/custom_provider.h"
 #include "catalog/providers_data.h"
 #include "routing/ranking.h"
 #include "catalog/merge.h"
@@ -46,6 +47,7 @@ std::string Gateway::configure(const Json& config) {
     next.timeouts.idle_ms = int_field(*t, "idle_ms", next.timeouts.idle_ms);
   }
   next.routing_cache_ms = int_field(config, "routing_cache_ms", next.routing_cache_ms);
+  if (double rate = num_field(config, "cny_usd_rate", 0); rate > 0) next.cny_usd_rate = rate;
 
   if (providers_.empty()) {
     uint64_t version = 1469598103934665603ULL;
@@ -69,9 +71,17 @@ std::string Gateway::configure(const Json& config) {
   return {};
 }
 
-const catalog::ProviderDef* Gateway::provider(const std::string& id) const {
+const catalog::ProviderDef* Gateway::builtin_provider(const std::string& id) const {
   for (const auto& p : providers_)
     if (p.id == id) return &p;
+  return nullptr;
+}
+
+const catalog::ProviderDef* Gateway::provider(const std::string& id) const {
+  if (const catalog::ProviderDef* builtin = builtin_provider(id)) return builtin;
+  for (const auto& [owner_id, cache] : owners_)
+    for (const auto& p : cache.custom_providers)
+      if (p.id == id) return &p;
   return nullptr;
 }
 
@@ -89,7 +99,11 @@ std::vector<Statement> Gateway::load_owner_statements(const std::string& owner_i
   Statement creds;
   creds.sql =
       "SELECT id, owner_id, provider_id, secret_hint, encrypted_secret, price_multiplier, quota_nusd, is_enabled, "
-      "health, dead_reason FROM credentials WHERE owner_id = ?";
+      "health, dead_reason, "
+      // A custom provider's definition travels with its credentials, so it is cached with them.
+      "(SELECT p.definition FROM custom_providers p WHERE p.owner_id = credentials.owner_id "
+      "AND p.id = credentials.provider_id) AS custom_definition "
+      "FROM credentials WHERE owner_id = ?";
   creds.params = Json::array({owner_id});
   Statement cools;
   cools.sql =
@@ -103,7 +117,17 @@ void Gateway::store_owner(const std::string& owner_id, const Json& credential_ro
                           int64_t now_ms) {
   OwnerCache& cache = owners_[owner_id];
   cache.credentials.clear();
+  cache.custom_providers.clear();
   for (const auto& r : credential_rows) {
+    if (std::string text = str_field(r, "custom_definition"); !text.empty()) {
+      catalog::CustomProvider custom;
+      std::string error;
+      const std::string id = str_field(r, "provider_id");
+      bool known = std::any_of(cache.custom_providers.begin(), cache.custom_providers.end(),
+                               [&](const catalog::ProviderDef& p) { return p.id == id; });
+      if (!known && catalog::parse_custom_provider(text, custom, error))
+        cache.custom_providers.push_back(catalog::custom_provider_def(custom));
+    }
     routing::Credential c;
     c.id = str_field(r, "id");
     c.owner_id = str_field(r, "owner_id");
@@ -151,6 +175,40 @@ void Gateway::store_offerings(const std::string& requested, const Json& rows, in
     cache.rows.push_back(std::move(o));
   }
   offerings_[ascii_lower(requested)] = std::move(cache);
+}
+
+const Gateway::ApiKey* Gateway::api_key(const std::string& key_hash, int64_t now_ms) const {
+  auto it = api_keys_.find(key_hash);
+  if (it == api_keys_.end() || now_ms - it->second.loaded_at >= config_.routing_cache_ms) return nullptr;
+  return &it->second;
+}
+
+void Gateway::store_api_key(const std::string& key_hash, const Json& row, int64_t now_ms) {
+  ApiKey key;
+  key.loaded_at = now_ms;
+  key.found = row.is_object();
+  if (key.found) {
+    key.id = str_field(row, "id");
+    key.owner_id = str_field(row, "owner_id");
+    key.enabled = int_field(row, "is_enabled", 1) != 0;
+    if (const Json* v = field(row, "expires_at"); v && v->is_number()) key.expires_at = int_field(row, "expires_at");
+    if (const Json* v = field(row, "quota_nusd"); v && v->is_number()) key.quota = int_field(row, "quota_nusd");
+    key.used = int_field(row, "used_nusd");
+    for (const char* name : {"allowed_models", "allowed_ips"}) {
+      Json list = parse_json(str_field(row, name));
+      auto& out = std::string(name) == "allowed_models" ? key.allowed_models : key.allowed_ips;
+      if (list.is_array())
+        for (const auto& item : list)
+          if (item.is_string()) out.push_back(item.get<std::string>());
+    }
+  }
+  if (api_keys_.size() > 10000) api_keys_.clear();  // bounded: a flood of random keys cannot grow memory
+  api_keys_[key_hash] = std::move(key);
+}
+
+void Gateway::add_api_key_usage(const std::string& api_key_id, int64_t nano_usd) {
+  for (auto& [hash, key] : api_keys_)
+    if (key.id == api_key_id) key.used += nano_usd;
 }
 
 Statement Gateway::seed_version_statement() {

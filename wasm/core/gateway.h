@@ -2,11 +2,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "catalog/provider.h"
 #include "core/io.h"
+#include "core/oauth_cache.h"
 #include "routing/health.h"
 #include "routing/types.h"
 
@@ -28,6 +30,7 @@ struct Config {
   std::string config_error;
   Timeouts timeouts;
   int64_t routing_cache_ms = 30000;
+  double cny_usd_rate = 7.2;  // CNY_USD_RATE: CNY balances (DeepSeek) -> USD quota
 };
 
 // Isolate-wide state shared by all requests: configuration, provider
@@ -37,7 +40,9 @@ class Gateway {
   std::string configure(const Json& config);
 
   const Config& config() const { return config_; }
+  // A built-in provider, else a custom one of an owner whose cache is loaded.
   const catalog::ProviderDef* provider(const std::string& id) const;
+  const catalog::ProviderDef* builtin_provider(const std::string& id) const;
   const std::vector<catalog::ProviderDef>& providers() const { return providers_; }
   // Base URL after UPSTREAM_BASE_URLS overrides.
   std::string base_url(const catalog::ProviderDef& def) const;
@@ -45,6 +50,8 @@ class Gateway {
   // Credentials of an owner, cached for routing_cache_ms.
   struct OwnerCache {
     std::vector<routing::Credential> credentials;
+    // The owner's custom providers that have a credential, read with it.
+    std::vector<catalog::ProviderDef> custom_providers;
     int64_t loaded_at = -1;
   };
   OwnerCache& owner(const std::string& owner_id) { return owners_[owner_id]; }
@@ -71,7 +78,31 @@ class Gateway {
   std::vector<Statement> seed_statements(int64_t now_ms) const;
   void mark_seeded() { seed_checked_ = true; }
 
+  // API keys by SHA-256 of the key, cached like credentials.
+  struct ApiKey {
+    std::string id;
+    std::string owner_id;
+    bool enabled = true;
+    std::optional<int64_t> expires_at;
+    std::optional<int64_t> quota;  // nano-USD
+    int64_t used = 0;              // nano-USD
+    std::vector<std::string> allowed_models;
+    std::vector<std::string> allowed_ips;
+    int64_t loaded_at = -1;
+    bool found = false;  // a miss is cached too, so unknown keys cost no D1 read
+  };
+  const ApiKey* api_key(const std::string& key_hash, int64_t now_ms) const;
+  void store_api_key(const std::string& key_hash, const Json& row, int64_t now_ms);
+  void add_api_key_usage(const std::string& api_key_id, int64_t nano_usd);
+  void invalidate_api_keys() { api_keys_.clear(); }
+
   routing::HealthBook& health() { return health_; }
+
+  // ---- OAuth credentials (google_oauth, kiro_oauth) -------------------------
+  // Opened credentials with their access tokens, and the refresh in flight.
+  OAuthCache& oauth() { return oauth_; }
+  // ---------------------------------------------------------------------------
+
   uint64_t next_rotation() { return rotation_++; }
 
  private:
@@ -79,7 +110,9 @@ class Gateway {
   std::vector<catalog::ProviderDef> providers_;
   std::map<std::string, OwnerCache> owners_;
   std::map<std::string, OfferingCache> offerings_;
+  std::map<std::string, ApiKey> api_keys_;
   routing::HealthBook health_;
+  OAuthCache oauth_;  // OAuth credentials: see oauth()
   uint64_t rotation_ = 0;
   bool seed_checked_ = false;
   std::string seed_version_;

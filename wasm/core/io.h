@@ -4,8 +4,9 @@
 // or a test) performs the action and reports the outcome as the next event.
 //
 // events:  request | rows | crypto | upstream_head | upstream_error | upstream_body
-//          | upstream_chunk | upstream_end | stream_end | scheduled
+//          | upstream_chunk | upstream_end | stream_end | scheduled | timer
 // actions: sql | crypto | fetch | read_body | read_chunk | respond | commit_stream | finish | done
+//          | sleep {ms} (then `timer`) | write (bytes for the client of a transformed stream)
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -18,6 +18,8 @@ class Task {
     next_ = nullptr;
     return k(event);
   }
+  // The task expects another event (it has not answered for good yet).
+  bool waiting() const { return static_cast<bool>(next_); }
 
  protected:
   Action then(Action action, std::function<Action(const Event&)> k) {

@@ -37,7 +37,7 @@ int64_t HealthBook::backoff_ms(const UpstreamError& e, int failures, double jitt
 }
 
 HealthBook::Gate HealthBook::admit(const std::string& credential_id, const std::string& model_id, int64_t now_ms,
-                                   int64_t* ready_at_ms) {
+                                   int64_t* ready_at_ms, bool claim_probe) {
   auto it = states_.find(key(credential_id, model_id));
   if (ready_at_ms) *ready_at_ms = 0;
   if (it == states_.end() || it->second.until_ms == 0) return Gate::open;
@@ -50,7 +50,7 @@ HealthBook::Gate HealthBook::admit(const std::string& credential_id, const std::
     if (ready_at_ms) *ready_at_ms = s.probe_started_ms + kProbeTimeoutMs;
     return Gate::probing_elsewhere;
   }
-  s.probe_started_ms = now_ms;
+  if (claim_probe) s.probe_started_ms = now_ms;
   return Gate::open;
 }
 

@@ -23,9 +23,11 @@ class HealthBook {
     int64_t probe_started_ms = 0;  // a probe is in flight since
   };
 
-  // Whether a request may use the pair now. Claims the probe when the
-  // cooldown has just ended, so concurrent requests do not all probe.
-  Gate admit(const std::string& credential_id, const std::string& model_id, int64_t now_ms, int64_t* ready_at_ms);
+  // Whether a request may use the pair now. With `claim_probe`, takes the
+  // probe when the cooldown has just ended, so concurrent requests do not all
+  // probe; without it (explaining a route) nothing changes.
+  Gate admit(const std::string& credential_id, const std::string& model_id, int64_t now_ms, int64_t* ready_at_ms,
+             bool claim_probe = true);
   // When the pair becomes usable again (0 = now).
   int64_t ready_at(const std::string& credential_id, const std::string& model_id) const;
 

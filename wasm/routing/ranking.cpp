@@ -60,7 +60,7 @@ Ranking rank(const RankInput& in, HealthBook& health) {
       if (c.quota && *c.quota <= 0) { out.skipped.push_back({pid, c.id, "quota used up"}); continue; }
       Candidate cand{&o, &c, expected_cost_usd(o, c, in.prompt_tokens, in.output_tokens), 0};
       int64_t ready_at = 0;
-      switch (health.admit(c.id, o.model_id, in.now_ms, &ready_at)) {
+      switch (health.admit(c.id, o.model_id, in.now_ms, &ready_at, in.claim_probes)) {
         case HealthBook::Gate::open:
           ready.push_back(cand);
           break;

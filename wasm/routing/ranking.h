@@ -40,6 +40,7 @@ struct RankInput {
   int64_t output_tokens = kDefaultExpectedOutputTokens;
   uint64_t rotation = 0;  // round-robin position for equal costs
   int64_t now_ms = 0;
+  bool claim_probes = true;  // false when only explaining a route
 };
 
 double expected_cost_usd(const Offering& o, const Credential& c, int64_t prompt_tokens, int64_t output_tokens);

@@ -1,5 +1,7 @@
 #include "protocols/common/openai_chunks.h"
 
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 namespace keyaos {
@@ -18,26 +20,113 @@ json usage_object(const Usage& u) {
   if (u.estimated) j["estimated"] = true;
   return j;
 }
+// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF), as
+// nlohmann's serializer accepts it.
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    // ASCII runs, eight bytes at a time.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    if (p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (size_t k = 2; k < len; ++k)
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    i += len;
+  }
+  return true;
+}
+
+// A JSON string literal, escaped exactly as nlohmann::json::dump does without
+// ensure_ascii, for text already known to be valid UTF-8. Per-chunk text is
+// written this way because building a json object per delta dominated the
+// cost of translating a stream.
+void append_json_string(std::string_view s, std::string& out) {
+  static const char* hex = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;  // start of the pending unescaped run
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 0xF]);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
 }  // namespace
 
 std::string usage_json(const Usage& usage) { return usage_object(usage).dump(); }
 
 OpenAIChunkWriter::OpenAIChunkWriter(std::string id, int64_t created_s, std::string model)
-    : id_(std::move(id)), created_s_(created_s), model_(std::move(model)) {}
+    : id_(std::move(id)), created_s_(created_s), model_(std::move(model)) {
+  // The envelope is the same on every chunk: serialised once.
+  json head = {{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_s_}, {"model", model_}};
+  std::string envelope = head.dump(-1, ' ', false, json::error_handler_t::replace);
+  envelope.pop_back();  // drop '}'
+  delta_prefix_ = "data: " + envelope + ",\"choices\":[{\"index\":0,\"delta\":";
+}
 
 void OpenAIChunkWriter::emit_delta(const std::string& delta_json, std::string& out) {
-  // Hand-assembled around the delta so the envelope is not re-serialised per chunk.
-  json head = {{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_s_}, {"model", model_}};
-  std::string envelope = head.dump();
-  envelope.pop_back();  // drop '}'
-  out += "data: ";
-  out += envelope;
-  out += ",\"choices\":[{\"index\":0,\"delta\":";
+  out += delta_prefix_;
   out += delta_json;
   out += ",\"logprobs\":null,\"finish_reason\":null}]}\n\n";
 }
 
+bool OpenAIChunkWriter::emit_text_delta(std::string_view field, std::string_view text, std::string& out) {
+  if (!valid_utf8(text)) return false;  // nlohmann's replacement rules apply
+  out += delta_prefix_;
+  out += role_sent_ ? "{\"" : "{\"role\":\"assistant\",\"";
+  role_sent_ = true;
+  out += field;
+  out += "\":";
+  append_json_string(text, out);
+  out += "},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+  return true;
+}
+
 void OpenAIChunkWriter::content(std::string_view text, std::string& out) {
+  if (emit_text_delta("content", text, out)) return;
   json delta = json::object();
   if (!role_sent_) delta["role"] = "assistant";
   role_sent_ = true;
@@ -46,6 +135,7 @@ void OpenAIChunkWriter::content(std::string_view text, std::string& out) {
 }
 
 void OpenAIChunkWriter::reasoning(std::string_view text, std::string& out) {
+  if (emit_text_delta("reasoning_content", text, out)) return;
   json delta = json::object();
   if (!role_sent_) delta["role"] = "assistant";
   role_sent_ = true;

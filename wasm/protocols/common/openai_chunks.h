@@ -34,6 +34,9 @@ class OpenAIChunkWriter {
 
  private:
   void emit_delta(const std::string& delta_json, std::string& out);
+  // A text delta written without a json object; false for invalid UTF-8.
+  bool emit_text_delta(std::string_view field, std::string_view text, std::string& out);
+  std::string delta_prefix_;  // "data: {id, object, created, model,"choices":[{"index":0,"delta":
   std::string id_;
   int64_t created_s_;
   std::string model_;

@@ -1,0 +1,118 @@
+// Drives translated streams through keyaos.wasm (no Worker, no I/O): Google
+// v1internal SSE and Kiro's AWS Event Stream, each turned into OpenAI SSE in
+// transform mode, as the Worker runs them after commit. Measures CPU per
+// warm request (short answer) and throughput on a long answer, host JSON included.
+import { readFileSync } from "node:fs";
+import { WasmEngine } from "../worker-shim/loader.js";
+import { event as kiroEvent } from "../tests/support/mock-kiro.js";
+
+const TOKEN = "bench-admin-token";
+const CHUNK = 16 * 1024;
+const word = (i) => (i % 5 === 0 ? " gateway" : " words");
+
+export function googleAnswer(words) {
+  let out = "";
+  const ev = (parts, finish, n) =>
+    `data: ${JSON.stringify({ response: { candidates: [{ content: { role: "model", parts }, ...(finish ? { finishReason: finish } : {}), index: 0 }], usageMetadata: { promptTokenCount: 24, candidatesTokenCount: n, totalTokenCount: 24 + n } }, traceId: "benchtrace" })}\r\n\r\n`;
+  for (let i = 0; i < words; i++) out += ev([{ text: word(i) }], null, i + 1);
+  out += ev([{ text: "" }], "STOP", words);
+  return new TextEncoder().encode(out);
+}
+
+export function kiroAnswer(words) {
+  const frames = [];
+  for (let i = 0; i < words; i++) frames.push(kiroEvent("assistantResponseEvent", { content: word(i) }));
+  frames.push(kiroEvent("meteringEvent", { unit: "credit", unitPlural: "credits", usage: 0.0148 }));
+  frames.push(kiroEvent("contextUsageEvent", { contextUsagePercentage: 2.1684 }));
+  return new Uint8Array(Buffer.concat(frames));
+}
+
+const PROVIDERS = {
+  google: {
+    provider: "gemini-cli",
+    model: "google/gemini-2.5-flash",
+    upstream: "gemini-2.5-flash",
+    plaintext: JSON.stringify({ refresh_token: "1//0gBenchxxxxxxxxxxxxxxxx", access_token: "ya29.bench", expiry_date: 4102444800000, project_id: "bench-project" }),
+    answer: googleAnswer,
+  },
+  kiro: {
+    provider: "kiro",
+    model: "anthropic/claude-sonnet-4.5",
+    upstream: "claude-sonnet-4.5",
+    plaintext: JSON.stringify({ refreshToken: "aorBenchxxxxxxxxxxxxxxxxxxxx", accessToken: "aoaBenchxxxxxxxxxxxxxxxxxxxx", expiresAt: "2100-01-01T00:00:00.000Z", authMethod: "social" }),
+    answer: kiroAnswer,
+  },
+};
+
+function chunks(bytes) {
+  const out = [];
+  for (let at = 0; at < bytes.length; at += CHUNK) out.push(bytes.subarray(at, at + CHUNK));
+  return out;
+}
+
+export function measureWasmTranslate(wasmPath, { iterations = 1000, longRuns = 30 } = {}) {
+  const results = {};
+  for (const [name, p] of Object.entries(PROVIDERS)) {
+    const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
+    engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: { [p.provider]: "http://upstream.test" } });
+    const credentials = [{ id: "cred_o", owner_id: "self", provider_id: p.provider, secret_hint: "x", encrypted_secret: "sealed", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
+    const offerings = [{ provider_id: p.provider, model_id: p.model, upstream_model_id: p.upstream, input_price: 3, output_price: 15, cache_read_price: null, cache_write_price: null }];
+    const rowsFor = (head) => head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+    const body = JSON.stringify({ model: p.model, stream: true, messages: [{ role: "user", content: "Write a short poem about gateways." }] });
+    const run = (i, parts) => {
+      const now = 2000 + i;
+      const h = engine.open();
+      let a = engine.step(h, { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${TOKEN}` }, now, nonce: i.toString(16).padStart(32, "0") }, body);
+      for (;;) {
+        if (a.head.type === "sql") a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
+        else if (a.head.type === "crypto") a = engine.step(h, { type: "crypto", values: [{ plaintext: p.plaintext }], now }, null);
+        else break;
+      }
+      if (a.head.type !== "fetch") throw new Error(`${name}: expected fetch, got ${a.head.type}`);
+      a = engine.step(h, { type: "upstream_head", status: 200, headers: {}, now }, null);
+      let out = 0;
+      let k = 0;
+      while (a.head.type === "read_chunk" && k < parts.length) a = engine.step(h, { type: "upstream_chunk", now }, parts[k++]);
+      if (a.head.type !== "commit_stream" || !a.head.transform) throw new Error(`${name}: expected a transformed commit, got ${a.head.type}`);
+      out += a.payload.length;
+      for (; k < parts.length; k++) out += engine.step(h, { type: "upstream_chunk", now }, parts[k]).payload.length;
+      const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
+      if (fin.head.type !== "finish" || !new TextDecoder().decode(fin.payload).includes("[DONE]")) throw new Error(`${name}: no [DONE]`);
+      engine.close(h);
+      return out + fin.payload.length;
+    };
+    const short = chunks(p.answer(60));
+    const long = p.answer(4000);
+    const longParts = chunks(long);
+    for (let i = 0; i < 200; i++) run(i, short); // JIT warm-up and cache fill
+    const times = [];
+    for (let i = 0; i < iterations; i++) {
+      const t0 = process.hrtime.bigint();
+      run(1000 + i, short);
+      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    times.sort((a, b) => a - b);
+    const longTimes = [];
+    for (let i = 0; i < longRuns; i++) {
+      const t0 = process.hrtime.bigint();
+      run(100000 + i, longParts);
+      longTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    longTimes.sort((a, b) => a - b);
+    const longMs = longTimes[Math.floor(longTimes.length / 2)];
+    results[name] = {
+      shortBytes: short.reduce((n, c) => n + c.length, 0),
+      shortMedianUs: times[Math.floor(times.length / 2)],
+      shortP99Us: times[Math.floor(times.length * 0.99)],
+      longBytes: long.length,
+      longMs,
+      mbPerS: long.length / (longMs / 1000) / 1e6,
+    };
+  }
+  return results;
+}
+
+// `node bench/wasm-translate.js [path/to/keyaos.wasm]` prints the numbers.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(JSON.stringify(measureWasmTranslate(process.argv[2] || new URL("../worker-shim/keyaos.wasm", import.meta.url).pathname), null, 1));
+}

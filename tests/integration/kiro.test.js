@@ -1,0 +1,230 @@
+// Kiro credentials behind /v1/chat/completions, against a local Kiro (token
+// services with refresh-token rotation, generateAssistantResponse answering
+// in CRC-checked AWS Event Stream frames).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { startGateway, ADMIN_TOKEN } from "../support/gateway.js";
+import { startMockKiro } from "../support/mock-kiro.js";
+import { startMockUpstream, fixture } from "../support/mock-upstream.js";
+
+const MODEL = "anthropic/claude-sonnet-4.5";
+const SOCIAL = { ...JSON.parse(fixture("kiro_auth_token_file_social.json")), refreshToken: "aorSocialInitialxxxxxxxxxxxxxxxxxxxx", expiresAt: "2020-01-01T00:00:00.000Z" };
+const IDC = {
+  ...JSON.parse(fixture("kiro_auth_token_file_idc.json")),
+  refreshToken: "aorIdcInitialxxxxxxxxxxxxxxxxxxxxxxx",
+  expiresAt: "2020-01-01T00:00:00.000Z",
+  clientId: "mockClientIdxxxxxxxxxxxx",
+  clientSecret: "mockClientSecretxxxxxxxxxxxx",
+};
+
+async function withKiro(options, fn, { extraUpstreams = {}, persist } = {}) {
+  const kiro = await startMockKiro({ validRefreshTokens: [SOCIAL.refreshToken, IDC.refreshToken], ...options });
+  const start = () => startGateway({ upstreams: { kiro: kiro.url, "kiro:oauth": kiro.url, ...extraUpstreams }, persist });
+  let gw = await start();
+  const ctx = {
+    kiro,
+    get gw() {
+      return gw;
+    },
+    client: () => new OpenAI({ apiKey: ADMIN_TOKEN, baseURL: gw.url + "/v1", maxRetries: 0 }),
+    restart: async () => {
+      await gw.close();
+      gw = await start();
+    },
+  };
+  try {
+    await fn(ctx);
+  } finally {
+    await gw.close();
+    await kiro.close();
+  }
+}
+
+async function streamText(client, extra = {}) {
+  const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true }, ...extra });
+  let text = "";
+  let usage = null;
+  let finish = null;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta?.content ?? "";
+    if (chunk.choices[0]?.finish_reason) finish = chunk.choices[0].finish_reason;
+    if (chunk.usage) usage = chunk.usage;
+  }
+  return { text, usage, finish };
+}
+
+test("kiro (social): refresh, a streamed answer, usage recorded once and flagged estimated", async () => {
+  await withKiro({}, async ({ gw, kiro, client }) => {
+    const cred = await gw.addCredential("kiro", JSON.stringify(SOCIAL));
+    assert.ok(!cred.secret_hint.includes("aorSocialInitial"), "the hint shows no token");
+    const { text, usage, finish } = await streamText(client());
+    assert.equal(text, "Hello from Kiro.");
+    assert.equal(finish, "stop");
+    assert.ok(usage.completion_tokens > 0);
+    assert.equal(kiro.state.socialCalls, 1);
+    const sent = kiro.generateRequests()[0];
+    assert.equal(sent.headers.authorization, "Bearer aoaMockAccess1xxxxxxxxxxxxxxxxxxxxxx");
+    assert.equal(sent.body.profileArn, "arn:aws:codewhisperer:us-east-1:123456789012:profile/ABCDEFGHIJKL");
+    const logs = await gw.waitForRows("SELECT * FROM request_logs", 1);
+    assert.equal(logs.length, 1);
+    assert.equal(logs[0].status, "ok");
+    assert.equal(logs[0].provider_id, "kiro");
+    assert.equal(logs[0].usage_estimated, 1);
+    assert.ok(logs[0].output_tokens > 0);
+    assert.ok(logs[0].effective_cost_nusd > 0);
+  });
+});
+
+test("kiro: a non-streamed answer reads the whole event stream", async () => {
+  await withKiro({}, async ({ gw, kiro, client }) => {
+    await gw.addCredential("kiro", JSON.stringify(SOCIAL));
+    const res = await client().chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] });
+    assert.equal(res.object, "chat.completion");
+    assert.equal(res.choices[0].message.content, "Hello from Kiro.");
+    assert.ok(res.usage.prompt_tokens > 0);
+    assert.equal(kiro.state.generateCalls, 1);
+  });
+});
+
+test("kiro (IdC): a tool-calling round trip through the openai client", async () => {
+  await withKiro({}, async ({ gw, kiro, client }) => {
+    await gw.addCredential("kiro", JSON.stringify(IDC));
+    const c = client();
+    const tools = [{ type: "function", function: { name: "get_weather", description: "Weather of a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
+    const messages = [{ role: "user", content: "Weather in Paris?" }];
+    const stream = await c.chat.completions.create({ model: MODEL, messages, tools, stream: true });
+    const calls = [];
+    let finish = null;
+    let text = "";
+    for await (const chunk of stream) {
+      const d = chunk.choices[0]?.delta;
+      text += d?.content ?? "";
+      for (const tc of d?.tool_calls ?? []) {
+        calls[tc.index] ??= { id: "", name: "", arguments: "" };
+        if (tc.id) calls[tc.index].id = tc.id;
+        if (tc.function?.name) calls[tc.index].name = tc.function.name;
+        calls[tc.index].arguments += tc.function?.arguments ?? "";
+      }
+      if (chunk.choices[0]?.finish_reason) finish = chunk.choices[0].finish_reason;
+    }
+    assert.equal(kiro.state.idcCalls, 1);
+    assert.equal(text, "Checking.");
+    assert.equal(finish, "tool_calls");
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0].id, "tooluse_mock0001");
+    assert.equal(calls[0].name, "get_weather");
+    assert.deepEqual(JSON.parse(calls[0].arguments), { city: "Paris" });
+
+    messages.push({ role: "assistant", content: "Checking.", tool_calls: [{ id: calls[0].id, type: "function", function: { name: calls[0].name, arguments: calls[0].arguments } }] });
+    messages.push({ role: "tool", tool_call_id: calls[0].id, content: JSON.stringify({ temperature: 21 }) });
+    const answer = await c.chat.completions.create({ model: MODEL, messages, tools });
+    assert.match(answer.choices[0].message.content, /temperature/);
+    const second = kiro.generateRequests()[1].body.conversationState;
+    assert.equal(second.currentMessage.userInputMessage.userInputMessageContext.toolResults[0].toolUseId, "tooluse_mock0001");
+    assert.ok(second.history.some((h) => h.assistantResponseMessage?.toolUses?.[0]?.toolUseId === "tooluse_mock0001"));
+  });
+});
+
+test("kiro: concurrent requests share one refresh (rotation would break a second one)", async () => {
+  await withKiro({ tokenDelayMs: 300 }, async ({ gw, kiro, client }) => {
+    await gw.addCredential("kiro", JSON.stringify(SOCIAL));
+    const c = client();
+    const results = await Promise.all(Array.from({ length: 4 }, () => streamText(c)));
+    for (const r of results) assert.equal(r.text, "Hello from Kiro.");
+    assert.equal(kiro.state.refreshCalls, 1);
+  });
+});
+
+test("kiro: the rotated refresh token is persisted and used after a restart of the Worker", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "keyaos-kiro-"));
+  try {
+    await withKiro(
+      {},
+      async (ctx) => {
+        const cred = await ctx.gw.addCredential("kiro", JSON.stringify(SOCIAL));
+        assert.equal((await streamText(ctx.client())).text, "Hello from Kiro.");
+        assert.equal(ctx.kiro.state.refreshCalls, 1);
+        assert.ok(!ctx.kiro.state.refresh.has(SOCIAL.refreshToken), "the pasted refresh token is spent");
+        const state = JSON.parse((await ctx.gw.db.prepare("SELECT state FROM credentials WHERE id = ?").bind(cred.id).first()).state);
+        assert.ok(state.access_token_expires_at > Date.now());
+
+        await ctx.restart();
+        // A fresh isolate reuses the stored access token without refreshing.
+        assert.equal((await streamText(ctx.client())).text, "Hello from Kiro.");
+        assert.equal(ctx.kiro.state.refreshCalls, 1);
+
+        // Kiro revokes the access token: one forced refresh with the rotated
+        // refresh token from D1, one retry on the same credential.
+        await ctx.restart();
+        ctx.kiro.state.access.clear();
+        const { data, response } = await ctx
+          .client()
+          .chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] })
+          .withResponse();
+        assert.equal(data.choices[0].message.content, "Hello from Kiro.");
+        assert.equal(response.headers.get("x-keyaos-provider"), "kiro");
+        assert.equal(ctx.kiro.state.refreshCalls, 2);
+        assert.equal(ctx.kiro.state.requests.filter((r) => r.url === "/refreshToken")[1].body.refreshToken, "aorRotated1xxxxxxxxxxxxxxxxxxxxxxxx");
+        const health = await ctx.gw.db.prepare("SELECT health FROM credentials WHERE id = ?").bind(cred.id).first();
+        assert.equal(health.health, "ok");
+      },
+      { persist: dir },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("kiro: a 403 after a forced refresh marks the credential dead", async () => {
+  await withKiro({ generate: () => ({ status: 403, json: fixture("kiro_error_403_bearer_invalid.json") }) }, async ({ gw, kiro, client }) => {
+    const cred = await gw.addCredential("kiro", JSON.stringify(SOCIAL));
+    await assert.rejects(client().chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] }), (e) => e.status === 502);
+    assert.equal(kiro.state.generateCalls, 2, "one retry after a forced refresh");
+    assert.equal(kiro.state.refreshCalls, 2);
+    const row = await gw.waitForRows(`SELECT health FROM credentials WHERE id = '${cred.id}' AND health = 'dead'`, 1);
+    assert.equal(row.length, 1);
+  });
+});
+
+test("kiro: the monthly limit (402) fails over to another provider and cools down until next month", async () => {
+  const openrouter = await startMockUpstream("openrouter");
+  try {
+    await withKiro(
+      { generate: () => ({ status: 402, json: fixture("kiro_error_402_monthly_limit.json") }) },
+      async ({ gw, kiro, client }) => {
+        const cred = await gw.addCredential("kiro", JSON.stringify(SOCIAL), { price_multiplier: 0.1 });
+        await gw.addCredential("openrouter", "sk-or-v1-" + "d".repeat(64), { validate: false });
+        const c = client();
+        const { data, response } = await c.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] }).withResponse();
+        assert.equal(response.headers.get("x-keyaos-provider"), "openrouter");
+        assert.equal(data.choices[0].message.content, "Hello from the mock");
+        const cool = await gw.waitForRows(`SELECT * FROM cooldowns WHERE credential_id = '${cred.id}'`, 1);
+        assert.equal(cool.length, 1);
+        const now = new Date();
+        const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+        assert.ok(Math.abs(cool[0].until_ms - nextMonth) < 60_000, "until the month boundary");
+        // The next request skips Kiro altogether.
+        await c.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] });
+        assert.equal(kiro.state.generateCalls, 1);
+        assert.equal(openrouter.chatRequests().length, 2);
+        const health = await gw.db.prepare("SELECT health FROM credentials WHERE id = ?").bind(cred.id).first();
+        assert.equal(health.health, "ok", "a monthly limit is not a dead credential");
+      },
+      { extraUpstreams: { openrouter: openrouter.url + "/v1" } },
+    );
+  } finally {
+    await openrouter.close();
+  }
+});
+
+test("credentials: Kiro access tokens are refused", async () => {
+  await withKiro({}, async ({ gw }) => {
+    const bad = await gw.api("POST", "/api/credentials", { provider_id: "kiro", secret: "aoaAAAAAGaccessTokenOnly0123456789" });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.error.code, "invalid_secret_format");
+  });
+});

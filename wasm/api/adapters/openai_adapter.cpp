@@ -1,0 +1,66 @@
+#include "api/adapters/openai_adapter.h"
+
+#include "billing/cost.h"
+#include "core/text.h"
+#include "protocols/openai/errors.h"
+#include "protocols/openai/usage.h"
+
+namespace keyaos::api {
+
+Action OpenAIAdapter::chat_fetch(int64_t) {
+  const catalog::ProviderDef& def = *ctx_.def;
+  const openai::ChatRequest& chat = *ctx_.chat;
+  std::string upstream_model = catalog::to_upstream_model_id(def, ctx_.offering.model_id, ctx_.offering.upstream_model_id);
+  Json headers = {{"content-type", "application/json"},
+                  {"accept", chat.stream ? "text/event-stream" : "application/json"},
+                  {"authorization", "Bearer ${secret}"}};
+  for (const auto& [k, v] : def.extra_headers) headers[ascii_lower(k)] = v;
+  Action a;
+  a.head = {{"type", "fetch"},
+            {"url", ctx_.gw->base_url(def) + "/chat/completions"},
+            {"method", "POST"},
+            {"headers", headers},
+            {"credential", {{"id", ctx_.credential.id}, {"ciphertext", ctx_.credential.ciphertext}}},
+            {"timeouts", {{"headers_ms", ctx_.gw->config().timeouts.headers_ms}}}};
+  a.payload = openai::upstream_chat_body(chat, upstream_model);
+  return a;
+}
+
+StreamTranslator& OpenAIAdapter::start_stream(int64_t) {
+  stream_ = std::make_unique<openai::PassThroughTranslator>(ctx_.chat->prompt_bytes);
+  return *stream_;
+}
+
+BodyResult OpenAIAdapter::translate_body(int, std::string_view body, int64_t) {
+  BodyResult r;
+  Json probe = parse_json(body);
+  if (probe.is_discarded() || !probe.is_object()) {
+    r.error = {ErrorClass::stream, 502, "Upstream " + ctx_.offering.provider_id + " answered with a body that is not JSON.",
+               "upstream_error", "malformed_response", -1};
+    return r;
+  }
+  if (const Json* err = field(probe, "error"); err && !err->is_null()) {
+    r.error = openai::classify_stream_error(dump_json(*err));
+    return r;
+  }
+  openai::usage_from_completion(body, r.usage);
+  if (!r.usage.present) {
+    r.usage.prompt_tokens = billing::estimate_tokens_from_bytes(ctx_.chat->prompt_bytes);
+    std::string content;
+    if (const Json* choices = field(probe, "choices"); choices && choices->is_array())
+      for (const auto& c : *choices)
+        if (const Json* m = field(c, "message")) content += str_field(*m, "content");
+    r.usage.completion_tokens = billing::estimate_tokens_from_bytes(static_cast<int64_t>(content.size()));
+    r.usage.estimated = true;
+  }
+  r.served_model = str_field(probe, "model");
+  r.body.assign(body);  // unchanged: the upstream already answers in OpenAI's shape
+  r.ok = true;
+  return r;
+}
+
+UpstreamError OpenAIAdapter::classify_error(int http_status, std::string_view body, const Json& headers, int64_t now_ms) {
+  return openai::classify_http_error(http_status, body, str_field(headers, "retry-after"), now_ms);
+}
+
+}  // namespace keyaos::api

@@ -1,0 +1,79 @@
+#include "api/catalog.h"
+
+#include "api/routing_table.h"
+#include "core/text.h"
+
+namespace keyaos::api {
+namespace {
+
+Json modalities(const Json& row, const char* key) {
+  Json list = parse_json(str_field(row, key));
+  return list.is_array() ? list : Json::array();
+}
+
+Json offering_json(const Json& row) {
+  auto price = [&](const char* key) {
+    const Json* v = field(row, key);
+    return v && v->is_number() ? *v : Json(nullptr);
+  };
+  return {{"provider_id", str_field(row, "provider_id")},
+          {"model_id", str_field(row, "model_id")},
+          {"upstream_model_id", str_field(row, "upstream_model_id")},
+          {"name", str_field(row, "name")},
+          {"input_price_per_m", price("input_price")},
+          {"output_price_per_m", price("output_price")},
+          {"cache_read_price_per_m", price("cache_read_price")},
+          {"cache_write_price_per_m", price("cache_write_price")},
+          {"context_length", price("context_length")},
+          {"input_modalities", modalities(row, "input_modalities")},
+          {"output_modalities", modalities(row, "output_modalities")},
+          {"is_active", int_field(row, "is_active", 1) != 0},
+          {"source", str_field(row, "source")},
+          {"refreshed_at", int_field(row, "refreshed_at")}};
+}
+
+class CatalogTask : public RoutingTask {
+ public:
+  CatalogTask(Gateway& gw, HttpRequest req) : RoutingTask(gw), req_(std::move(req)) {}
+
+  Action start(const Event&) override {
+    return ensure_catalog(req_.now_ms, [this] { return query(); });
+  }
+
+ private:
+  Action query() {
+    Statement s;
+    s.sql =
+        "SELECT provider_id, model_id, upstream_model_id, name, input_price, output_price, cache_read_price, "
+        "cache_write_price, context_length, input_modalities, output_modalities, is_active, source, refreshed_at "
+        "FROM catalog WHERE 1 = 1";
+    const std::string provider = ascii_lower(query_param(req_.query, "provider"));
+    const std::string model = ascii_lower(query_param(req_.query, "model"));
+    if (!provider.empty()) {
+      s.sql += " AND provider_id = ?";
+      s.params.push_back(provider);
+    }
+    if (!model.empty()) {
+      s.sql += " AND (model_id = ? OR model_suffix = ?)";
+      s.params.push_back(model);
+      s.params.push_back(model);
+    }
+    s.sql += " ORDER BY model_id, provider_id";
+    return run_sql({s}, [](const SqlResult& r) {
+      if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
+      Json data = Json::array();
+      for (const auto& row : r.at(0)) data.push_back(offering_json(row));
+      return json_response(200, {{"object", "list"}, {"data", data}});
+    });
+  }
+
+  HttpRequest req_;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_catalog_task(Gateway& gateway, HttpRequest request, Caller) {
+  return std::make_unique<CatalogTask>(gateway, std::move(request));
+}
+
+}  // namespace keyaos::api

@@ -1,0 +1,69 @@
+#include "api/credential_validation.h"
+
+#include "core/text.h"
+#include "protocols/openai/errors.h"
+
+namespace keyaos::api {
+namespace {
+
+Json key_headers(const catalog::ProviderDef& def, const std::string& secret) {
+  Json headers = {{"accept", "application/json"}, {"authorization", "Bearer " + secret}};
+  for (const auto& [k, v] : def.extra_headers) headers[ascii_lower(k)] = v;
+  return headers;
+}
+
+Action get(const Gateway& gw, const std::string& url, Json headers) {
+  Action a;
+  a.head = {{"type", "fetch"},
+            {"url", url},
+            {"method", "GET"},
+            {"headers", std::move(headers)},
+            {"timeouts", {{"headers_ms", gw.config().timeouts.headers_ms}}}};
+  return a;
+}
+
+}  // namespace
+
+bool is_bearer_key(const catalog::ProviderDef& def, std::string_view secret) {
+  if (def.protocol != catalog::Protocol::openai) return false;
+  if (def.auth.kind == catalog::AuthKind::bearer) return true;
+  // Qwen Code also takes a plain Coding Plan key next to its OAuth file.
+  return def.auth.kind == catalog::AuthKind::qwen_oauth && !secret.empty() && secret.front() != '{';
+}
+
+Action validation_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret) {
+  const std::string base = gw.base_url(def);
+  if (def.validation.method == catalog::ValidationMethod::get) return get(gw, base + def.validation.path, key_headers(def, secret));
+  Json headers = key_headers(def, secret);
+  headers["content-type"] = "application/json";
+  Action a = get(gw, base + "/chat/completions", std::move(headers));
+  a.head["method"] = "POST";
+  a.payload = dump_json({{"model", def.validation.model},
+                         {"messages", Json::array({{{"role", "user"}, {"content", "."}}})},
+                         {"max_tokens", 1},
+                         {"stream", false}});
+  return a;
+}
+
+Action balance_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret) {
+  return get(gw, gw.base_url(def) + (def.credits ? def.credits->path : std::string()), key_headers(def, secret));
+}
+
+KeyVerdict key_verdict(int status) {
+  if ((status >= 200 && status < 300) || status == 429) return KeyVerdict::valid;
+  if (status == 401 || status == 402 || status == 403) return KeyVerdict::rejected;
+  return KeyVerdict::unknown;
+}
+
+ApiError validation_error(const catalog::ProviderDef& def, KeyVerdict verdict, int status, std::string_view body, int64_t now_ms) {
+  std::string upstream = openai::classify_http_error(status, body, "", now_ms).message;
+  if (upstream.empty()) upstream = "HTTP " + std::to_string(status);
+  if (verdict == KeyVerdict::rejected)
+    return ApiError::bad_request(def.name + " rejected this credential: " + upstream, "invalid_credential", "secret");
+  return {502,
+          "Could not confirm the credential with " + def.name + " (HTTP " + std::to_string(status) + ": " + upstream +
+              "). Try again, or add it with \"validate\": false.",
+          "upstream_error", "credential_check_failed", {}};
+}
+
+}  // namespace keyaos::api

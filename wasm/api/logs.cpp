@@ -1,0 +1,141 @@
+#include "api/logs.h"
+
+#include <cstdlib>
+
+#include "billing/cost.h"
+
+namespace keyaos::api {
+namespace {
+
+const char* kColumns =
+    "SELECT id, created_at, model_id, served_model, provider_id, credential_id, api_key_id, status, http_status, "
+    "error_class, error_message, stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, base_cost_nusd, "
+    "price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, usage_estimated, client_aborted, latency_ms, "
+    "first_byte_ms, attempts FROM request_logs";
+
+Json text_or_null(const Json& row, const char* key) {
+  const Json* v = field(row, key);
+  return v && v->is_string() ? *v : Json(nullptr);
+}
+Json int_or_null(const Json& row, const char* key) {
+  const Json* v = field(row, key);
+  return v && v->is_number() ? Json(int_field(row, key)) : Json(nullptr);
+}
+
+class LogsTask : public Task {
+ public:
+  LogsTask(HttpRequest req, Caller caller) : req_(std::move(req)), caller_(std::move(caller)) {}
+
+  Action start(const Event&) override {
+    const std::string base = "/api/logs";
+    if (req_.path.size() > base.size()) return one(req_.path.substr(base.size() + 1));
+    return list();
+  }
+
+ private:
+  Action list() {
+    int64_t limit = std::atoll(query_param(req_.query, "limit").c_str());
+    if (limit <= 0 || limit > 200) limit = 50;
+    Statement s;
+    s.sql = std::string(kColumns) + " WHERE owner_id = ?";
+    s.params = Json::array({caller_.owner_id});
+    const std::string before = query_param(req_.query, "before");
+    if (!before.empty()) {
+      s.sql += " AND created_at < ?";
+      s.params.push_back(std::atoll(before.c_str()));
+    }
+    for (const auto& [param, column] : {std::pair{"model", "model_id"}, {"provider", "provider_id"}, {"status", "status"}, {"api_key", "api_key_id"}}) {
+      std::string value = query_param(req_.query, param);
+      if (value.empty()) continue;
+      s.sql += std::string(" AND ") + column + " = ?";
+      s.params.push_back(value);
+    }
+    const std::string since = query_param(req_.query, "since");
+    if (!since.empty()) {
+      s.sql += " AND created_at >= ?";
+      s.params.push_back(std::atoll(since.c_str()));
+    }
+    s.sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
+    s.params.push_back(limit + 1);
+    return run_sql({s}, [limit](const SqlResult& r) {
+      if (!r.ok()) return error_response(ApiError::internal("Could not read logs: " + r.error));
+      Json data = Json::array();
+      const Json& rows = r.at(0);
+      for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) data.push_back(log_json(rows[i]));
+      return json_response(200, {{"object", "list"}, {"data", data}, {"has_more", static_cast<int64_t>(rows.size()) > limit}});
+    });
+  }
+
+  Action one(const std::string& id) {
+    Statement row;
+    row.sql = std::string(kColumns) + " WHERE owner_id = ? AND id = ?";
+    row.params = Json::array({caller_.owner_id, id});
+    Statement attempts;
+    attempts.sql =
+        "SELECT attempt, provider_id, credential_id, model_id, status, http_status, error_class, error_message, latency_ms, "
+        "first_byte_ms, created_at FROM request_attempts WHERE owner_id = ? AND request_id = ? ORDER BY attempt";
+    attempts.params = Json::array({caller_.owner_id, id});
+    return run_sql({row, attempts}, [id](const SqlResult& r) {
+      if (!r.ok()) return error_response(ApiError::internal("Could not read the log: " + r.error));
+      if (r.at(0).empty()) return error_response(ApiError::not_found("No request with id '" + id + "'.", "log_not_found"));
+      Json out = log_json(r.at(0)[0]);
+      Json list = Json::array();
+      for (const auto& a : r.at(1))
+        list.push_back({{"attempt", int_field(a, "attempt")},
+                        {"provider_id", str_field(a, "provider_id")},
+                        {"credential_id", str_field(a, "credential_id")},
+                        {"model_id", str_field(a, "model_id")},
+                        {"status", str_field(a, "status")},
+                        {"http_status", int_or_null(a, "http_status")},
+                        {"error_class", text_or_null(a, "error_class")},
+                        {"error_message", text_or_null(a, "error_message")},
+                        {"latency_ms", int_or_null(a, "latency_ms")},
+                        {"first_byte_ms", int_or_null(a, "first_byte_ms")},
+                        {"created_at", int_field(a, "created_at")}});
+      out["attempt_list"] = list;
+      return json_response(200, out);
+    });
+  }
+
+  HttpRequest req_;
+  Caller caller_;
+};
+
+}  // namespace
+
+Json log_json(const Json& row) {
+  const int64_t effective = int_field(row, "effective_cost_nusd"), list = int_field(row, "list_cost_nusd");
+  return {{"id", str_field(row, "id")},
+          {"created_at", int_field(row, "created_at")},
+          {"model_id", str_field(row, "model_id")},
+          {"served_model", text_or_null(row, "served_model")},
+          {"provider_id", text_or_null(row, "provider_id")},
+          {"credential_id", text_or_null(row, "credential_id")},
+          {"api_key_id", text_or_null(row, "api_key_id")},
+          {"status", str_field(row, "status")},
+          {"http_status", int_field(row, "http_status")},
+          {"error_class", text_or_null(row, "error_class")},
+          {"error_message", text_or_null(row, "error_message")},
+          {"stream", int_field(row, "stream") != 0},
+          {"input_tokens", int_field(row, "input_tokens")},
+          {"output_tokens", int_field(row, "output_tokens")},
+          {"cached_tokens", int_field(row, "cached_tokens")},
+          {"reasoning_tokens", int_field(row, "reasoning_tokens")},
+          {"base_cost_usd", billing::nano_to_usd(int_field(row, "base_cost_nusd"))},
+          {"price_multiplier", num_field(row, "price_multiplier", 1.0)},
+          {"effective_cost_usd", billing::nano_to_usd(effective)},
+          {"list_cost_usd", billing::nano_to_usd(list)},
+          {"savings_usd", billing::nano_to_usd(list - effective)},
+          {"cost_source", text_or_null(row, "cost_source")},
+          {"usage_estimated", int_field(row, "usage_estimated") != 0},
+          {"client_aborted", int_field(row, "client_aborted") != 0},
+          {"latency_ms", int_or_null(row, "latency_ms")},
+          {"first_byte_ms", int_or_null(row, "first_byte_ms")},
+          {"attempts", int_field(row, "attempts")}};
+}
+
+std::unique_ptr<Task> make_logs_task(Gateway&, HttpRequest request, Caller caller) {
+  return std::make_unique<LogsTask>(std::move(request), std::move(caller));
+}
+
+}  // namespace keyaos::api

@@ -1,0 +1,73 @@
+#include "api/routing_table.h"
+
+#include "billing/cost.h"
+
+namespace keyaos::api {
+
+Action RoutingTask::ensure_catalog(int64_t now_ms, std::function<Action()> ready) {
+  if (gw_.seed_checked()) return ready();
+  return run_sql({Gateway::seed_version_statement()}, [this, now_ms, ready](const SqlResult& r) {
+    if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
+    if (!r.at(0).empty() && str_field(r.at(0)[0], "value") == gw_.seed_version()) {
+      gw_.mark_seeded();
+      return ready();
+    }
+    return run_sql(gw_.seed_statements(now_ms), [this, ready](const SqlResult& s) {
+      if (!s.ok()) return error_response(ApiError::internal("Could not load the model catalogue: " + s.error));
+      gw_.mark_seeded();
+      gw_.invalidate_offerings();
+      return ready();
+    });
+  });
+}
+
+Action RoutingTask::load_routing_table(const std::string& owner_id, const std::string& requested, int64_t now_ms,
+                                       std::function<Action()> ready) {
+  return ensure_catalog(now_ms, [this, owner_id, requested, now_ms, ready]() {
+    std::vector<Statement> batch;
+    const bool load_owner = !gw_.owner_fresh(owner_id, now_ms);
+    const bool load_offers = gw_.offerings(requested, now_ms) == nullptr;
+    if (load_owner)
+      for (auto& s : Gateway::load_owner_statements(owner_id, now_ms)) batch.push_back(std::move(s));
+    if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
+    if (batch.empty()) return ready();  // warm path: no D1 round trip
+    return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_offers, ready](const SqlResult& r) {
+      if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
+      size_t i = 0;
+      if (load_owner) {
+        const Json& creds = r.at(i++);
+        const Json& cools = r.at(i++);
+        gw_.store_owner(owner_id, creds, cools, now_ms);
+      }
+      if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
+      return ready();
+    });
+  });
+}
+
+void RoutingTask::route(const std::string& owner_id, const std::string& requested, const openai::ChatRequest& request,
+                        int64_t now_ms, Route& out, bool explain_only) {
+  const Gateway::OfferingCache* cache = gw_.offerings(requested, now_ms);
+  static const std::vector<routing::Offering> kNone;
+  const std::vector<routing::Offering>& rows = cache ? cache->rows : kNone;
+  out.match = routing::resolve_model(requested, rows);
+  out.offerings.clear();
+  out.reference = {};
+  if (out.match.model_id.empty()) return;
+  for (const auto& o : rows)
+    if (o.model_id == out.match.model_id) out.offerings.push_back(o);
+  for (const auto& o : out.offerings)
+    if (o.provider_id == "openrouter") out.reference = o.prices;
+  routing::RankInput in;
+  in.offerings = &out.offerings;
+  in.credentials = &gw_.owner(owner_id).credentials;
+  in.preferences = &request.providers;
+  in.prompt_tokens = billing::estimate_tokens_from_bytes(request.prompt_bytes);
+  in.output_tokens = request.max_output_tokens.value_or(routing::kDefaultExpectedOutputTokens);
+  in.rotation = explain_only ? 0 : gw_.next_rotation();
+  in.now_ms = now_ms;
+  in.claim_probes = !explain_only;
+  out.ranking = routing::rank(in, gw_.health());
+}
+
+}  // namespace keyaos::api

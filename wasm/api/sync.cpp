@@ -1,0 +1,502 @@
+#include "api/sync.h"
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "api/routing_table.h"
+#include "billing/cost.h"
+#include "catalog/credits.h"
+#include "catalog/custom_provider.h"
+#include "catalog/sync_apply.h"
+#include "catalog/sync_plan.h"
+#include "core/text.h"
+#include "protocols/openai/errors.h"
+#include "store/sql.h"
+
+namespace keyaos::api {
+namespace {
+
+constexpr int64_t kMinSyncIntervalMs = 50LL * 60 * 1000;  // the cron fires hourly
+constexpr int64_t kUnknownListModels = 400;                // size guess for a list never synced
+constexpr int64_t kMaxListBytes = 16LL * 1024 * 1024;
+constexpr int64_t kMaxErrorBytes = 4096;
+constexpr int64_t kMaxCreditsBytes = 64 * 1024;
+constexpr size_t kMaxReferenceLookups = 1000;
+
+std::string sync_key(const std::string& provider_id) { return "sync:" + provider_id; }
+std::string rows_key(const std::string& provider_id) { return "sync_rows:" + provider_id; }
+
+std::vector<std::string> string_list(const Json& text) {
+  std::vector<std::string> out;
+  Json list = text.is_string() ? parse_json(text.get<std::string>()) : Json();
+  if (list.is_array())
+    for (const auto& item : list)
+      if (item.is_string()) out.push_back(item.get<std::string>());
+  return out;
+}
+
+std::optional<double> optional_number(const Json& row, const char* key) {
+  const Json* v = field(row, key);
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->get<double>();
+}
+
+// A catalogue row as read from D1, to serve as a price reference.
+catalog::CatalogEntry entry_from_row(const Json& row) {
+  catalog::CatalogEntry e;
+  e.provider_id = str_field(row, "provider_id");
+  e.model_id = str_field(row, "model_id");
+  e.upstream_model_id = str_field(row, "upstream_model_id");
+  e.name = str_field(row, "name");
+  e.input_price_per_m = optional_number(row, "input_price");
+  e.output_price_per_m = optional_number(row, "output_price");
+  e.cache_read_price_per_m = optional_number(row, "cache_read_price");
+  e.cache_write_price_per_m = optional_number(row, "cache_write_price");
+  e.context_length = int_field(row, "context_length");
+  if (const Json* m = field(row, "input_modalities")) e.input_modalities = string_list(*m);
+  if (const Json* m = field(row, "output_modalities")) e.output_modalities = string_list(*m);
+  return e;
+}
+
+Statement meta_statement(const std::string& key, const std::string& value) {
+  Statement s;
+  s.sql = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+  s.params = Json::array({key, value});
+  return s;
+}
+
+Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+// One provider whose model list is fetched in this run.
+struct ListJob {
+  catalog::ProviderDef def;
+  std::string url;
+  std::string parser;
+  Json credential;     // {id, ciphertext}, or null for a public list
+  std::string source;  // catalogue source of its rows: 'sync', or 'custom'
+  bool reference = false;
+  catalog::SyncState state;
+};
+
+// One auto-quota credential whose balance is refreshed.
+struct CreditJob {
+  std::string credential_id;
+  std::string owner_id;
+  std::string ciphertext;
+  const catalog::ProviderDef* def = nullptr;
+};
+
+class SyncTask : public RoutingTask {
+ public:
+  SyncTask(Gateway& gw, int64_t now_ms, bool on_request, std::string only_provider, bool allowed = true)
+      : RoutingTask(gw), now_ms_(now_ms), on_request_(on_request), allowed_(allowed), only_(std::move(only_provider)) {}
+
+  Action start(const Event&) override {
+    if (!allowed_) return error_response(ApiError::forbidden("Syncing the catalogue needs the admin token.", "admin_only"));
+    return ensure_catalog(now_ms_, [this] { return load_state(); });
+  }
+
+ private:
+  Action load_state() {
+    Statement states;
+    states.sql = "SELECT key, value FROM meta WHERE key LIKE 'sync:%'";
+    Statement creds;
+    creds.sql =
+        "SELECT id, owner_id, provider_id, encrypted_secret FROM credentials WHERE is_enabled = 1 AND health != 'dead' "
+        "ORDER BY created_at";
+    Statement customs;
+    customs.sql = "SELECT owner_id, id, definition FROM custom_providers ORDER BY created_at";
+    Statement auto_quota;
+    auto_quota.sql =
+        "SELECT id, owner_id, provider_id, encrypted_secret FROM credentials WHERE quota_source = 'auto' AND is_enabled = 1 "
+        "ORDER BY updated_at LIMIT ?";
+    auto_quota.params = Json::array({budget_.balances});
+    return run_sql({states, creds, customs, auto_quota}, [this](const SqlResult& r) {
+      if (!r.ok()) return finish_with_error("The gateway database is unavailable: " + r.error);
+      return plan(r);
+    });
+  }
+
+  Action plan(const SqlResult& r) {
+    std::map<std::string, catalog::SyncState> states;
+    for (const auto& row : r.at(0)) {
+      std::string key = str_field(row, "key");
+      catalog::SyncState state;
+      if (catalog::parse_sync_state(str_field(row, "value"), state)) states[key.substr(5)] = std::move(state);
+    }
+    // The first usable credential per provider lists its models; a custom
+    // provider's, per owner too, since its id is the owner's own.
+    std::map<std::string, Json> credential_of;
+    for (const auto& row : r.at(1)) {
+      Json credential = {{"id", str_field(row, "id")}, {"ciphertext", str_field(row, "encrypted_secret")}};
+      std::string provider = str_field(row, "provider_id");
+      credential_of.emplace(provider, credential);
+      credential_of.emplace(str_field(row, "owner_id") + "/" + provider, credential);
+    }
+
+    std::vector<ListJob> jobs;
+    bool only_found = only_.empty();
+    for (const auto& def : gw_.providers()) {
+      if (!only_.empty() && def.id != only_) continue;
+      only_found = true;
+      if (!def.models.sync) {
+        if (!only_.empty()) return finish_with_error(def.name + " has a fixed model list; there is nothing to sync.", 400);
+        continue;
+      }
+      ListJob job;
+      job.def = def;
+      job.url = gw_.base_url(def) + def.models.sync->path;
+      job.parser = def.models.sync->parser;
+      job.source = "sync";
+      job.reference = def.id == "openrouter";
+      if (def.models.sync->auth) {
+        auto cred = credential_of.find(def.id);
+        // An OAuth refresh token is no bearer key: those lists come with their protocol.
+        if (def.auth.kind != catalog::AuthKind::bearer) {
+          skipped_.push_back({{"id", def.id}, {"reason", "its model list needs an OAuth access token"}});
+          continue;
+        }
+        if (cred == credential_of.end()) {
+          skipped_.push_back({{"id", def.id}, {"reason", "its model list needs a credential; add one first"}});
+          continue;
+        }
+        job.credential = cred->second;
+      }
+      jobs.push_back(std::move(job));
+    }
+    for (const auto& row : r.at(2)) {
+      std::string id = str_field(row, "id");
+      if (!only_.empty() && id != only_) continue;
+      catalog::CustomProvider custom;
+      std::string error;
+      if (!catalog::parse_custom_provider(str_field(row, "definition"), custom, error)) continue;
+      only_found = true;
+      if (!custom.models_url) {
+        if (!only_.empty()) return finish_with_error(custom.name + " has a fixed model list (no models_url); there is nothing to sync.", 400);
+        continue;
+      }
+      ListJob job;
+      job.def = catalog::custom_provider_def(custom);
+      job.url = *custom.models_url;
+      job.parser = "openai_list";
+      job.source = "custom";
+      if (auto cred = credential_of.find(str_field(row, "owner_id") + "/" + id); cred != credential_of.end()) job.credential = cred->second;
+      jobs.push_back(std::move(job));
+    }
+    if (!only_found) return finish_with_error("No provider with id '" + only_ + "'.", 404);
+
+    if (auto s = states.find("openrouter"); s != states.end()) reference_key_ = s->second.list_key;
+    std::vector<catalog::SyncCandidate> candidates;
+    for (auto& job : jobs) {
+      if (auto s = states.find(job.def.id); s != states.end()) job.state = s->second;
+      catalog::SyncCandidate c;
+      c.provider_id = job.def.id;
+      c.last_at = job.state.at;
+      c.expected_models = job.state.models > 0 ? job.state.models : kUnknownListModels;
+      c.pending = job.state.pending > 0;
+      c.reference = job.reference;
+      candidates.push_back(std::move(c));
+    }
+    std::vector<size_t> picked =
+        catalog::pick_sync_batch(candidates, budget_, now_ms_, on_request_ ? 0 : kMinSyncIntervalMs);
+    std::set<size_t> chosen(picked.begin(), picked.end());
+    for (size_t i : picked) lists_.push_back(std::move(jobs[i]));
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      bool due = on_request_ || candidates[i].last_at == 0 || candidates[i].pending ||
+                 now_ms_ - candidates[i].last_at >= kMinSyncIntervalMs;
+      if (!chosen.count(i) && due) pending_.push_back(candidates[i].provider_id);
+    }
+
+    // Balances, least recently refreshed first.
+    for (const auto& row : r.at(3)) {
+      const catalog::ProviderDef* def = gw_.builtin_provider(str_field(row, "provider_id"));
+      if (!def || !def->credits || def->auth.kind != catalog::AuthKind::bearer) continue;
+      if (!only_.empty() && def->id != only_) continue;
+      credits_.push_back({str_field(row, "id"), str_field(row, "owner_id"), str_field(row, "encrypted_secret"), def});
+    }
+    return next_list();
+  }
+
+  // ---- model lists ---------------------------------------------------------
+  Action next_list() {
+    if (lists_.empty()) return next_credit();
+    ListJob& job = lists_.front();
+    Json headers = {{"accept", "application/json"}};
+    for (const auto& [k, v] : job.def.extra_headers) headers[ascii_lower(k)] = v;
+    Action a;
+    a.head = {{"type", "fetch"},
+              {"url", job.url},
+              {"method", "GET"},
+              {"headers", headers},
+              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
+    if (!job.credential.is_null()) {
+      a.head["headers"]["authorization"] = "Bearer ${secret}";  // the host decrypts the credential into it
+      a.head["credential"] = job.credential;
+    }
+    return then(std::move(a), [this](const Event& ev) { return on_list_head(ev); });
+  }
+
+  Action on_list_head(const Event& ev) {
+    if (ev.type == "upstream_error") return list_failed("the model list could not be fetched: " + str_field(ev.head, "message", "connection failed"));
+    int status = static_cast<int>(int_field(ev.head, "status"));
+    Action a;
+    if (status < 200 || status >= 300) {
+      a.head = {{"type", "read_body"}, {"max_bytes", kMaxErrorBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      return then(std::move(a), [this, status](const Event& body) {
+        std::string message = body.type == "upstream_body" ? openai::classify_http_error(status, body.payload, "", now_ms_).message : "";
+        return list_failed("the model list answered HTTP " + std::to_string(status) + (message.empty() ? "" : ": " + message));
+      });
+    }
+    a.head = {{"type", "read_body"}, {"max_bytes", kMaxListBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+    return then(std::move(a), [this](const Event& body) { return on_list_body(body); });
+  }
+
+  Action on_list_body(const Event& ev) {
+    if (ev.type == "upstream_error") return list_failed("the model list could not be read: " + str_field(ev.head, "message", "connection failed"));
+    ListJob& job = lists_.front();
+    list_bytes_ = static_cast<int64_t>(ev.payload.size());
+    list_key_ = catalog::list_key(ev.payload, gw_.seed_version(), job.reference ? "" : reference_key_);
+    if (job.state.ok && job.state.pending == 0 && job.state.list_key == list_key_) return list_unchanged();
+    own_reference_ = catalog::make_reference_map(catalog::catalog_from_definition(job.def));
+    std::vector<const catalog::ReferenceMap*> references = {&own_reference_};
+    if (!job.reference && fresh_reference_) references.push_back(&*fresh_reference_);
+    catalog::FreshList list = catalog::read_fresh_list(job.def, job.parser, ev.payload, references);
+    if (!list.ok) return list_failed("the model list could not be parsed: " + list.error);
+
+    // One string, not a row per model: far less JSON for the engine to read.
+    Statement active;
+    active.sql = "SELECT group_concat(model_id, char(10)) AS ids FROM catalog WHERE provider_id = ? AND is_active = 1";
+    active.params = Json::array({job.def.id});
+    Statement written;
+    written.sql = "SELECT value FROM meta WHERE key = ?";
+    written.params = Json::array({rows_key(job.def.id)});
+    std::vector<Statement> batch = {active, written};
+    // Prices still missing come from OpenRouter's rows in D1, when its list was not fetched in this run.
+    const bool lookup = !job.reference && !fresh_reference_ && !list.fill.unpriced.empty();
+    if (lookup) {
+      Statement refs;
+      refs.sql =
+          "SELECT model_id, name, input_price, output_price, cache_read_price, cache_write_price, context_length, "
+          "input_modalities, output_modalities FROM catalog WHERE provider_id = 'openrouter' AND is_active = 1 AND model_id IN (";
+      for (size_t i = 0; i < list.fill.unpriced.size() && i < kMaxReferenceLookups; ++i)
+        refs.sql += (i ? "," : "") + store::quote(list.fill.unpriced[i]);
+      refs.sql += ")";
+      batch.push_back(std::move(refs));
+    }
+    fresh_rows_ = std::move(list.rows);
+    unpriced_ = list.fill.unpriced.size();
+    return run_sql(std::move(batch), [this, lookup](const SqlResult& r) { return write_list(r, lookup); });
+  }
+
+  Action write_list(const SqlResult& r, bool looked_up) {
+    if (!r.ok()) return list_failed("the catalogue could not be read: " + r.error);
+    ListJob& job = lists_.front();
+    const std::vector<std::string> previously_active =
+        catalog::split_lines(r.at(0).empty() ? std::string() : str_field(r.at(0)[0], "ids"));
+    const catalog::RowDigests written_before =
+        catalog::parse_row_digests(r.at(1).empty() ? std::string() : str_field(r.at(1)[0], "value"));
+    if (looked_up) {
+      std::vector<catalog::CatalogEntry> rows;
+      for (const auto& row : r.at(2)) rows.push_back(entry_from_row(row));
+      catalog::ReferenceMap from_db = catalog::make_reference_map(rows);
+      // OpenRouter's shipped snapshot is the last resort.
+      catalog::ReferenceMap from_snapshot;
+      if (const catalog::ProviderDef* openrouter = gw_.builtin_provider("openrouter"))
+        from_snapshot = catalog::make_reference_map(catalog::catalog_from_definition(*openrouter));
+      unpriced_ = catalog::fill_from_reference(fresh_rows_, {&from_db, &from_snapshot}).unpriced.size();
+    }
+    const size_t listed = fresh_rows_.size();
+    const size_t row_budget = static_cast<size_t>(std::max<int64_t>(0, budget_.rows - rows_written_));
+    catalog::CatalogWrite write = catalog::plan_catalog_write(job.def.id, previously_active, true, std::move(fresh_rows_),
+                                                              job.source, written_before, row_budget, now_ms_);
+    fresh_rows_.clear();
+    rows_written_ += static_cast<int64_t>(write.upserted);
+    catalog::SyncState state = job.state;
+    state.at = now_ms_;
+    state.bytes = list_bytes_;
+    state.ok = !write.decision.upsert.empty();
+    state.error = state.ok ? "" : write.decision.reason;
+    state.note = state.ok && write.decision.refused ? write.decision.reason : "";
+    if (state.ok) {
+      state.models = static_cast<int64_t>(write.decision.upsert.size());
+      state.pending = static_cast<int64_t>(write.pending);
+      state.list_key = write.pending == 0 ? list_key_ : "";
+    }
+    if (job.reference && state.ok) {
+      reference_key_ = state.list_key;
+      // Kept only for the lists still to come in this run: it copies every row.
+      if (lists_.size() > 1) fresh_reference_ = catalog::make_reference_map(write.decision.upsert);
+    }
+
+    Json report = {{"id", job.def.id},
+                   {"ok", state.ok},
+                   {"models", listed},
+                   {"upserted", write.upserted},
+                   {"pending", write.pending},
+                   {"deactivated", write.decision.deactivate.size()},
+                   {"unchanged", state.ok && write.upserted == 0 && write.pending == 0 && write.decision.deactivate.empty()},
+                   {"unpriced", unpriced_},
+                   {"refused", write.decision.refused ? Json(write.decision.reason) : Json(nullptr)},
+                   {"error", text_or_null(state.error)}};
+    std::vector<Statement> statements = std::move(write.statements);
+    const bool catalog_changed = !statements.empty();
+    statements.push_back(meta_statement(sync_key(job.def.id), catalog::sync_state_json(state)));
+    if (catalog_changed && state.ok) statements.push_back(meta_statement(rows_key(job.def.id), catalog::row_digests_text(write.digests)));
+    return run_sql(std::move(statements), [this, report, catalog_changed](const SqlResult& w) {
+      if (!w.ok()) return list_failed("the catalogue could not be written: " + w.error);
+      catalog_changed_ = catalog_changed_ || catalog_changed;
+      providers_report_.push_back(report);
+      lists_.pop_front();
+      return next_list();
+    });
+  }
+
+  // Byte for byte the list last written, priced from the same references:
+  // the catalogue already holds its rows.
+  Action list_unchanged() {
+    ListJob& job = lists_.front();
+    catalog::SyncState state = job.state;
+    state.at = now_ms_;
+    state.bytes = list_bytes_;
+    final_writes_.push_back(meta_statement(sync_key(job.def.id), catalog::sync_state_json(state)));
+    providers_report_.push_back({{"id", job.def.id}, {"ok", true}, {"models", state.models}, {"upserted", 0}, {"pending", 0},
+                                 {"deactivated", 0}, {"unchanged", true}, {"unpriced", nullptr},
+                                 {"refused", nullptr}, {"error", nullptr}});
+    lists_.pop_front();
+    return next_list();
+  }
+
+  // Nothing changes in the catalogue; the attempt is recorded with the run's last writes.
+  Action list_failed(const std::string& why) {
+    ListJob& job = lists_.front();
+    catalog::SyncState state = job.state;
+    state.at = now_ms_;
+    state.ok = false;
+    state.error = why;
+    state.note.clear();
+    final_writes_.push_back(meta_statement(sync_key(job.def.id), catalog::sync_state_json(state)));
+    providers_report_.push_back({{"id", job.def.id}, {"ok", false}, {"models", 0}, {"upserted", 0}, {"pending", 0},
+                                 {"deactivated", 0}, {"unchanged", false}, {"unpriced", 0}, {"refused", nullptr}, {"error", why}});
+    fresh_rows_.clear();
+    lists_.pop_front();
+    return next_list();
+  }
+
+  // ---- auto-quota balances -------------------------------------------------
+  Action next_credit() {
+    if (credits_.empty()) return finish();
+    const CreditJob& job = credits_.front();
+    Json headers = {{"accept", "application/json"}, {"authorization", "Bearer ${secret}"}};
+    for (const auto& [k, v] : job.def->extra_headers) headers[ascii_lower(k)] = v;
+    Action a;
+    a.head = {{"type", "fetch"},
+              {"url", gw_.base_url(*job.def) + job.def->credits->path},
+              {"method", "GET"},
+              {"headers", headers},
+              {"credential", {{"id", job.credential_id}, {"ciphertext", job.ciphertext}}},
+              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
+    return then(std::move(a), [this](const Event& ev) {
+      if (ev.type == "upstream_error") return credit_done(false, nullptr, str_field(ev.head, "message", "connection failed"));
+      int status = static_cast<int>(int_field(ev.head, "status"));
+      if (status < 200 || status >= 300) return credit_done(false, nullptr, "HTTP " + std::to_string(status));
+      Action read;
+      read.head = {{"type", "read_body"}, {"max_bytes", kMaxCreditsBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      return then(std::move(read), [this](const Event& body) {
+        if (body.type == "upstream_error") return credit_done(false, nullptr, str_field(body.head, "message", "read failed"));
+        catalog::CreditBalance balance;
+        std::string error;
+        if (!catalog::parse_credits(credits_.front().def->credits->parser, body.payload, gw_.config().cny_usd_rate, balance, error))
+          return credit_done(false, nullptr, error);
+        return credit_done(true, balance.remaining_usd, "");
+      });
+    });
+  }
+
+  Action credit_done(bool ok, Json remaining_usd, const std::string& error) {
+    const CreditJob& job = credits_.front();
+    if (ok) {
+      Statement s;
+      s.sql = "UPDATE credentials SET quota_nusd = ?, updated_at = ? WHERE id = ? AND quota_source = 'auto'";
+      s.params = Json::array({billing::usd_to_nano(remaining_usd.get<double>()), now_ms_, job.credential_id});
+      final_writes_.push_back(std::move(s));
+      owners_touched_.insert(job.owner_id);
+    }
+    credits_report_.push_back({{"credential_id", job.credential_id},
+                               {"provider_id", job.def->id},
+                               {"ok", ok},
+                               {"quota_usd", remaining_usd},
+                               {"error", text_or_null(error)}});
+    credits_.pop_front();
+    return next_credit();
+  }
+
+  // ---- end -----------------------------------------------------------------
+  Action finish() {
+    if (final_writes_.empty()) return conclude("");
+    return run_sql(std::move(final_writes_), [this](const SqlResult& r) { return conclude(r.ok() ? "" : r.error); });
+  }
+
+  Action conclude(const std::string& write_error) {
+    if (catalog_changed_) gw_.invalidate_offerings();
+    for (const auto& owner : owners_touched_) gw_.invalidate_owner(owner);
+    if (!on_request_) return done();
+    if (!write_error.empty()) return error_response(ApiError::internal("The sync state could not be recorded: " + write_error));
+    Json pending = Json::array();
+    for (const auto& id : pending_) pending.push_back(id);
+    return json_response(200, {{"object", "catalog.sync"},
+                               {"providers", providers_report_},
+                               {"pending", pending},
+                               {"skipped", skipped_},
+                               {"credits", credits_report_}});
+  }
+
+  Action finish_with_error(const std::string& message, int status = 500) {
+    if (!on_request_) return done();
+    if (status == 404) return error_response(ApiError::not_found(message, "provider_not_found"));
+    if (status == 400) return error_response(ApiError::bad_request(message, "nothing_to_sync", "provider"));
+    return error_response(ApiError::internal(message));
+  }
+
+  static Action done() {
+    Action a;
+    a.head = {{"type", "done"}};
+    return a;
+  }
+
+  int64_t now_ms_;
+  bool on_request_;
+  bool allowed_;
+  std::string only_;
+  std::deque<ListJob> lists_;
+  std::deque<CreditJob> credits_;
+  std::vector<std::string> pending_;
+  Json skipped_ = Json::array();
+  Json providers_report_ = Json::array();
+  Json credits_report_ = Json::array();
+  std::vector<Statement> final_writes_;
+  std::set<std::string> owners_touched_;
+  catalog::ReferenceMap own_reference_;
+  std::optional<catalog::ReferenceMap> fresh_reference_;  // OpenRouter's list, once fetched in this run
+  std::vector<catalog::CatalogEntry> fresh_rows_;
+  size_t unpriced_ = 0;  // rows of the current list still without a price
+  int64_t list_bytes_ = 0;
+  std::string list_key_;       // of the list being synced
+  std::string reference_key_;  // of OpenRouter's list as last fully written
+  int64_t rows_written_ = 0;  // in this run, against budget_.rows
+  catalog::SyncBudget budget_;
+  bool catalog_changed_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_scheduled_sync_task(Gateway& gateway, const Event& scheduled) {
+  return std::make_unique<SyncTask>(gateway, scheduled.now_ms(), false, "");
+}
+
+std::unique_ptr<Task> make_sync_request_task(Gateway& gateway, HttpRequest request, Caller caller) {
+  return std::make_unique<SyncTask>(gateway, request.now_ms, true, ascii_lower(query_param(request.query, "provider")), caller.admin);
+}
+
+}  // namespace keyaos::api

@@ -1,0 +1,52 @@
+#include "api/upstream_adapter.h"
+
+#include "api/adapters/google_v1internal_adapter.h"
+#include "api/adapters/kiro_adapter.h"
+#include "api/adapters/openai_adapter.h"
+#include "core/text.h"
+
+namespace keyaos::api {
+
+PrepareStep UpstreamAdapter::advance(const Event& event) {
+  if (!next_) return PrepareStep::fail({ErrorClass::server, 500, "upstream preparation lost its state", "server_error", "internal_error", -1});
+  Continuation k = std::move(next_);
+  next_ = nullptr;
+  return k(event);
+}
+
+std::unique_ptr<UpstreamAdapter> make_upstream_adapter(const AttemptContext& context) {
+  if (!context.def) return nullptr;
+  switch (context.def->protocol) {
+    case catalog::Protocol::openai:
+      return std::make_unique<OpenAIAdapter>(context);
+    case catalog::Protocol::google_v1internal:
+      if (context.def->auth.kind != catalog::AuthKind::google_oauth) return nullptr;
+      return std::make_unique<GoogleV1InternalAdapter>(context);
+    case catalog::Protocol::aws_eventstream:
+      if (context.def->auth.kind != catalog::AuthKind::kiro_oauth) return nullptr;
+      return std::make_unique<KiroAdapter>(context);
+  }
+  return nullptr;
+}
+
+Action fetch_action(const UpstreamRequest& request, int64_t headers_timeout_ms) {
+  Json headers = Json::object();
+  for (const auto& h : request.headers) headers[ascii_lower(h.name)] = h.value;
+  Action a;
+  a.head = {{"type", "fetch"},
+            {"url", request.url},
+            {"method", request.method.empty() ? "POST" : request.method},
+            {"headers", headers},
+            {"timeouts", {{"headers_ms", headers_timeout_ms}}}};
+  a.payload = request.body;
+  return a;
+}
+
+UpstreamError transport_error(const Event& event, const std::string& provider_id) {
+  const bool timeout = str_field(event.head, "kind") == "timeout";
+  return {timeout ? ErrorClass::timeout : ErrorClass::network, timeout ? 504 : 502,
+          "Upstream " + provider_id + ": " + str_field(event.head, "message", "connection failed"), "upstream_error",
+          timeout ? "upstream_timeout" : "upstream_unreachable", -1};
+}
+
+}  // namespace keyaos::api

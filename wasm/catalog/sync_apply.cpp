@@ -1,0 +1,170 @@
+#include "catalog/sync_apply.h"
+
+#include <cstdio>
+#include <cstring>
+#include <unordered_set>
+
+#include "store/catalog_sql.h"
+#include "store/sql.h"
+
+namespace keyaos::catalog {
+
+namespace {
+
+constexpr size_t kIdsPerDeactivation = 400;  // keeps a statement far below D1's 100 KB
+
+struct Fnv {
+  uint64_t h = 1469598103934665603ULL;
+  void raw(const void* data, size_t n) {
+    const unsigned char* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) {
+      h ^= p[i];
+      h *= 1099511628211ULL;
+    }
+  }
+  void text(std::string_view s) {
+    raw(s.data(), s.size());
+    h ^= 0xff;  // field separator, so "ab"+"c" differs from "a"+"bc"
+    h *= 1099511628211ULL;
+  }
+  // The bits of the double: the same decimal text always parses to the same bits.
+  void number(const std::optional<double>& v) {
+    if (!v) return text("-");
+    double d = *v;
+    raw(&d, sizeof d);
+  }
+  void integer(int64_t v) { raw(&v, sizeof v); }
+};
+
+}  // namespace
+
+FreshList read_fresh_list(const ProviderDef& def, std::string_view parser, std::string_view body,
+                          const std::vector<const ReferenceMap*>& references) {
+  FreshList list;
+  list.ok = parse_model_list(def, parser, body, list.rows, list.error);
+  if (list.ok) list.fill = fill_from_reference(list.rows, references);
+  return list;
+}
+
+std::string list_key(std::string_view body, std::string_view definitions_version, std::string_view reference_key) {
+  // Eight bytes per step: hashing a 1 MB body stays far below parsing it.
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ body.size();
+  size_t i = 0;
+  for (; i + 8 <= body.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, body.data() + i, 8);
+    h = (h ^ word) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  for (; i < body.size(); ++i) h = (h ^ static_cast<unsigned char>(body[i])) * 0x100000001b3ULL;
+  Fnv f;
+  f.integer(static_cast<int64_t>(h));
+  f.text(definitions_version);
+  f.text(reference_key);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(f.h));
+  return hex;
+}
+
+uint64_t row_digest(const CatalogEntry& r) {
+  Fnv f;
+  f.text(r.upstream_model_id);
+  f.text(r.name);
+  f.number(r.input_price_per_m);
+  f.number(r.output_price_per_m);
+  f.number(r.cache_read_price_per_m);
+  f.number(r.cache_write_price_per_m);
+  f.integer(r.context_length);
+  for (const auto& m : r.input_modalities) f.text(m);
+  f.text("|");
+  for (const auto& m : r.output_modalities) f.text(m);
+  return f.h;
+}
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > start) out.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+RowDigests parse_row_digests(std::string_view text) {
+  RowDigests out;
+  out.reserve(text.size() / 40 + 1);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    size_t tab = line.find('\t');
+    if (tab != std::string_view::npos && tab > 0 && line.size() - tab - 1 == 16) {
+      uint64_t digest = 0;
+      bool hex = true;
+      for (char c : line.substr(tab + 1)) {
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        hex = hex && v >= 0;
+        digest = (digest << 4) | static_cast<uint64_t>(v & 0xF);
+      }
+      if (hex) out.emplace(std::string(line.substr(0, tab)), digest);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string row_digests_text(const RowDigests& digests) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(digests.size() * 48);
+  for (const auto& [id, digest] : digests) {
+    out.append(id).push_back('\t');
+    for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kHex[(digest >> shift) & 0xF]);
+    out.push_back('\n');
+  }
+  return out;
+}
+
+CatalogWrite plan_catalog_write(const std::string& provider_id, const std::vector<std::string>& previously_active,
+                                bool list_ok, std::vector<CatalogEntry> fresh, std::string_view source,
+                                const RowDigests& written_before, size_t max_rows, int64_t now_ms) {
+  CatalogWrite write;
+  write.decision = decide_sync(previously_active, list_ok, std::move(fresh));
+  const std::unordered_set<std::string_view> active(previously_active.begin(), previously_active.end());
+  write.digests.reserve(write.decision.upsert.size());
+  std::vector<CatalogEntry> changed;
+  for (const CatalogEntry& row : write.decision.upsert) {
+    const uint64_t digest = row_digest(row);
+    auto before = written_before.find(row.model_id);
+    if (active.count(row.model_id) && before != written_before.end() && before->second == digest) {
+      write.digests.emplace(row.model_id, digest);
+    } else if (changed.size() < max_rows) {
+      changed.push_back(row);
+      write.digests.emplace(row.model_id, digest);
+    } else {
+      ++write.pending;  // no digest: still "changed" next time
+    }
+  }
+  write.upserted = changed.size();
+  if (!changed.empty()) write.statements = store::upsert_catalog(changed, source, now_ms);
+
+  const std::vector<std::string>& gone = write.decision.deactivate;
+  for (size_t i = 0; i < gone.size(); i += kIdsPerDeactivation) {
+    Statement s;
+    s.sql = "UPDATE catalog SET is_active = 0, refreshed_at = " + std::to_string(now_ms) +
+            " WHERE provider_id = " + store::quote(provider_id) + " AND is_active = 1 AND model_id IN (";
+    for (size_t j = i; j < gone.size() && j < i + kIdsPerDeactivation; ++j) {
+      if (j > i) s.sql += ',';
+      s.sql += store::quote(gone[j]);
+    }
+    s.sql += ')';
+    write.statements.push_back(std::move(s));
+  }
+  return write;
+}
+
+}  // namespace keyaos::catalog

@@ -1,0 +1,71 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocols/common/upstream_error.h"
+#include "protocols/google_v1internal/credentials.h"
+#include "protocols/google_v1internal/thought_signatures.h"
+#include "protocols/kiro/credentials.h"
+
+namespace keyaos {
+
+// Opened OAuth credentials (google_oauth, kiro_oauth) of this isolate, by
+// credential id: the refresh token with its cached access token, project and
+// profile. Kept so warm requests neither decrypt nor refresh.
+struct OAuthEntry {
+  std::optional<google_v1internal::Credentials> google;
+  std::optional<kiro::Credential> kiro;
+  // Gemini's signatures of the function calls it made through this account,
+  // handed back when a client replays those calls (bounded).
+  google_v1internal::ThoughtSignatures thought_signatures;
+  // Ciphertexts known to hold this state or an older one: the one opened and
+  // every one sealed since. A ciphertext outside the list was written
+  // elsewhere (another isolate, an edit) and must be opened again.
+  std::vector<std::string> ciphertexts;
+  // A token refresh or project discovery is in flight since (-1: none).
+  int64_t setup_started_ms = -1;
+  uint64_t setup_owner = 0;
+  // The last setup failed: requests that waited for it report this error
+  // instead of all trying again.
+  int64_t setup_failed_ms = -1;
+  UpstreamError setup_error;
+};
+
+class OAuthCache {
+ public:
+  // The state read from `ciphertext` or newer; nullptr when it must be opened.
+  OAuthEntry* find(const std::string& credential_id, const std::string& ciphertext);
+  // The state of a credential, whichever ciphertext it came from.
+  OAuthEntry* get(const std::string& credential_id) {
+    auto it = entries_.find(credential_id);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+  // Replaces the state with one just opened from `ciphertext`, keeping any
+  // setup in flight (its owner will still finish it).
+  OAuthEntry& store_opened(const std::string& credential_id, const std::string& ciphertext);
+  // Records that the state was sealed again as `ciphertext`.
+  void add_sealed(const std::string& credential_id, const std::string& ciphertext);
+  void forget(const std::string& credential_id) { entries_.erase(credential_id); }
+
+  // Single flight: one request per credential refreshes, the others wait.
+  // `owner` identifies the claimant; a claim older than `stale_after_ms`
+  // (its request died) may be taken over. True when the caller now owns it.
+  bool try_begin_setup(const std::string& credential_id, uint64_t owner, int64_t now_ms, int64_t stale_after_ms);
+  // Releases the claim if `owner` holds it.
+  void end_setup(const std::string& credential_id, uint64_t owner);
+  bool setup_in_flight(const std::string& credential_id, int64_t now_ms, int64_t stale_after_ms) const;
+
+  uint64_t next_owner() { return ++owners_; }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  static constexpr size_t kMaxCiphertexts = 4;
+  static constexpr size_t kMaxEntries = 4096;
+  std::map<std::string, OAuthEntry> entries_;
+  uint64_t owners_ = 0;
+};
+
+}  // namespace keyaos
