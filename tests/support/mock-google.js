@@ -1,7 +1,7 @@
 // A local Google for Code Assist credentials (Gemini CLI, Antigravity): the
 // OAuth token endpoint and the v1internal API, with call counters and faults
 // a test switches on.
-import { createServer } from "node:http";
+import { sendJson, startRecordingServer } from "./http-mock.js";
 import { fixture } from "./mock-upstream.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -46,20 +46,9 @@ export function googleCompletion(reply) {
 // options: { onboarded: bool, tokenDelayMs, generate(envelope, entry) -> plan | undefined }
 export async function startMockGoogle(options = {}) {
   const state = { tokenCalls: 0, loadCalls: 0, onboardCalls: 0, pollCalls: 0, generateCalls: 0, modelCalls: 0, requests: [], tokens: [] };
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const raw = Buffer.concat(chunks).toString("utf8");
-    let body = null;
-    try {
-      body = JSON.parse(raw);
-    } catch {}
-    const entry = { method: req.method, url: req.url, headers: req.headers, body, raw, at: Date.now() };
-    state.requests.push(entry);
-    const json = (status, obj) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(typeof obj === "string" ? obj : JSON.stringify(obj));
-    };
+  const server = await startRecordingServer(async (entry, req, res) => {
+    const { body, raw } = entry;
+    const json = (status, obj) => sendJson(res, status, obj);
     const authorized = () => state.tokens.includes((req.headers.authorization || "").replace(/^Bearer /, ""));
     if (req.url === "/token") {
       state.tokenCalls++;
@@ -101,16 +90,12 @@ export async function startMockGoogle(options = {}) {
     }
     json(404, { error: { code: 404, message: `no mock for ${req.method} ${req.url}`, status: "NOT_FOUND" } });
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  state.requests = server.requests;
+  const url = server.url;
   return {
     url,
     state,
     generateRequests: () => state.requests.filter((r) => r.url.includes("enerateContent")),
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections?.();
-        server.close(() => r());
-      }),
+    close: server.close,
   };
 }

@@ -1,7 +1,7 @@
 // A local Kiro: the token services of both login kinds (with refresh-token
 // rotation: a used refresh token stops working) and generateAssistantResponse
 // answering in AWS Event Stream frames, encoded here with both CRCs.
-import { createServer } from "node:http";
+import { sendJson, startRecordingServer } from "./http-mock.js";
 import { fixture } from "./mock-upstream.js";
 
 const CRC_TABLE = (() => {
@@ -77,20 +77,9 @@ export function kiroFrames(reply) {
 // options: { generate(body, entry) -> plan | undefined, tokenDelayMs }
 export async function startMockKiro(options = {}) {
   const state = { refreshCalls: 0, socialCalls: 0, idcCalls: 0, generateCalls: 0, requests: [], access: new Set(), refresh: new Set(options.validRefreshTokens || []), rotations: 0 };
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const raw = Buffer.concat(chunks).toString("utf8");
-    let body = null;
-    try {
-      body = JSON.parse(raw);
-    } catch {}
-    const entry = { method: req.method, url: req.url, headers: req.headers, body, at: Date.now() };
-    state.requests.push(entry);
-    const json = (status, obj) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(typeof obj === "string" ? obj : JSON.stringify(obj));
-    };
+  const server = await startRecordingServer(async (entry, req, res) => {
+    const { body, raw } = entry;
+    const json = (status, obj) => sendJson(res, status, obj);
     if (req.url === "/refreshToken" || req.url === "/token") {
       state.refreshCalls++;
       if (req.url === "/refreshToken") state.socialCalls++;
@@ -121,16 +110,12 @@ export async function startMockKiro(options = {}) {
     }
     json(404, { message: `no mock for ${req.method} ${req.url}` });
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  state.requests = server.requests;
+  const url = server.url;
   return {
     url,
     state,
     generateRequests: () => state.requests.filter((r) => r.url === "/generateAssistantResponse"),
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections?.();
-        server.close(() => r());
-      }),
+    close: server.close,
   };
 }

@@ -1,9 +1,9 @@
 // A local HTTP server that speaks an OpenAI-compatible provider's wire format,
 // replaying recorded samples, with faults that tests switch on per request.
-import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startRecordingServer } from "./http-mock.js";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures");
 export const fixture = (name) => readFileSync(join(fixtures, name), "utf8");
@@ -40,21 +40,11 @@ export function openaiCompletion({ model = "gpt-4o-mini", text = "Hello from the
   };
 }
 
-// Starts a provider mock. `handler(req, body, ctx)` may return a plan:
-// { status, headers, json } | { status, sse: [chunks], delayMs, gapMs, hang, reset, stallAfter }
+// Starts a provider mock. `handler(entry, count)` may return a plan (else a normal answer):
+// { status, headers, json | text } | { status, sse: [chunks], gapMs, stallAfter, cutAfter } | { delayMs, hang, reset }
 export async function startMockUpstream(name, handler) {
-  const requests = [];
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const raw = Buffer.concat(chunks).toString("utf8");
-    let body = null;
-    try {
-      body = JSON.parse(raw);
-    } catch {}
-    const entry = { method: req.method, url: req.url, headers: req.headers, body, at: Date.now() };
-    requests.push(entry);
-    const plan = (await handler?.(entry, requests.length)) ?? defaultPlan(entry);
+  const server = await startRecordingServer(async (entry, req, res) => {
+    const plan = (await handler?.(entry, server.requests.length)) ?? defaultPlan(entry);
     if (plan.delayMs) await sleep(plan.delayMs);
     if (plan.hang) return; // never answer
     if (plan.reset) {
@@ -80,18 +70,12 @@ export async function startMockUpstream(name, handler) {
     res.writeHead(plan.status ?? 200, { "content-type": "application/json", ...(plan.headers || {}) });
     res.end(text);
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  const url = `http://127.0.0.1:${server.address().port}`;
   return {
     name,
-    url,
-    requests,
-    chatRequests: () => requests.filter((r) => r.url.endsWith("/chat/completions")),
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections?.();
-        server.close(() => r());
-      }),
+    url: server.url,
+    requests: server.requests,
+    chatRequests: () => server.requests.filter((r) => r.url.endsWith("/chat/completions")),
+    close: server.close,
   };
 }
 
