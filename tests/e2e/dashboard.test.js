@@ -433,6 +433,14 @@ test("a rejected token anywhere returns to the login page with a message", async
   assert.equal(await page.evaluate(() => localStorage.getItem("keyaos.admin_token")), null);
 });
 
+test("the OpenAPI document for /v1 and /api is served at the same origin", async () => {
+  const res = await fetch(gw.url + "/openapi.json");
+  assert.equal(res.status, 200);
+  const spec = await res.json();
+  assert.equal(spec.openapi, "3.1.0");
+  for (const path of ["/v1/chat/completions", "/v1/models", "/api/credentials", "/api/api-keys", "/api/logs", "/api/usage", "/api/route"]) assert.ok(spec.paths[path], path);
+});
+
 test("no console errors on any page", () => {
   assert.deepEqual(consoleErrors, []);
 });

@@ -273,3 +273,45 @@ test("concurrent requests under injected faults are all answered and every attem
     assert.equal(logs.reduce((s, r) => s + r.attempts, 0), rows.length);
   });
 });
+
+test("when every candidate is rate-limited the client gets 429 with Retry-After and the attempts", async () => {
+  const limited = () => ({ status: 429, headers: { "retry-after": "20" }, json: { error: { message: "Rate limit reached", code: "rate_limit_exceeded" } } });
+  await scenario(
+    limited,
+    async ({ gw, client }) => {
+      const res = await gw.fetch("/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }),
+      });
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get("retry-after"), "20");
+      assert.equal(res.headers.get("x-keyaos-attempts"), "2");
+      const body = await res.json();
+      assert.match(body.error.message, /attempts: openai 429 rate_limited; oaipro 429 rate_limited/);
+    },
+    { secondary: limited },
+  );
+});
+
+test("a model fallback list is tried in order, and routing fields never reach the upstream", async () => {
+  await scenario(undefined, async ({ a, b, client }) => {
+    const reply = await ask(client, { model: "nobody/no-such-model", models: ["openai/gpt-4o-mini"], provider: { order: ["oaipro"] } });
+    assert.equal(reply.choices[0].message.content, "Hello from the mock");
+    assert.equal(a.chatRequests().length, 0, "provider.order put oaipro first");
+    const sent = b.chatRequests()[0].body;
+    assert.equal(sent.model, "gpt-4o-mini");
+    assert.equal("models" in sent || "provider" in sent, false);
+  });
+});
+
+test("a credential whose quota is used up is not a candidate", async () => {
+  await scenario(undefined, async ({ gw, a, b, client, primaryCred }) => {
+    await gw.api("PATCH", `/api/credentials/${primaryCred.id}`, { quota_usd: 0 });
+    await ask(client);
+    assert.equal(a.chatRequests().length, 0);
+    assert.equal(b.chatRequests().length, 1);
+    const route = await gw.api("GET", "/api/route?model=openai/gpt-4o-mini");
+    assert.ok(route.json.skipped.some((s) => s.credential_id === primaryCred.id && s.reason === "quota used up"));
+  });
+});
