@@ -63,6 +63,38 @@ async function runSql(env, statements) {
   }
 }
 
+// A request's ledger batch (log row, attempts, balances) is written after the
+// response, in ctx.waitUntil. It is retried with backoff when D1 fails or
+// does not answer in time: the batch is idempotent (see wasm/billing/ledger.h),
+// so a retry of a write that did commit changes nothing.
+const LEDGER_RETRY_DELAYS_MS = [250, 1000, 2500];
+const DEFAULT_LEDGER_TIMEOUT_MS = 5000;
+
+async function writeLedger(env, statements, requestId) {
+  const timeoutMs = Number(env.LEDGER_WRITE_TIMEOUT_MS || 0) || DEFAULT_LEDGER_TIMEOUT_MS;
+  const attempts = LEDGER_RETRY_DELAYS_MS.length + 1;
+  const id = requestId || "(no request id)";
+  for (let attempt = 1; ; attempt++) {
+    let error;
+    try {
+      const result = await withTimeout(runSql(env, statements), timeoutMs);
+      if (!result.error) return true;
+      error = result.error;
+    } catch (err) {
+      error = err instanceof TimeoutError ? `no answer from D1 within ${timeoutMs} ms` : String(err?.message || err);
+    }
+    // Only the request id and D1's message: never statements, parameters or bodies.
+    error = error.slice(0, 300);
+    if (attempt >= attempts) {
+      console.error(`keyaos: ledger write for ${id} abandoned after ${attempts} attempts: ${error}`);
+      return false;
+    }
+    const delay = LEDGER_RETRY_DELAYS_MS[attempt - 1];
+    console.warn(`keyaos: ledger write for ${id} failed (attempt ${attempt} of ${attempts}), retrying in ${delay} ms: ${error}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 async function plaintextOf(env, ciphertext) {
   let plain = secretCache.get(ciphertext);
   if (plain === undefined) {
@@ -206,75 +238,92 @@ async function readChunk(head, upstream) {
 // The engine then decides how the client's stream ends.
 function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
   const { readable, writable } = new IdentityTransformStream();
+  const requestId = head.headers?.["x-request-id"];
   const pump = (async () => {
     const client = writable.getWriter();
     let clientGone = false;
+    let closed = false;
     const send = (bytes) => {
-      if (!clientGone && bytes.length) client.write(bytes).catch(() => (clientGone = true));
+      if (!clientGone && bytes?.length) client.write(bytes).catch(() => (clientGone = true));
     };
-    send(prefix);
-    // transform: the engine translates each chunk (a non-OpenAI upstream)
-    // and answers with the bytes to write; otherwise bytes pass unchanged.
-    const transform = Boolean(head.transform);
-    const parts = [];
-    let size = 0;
-    let upstreamError = null;
-    if (upstream.response?.body) {
-      const reader = upstream.reader ?? upstream.response.body.getReader();
-      const idleMs = head.idle_ms;
-      let last = Date.now();
-      let stalled = false;
-      const watchdog = idleMs
-        ? setInterval(() => {
-            if (Date.now() - last <= idleMs) return;
-            stalled = true;
-            clearInterval(watchdog);
-            reader.cancel().catch(() => {});
-            upstream.controller?.abort();
-          }, Math.max(50, Math.min(1000, idleMs / 4)))
-        : null;
-      try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          last = Date.now();
-          if (transform) {
-            const out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
-            send(out.payload);
-            continue;
+    let background = null;
+    try {
+      send(prefix);
+      // transform: the engine translates each chunk (a non-OpenAI upstream)
+      // and answers with the bytes to write; otherwise bytes pass unchanged.
+      const transform = Boolean(head.transform);
+      const parts = [];
+      let size = 0;
+      let upstreamError = null;
+      if (upstream.response?.body) {
+        const reader = upstream.reader ?? upstream.response.body.getReader();
+        const idleMs = head.idle_ms;
+        let last = Date.now();
+        let stalled = false;
+        // Also keeps the engine's task marked alive while bytes only pass through.
+        const watchdog = setInterval(() => {
+          const now = Date.now();
+          eng.touch(handle, now);
+          if (!idleMs || now - last <= idleMs) return;
+          stalled = true;
+          clearInterval(watchdog);
+          reader.cancel().catch(() => {});
+          upstream.controller?.abort();
+        }, Math.max(50, Math.min(1000, (idleMs || 4000) / 4)));
+        try {
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            last = Date.now();
+            if (transform) {
+              const out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+              send(out.payload);
+              continue;
+            }
+            parts.push(value);
+            size += value.length;
+            send(value);
           }
-          parts.push(value);
-          size += value.length;
-          send(value);
+        } catch (err) {
+          upstreamError = String(err?.message || err);
+        } finally {
+          clearInterval(watchdog);
         }
-      } catch (err) {
-        upstreamError = String(err?.message || err);
-      } finally {
-        if (watchdog) clearInterval(watchdog);
+        if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
       }
-      if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
+      const meterBytes = new Uint8Array(size);
+      let off = 0;
+      for (const p of parts) {
+        meterBytes.set(p, off);
+        off += p.length;
+      }
+      const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, meterBytes);
+      eng.close(handle);
+      closed = true;
+      send(fin.payload);
+      background = fin.head.background;
+    } catch (err) {
+      console.error(`keyaos: stream relay for ${requestId || "(no request id)"} failed in the host: ${String(err?.message || err).slice(0, 300)}`);
+      clientGone = true;
+    } finally {
+      // Whatever happened, the engine's task and the upstream are released.
+      if (!closed) eng.close(handle);
+      upstream.abort();
+      if (clientGone) client.abort().catch(() => {});
+      else client.close().catch(() => {});
     }
-    const meterBytes = new Uint8Array(size);
-    let off = 0;
-    for (const p of parts) {
-      meterBytes.set(p, off);
-      off += p.length;
-    }
-    const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, meterBytes);
-    eng.close(handle);
-    send(fin.payload);
-    if (clientGone) client.abort().catch(() => {});
-    else client.close().catch(() => {});
-    if (fin.head.background?.length) await runSql(env, fin.head.background);
+    if (background?.length) await writeLedger(env, background, requestId);
   })();
   ctx.waitUntil(pump);
   return new Response(readable, { status: head.status, headers: head.headers });
 }
 
 // Performs actions until the engine answers the client (or finishes a job).
-async function drive(eng, env, ctx, handle, action) {
+// Every way out closes the engine's handle (commit_stream hands it to the relay).
+async function drive(eng, env, ctx, handle, event, payload) {
   const upstream = new Upstream();
   try {
+    let action = eng.step(handle, event, payload);
     for (;;) {
       const { head, payload } = action;
       let event;
@@ -308,13 +357,13 @@ async function drive(eng, env, ctx, handle, action) {
         case "respond": {
           eng.close(handle);
           upstream.abort();
-          if (head.background?.length) ctx.waitUntil(runSql(env, head.background));
+          if (head.background?.length) ctx.waitUntil(writeLedger(env, head.background, head.headers?.["x-request-id"]));
           return new Response(payload.length ? payload.slice() : null, { status: head.status, headers: head.headers });
         }
         case "done":
           eng.close(handle);
           upstream.abort();
-          if (head.background?.length) await runSql(env, head.background);
+          if (head.background?.length) await writeLedger(env, head.background, head.headers?.["x-request-id"]);
           return null;
         default:
           throw new Error(`unknown engine action ${head.type}`);
@@ -366,13 +415,13 @@ export default {
       nonce: randomHex(16),
       now: Date.now(),
     };
-    return drive(eng, env, ctx, handle, eng.step(handle, event, body));
+    return drive(eng, env, ctx, handle, event, body);
   },
 
   async scheduled(controller, env, ctx) {
     const eng = engineFor(env);
     const handle = eng.open();
     const event = { type: "scheduled", cron: controller.cron, nonce: randomHex(16), now: Date.now() };
-    ctx.waitUntil(drive(eng, env, ctx, handle, eng.step(handle, event, null)));
+    ctx.waitUntil(drive(eng, env, ctx, handle, event, null));
   },
 };

@@ -58,6 +58,11 @@ export class WasmEngine {
     return this.exports.kx_open();
   }
 
+  // Marks a request as alive while its stream is relayed without engine steps.
+  touch(handle, now) {
+    this.exports.kx_touch(handle, now);
+  }
+
   close(handle) {
     this.exports.kx_close(handle);
   }

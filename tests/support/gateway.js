@@ -27,8 +27,10 @@ export async function applyMigrations(db) {
 }
 
 // `persist`: a folder for D1's files, so a second gateway started on it (a
-// restarted Worker) sees the first one's data.
-export async function startGateway({ upstreams = {}, bindings = {}, persist } = {}) {
+// restarted Worker) sees the first one's data. `handleRuntimeStdio(stdout,
+// stderr)` receives workerd's output streams (what the Worker logs) instead of
+// Miniflare's default printing.
+export async function startGateway({ upstreams = {}, bindings = {}, persist, handleRuntimeStdio } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(root, "worker-shim", "index.js"),
@@ -40,6 +42,7 @@ export async function startGateway({ upstreams = {}, bindings = {}, persist } = 
     compatibilityDate: "2025-12-01",
     d1Databases: { DB: persist ? "keyaos-test-persisted" : "keyaos-test-" + Math.random().toString(16).slice(2) },
     ...(persist ? { d1Persist: persist } : {}),
+    ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
     bindings: {
       ADMIN_TOKEN,
       ENCRYPTION_KEY,

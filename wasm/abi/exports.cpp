@@ -34,6 +34,10 @@ __attribute__((export_name("kx_step"))) uint32_t kx_step(uint32_t handle, const 
   return static_cast<uint32_t>(g_out.size());
 }
 
+// `now_ms` is a double: the host's Date.now(), exact as a double.
+__attribute__((export_name("kx_touch"))) void kx_touch(uint32_t handle, double now_ms) {
+  engine()->touch(handle, static_cast<int64_t>(now_ms));
+}
 __attribute__((export_name("kx_close"))) void kx_close(uint32_t handle) { engine()->close(handle); }
 __attribute__((export_name("kx_open_count"))) uint32_t kx_open_count() { return static_cast<uint32_t>(engine()->open_count()); }
 __attribute__((export_name("kx_out_ptr"))) const char* kx_out_ptr() { return g_out.data(); }

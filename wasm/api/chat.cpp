@@ -1,6 +1,7 @@
 #include "api/chat.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "billing/cost.h"
@@ -18,6 +19,9 @@ namespace {
 // appears (a very long role/preamble chunk): past this we stop waiting.
 constexpr size_t kMaxProbeBytes = 256 * 1024;
 constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
+// A reservation older than this belongs to a request that never settled (its
+// ledger write was lost); it stops counting against the key's quota.
+constexpr int64_t kReservationTtlMs = 15LL * 60 * 1000;
 
 struct PlannedAttempt {
   routing::Offering offering;
@@ -100,7 +104,49 @@ class ChatTask : public RoutingTask {
       return next_model_or(ApiError{503, "No upstream can serve '" + model_id_ + "' right now (" + (why.empty() ? "no provider offers it" : why) + ").",
                                     "service_unavailable", "no_available_credential", {}});
     }
+    if (caller_.quota && !reserved_) return reserve();
     return attempt();
+  }
+
+  // A key with a quota reserves this request's expected cost (that of the
+  // dearest candidate it may fail over to) in one atomic statement before any
+  // upstream is asked, so concurrent requests cannot together spend past the
+  // quota: a request is let in only if the key's spend, the reservations of
+  // its requests in flight and this estimate fit. The ledger batch replaces
+  // the reservation by the real cost.
+  Action reserve() {
+    reserved_ = true;
+    double expected_usd = 0;
+    for (const auto& p : plan_) expected_usd = std::max(expected_usd, p.expected_cost_usd);
+    // At least 1 nano-USD, so a free-looking request is refused once the quota is spent.
+    const int64_t amount = std::max<int64_t>(static_cast<int64_t>(std::ceil(expected_usd * 1e9)), 1);
+    Statement expire;
+    expire.sql = "DELETE FROM api_key_reservations WHERE api_key_id = ? AND created_at < ?";
+    expire.params = Json::array({caller_.api_key_id, req_.now_ms - kReservationTtlMs});
+    Statement take;
+    take.sql =
+        "INSERT INTO api_key_reservations (request_id, api_key_id, amount_nusd, created_at) "
+        "SELECT ?1, k.id, ?2, ?3 FROM api_keys k WHERE k.id = ?4 AND (k.quota_nusd IS NULL OR k.used_nusd + ?2 + "
+        "(SELECT COALESCE(SUM(r.amount_nusd), 0) FROM api_key_reservations r WHERE r.api_key_id = ?4) <= k.quota_nusd) "
+        "RETURNING request_id";
+    take.params = Json::array({request_id_, amount, req_.now_ms, caller_.api_key_id});
+    Statement spent;
+    spent.sql = "SELECT used_nusd, quota_nusd FROM api_keys WHERE id = ?";
+    spent.params = Json::array({caller_.api_key_id});
+    return run_sql({expire, take, spent}, [this, amount](const SqlResult& r) {
+      if (!r.ok())
+        return error_response({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
+                               "service_unavailable", "database_unavailable", {}});
+      if (r.at(2).empty()) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
+      gw_.set_api_key_used(caller_.api_key_id, int_field(r.at(2)[0], "used_nusd"));
+      if (r.at(1).empty())
+        return error_response({429,
+                               "This API key's quota does not cover this request: its estimated cost ($" +
+                                   format_usd(billing::nano_to_usd(amount)) +
+                                   ") is more than what is left once the requests in flight are counted.",
+                               "insufficient_quota", "key_quota_exceeded", {}});
+      return attempt();
+    });
   }
 
   // The `models` fallback list: move on to the next model, or answer `error`.
@@ -497,6 +543,7 @@ class ChatTask : public RoutingTask {
   size_t next_attempt_ = 0;
   PlannedAttempt current_;
   bool retried_same_ = false;
+  bool reserved_ = false;  // the API key's reservation was taken (or tried)
 
   int64_t attempt_started_ms_ = 0;
   int64_t last_event_ms_ = 0;

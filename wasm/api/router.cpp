@@ -77,7 +77,7 @@ class AuthGate : public Task {
                                                       " are not allowed for this API key.",
                                                   "ip_not_allowed"));
     }
-    return enter({key->owner_id, key->id, key->allowed_models, false});
+    return enter({key->owner_id, key->id, key->allowed_models, false, key->quota});
   }
 
   Action enter(Caller caller) {

@@ -46,9 +46,10 @@ struct RequestRecord {
 };
 
 // Every write a finished request causes, as one batch: its log row, its
-// attempts, and (when billed) the credential's quota and spend and the API
-// key's usage. The log row's primary key is the request id, so a replayed
-// batch cannot bill twice.
+// attempts, (when billed) the credential's quota and spend, and the API key's
+// usage in place of its reservation. The batch is idempotent: the balance
+// updates act only while the log row (keyed by the request id, inserted last)
+// is absent, so running it again changes nothing.
 std::vector<Statement> ledger_statements(const RequestRecord& request, const std::vector<AttemptRecord>& attempts);
 
 }  // namespace keyaos::billing

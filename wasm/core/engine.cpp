@@ -1,5 +1,7 @@
 #include "core/engine.h"
 
+#include <algorithm>
+
 #include "api/router.h"
 #include "api/sync.h"
 #include "core/gateway.h"
@@ -18,11 +20,35 @@ std::string Engine::init(std::string_view config_json) {
 uint32_t Engine::open() {
   uint32_t handle = next_handle_++;
   if (next_handle_ == 0) next_handle_ = 1;
-  tasks_[handle] = nullptr;
+  tasks_[handle] = Slot{};
   return handle;
 }
 
 void Engine::close(uint32_t handle) { tasks_.erase(handle); }
+
+void Engine::touch(uint32_t handle, int64_t now_ms) {
+  auto it = tasks_.find(handle);
+  if (it != tasks_.end()) it->second.last_ms = now_ms;
+}
+
+int64_t Engine::abandoned_after_ms() const {
+  // Every host action is bounded by one of these timeouts (a sleep by 60 s);
+  // twice the longest, plus a minute, is far past any live request's silence.
+  const Timeouts& t = gateway_->config().timeouts;
+  int64_t longest = std::max<int64_t>({t.headers_ms, t.first_token_ms, t.idle_ms, 60000});
+  return 2 * longest + 60000;
+}
+
+void Engine::sweep(int64_t now_ms) {
+  if (now_ms - last_sweep_ms_ < 1000) return;
+  last_sweep_ms_ = now_ms;
+  const int64_t limit = abandoned_after_ms();
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    if (it->second.last_ms < 0) it->second.last_ms = now_ms;  // opened, never stepped: the clock starts now
+    if (now_ms - it->second.last_ms > limit) it = tasks_.erase(it);
+    else ++it;
+  }
+}
 
 Action Engine::step(uint32_t handle, std::string_view event_json, std::string_view payload) {
   Event ev;
@@ -30,25 +56,35 @@ Action Engine::step(uint32_t handle, std::string_view event_json, std::string_vi
   if (!ev.head.is_object()) return respond_action(500, Json::object(), R"({"error":{"message":"malformed engine event","type":"server_error","param":null,"code":"internal_error"}})");
   ev.type = str_field(ev.head, "type");
   ev.payload.assign(payload);
-  auto it = tasks_.find(handle);
-  if (it == tasks_.end())
+  const int64_t now = ev.now_ms();
+  if (!tasks_.count(handle))
     return respond_action(500, Json::object(), R"({"error":{"message":"unknown request handle","type":"server_error","param":null,"code":"internal_error"}})");
-  if (!it->second) {
+  Slot& slot = tasks_[handle];
+  if (now > 0) slot.last_ms = now;
+  if (!slot.task) {
+    if (ev.type == "request" || ev.type == "scheduled") {
+      if (now > 0) sweep(now);
+      if (tasks_.size() > kMaxOpenTasks)
+        return respond_action(503, {{"content-type", "application/json"}, {"retry-after", "1"}},
+                              R"({"error":{"message":"The gateway has too many requests in flight; retry shortly.","type":"service_unavailable","param":null,"code":"overloaded"}})");
+    }
+    // The sweep never closes `handle` itself: its clock was just set.
+    Slot& fresh = tasks_[handle];
     if (ev.type == "request") {
       api::Routed routed = api::route(*gateway_, api::request_from(ev));
       if (!routed.task) return std::move(routed.immediate);
-      it->second = std::move(routed.task);
-      return it->second->start(ev);
+      fresh.task = std::move(routed.task);
+      return fresh.task->start(ev);
     }
     if (ev.type == "scheduled") {  // the cron: catalogue sync and auto-quota balances
-      it->second = api::make_scheduled_sync_task(*gateway_, ev);
-      return it->second->start(ev);
+      fresh.task = api::make_scheduled_sync_task(*gateway_, ev);
+      return fresh.task->start(ev);
     }
     Action done;
     done.head = {{"type", "done"}};
     return done;
   }
-  return it->second->resume(ev);
+  return slot.task->resume(ev);
 }
 
 std::string encode_action(const Action& action) {

@@ -26,14 +26,30 @@ class Engine {
   uint32_t open();
   // Feeds one event to request `handle` and returns the action to perform.
   Action step(uint32_t handle, std::string_view event_json, std::string_view payload);
+  // Tells the engine request `handle` is still alive (a stream being relayed
+  // without engine steps), so it is not swept as abandoned.
+  void touch(uint32_t handle, int64_t now_ms);
   void close(uint32_t handle);
   size_t open_count() const { return tasks_.size(); }
 
+  // More open requests than this and a new one is refused with a 503.
+  static constexpr size_t kMaxOpenTasks = 4096;
+  // A request not stepped or touched for this long has lost its host (its
+  // promise was cancelled, its client vanished) and is closed by the sweep.
+  int64_t abandoned_after_ms() const;
 
  private:
+  struct Slot {
+    std::unique_ptr<Task> task;
+    int64_t last_ms = -1;  // the host's clock at the last step or touch; -1 = none yet
+  };
+  // Closes abandoned requests; runs at most once a second, on new requests.
+  void sweep(int64_t now_ms);
+
   std::unique_ptr<Gateway> gateway_;
-  std::unordered_map<uint32_t, std::unique_ptr<Task>> tasks_;
+  std::unordered_map<uint32_t, Slot> tasks_;
   uint32_t next_handle_ = 1;
+  int64_t last_sweep_ms_ = 0;
 };
 
 // Action wire format for the host: [u32 LE header length][header JSON][payload].

@@ -211,6 +211,11 @@ void Gateway::add_api_key_usage(const std::string& api_key_id, int64_t nano_usd)
     if (key.id == api_key_id) key.used += nano_usd;
 }
 
+void Gateway::set_api_key_used(const std::string& api_key_id, int64_t nano_usd) {
+  for (auto& [hash, key] : api_keys_)
+    if (key.id == api_key_id) key.used = nano_usd;
+}
+
 Statement Gateway::seed_version_statement() {
   Statement s;
   s.sql = "SELECT value FROM meta WHERE key = 'catalog_seed'";

@@ -94,6 +94,7 @@ class Gateway {
   const ApiKey* api_key(const std::string& key_hash, int64_t now_ms) const;
   void store_api_key(const std::string& key_hash, const Json& row, int64_t now_ms);
   void add_api_key_usage(const std::string& api_key_id, int64_t nano_usd);
+  void set_api_key_used(const std::string& api_key_id, int64_t nano_usd);
   void invalidate_api_keys() { api_keys_.clear(); }
 
   routing::HealthBook& health() { return health_; }
