@@ -28,6 +28,7 @@ class Engine {
   Action step(uint32_t handle, std::string_view event_json, std::string_view payload);
   void close(uint32_t handle);
   size_t open_count() const { return tasks_.size(); }
+  const Gateway& gateway() const { return *gateway_; }
 
 
  private:
