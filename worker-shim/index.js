@@ -37,8 +37,14 @@ function configFrom(env) {
   };
 }
 
+// A failed instance (see WasmEngine.broken) is replaced before the next
+// request, so one bad request never reaches the state of another.
 function engineFor(env) {
-  if (!engine) engine = new WasmEngine(wasmModule);
+  if (!engine || engine.broken) {
+    engine = null;
+    engineConfig = null;
+    engine = new WasmEngine(wasmModule);
+  }
   const config = JSON.stringify(configFrom(env));
   if (config !== engineConfig) {
     engine.init(JSON.parse(config));
@@ -219,6 +225,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
     const parts = [];
     let size = 0;
     let upstreamError = null;
+    let engineFailed = null;
     if (upstream.response?.body) {
       const reader = upstream.reader ?? upstream.response.body.getReader();
       const idleMs = head.idle_ms;
@@ -239,7 +246,13 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
           if (done) break;
           last = Date.now();
           if (transform) {
-            const out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+            let out;
+            try {
+              out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+            } catch (err) {
+              engineFailed = err;
+              break;
+            }
             send(out.payload);
             continue;
           }
@@ -253,6 +266,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
         if (watchdog) clearInterval(watchdog);
       }
       if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
+      if (engineFailed) upstream.abort();
     }
     const meterBytes = new Uint8Array(size);
     let off = 0;
@@ -260,8 +274,22 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
       meterBytes.set(p, off);
       off += p.length;
     }
-    const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, meterBytes);
-    eng.close(handle);
+    let fin = null;
+    if (!engineFailed) {
+      try {
+        fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, meterBytes);
+        eng.close(handle);
+      } catch (err) {
+        engineFailed = err;
+      }
+    }
+    if (engineFailed) {
+      // The engine cannot end the stream: end it with an error event and no [DONE].
+      console.error("keyaos: the engine failed during a stream:", engineFailed?.message || engineFailed);
+      send(encoder.encode(`data: ${errorBody("The gateway failed while streaming the response.", "server_error", "internal_error")}\n\n`));
+      client.close().catch(() => {});
+      return;
+    }
     send(fin.payload);
     if (clientGone) client.abort().catch(() => {});
     else client.close().catch(() => {});
@@ -323,18 +351,30 @@ async function drive(eng, env, ctx, handle, action) {
       action = eng.step(handle, event, bytes);
     }
   } catch (err) {
-    eng.close(handle);
+    try {
+      eng.close(handle);
+    } catch {}
     upstream.abort();
-    console.error("keyaos: request failed in the host:", err?.message || err);
-    return errorResponse(500, "The gateway failed to process the request.", "server_error", "internal_error");
+    return failed(err);
   }
 }
 
+function errorBody(message, type, code) {
+  return JSON.stringify({ error: { message, type, param: null, code } });
+}
+
 function errorResponse(status, message, type, code) {
-  return new Response(JSON.stringify({ error: { message, type, param: null, code } }), {
+  return new Response(errorBody(message, type, code), {
     status,
     headers: { "content-type": "application/json" },
   });
+}
+
+// Any exception out of the engine or the host: an OpenAI-shaped 500, never
+// the runtime's error page; a failed engine is replaced by engineFor.
+function failed(err) {
+  console.error("keyaos: request failed in the host:", err?.message || err);
+  return errorResponse(500, "The gateway failed to process the request.", "server_error", "internal_error");
 }
 
 function isEngineRoute(path) {
@@ -345,34 +385,57 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (!isEngineRoute(url.pathname) && env.ASSETS) return env.ASSETS.fetch(request);
-    const eng = engineFor(env);
-    let body = new Uint8Array(0);
-    let tooLarge = false;
-    if (request.body) {
-      body = await readCapped(request.body.getReader(), MAX_BODY_BYTES + 1, true);
-      tooLarge = body.length > MAX_BODY_BYTES;
-      if (tooLarge) body = new Uint8Array(0);
+    let eng = null;
+    let handle = 0;
+    let first;
+    try {
+      let body = new Uint8Array(0);
+      let tooLarge = false;
+      if (request.body) {
+        body = await readCapped(request.body.getReader(), MAX_BODY_BYTES + 1, true);
+        tooLarge = body.length > MAX_BODY_BYTES;
+        if (tooLarge) body = new Uint8Array(0);
+      }
+      eng = engineFor(env);
+      handle = eng.open();
+      const event = {
+        type: "request",
+        method: request.method,
+        path: url.pathname,
+        query: url.search.startsWith("?") ? url.search.slice(1) : "",
+        headers: headersObject(request.headers),
+        client_ip: request.headers.get("cf-connecting-ip") || "",
+        body_too_large: tooLarge,
+        max_body_bytes: MAX_BODY_BYTES,
+        nonce: randomHex(16),
+        now: Date.now(),
+      };
+      first = eng.step(handle, event, body);
+    } catch (err) {
+      try {
+        if (eng && handle) eng.close(handle);
+      } catch {}
+      return failed(err);
     }
-    const handle = eng.open();
-    const event = {
-      type: "request",
-      method: request.method,
-      path: url.pathname,
-      query: url.search.startsWith("?") ? url.search.slice(1) : "",
-      headers: headersObject(request.headers),
-      client_ip: request.headers.get("cf-connecting-ip") || "",
-      body_too_large: tooLarge,
-      max_body_bytes: MAX_BODY_BYTES,
-      nonce: randomHex(16),
-      now: Date.now(),
-    };
-    return drive(eng, env, ctx, handle, eng.step(handle, event, body));
+    return drive(eng, env, ctx, handle, first);
   },
 
   async scheduled(controller, env, ctx) {
-    const eng = engineFor(env);
-    const handle = eng.open();
-    const event = { type: "scheduled", cron: controller.cron, nonce: randomHex(16), now: Date.now() };
-    ctx.waitUntil(drive(eng, env, ctx, handle, eng.step(handle, event, null)));
+    let eng = null;
+    let handle = 0;
+    let first;
+    try {
+      eng = engineFor(env);
+      handle = eng.open();
+      const event = { type: "scheduled", cron: controller.cron, nonce: randomHex(16), now: Date.now() };
+      first = eng.step(handle, event, null);
+    } catch (err) {
+      try {
+        if (eng && handle) eng.close(handle);
+      } catch {}
+      failed(err);
+      return;
+    }
+    ctx.waitUntil(drive(eng, env, ctx, handle, first));
   },
 };
