@@ -17,6 +17,7 @@
 //                                 misses are dropped first, then the whole cache
 //   API keys by hash (misses too) kMaxApiKeyCacheEntries (10,000), then cleared
 //   OAuth credentials             4,096 (core/oauth_cache.h)
+//   Gemini thought signatures     512 per OAuth credential, then cleared (api/adapters/google_v1internal_adapter.cpp)
 //   owners' credentials           one entry per owner in D1 (Core mode: one)
 //   cooldowns                     one per credential x catalogue model (routing/health.h)
 //   opened secrets (shim)         1,000, then cleared (worker-shim/index.js)
