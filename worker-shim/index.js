@@ -37,8 +37,14 @@ function configFrom(env) {
   };
 }
 
+// A failed instance (see WasmEngine.broken) is replaced before the next
+// request, so one bad request never reaches the state of another.
 function engineFor(env) {
-  if (!engine) engine = new WasmEngine(wasmModule);
+  if (!engine || engine.broken) {
+    engine = null;
+    engineConfig = null;
+    engine = new WasmEngine(wasmModule);
+  }
   const config = JSON.stringify(configFrom(env));
   if (config !== engineConfig) {
     engine.init(JSON.parse(config));
@@ -255,6 +261,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
       const parts = [];
       let size = 0;
       let upstreamError = null;
+      let engineFailed = null;
       if (upstream.response?.body) {
         const reader = upstream.reader ?? upstream.response.body.getReader();
         const idleMs = head.idle_ms;
@@ -276,7 +283,13 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
             if (done) break;
             last = Date.now();
             if (transform) {
-              const out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+              let out;
+              try {
+                out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+              } catch (err) {
+                engineFailed = err;
+                break;
+              }
               send(out.payload);
               continue;
             }
@@ -291,6 +304,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
         }
         if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
       }
+      if (engineFailed) throw engineFailed;
       const meterBytes = new Uint8Array(size);
       let off = 0;
       for (const p of parts) {
@@ -303,11 +317,16 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
       send(fin.payload);
       background = fin.head.background;
     } catch (err) {
+      // The engine (or the host) cannot end the stream: end it with an error event and no [DONE].
       console.error(`keyaos: stream relay for ${requestId || "(no request id)"} failed in the host: ${String(err?.message || err).slice(0, 300)}`);
-      clientGone = true;
+      send(encoder.encode(`data: ${errorBody("The gateway failed while streaming the response.", "server_error", "internal_error")}\n\n`));
     } finally {
       // Whatever happened, the engine's task and the upstream are released.
-      if (!closed) eng.close(handle);
+      if (!closed) {
+        try {
+          eng.close(handle);
+        } catch {}
+      }
       upstream.abort();
       if (clientGone) client.abort().catch(() => {});
       else client.close().catch(() => {});
@@ -372,18 +391,30 @@ async function drive(eng, env, ctx, handle, event, payload) {
       action = eng.step(handle, event, bytes);
     }
   } catch (err) {
-    eng.close(handle);
+    try {
+      eng.close(handle);
+    } catch {}
     upstream.abort();
-    console.error("keyaos: request failed in the host:", err?.message || err);
-    return errorResponse(500, "The gateway failed to process the request.", "server_error", "internal_error");
+    return failed(err);
   }
 }
 
+function errorBody(message, type, code) {
+  return JSON.stringify({ error: { message, type, param: null, code } });
+}
+
 function errorResponse(status, message, type, code) {
-  return new Response(JSON.stringify({ error: { message, type, param: null, code } }), {
+  return new Response(errorBody(message, type, code), {
     status,
     headers: { "content-type": "application/json" },
   });
+}
+
+// Any exception out of the engine or the host: an OpenAI-shaped 500, never
+// the runtime's error page; a failed engine is replaced by engineFor.
+function failed(err) {
+  console.error("keyaos: request failed in the host:", err?.message || err);
+  return errorResponse(500, "The gateway failed to process the request.", "server_error", "internal_error");
 }
 
 function isEngineRoute(path) {
@@ -394,15 +425,21 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (!isEngineRoute(url.pathname) && env.ASSETS) return env.ASSETS.fetch(request);
-    const eng = engineFor(env);
+    let eng;
+    let handle;
     let body = new Uint8Array(0);
     let tooLarge = false;
-    if (request.body) {
-      body = await readCapped(request.body.getReader(), MAX_BODY_BYTES + 1, true);
-      tooLarge = body.length > MAX_BODY_BYTES;
-      if (tooLarge) body = new Uint8Array(0);
+    try {
+      if (request.body) {
+        body = await readCapped(request.body.getReader(), MAX_BODY_BYTES + 1, true);
+        tooLarge = body.length > MAX_BODY_BYTES;
+        if (tooLarge) body = new Uint8Array(0);
+      }
+      eng = engineFor(env);
+      handle = eng.open();
+    } catch (err) {
+      return failed(err);
     }
-    const handle = eng.open();
     const event = {
       type: "request",
       method: request.method,
@@ -419,8 +456,15 @@ export default {
   },
 
   async scheduled(controller, env, ctx) {
-    const eng = engineFor(env);
-    const handle = eng.open();
+    let eng;
+    let handle;
+    try {
+      eng = engineFor(env);
+      handle = eng.open();
+    } catch (err) {
+      failed(err);
+      return;
+    }
     const event = { type: "scheduled", cron: controller.cron, nonce: randomHex(16), now: Date.now() };
     ctx.waitUntil(drive(eng, env, ctx, handle, event, null));
   },

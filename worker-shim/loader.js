@@ -3,8 +3,14 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// Thrown for calls on an instance that has already failed.
+export class EngineBrokenError extends Error {}
+
 export class WasmEngine {
   constructor(module) {
+    // Set once any call throws (a trap, a host stack overflow): the instance's
+    // memory and stack pointer may be left mid-operation, so it is never used again.
+    this.broken = false;
     const self = this;
     const wasi = {
       // The core has no filesystem or stdout; these exist only to satisfy libc.
@@ -32,6 +38,16 @@ export class WasmEngine {
     if (this.exports._initialize) this.exports._initialize();
   }
 
+  #guard(fn) {
+    if (this.broken) throw new EngineBrokenError("keyaos engine instance was discarded after a failure");
+    try {
+      return fn();
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    }
+  }
+
   // Copies bytes into wasm memory; the caller frees the returned pointer.
   #copyIn(bytes) {
     if (!bytes || bytes.length === 0) return [0, 0];
@@ -48,40 +64,46 @@ export class WasmEngine {
   }
 
   init(config) {
-    const [ptr, len] = this.#copyIn(encoder.encode(JSON.stringify(config)));
-    const rc = this.exports.kx_init(ptr, len);
-    if (ptr) this.exports.kx_free(ptr);
-    if (rc !== 0) throw new Error(`keyaos engine rejected its configuration: ${decoder.decode(this.#output())}`);
+    const [rc, message] = this.#guard(() => {
+      const [ptr, len] = this.#copyIn(encoder.encode(JSON.stringify(config)));
+      const code = this.exports.kx_init(ptr, len);
+      if (ptr) this.exports.kx_free(ptr);
+      return [code, code !== 0 ? decoder.decode(this.#output()) : ""];
+    });
+    if (rc !== 0) throw new Error(`keyaos engine rejected its configuration: ${message}`);
   }
 
   open() {
-    return this.exports.kx_open();
+    return this.#guard(() => this.exports.kx_open());
   }
 
   // Marks a request as alive while its stream is relayed without engine steps.
   touch(handle, now) {
-    this.exports.kx_touch(handle, now);
+    if (!this.broken) this.#guard(() => this.exports.kx_touch(handle, now));
   }
 
+  // A no-op on a discarded instance: its requests are gone with it.
   close(handle) {
-    this.exports.kx_close(handle);
+    if (!this.broken) this.#guard(() => this.exports.kx_close(handle));
   }
 
   openCount() {
-    return this.exports.kx_open_count();
+    return this.#guard(() => this.exports.kx_open_count());
   }
 
   // Sends one event; returns { head, payload } of the action to perform.
   step(handle, event, payload) {
-    const [eptr, elen] = this.#copyIn(encoder.encode(JSON.stringify(event)));
-    const bytes = payload instanceof Uint8Array ? payload : payload ? encoder.encode(payload) : null;
-    const [pptr, plen] = this.#copyIn(bytes);
-    this.exports.kx_step(handle, eptr, elen, pptr, plen);
-    if (eptr) this.exports.kx_free(eptr);
-    if (pptr) this.exports.kx_free(pptr);
-    const out = this.#output();
-    const headLen = new DataView(out.buffer, out.byteOffset, 4).getUint32(0, true);
-    const head = JSON.parse(decoder.decode(out.subarray(4, 4 + headLen)));
-    return { head, payload: out.subarray(4 + headLen) };
+    return this.#guard(() => {
+      const [eptr, elen] = this.#copyIn(encoder.encode(JSON.stringify(event)));
+      const bytes = payload instanceof Uint8Array ? payload : payload ? encoder.encode(payload) : null;
+      const [pptr, plen] = this.#copyIn(bytes);
+      this.exports.kx_step(handle, eptr, elen, pptr, plen);
+      if (eptr) this.exports.kx_free(eptr);
+      if (pptr) this.exports.kx_free(pptr);
+      const out = this.#output();
+      const headLen = new DataView(out.buffer, out.byteOffset, 4).getUint32(0, true);
+      const head = JSON.parse(decoder.decode(out.subarray(4, 4 + headLen)));
+      return { head, payload: out.subarray(4 + headLen) };
+    });
   }
 }

@@ -13,6 +13,7 @@
 #include "api/sync.h"
 #include "api/usage.h"
 #include "core/auth.h"
+#include "core/json_depth.h"
 
 namespace keyaos::api {
 namespace {
@@ -125,6 +126,14 @@ Routed route(Gateway& gw, HttpRequest req) {
   if (req.body_too_large)
     return answer(ApiError{413, "The request body is larger than " + std::to_string(req.max_body_bytes) + " bytes.",
                            "invalid_request_error", "request_too_large", {}});
+  // Every client body passes here before any route parses or walks it.
+  if (!req.body.empty()) {
+    JsonDepth depth = check_json_depth(req.body);
+    if (!depth.ok)
+      return answer(ApiError::bad_request("The request body is nested deeper than " + std::to_string(limits::kMaxJsonDepth) +
+                                              " levels of arrays and objects.",
+                                          "json_too_deep", depth.top_key));
+  }
 
   auto only = [&](const char* method, auto make) -> Routed {
     if (req.method != method) return answer(ApiError::method_not_allowed(std::string("Use ") + method + " " + path + "."));

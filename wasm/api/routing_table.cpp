@@ -40,6 +40,8 @@ Action RoutingTask::load_routing_table(const std::string& owner_id, const std::s
         gw_.store_owner(owner_id, creds, cools, now_ms);
       }
       if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
+      // The bounded cache may have dropped the entry while the owner was loading.
+      else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready);
       return ready();
     });
   });

@@ -31,6 +31,7 @@ class Engine {
   void touch(uint32_t handle, int64_t now_ms);
   void close(uint32_t handle);
   size_t open_count() const { return tasks_.size(); }
+  const Gateway& gateway() const { return *gateway_; }
 
   // More open requests than this and a new one is refused with a 503.
   static constexpr size_t kMaxOpenTasks = 4096;

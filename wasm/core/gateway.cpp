@@ -6,6 +6,7 @@
 #include "catalog/providers_data.h"
 #include "routing/ranking.h"
 #include "catalog/merge.h"
+#include "core/limits.h"
 #include "store/catalog_sql.h"
 
 namespace keyaos {
@@ -174,7 +175,16 @@ void Gateway::store_offerings(const std::string& requested, const Json& rows, in
     o.prices.cache_write = optional_number(r, "cache_write_price");
     cache.rows.push_back(std::move(o));
   }
-  offerings_[ascii_lower(requested)] = std::move(cache);
+  std::string key = ascii_lower(requested);
+  // Bounded: every distinct model name a client sends would otherwise stay.
+  if (offerings_.size() >= limits::kMaxOfferingCacheEntries && offerings_.find(key) == offerings_.end()) {
+    for (auto it = offerings_.begin(); it != offerings_.end();) {
+      bool stale = it->second.rows.empty() || now_ms - it->second.loaded_at >= config_.routing_cache_ms;
+      it = stale ? offerings_.erase(it) : std::next(it);
+    }
+    if (offerings_.size() >= limits::kMaxOfferingCacheEntries) offerings_.clear();
+  }
+  offerings_[std::move(key)] = std::move(cache);
 }
 
 const Gateway::ApiKey* Gateway::api_key(const std::string& key_hash, int64_t now_ms) const {
@@ -202,7 +212,8 @@ void Gateway::store_api_key(const std::string& key_hash, const Json& row, int64_
           if (item.is_string()) out.push_back(item.get<std::string>());
     }
   }
-  if (api_keys_.size() > 10000) api_keys_.clear();  // bounded: a flood of random keys cannot grow memory
+  // Bounded: a flood of random keys cannot grow memory.
+  if (api_keys_.size() >= limits::kMaxApiKeyCacheEntries && api_keys_.find(key_hash) == api_keys_.end()) api_keys_.clear();
   api_keys_[key_hash] = std::move(key);
 }
 

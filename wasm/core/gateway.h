@@ -66,6 +66,8 @@ class Gateway {
     int64_t loaded_at = -1;
   };
   const OfferingCache* offerings(const std::string& requested, int64_t now_ms) const;
+  size_t offerings_cached() const { return offerings_.size(); }
+  size_t api_keys_cached() const { return api_keys_.size(); }
   static Statement load_offerings_statement(const std::string& requested);
   void store_offerings(const std::string& requested, const Json& rows, int64_t now_ms);
   void invalidate_offerings() { offerings_.clear(); }
