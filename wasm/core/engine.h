@@ -31,6 +31,7 @@ class Engine {
 
 
  private:
+  Action dispatch(uint32_t handle, std::string_view event_json, std::string_view payload);
   std::unique_ptr<Gateway> gateway_;
   std::unordered_map<uint32_t, std::unique_ptr<Task>> tasks_;
   uint32_t next_handle_ = 1;
