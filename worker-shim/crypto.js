@@ -39,18 +39,29 @@ async function aesKey(secret) {
   return key;
 }
 
-export async function seal(secret, plaintext) {
+// Format "v2:" + base64(iv || ciphertext), sealed with additional data (the
+// row it belongs to), so a value copied to another row does not open.
+const V2 = "v2:";
+
+export async function seal(secret, plaintext, aad) {
+  if (!aad) throw new Error("sealing needs additional data");
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await aesKey(secret), encoder.encode(plaintext)));
+  const params = { name: "AES-GCM", iv, additionalData: encoder.encode(aad) };
+  const ct = new Uint8Array(await crypto.subtle.encrypt(params, await aesKey(secret), encoder.encode(plaintext)));
   const out = new Uint8Array(iv.length + ct.length);
   out.set(iv);
   out.set(ct, iv.length);
-  return bytesToBase64(out);
+  return V2 + bytesToBase64(out);
 }
 
-export async function open(secret, sealed) {
-  const bytes = base64ToBytes(sealed);
-  const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: bytes.subarray(0, 12) }, await aesKey(secret), bytes.subarray(12));
+// Values without the prefix were sealed before additional data was used:
+// they open without it (and are sealed again as v2 by the engine).
+export async function open(secret, sealed, aad) {
+  const v2 = sealed.startsWith(V2);
+  if (v2 && !aad) throw new Error("opening needs additional data");
+  const bytes = base64ToBytes(v2 ? sealed.slice(V2.length) : sealed);
+  const params = { name: "AES-GCM", iv: bytes.subarray(0, 12), ...(v2 ? { additionalData: encoder.encode(aad) } : {}) };
+  const pt = await crypto.subtle.decrypt(params, await aesKey(secret), bytes.subarray(12));
   return decoder.decode(pt);
 }
 

@@ -12,7 +12,12 @@ const encoder = new TextEncoder();
 
 let engine = null;
 let engineConfig = null;
-const secretCache = new Map(); // ciphertext -> plaintext, isolate memory only
+// Opened API keys, isolate memory only: credential id -> {ciphertext, plaintext}.
+// An entry serves only the exact ciphertext it was opened from (a re-sealed or
+// replaced secret misses), the engine names deleted or changed credentials in
+// `forget_secrets`, and the least recently used entries go first.
+const secretCache = new Map();
+const SECRET_CACHE_MAX = 256;
 
 function configFrom(env) {
   let overrides = {};
@@ -101,26 +106,44 @@ async function writeLedger(env, statements, requestId) {
   }
 }
 
-async function plaintextOf(env, ciphertext) {
-  let plain = secretCache.get(ciphertext);
-  if (plain === undefined) {
-    plain = await openSecret(env.ENCRYPTION_KEY, ciphertext);
-    if (secretCache.size > 1000) secretCache.clear();
-    secretCache.set(ciphertext, plain);
+async function plaintextOf(env, credential) {
+  const { id, ciphertext, aad } = credential;
+  const hit = secretCache.get(id);
+  secretCache.delete(id);
+  if (hit && hit.ciphertext === ciphertext) {
+    secretCache.set(id, hit);
+    return hit.plaintext;
   }
-  return plain;
+  const plaintext = await openSecret(env.ENCRYPTION_KEY, ciphertext, aad);
+  secretCache.set(id, { ciphertext, plaintext });
+  while (secretCache.size > SECRET_CACHE_MAX) secretCache.delete(secretCache.keys().next().value);
+  return plaintext;
+}
+
+function forgetSecrets(head) {
+  for (const id of head?.forget_secrets || []) secretCache.delete(id);
 }
 
 async function runCrypto(env, head) {
   const values = [];
   for (const item of head.items || []) {
-    if (item.op === "seal") values.push({ ciphertext: await seal(env.ENCRYPTION_KEY, item.text), sha256: await sha256Hex(item.text) });
+    if (item.op === "seal") values.push({ ciphertext: await seal(env.ENCRYPTION_KEY, item.text, item.aad), sha256: await sha256Hex(item.text) });
     else if (item.op === "sha256") values.push({ sha256: await sha256Hex(item.text) });
     else if (item.op === "random") values.push({ hex: randomHex(item.bytes || 16) });
     // OAuth credentials (refresh tokens) are opened by the engine, which refreshes them.
     else if (item.op === "open") {
       try {
-        values.push({ plaintext: await openSecret(env.ENCRYPTION_KEY, item.ciphertext) });
+        values.push({ plaintext: await openSecret(env.ENCRYPTION_KEY, item.ciphertext, item.aad) });
+      } catch {
+        values.push({ error: "cannot decrypt" });
+      }
+    }
+    // An older ciphertext sealed again with its row's additional data; the
+    // plaintext stays here.
+    else if (item.op === "reseal") {
+      try {
+        const plain = await openSecret(env.ENCRYPTION_KEY, item.ciphertext, item.aad);
+        values.push({ ciphertext: await seal(env.ENCRYPTION_KEY, plain, item.aad) });
       } catch {
         values.push({ error: "cannot decrypt" });
       }
@@ -191,7 +214,13 @@ async function doFetch(env, head, payload, upstream) {
   upstream.abort();
   const headers = {};
   let secret = null;
-  if (head.credential) secret = await plaintextOf(env, head.credential.ciphertext);
+  if (head.credential) {
+    try {
+      secret = await plaintextOf(env, head.credential);
+    } catch {
+      return { type: "upstream_error", kind: "credential", message: "the credential could not be decrypted", now: Date.now() };
+    }
+  }
   for (const [k, v] of Object.entries(head.headers || {})) headers[k] = secret !== null ? v.replaceAll("${secret}", secret) : v;
   const controller = new AbortController();
   upstream.controller = controller;
@@ -290,6 +319,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
                 engineFailed = err;
                 break;
               }
+              forgetSecrets(out.head);
               send(out.payload);
               continue;
             }
@@ -312,6 +342,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
         off += p.length;
       }
       const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, meterBytes);
+      forgetSecrets(fin.head);
       eng.close(handle);
       closed = true;
       send(fin.payload);
@@ -345,6 +376,7 @@ async function drive(eng, env, ctx, handle, event, payload) {
     let action = eng.step(handle, event, payload);
     for (;;) {
       const { head, payload } = action;
+      forgetSecrets(head);
       let event;
       let bytes = null;
       switch (head.type) {

@@ -17,7 +17,7 @@ class FakeHost {
   FakeHost() {
     engine.init(R"({"admin_token":"bench-admin-token","encryption_configured":true})");
     credentials = Json::array({{{"id", "cred_a"}, {"owner_id", "self"}, {"provider_id", "openai"}, {"secret_hint", "sk-pro...cdef"},
-                                {"encrypted_secret", "ciphertext"}, {"price_multiplier", 0.5}, {"quota_nusd", nullptr},
+                                {"encrypted_secret", "v2:ciphertext"}, {"price_multiplier", 0.5}, {"quota_nusd", nullptr},
                                 {"is_enabled", 1}, {"health", "ok"}, {"dead_reason", nullptr}}});
     offerings = Json::array({{{"provider_id", "openai"}, {"model_id", "openai/gpt-4o-mini"}, {"upstream_model_id", "gpt-4o-mini"},
                               {"input_price", 0.15}, {"output_price", 0.6}, {"cache_read_price", 0.075}, {"cache_write_price", nullptr}}});

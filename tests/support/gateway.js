@@ -30,8 +30,12 @@ export async function applyMigrations(db) {
 // restarted Worker) sees the first one's data. `handleRuntimeStdio(stdout,
 // stderr)` receives workerd's output streams (what the Worker logs) instead of
 // Miniflare's default printing.
-export async function startGateway({ upstreams = {}, bindings = {}, persist, handleRuntimeStdio } = {}) {
-  const mf = new Miniflare({
+// `isolates`: more copies of the Worker in the same runtime, each in its own
+// isolate (own memory and caches) on the one D1, as Cloudflare runs a Worker
+// in many isolates at once. Their base URLs are `isolateUrls` (the first is `url`).
+export async function startGateway({ upstreams = {}, bindings = {}, persist, handleRuntimeStdio, isolates = 1 } = {}) {
+  const worker = (i) => ({
+    name: `keyaos${i}`,
     modules: true,
     scriptPath: join(root, "worker-shim", "index.js"),
     modulesRoot: root,
@@ -40,23 +44,32 @@ export async function startGateway({ upstreams = {}, bindings = {}, persist, han
       { type: "CompiledWasm", include: ["**/*.wasm"] },
     ],
     compatibilityDate: "2025-12-01",
-    d1Databases: { DB: persist ? "keyaos-test-persisted" : "keyaos-test-" + Math.random().toString(16).slice(2) },
-    ...(persist ? { d1Persist: persist } : {}),
-    ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
+    d1Databases: { DB: dbName },
     bindings: {
       ADMIN_TOKEN,
       ENCRYPTION_KEY,
       UPSTREAM_BASE_URLS: JSON.stringify(upstreams),
       ...bindings,
     },
+    ...(i > 0 ? { unsafeDirectSockets: [{ port: 0 }] } : {}),
+  });
+  const dbName = persist ? "keyaos-test-persisted" : "keyaos-test-" + Math.random().toString(16).slice(2);
+  const { name: _first, ...single } = worker(0);
+  const mf = new Miniflare({
+    ...(isolates > 1 ? { workers: Array.from({ length: isolates }, (_, i) => worker(i)) } : single),
+    ...(persist ? { d1Persist: persist } : {}),
+    ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
+  const isolateUrls = [url];
+  for (let i = 1; i < isolates; i++) isolateUrls.push((await mf.unsafeGetDirectURL(`keyaos${i}`)).toString().replace(/\/$/, ""));
   const db = await mf.getD1Database("DB");
   await applyMigrations(db);
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   return {
     mf,
     url,
+    isolateUrls,
     db,
     fetch: (path, init = {}) => fetch(url + path, init),
     api: async (method, path, body) => {

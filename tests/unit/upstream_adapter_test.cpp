@@ -26,7 +26,7 @@ std::string kiro_event(const std::string& type, const std::string& json) {
 }
 
 Json credential_row(const std::string& id, const std::string& provider) {
-  return {{"id", id}, {"owner_id", "self"}, {"provider_id", provider}, {"secret_hint", "aor...abcd"}, {"encrypted_secret", "sealed-" + id},
+  return {{"id", id}, {"owner_id", "self"}, {"provider_id", provider}, {"secret_hint", "aor...abcd"}, {"encrypted_secret", "v2:sealed-" + id},
           {"price_multiplier", 1.0}, {"quota_nusd", nullptr}, {"is_enabled", 1}, {"health", "ok"}, {"dead_reason", nullptr}};
 }
 
@@ -43,6 +43,17 @@ struct OAuthHost : FakeHost {
     return engine.step(h, event({{"type", "crypto"}, {"values", values}, {"now", now}}), "");
   }
   Action rows(uint32_t h, int64_t now) { return engine.step(h, event({{"type", "rows"}, {"results", Json::array({Json::array()})}, {"now", now}}), ""); }
+  // D1's answer to a compare-and-swap write-back that applied: the RETURNING row, then the row read back.
+  Action written(uint32_t h, const std::string& ciphertext, int64_t now) {
+    Json results = Json::array({Json::array({{{"id", "cred_o"}}}), Json::array({{{"encrypted_secret", ciphertext}}})});
+    return engine.step(h, event({{"type", "rows"}, {"results", results}, {"now", now}}), "");
+  }
+  Action sql_rows(uint32_t h, const Json& results, int64_t now) {
+    return engine.step(h, event({{"type", "rows"}, {"results", results}, {"now", now}}), "");
+  }
+  Action sql_error(uint32_t h, int64_t now) {
+    return engine.step(h, event({{"type", "rows"}, {"results", Json::array()}, {"error", "D1_ERROR: database is locked"}, {"now", now}}), "");
+  }
   Action timer(uint32_t h, int64_t now) { return engine.step(h, event({{"type", "timer"}, {"now", now}}), ""); }
 };
 
@@ -82,7 +93,7 @@ TEST_CASE("Kiro adapter: open, refresh with rotation, persist, then a translated
   // 1. The sealed credential is opened by the host.
   REQUIRE(type_of(a) == "crypto");
   REQUIRE(a.head["items"][0]["op"] == "open");
-  REQUIRE(a.head["items"][0]["ciphertext"] == "sealed-cred_o");
+  REQUIRE(a.head["items"][0]["ciphertext"] == "v2:sealed-cred_o");
   a = host.crypto(h, Json::array({{{"plaintext", R"({"refreshToken":"aorOriginalxxxxxxxxxxxxxxxx","authMethod":"social","expiresAt":"2020-01-01T00:00:00.000Z"})"}}}), kNow);
 
   // 2. The stale token is refreshed at the overridden origin; no secret goes to a header template.
@@ -105,7 +116,7 @@ TEST_CASE("Kiro adapter: open, refresh with rotation, persist, then a translated
   REQUIRE(statements.find("sealed-v2") != std::string::npos);
   REQUIRE(statements.find("aor") == std::string::npos);
   REQUIRE(statements.find("aoa") == std::string::npos);
-  a = host.rows(h, kNow);
+  a = host.written(h, "sealed-v2", kNow);
 
   // 4. The chat call: Kiro's endpoint, the fresh token, the profile.
   REQUIRE(type_of(a) == "fetch");
@@ -159,7 +170,7 @@ TEST_CASE("Google adapter: a second request waits for the first one's refresh") 
   REQUIRE(type_of(a1) == "crypto");  // seal (the project was already known: no discovery)
   a1 = host.crypto(h1, Json::array({{{"ciphertext", "sealed-g2"}, {"sha256", "x"}}}), kNow + 60);
   REQUIRE(type_of(a1) == "sql");
-  a1 = host.rows(h1, kNow + 61);
+  a1 = host.written(h1, "sealed-g2", kNow + 61);
   REQUIRE(type_of(a1) == "fetch");
   REQUIRE(a1.head["url"] == "http://google.test/v1internal:streamGenerateContent?alt=sse");
   REQUIRE(a1.head["headers"]["authorization"] == "Bearer ya29.fresh");

@@ -6,6 +6,7 @@
 
 #include "billing/cost.h"
 #include "billing/ledger.h"
+#include "core/secrets.h"
 #include "protocols/common/openai_chunks.h"
 #include "protocols/openai/chat_request.h"
 #include "api/routing_table.h"
@@ -33,6 +34,19 @@ std::string format_usd(double usd) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9f", usd);
   return buf;
+}
+
+// An upstream error as a /v1 client may see it: nothing about the credential
+// (its account, key or why it was refused). The full text stays in the logs
+// and in the credential's dead_reason, both under /api.
+UpstreamError client_view(UpstreamError e) {
+  if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment) {
+    e.message = "The upstream refused the gateway's credential" +
+                (e.http_status ? " (HTTP " + std::to_string(e.http_status) + ")" : std::string()) + ".";
+    return e;
+  }
+  e.message = redact_credential_details(e.message);
+  return e;
 }
 
 // How much an error tells the client, to pick the one to report when all fail.
@@ -333,7 +347,7 @@ class ChatTask : public RoutingTask {
       // A pass-through upstream's error event already reached the client as
       // it was sent; a translated one is reported here, without [DONE].
       append.clear();
-      if (adapter_->transforms_stream()) OpenAIChunkWriter::error_event(translator_->error(), append);
+      if (adapter_->transforms_stream()) OpenAIChunkWriter::error_event(client_view(translator_->error()), append);
       writes = record_stream_failure(translator_->error(), ev.now_ms(), client_aborted);
     } else if (!translator_->finished()) {
       std::string upstream_error = str_field(ev.head, "upstream_error");
@@ -434,7 +448,8 @@ class ChatTask : public RoutingTask {
   // Every candidate failed (or the error is the client's): report the most
   // informative upstream answer with the attempts, never a bare "no key".
   Action answer_upstream_failure() {
-    UpstreamError e = last_error_;
+    const UpstreamError& e = last_error_;
+    const UpstreamError shown = client_view(e);
     int status = e.http_status >= 400 ? e.http_status : 502;
     Json headers = Json::object();
     if (error_class_fails_over(e.error_class)) {
@@ -456,7 +471,7 @@ class ChatTask : public RoutingTask {
     }
     ApiError err;
     err.status = status;
-    err.message = e.message + (attempts_.size() > 1 || error_class_fails_over(e.error_class) ? " [attempts: " + trail + "]" : "");
+    err.message = shown.message + (attempts_.size() > 1 || error_class_fails_over(e.error_class) ? " [attempts: " + trail + "]" : "");
     err.type = e.type.empty() ? "upstream_error" : e.type;
     err.code = e.code.empty() ? std::string(error_class_name(e.error_class)) : e.code;
     headers["x-keyaos-attempts"] = std::to_string(attempts_.size());
@@ -515,7 +530,8 @@ class ChatTask : public RoutingTask {
     return {{"content-type", content_type},
             {"x-request-id", request_id_},
             {"x-keyaos-provider", current_.offering.provider_id},
-            {"x-keyaos-credential", current_.credential.hint},
+            // The credential's opaque id: a hint or an account name is for /api only.
+            {"x-keyaos-credential", current_.credential.id},
             {"x-keyaos-model", current_.offering.model_id},
             {"x-keyaos-attempts", std::to_string(attempts_.size() + 1)},
             {"x-keyaos-cost-estimate", format_usd(current_.expected_cost_usd)}};

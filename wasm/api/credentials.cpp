@@ -7,11 +7,10 @@
 #include "billing/cost.h"
 #include "catalog/credits.h"
 #include "catalog/custom_provider.h"
+#include "core/secrets.h"
 
 namespace keyaos::api {
 namespace {
-
-constexpr size_t kMaxSecretBytes = 32 * 1024;
 
 Json credential_json(const Json& row) {
   Json quota = nullptr;
@@ -130,6 +129,7 @@ class CredentialsTask : public Task {
       if (!r.ok()) return error_response(ApiError::internal("Could not update the credential: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No credential with id '" + id + "'.", "credential_not_found"));
       gw_.invalidate_owner(caller_.owner_id);
+      gw_.forget_credential(id);
       return show(id);
     });
   }
@@ -170,7 +170,8 @@ class CredentialsTask : public Task {
     secret_ = secret->get<std::string>();
     while (!secret_.empty() && (secret_.back() == '\n' || secret_.back() == ' ' || secret_.back() == '\r')) secret_.pop_back();
     while (!secret_.empty() && (secret_.front() == ' ' || secret_.front() == '\n')) secret_.erase(0, 1);
-    if (secret_.size() > kMaxSecretBytes) return error_response(ApiError::bad_request("'secret' is too long.", "invalid_secret_format", "secret"));
+    if (std::string bad = secret_format_error(secret_); !bad.empty())
+      return error_response(ApiError::bad_request(bad, "invalid_secret_format", "secret"));
     // OAuth providers: store the normalised credential file, never an access token.
     if (OAuthSecret oauth = normalise_oauth_secret(*def, secret_); oauth.applies) {
       if (!oauth.ok) return error_response(ApiError::bad_request(oauth.error, "invalid_secret_format", "secret"));
@@ -243,8 +244,10 @@ class CredentialsTask : public Task {
   }
 
   Action seal() {
+    id_ = "cred_" + req_.nonce.substr(0, 24);
     Action a;
-    a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "seal"}, {"text", secret_}}})}};
+    a.head = {{"type", "crypto"},
+              {"items", Json::array({{{"op", "seal"}, {"text", secret_}, {"aad", credential_aad(caller_.owner_id, id_)}}})}};
     return then(std::move(a), [this](const Event& ev) { return insert(ev); });
   }
 
@@ -253,7 +256,6 @@ class CredentialsTask : public Task {
     if (!values || !values->is_array() || values->empty())
       return error_response(ApiError::internal("Encrypting the credential failed."));
     const Json& sealed = (*values)[0];
-    id_ = "cred_" + req_.nonce.substr(0, 24);
     Statement s;
     s.sql =
         "INSERT INTO credentials (id, owner_id, provider_id, label, encrypted_secret, secret_hash, secret_hint, "
@@ -291,6 +293,7 @@ class CredentialsTask : public Task {
       if (!r.ok()) return error_response(ApiError::internal("Could not delete the credential: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No credential with id '" + id + "'.", "credential_not_found"));
       gw_.invalidate_owner(caller_.owner_id);
+      gw_.forget_credential(id);
       return json_response(200, {{"id", id}, {"deleted", true}});
     });
   }
@@ -311,10 +314,8 @@ class CredentialsTask : public Task {
 }  // namespace
 
 std::string secret_hint(const std::string& secret) {
-  // ASCII only: the hint travels in response headers.
   if (!secret.empty() && secret.front() == '{') return "{...json...}";
-  if (secret.size() <= 12) return "***";
-  return secret.substr(0, 6) + "..." + secret.substr(secret.size() - 4);
+  return tail_hint(secret);
 }
 
 std::unique_ptr<Task> make_credentials_task(Gateway& gateway, HttpRequest request, Caller caller) {

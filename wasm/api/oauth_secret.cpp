@@ -2,14 +2,12 @@
 
 #include "protocols/google_v1internal/credentials.h"
 #include "protocols/kiro/credentials.h"
+#include "core/secrets.h"
 
 namespace keyaos::api {
 namespace {
 
-std::string token_tail_hint(std::string_view prefix, const std::string& token) {
-  if (token.size() < 16) return std::string(prefix) + "...";
-  return std::string(prefix) + "..." + token.substr(token.size() - 4);
-}
+std::string token_tail_hint(std::string_view prefix, const std::string& token) { return tail_hint(token, prefix); }
 
 bool header_safe(std::string_view s) {
   for (unsigned char c : s)

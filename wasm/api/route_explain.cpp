@@ -64,7 +64,7 @@ class RouteExplainTask : public RoutingTask {
     for (const auto& s : route_.ranking.skipped)
       skipped.push_back({{"provider_id", s.provider_id},
                          {"credential_id", s.credential_id.empty() ? Json(nullptr) : Json(s.credential_id)},
-                         {"reason", s.reason}});
+                         {"reason", s.detail.empty() ? s.reason : s.reason + ": " + s.detail}});
     return json_response(200, {{"model_id", route_.match.model_id},
                                {"allowed", caller_.may_use(route_.match.model_id)},
                                {"estimate",

@@ -1,6 +1,7 @@
 #include "api/routing_table.h"
 
 #include "billing/cost.h"
+#include "core/secrets.h"
 
 namespace keyaos::api {
 
@@ -42,6 +43,44 @@ Action RoutingTask::load_routing_table(const std::string& owner_id, const std::s
       if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
       // The bounded cache may have dropped the entry while the owner was loading.
       else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready);
+      return load_owner ? reseal_legacy(owner_id, ready) : ready();
+    });
+  });
+}
+
+Action RoutingTask::reseal_legacy(const std::string& owner_id, std::function<Action()> ready) {
+  constexpr size_t kPerLoad = 8;
+  std::vector<routing::Credential> legacy;
+  for (const auto& c : gw_.owner(owner_id).credentials)
+    if (!c.ciphertext.empty() && !sealed_with_aad(c.ciphertext) && legacy.size() < kPerLoad) legacy.push_back(c);
+  if (legacy.empty()) return ready();
+  Json items = Json::array();
+  for (const auto& c : legacy) items.push_back({{"op", "reseal"}, {"ciphertext", c.ciphertext}, {"aad", credential_aad(c.owner_id, c.id)}});
+  Action a;
+  a.head = {{"type", "crypto"}, {"items", items}};
+  return then(std::move(a), [this, owner_id, legacy, ready](const Event& ev) {
+    const Json* values = field(ev.head, "values");
+    std::vector<Statement> writes;
+    std::vector<std::pair<std::string, std::string>> sealed;  // id, new ciphertext
+    for (size_t i = 0; i < legacy.size(); ++i) {
+      const Json* v = values && values->is_array() && i < values->size() ? &(*values)[i] : nullptr;
+      std::string ct = v ? str_field(*v, "ciphertext") : "";
+      if (!sealed_with_aad(ct)) continue;  // does not open: left as it is, and fails when used
+      Statement s;
+      // Only over the value it was made from: a concurrent write wins.
+      s.sql = "UPDATE credentials SET encrypted_secret = ? WHERE id = ? AND owner_id = ? AND encrypted_secret = ? RETURNING id";
+      s.params = Json::array({ct, legacy[i].id, legacy[i].owner_id, legacy[i].ciphertext});
+      writes.push_back(std::move(s));
+      sealed.emplace_back(legacy[i].id, ct);
+    }
+    if (writes.empty()) return ready();
+    return run_sql(std::move(writes), [this, owner_id, sealed, ready](const SqlResult& r) {
+      if (!r.ok()) return ready();  // tried again at the next load
+      for (size_t i = 0; i < sealed.size(); ++i) {
+        if (r.at(i).empty()) continue;
+        for (auto& c : gw_.owner(owner_id).credentials)
+          if (c.id == sealed[i].first) c.ciphertext = sealed[i].second;
+      }
       return ready();
     });
   });

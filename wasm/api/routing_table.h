@@ -37,6 +37,11 @@ class RoutingTask : public Task {
              int64_t now_ms, Route& out, bool explain_only = false);
 
   Gateway& gw_;
+
+ private:
+  // Ciphertexts sealed before rows were bound (no "v2:" prefix) are sealed
+  // again with their row's additional data, a few per load, then `ready`.
+  Action reseal_legacy(const std::string& owner_id, std::function<Action()> ready);
 };
 
 }  // namespace keyaos::api

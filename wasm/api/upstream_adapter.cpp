@@ -43,6 +43,11 @@ Action fetch_action(const UpstreamRequest& request, int64_t headers_timeout_ms) 
 }
 
 UpstreamError transport_error(const Event& event, const std::string& provider_id) {
+  // The host could not open the sealed key (wrong ENCRYPTION_KEY, or a
+  // ciphertext sealed for another row): nothing was sent upstream.
+  if (str_field(event.head, "kind") == "credential")
+    return {ErrorClass::server, 502, "The credential could not be decrypted (was ENCRYPTION_KEY changed, or the stored value altered?).",
+            "upstream_error", "credential_unreadable", -1};
   const bool timeout = str_field(event.head, "kind") == "timeout";
   return {timeout ? ErrorClass::timeout : ErrorClass::network, timeout ? 504 : 502,
           "Upstream " + provider_id + ": " + str_field(event.head, "message", "connection failed"), "upstream_error",

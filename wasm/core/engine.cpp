@@ -51,6 +51,14 @@ void Engine::sweep(int64_t now_ms) {
 }
 
 Action Engine::step(uint32_t handle, std::string_view event_json, std::string_view payload) {
+  Action action = dispatch(handle, event_json, payload);
+  // Secrets of deleted or changed credentials leave the host's cache too.
+  std::vector<std::string> forgotten = gateway_->take_forgotten();
+  if (!forgotten.empty() && action.head.is_object()) action.head["forget_secrets"] = forgotten;
+  return action;
+}
+
+Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::string_view payload) {
   Event ev;
   ev.head = parse_json(event_json);
   if (!ev.head.is_object()) return respond_action(500, Json::object(), R"({"error":{"message":"malformed engine event","type":"server_error","param":null,"code":"internal_error"}})");

@@ -47,6 +47,7 @@ class Engine {
   // Closes abandoned requests; runs at most once a second, on new requests.
   void sweep(int64_t now_ms);
 
+  Action dispatch(uint32_t handle, std::string_view event_json, std::string_view payload);
   std::unique_ptr<Gateway> gateway_;
   std::unordered_map<uint32_t, Slot> tasks_;
   uint32_t next_handle_ = 1;

@@ -114,9 +114,28 @@ std::vector<Statement> Gateway::load_owner_statements(const std::string& owner_i
   return {creds, cools};
 }
 
+void Gateway::forget_credential(const std::string& credential_id) {
+  if (!oauth_.busy(credential_id)) oauth_.forget(credential_id);
+  if (forgotten_.size() < 1024) forgotten_.push_back(credential_id);
+}
+
+std::vector<std::string> Gateway::take_forgotten() {
+  std::vector<std::string> out;
+  out.swap(forgotten_);
+  return out;
+}
+
 void Gateway::store_owner(const std::string& owner_id, const Json& credential_rows, const Json& cooldown_rows,
                           int64_t now_ms) {
   OwnerCache& cache = owners_[owner_id];
+  // Credentials deleted or re-sealed elsewhere since the last load: their
+  // opened secrets are dropped here too.
+  std::map<std::string, std::string> fresh;
+  for (const auto& r : credential_rows) fresh[str_field(r, "id")] = str_field(r, "encrypted_secret");
+  for (const auto& old : cache.credentials) {
+    auto it = fresh.find(old.id);
+    if (it == fresh.end() || it->second != old.ciphertext) forget_credential(old.id);
+  }
   cache.credentials.clear();
   cache.custom_providers.clear();
   for (const auto& r : credential_rows) {

@@ -104,6 +104,11 @@ class Gateway {
   // ---- OAuth credentials (google_oauth, kiro_oauth) -------------------------
   // Opened credentials with their access tokens, and the refresh in flight.
   OAuthCache& oauth() { return oauth_; }
+  // Drops what this isolate holds of a credential's secret (its opened OAuth
+  // state here, the host's plaintext cache through forget_secrets).
+  void forget_credential(const std::string& credential_id);
+  // Credential ids whose cached secrets the host must drop; cleared by the call.
+  std::vector<std::string> take_forgotten();
   // ---------------------------------------------------------------------------
 
   uint64_t next_rotation() { return rotation_++; }
@@ -116,6 +121,7 @@ class Gateway {
   std::map<std::string, ApiKey> api_keys_;
   routing::HealthBook health_;
   OAuthCache oauth_;  // OAuth credentials: see oauth()
+  std::vector<std::string> forgotten_;  // for the host, see take_forgotten()
   uint64_t rotation_ = 0;
   bool seed_checked_ = false;
   std::string seed_version_;

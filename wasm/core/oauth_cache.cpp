@@ -19,6 +19,9 @@ OAuthEntry& OAuthCache::store_opened(const std::string& credential_id, const std
   e.google.reset();
   e.kiro.reset();
   e.ciphertexts.assign(1, ciphertext);
+  e.stored_ciphertext = ciphertext;
+  e.unsaved_ciphertext.clear();
+  e.unsaved_state.clear();
   return e;
 }
 

@@ -25,6 +25,14 @@ struct OAuthEntry {
   // every one sealed since. A ciphertext outside the list was written
   // elsewhere (another isolate, an edit) and must be opened again.
   std::vector<std::string> ciphertexts;
+  // The ciphertext D1 holds as far as this isolate knows: the compare-and-swap
+  // base of the next write-back.
+  std::string stored_ciphertext;
+  // A sealed state whose write-back failed (D1 error): kept here, and written
+  // again before the credential's next use, so a rotated token reaches D1.
+  std::string unsaved_ciphertext;
+  std::string unsaved_state;
+  bool write_in_flight = false;
   // A token refresh or project discovery is in flight since (-1: none).
   int64_t setup_started_ms = -1;
   uint64_t setup_owner = 0;
@@ -57,6 +65,13 @@ class OAuthCache {
   // Releases the claim if `owner` holds it.
   void end_setup(const std::string& credential_id, uint64_t owner);
   bool setup_in_flight(const std::string& credential_id, int64_t now_ms, int64_t stale_after_ms) const;
+  // A request is refreshing or writing back this credential, or its state
+  // has not reached D1 yet: it must not be dropped.
+  bool busy(const std::string& credential_id) const {
+    auto it = entries_.find(credential_id);
+    return it != entries_.end() &&
+           (it->second.setup_started_ms >= 0 || it->second.write_in_flight || !it->second.unsaved_ciphertext.empty());
+  }
 
   uint64_t next_owner() { return ++owners_; }
   size_t size() const { return entries_.size(); }

@@ -56,7 +56,7 @@ Ranking rank(const RankInput& in, HealthBook& health) {
       if (c.provider_id != pid) continue;
       any_credential = true;
       if (!c.enabled) { out.skipped.push_back({pid, c.id, "credential disabled"}); continue; }
-      if (c.dead) { out.skipped.push_back({pid, c.id, "credential dead: " + c.dead_reason}); continue; }
+      if (c.dead) { out.skipped.push_back({pid, c.id, "credential dead", c.dead_reason}); continue; }
       if (c.quota && *c.quota <= 0) { out.skipped.push_back({pid, c.id, "quota used up"}); continue; }
       Candidate cand{&o, &c, expected_cost_usd(o, c, in.prompt_tokens, in.output_tokens), 0};
       int64_t ready_at = 0;

@@ -24,6 +24,7 @@ struct Skip {
   std::string provider_id;
   std::string credential_id;  // empty when the whole provider was skipped
   std::string reason;
+  std::string detail;  // upstream text behind the reason (a dead credential's); for /api views only
 };
 
 struct Ranking {

@@ -88,7 +88,8 @@ PrepareStep GoogleV1InternalAdapter::refresh(int64_t now_ms) {
   UpstreamRequest request = gv::build_refresh_request(product_, e->google->refresh_token, origin.empty() ? gv::kGoogleTokenOrigin : std::string_view(origin));
   return http(request, [this](int status, const std::string& body, int64_t now) {
     gv::RefreshResult refreshed = gv::parse_refresh_response(status, body, now);
-    if (!refreshed.ok) return fail_setup(refreshed.error, now);
+    if (!refreshed.ok)
+      return refreshed.error.error_class == ErrorClass::auth ? refresh_refused(refreshed.error, now) : fail_setup(refreshed.error, now);
     OAuthEntry* e = this->entry();
     if (!e || !e->google) return fail_setup(lost_state(), now);
     gv::apply_refresh(*e->google, refreshed);

@@ -86,7 +86,8 @@ PrepareStep KiroAdapter::setup(OAuthEntry& entry, int64_t now_ms) {
     return fail_setup({ErrorClass::auth, 401, "The Kiro credential cannot be refreshed: " + error, "upstream_error", "invalid_credential", -1}, now_ms);
   return http(request, [this](int status, const std::string& body, int64_t now) {
     kiro::RefreshOutcome outcome = kiro::parse_refresh_response(status, body, now);
-    if (!outcome.ok) return fail_setup(outcome.error, now);
+    if (!outcome.ok)
+      return outcome.error.error_class == ErrorClass::auth ? refresh_refused(outcome.error, now) : fail_setup(outcome.error, now);
     OAuthEntry* e = this->entry();
     if (!e || !e->kiro) return fail_setup({ErrorClass::server, 502, "The credential state was lost during its refresh.", "upstream_error", "internal_error", -1}, now);
     kiro::apply_refresh(*e->kiro, outcome);

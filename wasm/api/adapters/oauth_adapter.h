@@ -39,6 +39,11 @@ class OAuthAdapter : public UpstreamAdapter {
   // Seals and stores the entry when `changed`, then releases the claim.
   PrepareStep finish_setup(bool changed, int64_t now_ms);
   PrepareStep fail_setup(UpstreamError error, int64_t now_ms);
+  // The token endpoint refused the refresh token. Another isolate may have
+  // just rotated it: the row is read again (for a short while, in case its
+  // write is still on the way), and a newer state is used or refreshed. Only
+  // when D1 holds the very token that was refused is `error` reported.
+  PrepareStep refresh_refused(UpstreamError error, int64_t now_ms);
 
   // One HTTP exchange of the setup: the whole body is read.
   using HttpReply = std::function<PrepareStep(int status, const std::string& body, int64_t now_ms)>;
@@ -61,6 +66,18 @@ class OAuthAdapter : public UpstreamAdapter {
   PrepareStep check(int64_t now_ms);
   PrepareStep wait(int64_t now_ms);
   PrepareStep after_setup(int64_t now_ms);
+  // Compare-and-swap write-back of the unsaved state (base: the ciphertext D1
+  // held), retried on D1 errors; a lost race adopts the row's newer state.
+  PrepareStep write_back(int attempt, int64_t now_ms);
+  using Then = std::function<PrepareStep(int64_t now_ms)>;
+  // Opens `ciphertext` (read from D1) into the entry, then `k`.
+  PrepareStep adopt(const std::string& ciphertext, Then k);
+  void use_ciphertext(const std::string& ciphertext);
+  Statement read_row() const;
+  std::string aad() const;
+
+  int reloads_ = 0;       // newer states adopted by this request
+  int reload_polls_ = 0;  // re-reads of an unchanged row after a refusal
 
   uint64_t owner_ = 0;
   bool claimed_ = false;

@@ -1,6 +1,7 @@
 #include "api/adapters/openai_adapter.h"
 
 #include "billing/cost.h"
+#include "core/secrets.h"
 #include "core/text.h"
 #include "protocols/openai/errors.h"
 #include "protocols/openai/usage.h"
@@ -20,7 +21,10 @@ Action OpenAIAdapter::chat_fetch(int64_t) {
             {"url", ctx_.gw->base_url(def) + "/chat/completions"},
             {"method", "POST"},
             {"headers", headers},
-            {"credential", {{"id", ctx_.credential.id}, {"ciphertext", ctx_.credential.ciphertext}}},
+            {"credential",
+             {{"id", ctx_.credential.id},
+              {"ciphertext", ctx_.credential.ciphertext},
+              {"aad", credential_aad(ctx_.credential.owner_id, ctx_.credential.id)}}},
             {"timeouts", {{"headers_ms", ctx_.gw->config().timeouts.headers_ms}}}};
   a.payload = openai::upstream_chat_body(chat, upstream_model);
   return a;
