@@ -27,8 +27,9 @@ export async function applyMigrations(db) {
 }
 
 // `persist`: a folder for D1's files, so a second gateway started on it (a
-// restarted Worker) sees the first one's data.
-export async function startGateway({ upstreams = {}, bindings = {}, persist } = {}) {
+// restarted Worker) sees the first one's data. `migrate: false` starts on an
+// empty D1, as a first deploy whose migrations step has not run yet.
+export async function startGateway({ upstreams = {}, bindings = {}, persist, migrate = true } = {}) {
   const mf = new Miniflare({
     modules: true,
     scriptPath: join(root, "worker-shim", "index.js"),
@@ -49,7 +50,7 @@ export async function startGateway({ upstreams = {}, bindings = {}, persist } = 
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
-  await applyMigrations(db);
+  if (migrate) await applyMigrations(db);
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   return {
     mf,
