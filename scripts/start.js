@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { ensureNodeModules, root, run } from "./lib.js";
 
 ensureNodeModules();
+// Serves the committed keyaos.wasm; after changing the C++, run `npm run build -- --wasm` first.
 run("node scripts/build.js");
 
 const devVars = join(root, ".dev.vars");

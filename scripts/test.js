@@ -3,12 +3,22 @@
 // and a deploy dry run.
 // Installs what is missing first (apt packages as root, npm ci).
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ensureApt, ensureNodeModules, root, run } from "./lib.js";
 
 ensureApt(["cmake", "gxx", "nlohmann", "catch2", "emscripten", "chromium"]);
 ensureNodeModules();
+
+// `git status` plus a digest of every change, so a second edit to an already-modified file shows too.
+function treeState() {
+  const status = spawnSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" });
+  const diff = spawnSync("git", ["diff", "HEAD", "--binary"], { cwd: root, maxBuffer: 1 << 30 });
+  if (status.status !== 0 || diff.status !== 0) return "";
+  return status.stdout + (status.stdout ? `changes digest ${createHash("sha256").update(diff.stdout).digest("hex")}\n` : "");
+}
+const treeBefore = treeState();
 
 const results = [];
 function step(name, fn) {
@@ -27,13 +37,22 @@ step("C++ unit tests (Catch2)", () => {
   run("node scripts/build.js --native > /dev/null");
   run(`${join(root, "build", "native", "keyaos_tests")}`);
 });
-step("keyaos.wasm is reproducible from the sources", () => run("node scripts/build.js --check-wasm"));
+step("build and deploy scripts", () => run("node --test tests/scripts/*.test.js"));
+// Rebuilt in folders of its own (build/wasm-check, then a scratch copy of the sources with a
+// private Emscripten cache) and compared with the committed module, which is never written.
+step("keyaos.wasm is reproducible from the sources", () => run("node scripts/build.js --check-wasm --fresh"));
 step("Worker integration tests (workerd + D1)", () => {
   const files = readdirSync(join(root, "tests", "integration")).filter((f) => f.endsWith(".test.js")).map((f) => join("tests", "integration", f));
   run(`node --test --test-concurrency=1 ${files.join(" ")}`);
 });
 step("Dashboard browser tests (Playwright + Chromium)", () => run("node --test --test-concurrency=1 tests/e2e/dashboard.test.js"));
 step("wrangler deploy --dry-run", () => run("npx wrangler deploy --dry-run --outdir build/deploy-dry-run > build/deploy-dry-run.log 2>&1 || (cat build/deploy-dry-run.log; exit 1)"));
+
+// Tests write to build/ and state folders only: the work tree ends as it started.
+step("the work tree is as it was before the tests", () => {
+  const after = treeState();
+  if (after !== treeBefore) throw new Error(`the tests changed tracked files:\nbefore:\n${treeBefore || "(clean)"}\nafter:\n${after}`);
+});
 
 const passed = results.filter(([, ok]) => ok).length;
 const failed = results.length - passed;

@@ -27,13 +27,14 @@ export async function applyMigrations(db) {
 }
 
 // `persist`: a folder for D1's files, so a second gateway started on it (a
-// restarted Worker) sees the first one's data. `handleRuntimeStdio(stdout,
-// stderr)` receives workerd's output streams (what the Worker logs) instead of
-// Miniflare's default printing.
+// restarted Worker) sees the first one's data. `migrate: false` starts on an
+// empty D1, as a first deploy whose migrations step has not run yet.
+// `handleRuntimeStdio(stdout, stderr)` receives workerd's output streams (what
+// the Worker logs) instead of Miniflare's default printing.
 // `isolates`: more copies of the Worker in the same runtime, each in its own
 // isolate (own memory and caches) on the one D1, as Cloudflare runs a Worker
 // in many isolates at once. Their base URLs are `isolateUrls` (the first is `url`).
-export async function startGateway({ upstreams = {}, bindings = {}, persist, handleRuntimeStdio, isolates = 1 } = {}) {
+export async function startGateway({ upstreams = {}, bindings = {}, persist, handleRuntimeStdio, isolates = 1, migrate = true } = {}) {
   const worker = (i) => ({
     name: `keyaos${i}`,
     modules: true,
@@ -64,7 +65,7 @@ export async function startGateway({ upstreams = {}, bindings = {}, persist, han
   const isolateUrls = [url];
   for (let i = 1; i < isolates; i++) isolateUrls.push((await mf.unsafeGetDirectURL(`keyaos${i}`)).toString().replace(/\/$/, ""));
   const db = await mf.getD1Database("DB");
-  await applyMigrations(db);
+  if (migrate) await applyMigrations(db);
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
   return {
     mf,

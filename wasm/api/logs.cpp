@@ -1,6 +1,7 @@
 #include "api/logs.h"
 
 #include <cstdlib>
+#include <cstring>
 
 #include "billing/cost.h"
 
@@ -22,6 +23,55 @@ Json int_or_null(const Json& row, const char* key) {
   return v && v->is_number() ? Json(int_field(row, key)) : Json(nullptr);
 }
 
+// A page cursor is the last row's (created_at, id), base64url-encoded: rows
+// can share a millisecond, so created_at alone is not a position.
+const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url(const std::string& in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) out.push_back(kB64[(acc >> (bits -= 6)) & 63]);
+  }
+  if (bits > 0) out.push_back(kB64[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
+bool unbase64url(const std::string& in, std::string& out) {
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    const char* p = c ? std::strchr(kB64, c) : nullptr;
+    if (!p) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(p - kB64);
+    bits += 6;
+    if (bits >= 8) out.push_back(static_cast<char>((acc >> (bits -= 8)) & 0xFF));
+  }
+  return true;
+}
+
+struct Cursor {
+  int64_t created_at = 0;
+  std::string id;
+};
+
+std::string encode_cursor(const Json& row) { return base64url(std::to_string(int_field(row, "created_at")) + ":" + str_field(row, "id")); }
+
+bool decode_cursor(const std::string& text, Cursor& c) {
+  std::string raw;
+  if (text.size() > 512 || !unbase64url(text, raw)) return false;
+  const size_t colon = raw.find(':');
+  if (colon == 0 || colon == std::string::npos || colon + 1 >= raw.size()) return false;
+  for (size_t i = 0; i < colon; ++i)
+    if (raw[i] < '0' || raw[i] > '9') return false;
+  c.created_at = std::atoll(raw.substr(0, colon).c_str());
+  c.id = raw.substr(colon + 1);
+  return true;
+}
+
 class LogsTask : public Task {
  public:
   LogsTask(HttpRequest req, Caller caller) : req_(std::move(req)), caller_(std::move(caller)) {}
@@ -39,8 +89,18 @@ class LogsTask : public Task {
     Statement s;
     s.sql = std::string(kColumns) + " WHERE owner_id = ?";
     s.params = Json::array({caller_.owner_id});
+    const std::string cursor_text = query_param(req_.query, "cursor");
     const std::string before = query_param(req_.query, "before");
-    if (!before.empty()) {
+    if (!cursor_text.empty()) {
+      Cursor c;
+      if (!decode_cursor(cursor_text, c))
+        return error_response(ApiError::bad_request("'cursor' is not a cursor from this API; pass a page's next_cursor unchanged.", "invalid_cursor", "cursor"));
+      // Rows after the cursor in (created_at DESC, id DESC) order.
+      s.sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
+      s.params.push_back(c.created_at);
+      s.params.push_back(c.created_at);
+      s.params.push_back(c.id);
+    } else if (!before.empty()) {  // older clients: a created_at only
       s.sql += " AND created_at < ?";
       s.params.push_back(std::atoll(before.c_str()));
     }
@@ -62,7 +122,9 @@ class LogsTask : public Task {
       Json data = Json::array();
       const Json& rows = r.at(0);
       for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) data.push_back(log_json(rows[i]));
-      return json_response(200, {{"object", "list"}, {"data", data}, {"has_more", static_cast<int64_t>(rows.size()) > limit}});
+      const bool more = static_cast<int64_t>(rows.size()) > limit;
+      Json next = more ? Json(encode_cursor(rows[static_cast<size_t>(limit - 1)])) : Json(nullptr);
+      return json_response(200, {{"object", "list"}, {"data", data}, {"has_more", more}, {"next_cursor", next}});
     });
   }
 

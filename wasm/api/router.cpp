@@ -14,6 +14,7 @@
 #include "api/usage.h"
 #include "core/auth.h"
 #include "core/json_depth.h"
+#include "core/schema.h"
 
 namespace keyaos::api {
 namespace {
@@ -39,9 +40,25 @@ class AuthGate : public Task {
     if (admin.empty()) return error_response(ApiError::unauthorized("The gateway has no ADMIN_TOKEN configured; set it to enable access."));
     if (token.empty())
       return error_response(ApiError::unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>' or in the 'x-api-key' header."));
-    if (constant_time_equals(token, admin)) return enter({kCoreOwner, "", {}, true});
+    if (constant_time_equals(token, admin)) return with_schema([this] { return enter({kCoreOwner, "", {}, true}); });
     if (token.rfind(kApiKeyPrefix, 0) != 0) return error_response(ApiError::unauthorized("Invalid API key."));
     if (!v1_) return error_response(ApiError::unauthorized("API keys work on /v1 only; the management API needs the admin token."));
+    return with_schema([this, token] { return lookup_key(token); });
+  }
+
+ private:
+  // Every route reads D1, so a missing or outdated schema is named before
+  // any route's SQL fails on it. Checked once per isolate.
+  Action with_schema(std::function<Action()> k) {
+    if (gw_.schema_ok()) return k();
+    return run_sql({schema_check_statement()}, [this, k = std::move(k)](const SqlResult& r) {
+      if (auto problem = schema_problem(r)) return error_response(*problem);
+      gw_.mark_schema_ok();
+      return k();
+    });
+  }
+
+  Action lookup_key(const std::string& token) {
     Action a;
     a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "sha256"}, {"text", token}}})}};
     return then(std::move(a), [this](const Event& ev) {
@@ -62,7 +79,6 @@ class AuthGate : public Task {
     });
   }
 
- private:
   Action check_key() {
     const Gateway::ApiKey* key = gw_.api_key(hash_, req_.now_ms);
     if (!key || !key->found || !key->enabled) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
@@ -117,7 +133,20 @@ Routed route(Gateway& gw, HttpRequest req) {
   req.path = path;
   if (path == "/health") {
     if (req.method != "GET" && req.method != "HEAD") return answer(ApiError::method_not_allowed("Use GET /health."));
-    return answer(json_response(200, {{"status", "ok"}, {"service", "keyaos"}}));
+    if (gw.schema_ok()) return answer(json_response(200, {{"status", "ok"}, {"service", "keyaos"}}));
+    // Until the schema has been seen current, /health checks it (no auth: it says nothing about the data).
+    struct Health : Task {
+      Gateway& gw;
+      explicit Health(Gateway& g) : gw(g) {}
+      Action start(const Event&) override {
+        return run_sql({schema_check_statement()}, [this](const SqlResult& r) {
+          if (auto problem = schema_problem(r)) return error_response(*problem);
+          gw.mark_schema_ok();
+          return json_response(200, {{"status", "ok"}, {"service", "keyaos"}});
+        });
+      }
+    };
+    return Routed{std::make_unique<Health>(gw), {}};
   }
   const bool v1 = path == "/v1" || starts_with(path, "/v1/");
   const bool api = path == "/api" || starts_with(path, "/api/");

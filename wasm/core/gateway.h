@@ -113,6 +113,11 @@ class Gateway {
 
   uint64_t next_rotation() { return rotation_++; }
 
+  // The D1 schema was found current once; a failed check is not remembered,
+  // so applying the migrations takes effect without a restart.
+  bool schema_ok() const { return schema_ok_; }
+  void mark_schema_ok() { schema_ok_ = true; }
+
  private:
   Config config_;
   std::vector<catalog::ProviderDef> providers_;
@@ -124,6 +129,7 @@ class Gateway {
   std::vector<std::string> forgotten_;  // for the host, see take_forgotten()
   uint64_t rotation_ = 0;
   bool seed_checked_ = false;
+  bool schema_ok_ = false;
   std::string seed_version_;
 };
 

@@ -13,10 +13,10 @@ export function Logs({ params }) {
   const models = useResource("/v1/models?all=1", { cached: true });
   const [filters, setFilters] = useState(() => ({ model: params.get("model") || "", provider: params.get("provider") || "", status: params.get("status") || "" }));
   const [modelText, setModelText] = useState(filters.model);
-  const [cursors, setCursors] = useState([null]); // `before` of each page seen, newest first
+  const [cursors, setCursors] = useState([null]); // the `cursor` of each page seen, newest first
   const [open, setOpen] = useState(null);
-  const before = cursors[cursors.length - 1];
-  const logs = useResource(`/api/logs${qs({ limit: LIMIT, before, ...filters })}`);
+  const cursor = cursors[cursors.length - 1];
+  const logs = useResource(`/api/logs${qs({ limit: LIMIT, cursor, ...filters })}`);
   const rows = logs.data?.data ?? [];
 
   useEffect(() => replaceParams("logs", filters), [filters]);
@@ -27,7 +27,7 @@ export function Logs({ params }) {
     setOpen(null);
   };
   const older = () => {
-    setCursors([...cursors, rows[rows.length - 1].created_at]);
+    setCursors([...cursors, logs.data.next_cursor]);
     setOpen(null);
   };
   const newer = () => {
@@ -187,7 +187,7 @@ export function Logs({ params }) {
             ← Newer
           </button>
           <span className="muted small">Page {cursors.length}</span>
-          <button type="button" className="btn" onClick={older} disabled={!logs.data?.has_more || rows.length === 0}>
+          <button type="button" className="btn" onClick={older} disabled={!logs.data?.next_cursor || rows.length === 0}>
             Older →
           </button>
         </nav>
