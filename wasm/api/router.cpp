@@ -22,11 +22,21 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 Routed answer(Action a) { return Routed{nullptr, std::move(a)}; }
 Routed answer(const ApiError& e) { return answer(error_response(e)); }
 
-using TaskFactory = std::function<std::unique_ptr<Task>(Caller)>;
+using TaskFactory = std::function<std::unique_ptr<Task>(HttpRequest, Caller)>;
+
+// The body limit when the host does not name one.
+constexpr int64_t kDefaultMaxBodyBytes = 8 << 20;
+
+ApiError too_large(int64_t max_bytes) {
+  return {413, "The request body is larger than " + std::to_string(max_bytes) + " bytes.", "invalid_request_error",
+          "request_too_large", {}};
+}
 
 // Authenticates, then hands the request to the route's task. The admin token
 // is checked in constant time; a Keyaos API key (/v1 only) is looked up by
-// its SHA-256, from the isolate cache when fresh.
+// its SHA-256, from the isolate cache when fresh. A body the host left
+// pending is asked for only once the caller is known, so a stranger's body is
+// never read.
 class AuthGate : public Task {
  public:
   AuthGate(Gateway& gw, HttpRequest req, bool v1, TaskFactory make)
@@ -81,7 +91,19 @@ class AuthGate : public Task {
   }
 
   Action enter(Caller caller) {
-    inner_ = make_(std::move(caller));
+    if (req_.body_pending) {
+      const int64_t max_bytes = req_.max_body_bytes > 0 ? req_.max_body_bytes : kDefaultMaxBodyBytes;
+      Action a;
+      a.head = {{"type", "read_request_body"}, {"max_bytes", max_bytes}};
+      return then(std::move(a), [this, max_bytes, caller = std::move(caller)](const Event& ev) mutable {
+        if (ev.type != "request_body") return error_response(ApiError::internal("The request body could not be read."));
+        if (bool_field(ev.head, "too_large")) return error_response(too_large(max_bytes));
+        req_.body = ev.payload;
+        req_.body_pending = false;
+        return enter(std::move(caller));
+      });
+    }
+    inner_ = make_(std::move(req_), std::move(caller));
     Event request;
     request.type = "request";
     return forward(inner_->start(request));
@@ -103,9 +125,8 @@ class AuthGate : public Task {
 // A route's task, given the authenticated caller.
 template <class Make>
 Routed gated(Gateway& gw, HttpRequest req, bool v1, Make make) {
-  HttpRequest copy = req;
-  // Called once, so the request moves into the route's task.
-  auto factory = [&gw, req = std::move(copy), make](Caller caller) mutable { return make(gw, std::move(req), std::move(caller)); };
+  // Called once, with the request (and its body) moved into the route's task.
+  auto factory = [&gw, make](HttpRequest r, Caller caller) { return make(gw, std::move(r), std::move(caller)); };
   return Routed{std::make_unique<AuthGate>(gw, std::move(req), v1, std::move(factory)), {}};
 }
 
@@ -122,9 +143,7 @@ Routed route(Gateway& gw, HttpRequest req) {
   const bool api = path == "/api" || starts_with(path, "/api/");
   if (!v1 && !api) return answer(ApiError::not_found("No such route: " + req.method + " " + path));
   if (!gw.config().config_error.empty()) return answer(ApiError::internal(gw.config().config_error));
-  if (req.body_too_large)
-    return answer(ApiError{413, "The request body is larger than " + std::to_string(req.max_body_bytes) + " bytes.",
-                           "invalid_request_error", "request_too_large", {}});
+  if (req.body_too_large) return answer(too_large(req.max_body_bytes));
 
   auto only = [&](const char* method, auto make) -> Routed {
     if (req.method != method) return answer(ApiError::method_not_allowed(std::string("Use ") + method + " " + path + "."));
