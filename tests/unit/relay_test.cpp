@@ -233,7 +233,7 @@ TEST_CASE("an unauthenticated request is refused before its body is asked for", 
   host.engine.close(h);
 }
 
-TEST_CASE("a non-streamed body that breaks after the upstream accepted is reported, not run again", "[relay][failover]") {
+TEST_CASE("a non-streamed body that breaks after it started arriving is reported, not run again", "[relay][failover]") {
   FakeHost host;
   // A second key, so a failover would have somewhere to go.
   Json second = host.credentials[0];
@@ -255,4 +255,14 @@ TEST_CASE("a non-streamed body that breaks after the upstream accepted is report
   CHECK(str_field(body["error"], "code") == "upstream_timeout");
   CHECK(str_field(body["error"], "message").find("not retried elsewhere") != std::string::npos);
   host.engine.close(h);
+
+  // No byte of the body yet: the next candidate gets the request.
+  const uint32_t h2 = host.engine.open();
+  a = host.settle(h2, host.request(h2, kPlainBody, 2000, "abababababababababababababababab"), 2000);
+  REQUIRE(type_of(a) == "fetch");
+  REQUIRE(type_of(host.head(h2, 200, 2001)) == "read_body");
+  a = host.engine.step(h2, FakeHost::event({{"type", "upstream_error"}, {"kind", "timeout"}, {"bytes", 0},
+                                             {"message", "no data from the upstream for 60000 ms"}, {"now", 62001}}), "");
+  CHECK(type_of(a) == "fetch");
+  host.engine.close(h2);
 }

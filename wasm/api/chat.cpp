@@ -199,17 +199,19 @@ class ChatTask : public RoutingTask {
 
   Action fail_transport(const Event& ev) { return fail(transport_error(ev, current_.offering.provider_id)); }
 
-  // A 2xx head means the upstream took the job and is working on it: if its
-  // body then stalls, breaks or outgrows the cap, running the request again
+  // Once the body has started arriving the upstream is doing the work: if it
+  // then stalls, breaks or outgrows the cap, running the request again
   // elsewhere would pay for it twice, so the client gets the error instead.
+  // Before its first byte, a failure still fails over.
   Action body_broke(const Event& ev) {
+    if (int_field(ev.head, "bytes") <= 0 && str_field(ev.head, "kind") != "too_large") return fail_transport(ev);
     UpstreamError e = transport_error(ev, current_.offering.provider_id);
     if (str_field(ev.head, "kind") == "too_large") {
       e = {ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a body larger than " +
                                         std::to_string(kMaxBodyBytes) + " bytes.",
            "upstream_error", "upstream_response_too_large", -1};
     }
-    e.message += " The upstream had already accepted the request, so it was not retried elsewhere.";
+    e.message += " The upstream had already started answering, so it was not retried elsewhere.";
     record_failure(e, true);
     last_error_ = e;
     have_error_ = true;
