@@ -5,8 +5,10 @@
 //
 // events:  request | request_body | rows | crypto | upstream_head | upstream_error
 //          | upstream_body | upstream_chunk | upstream_end | stream_end | scheduled | timer
+//          | cancelled
 // actions: sql | crypto | fetch | read_request_body | read_body | read_chunk | respond
 //          | commit_stream | write | finish | done | sleep {ms} (then `timer`)
+//          | cancel_upstream (then `cancelled`)
 //
 // Bodies and streams, and what each buffer may hold:
 // - request {body_pending: true}: the host has not read the client's body.
