@@ -5,8 +5,13 @@ import wasmModule from "./keyaos.wasm";
 import { WasmEngine } from "./loader.js";
 import { open as openSecret, randomHex, seal, sha256Hex } from "./crypto.js";
 
+// Buffer bounds: a client's request body (read only for an authenticated
+// caller, when the engine asks), an upstream body read whole (the engine names
+// its own cap; this is the fallback), and the bytes written to a client but
+// not yet taken by it before the relay waits for the client.
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
+const MAX_UPSTREAM_BODY_BYTES = 16 * 1024 * 1024;
+const MAX_CLIENT_QUEUE_BYTES = 1024 * 1024;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -168,8 +173,9 @@ function withTimeout(promise, ms, onTimeout) {
 
 class TimeoutError extends Error {}
 
-// Reads up to maxBytes. With `drain`, the rest is read and dropped, so a
-// client still sending an oversized body gets the answer instead of a reset.
+// Reads up to maxBytes (plus at most one chunk). With `drain`, the rest is
+// read and dropped, so a client still sending an oversized body gets the
+// answer instead of a reset.
 async function readCapped(reader, maxBytes, drain = false) {
   const parts = [];
   let size = 0;
@@ -184,6 +190,11 @@ async function readCapped(reader, maxBytes, drain = false) {
       break;
     }
   }
+  return concat(parts, size);
+}
+
+function concat(parts, size) {
+  if (parts.length === 1) return parts[0];
   const out = new Uint8Array(size);
   let off = 0;
   for (const p of parts) {
@@ -239,17 +250,36 @@ async function doFetch(env, head, payload, upstream) {
   }
 }
 
+// Reads an upstream body whole, holding at most max_bytes. idle_ms bounds
+// each gap between bytes, so a long answer that keeps arriving is never cut.
 async function readBody(head, upstream) {
   const response = upstream.response;
   if (!response?.body) return [{ type: "upstream_body", now: Date.now() }, new Uint8Array(0)];
-  upstream.reader = response.body.getReader();
+  const reader = (upstream.reader = response.body.getReader());
+  const maxBytes = Number(head.max_bytes) || MAX_UPSTREAM_BODY_BYTES;
+  const idleMs = Number(head.idle_ms ?? head.timeout_ms) || 0;
+  const parts = [];
+  let size = 0;
   try {
-    const bytes = await withTimeout(readCapped(upstream.reader, head.max_bytes || MAX_BODY_BYTES * 4), head.timeout_ms, () => upstream.abort());
-    return [{ type: "upstream_body", now: Date.now() }, bytes];
+    for (;;) {
+      const { value, done } = await withTimeout(reader.read(), idleMs, () => upstream.abort());
+      if (done) break;
+      if (size + value.length > maxBytes) {
+        upstream.abort();
+        if (head.whole) return [{ type: "upstream_error", kind: "too_large", message: `body over ${maxBytes} bytes`, bytes: size + value.length, now: Date.now() }, null];
+        parts.push(value.subarray(0, maxBytes - size));
+        size = maxBytes;
+        break;
+      }
+      parts.push(value);
+      size += value.length;
+    }
   } catch (err) {
     const timedOut = err instanceof TimeoutError;
-    return [{ type: "upstream_error", kind: timedOut ? "timeout" : "network", message: timedOut ? "upstream body stalled" : String(err?.message || err), now: Date.now() }, null];
+    const message = timedOut ? `no data from the upstream for ${idleMs} ms` : String(err?.message || err);
+    return [{ type: "upstream_error", kind: timedOut ? "timeout" : "network", message, bytes: size, now: Date.now() }, null];
   }
+  return [{ type: "upstream_body", now: Date.now() }, concat(parts, size)];
 }
 
 async function readChunk(head, upstream) {
@@ -265,12 +295,13 @@ async function readChunk(head, upstream) {
   }
 }
 
-// After the first content event the response is committed: the rest of the
-// upstream body is relayed to the client as it arrives and kept for metering.
-// Reading it here (one JS step per chunk) is what lets the gateway notice a
-// stalled upstream and end the client's stream properly; a client that leaves
-// does not stop the reading, so the bill reflects what the upstream produced.
-// The engine then decides how the client's stream ends.
+// After the first content event the response is committed: every further
+// upstream chunk goes to the engine, which meters it and answers the bytes
+// for the client (translated, or the upstream's own well-formed events), so
+// no copy of the stream is kept here. Reading here is what lets the gateway
+// notice a stalled upstream and end the client's stream properly; a client
+// that leaves does not stop the reading, so the bill reflects what the
+// upstream produced. The engine then decides how the client's stream ends.
 function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
   const { readable, writable } = new IdentityTransformStream();
   const requestId = head.headers?.["x-request-id"];
@@ -278,17 +309,19 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
     const client = writable.getWriter();
     let clientGone = false;
     let closed = false;
+    let queued = 0; // written to the client, not yet taken by it
+    let lastWrite = null;
     const send = (bytes) => {
-      if (!clientGone && bytes?.length) client.write(bytes).catch(() => (clientGone = true));
+      if (clientGone || !bytes?.length) return;
+      queued += bytes.length;
+      lastWrite = client.write(bytes).then(
+        () => (queued -= bytes.length),
+        () => (clientGone = true),
+      );
     };
     let background = null;
     try {
       send(prefix);
-      // transform: the engine translates each chunk (a non-OpenAI upstream)
-      // and answers with the bytes to write; otherwise bytes pass unchanged.
-      const transform = Boolean(head.transform);
-      const parts = [];
-      let size = 0;
       let upstreamError = null;
       let engineFailed = null;
       if (upstream.response?.body) {
@@ -296,11 +329,12 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
         const idleMs = head.idle_ms;
         let last = Date.now();
         let stalled = false;
+        let waitingForClient = false;
         // Also keeps the engine's task marked alive while bytes only pass through.
         const watchdog = setInterval(() => {
           const now = Date.now();
           eng.touch(handle, now);
-          if (!idleMs || now - last <= idleMs) return;
+          if (!idleMs || waitingForClient || now - last <= idleMs) return;
           stalled = true;
           clearInterval(watchdog);
           reader.cancel().catch(() => {});
@@ -311,21 +345,23 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
             const { value, done } = await reader.read();
             if (done) break;
             last = Date.now();
-            if (transform) {
-              let out;
-              try {
-                out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
-              } catch (err) {
-                engineFailed = err;
-                break;
-              }
-              forgetSecrets(out.head);
-              send(out.payload);
-              continue;
+            let out;
+            try {
+              out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+            } catch (err) {
+              engineFailed = err;
+              break;
             }
-            parts.push(value);
-            size += value.length;
-            send(value);
+            forgetSecrets(out.head);
+            send(out.payload);
+            // A slow client: wait for it rather than queue without bound (the
+            // upstream's idle clock does not run meanwhile).
+            if (queued > MAX_CLIENT_QUEUE_BYTES && !clientGone) {
+              waitingForClient = true;
+              await lastWrite;
+              waitingForClient = false;
+              last = Date.now();
+            }
           }
         } catch (err) {
           upstreamError = String(err?.message || err);
@@ -335,13 +371,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
         if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
       }
       if (engineFailed) throw engineFailed;
-      const meterBytes = new Uint8Array(size);
-      let off = 0;
-      for (const p of parts) {
-        meterBytes.set(p, off);
-        off += p.length;
-      }
-      const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, meterBytes);
+      const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, null);
       forgetSecrets(fin.head);
       eng.close(handle);
       closed = true;
@@ -370,7 +400,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
 
 // Performs actions until the engine answers the client (or finishes a job).
 // Every way out closes the engine's handle (commit_stream hands it to the relay).
-async function drive(eng, env, ctx, handle, event, payload) {
+async function drive(eng, env, ctx, handle, event, payload, request = null) {
   const upstream = new Upstream();
   try {
     let action = eng.step(handle, event, payload);
@@ -383,6 +413,21 @@ async function drive(eng, env, ctx, handle, event, payload) {
         case "sql":
           event = await runSql(env, head.statements);
           break;
+        case "crypto":
+          event = await runCrypto(env, head);
+          break;
+        case "fetch":
+          event = await doFetch(env, head, payload, upstream);
+          break;
+        case "read_request_body": {
+          // Asked for only once the caller is authenticated.
+          const max = Number(head.max_bytes) || MAX_BODY_BYTES;
+          const body = request?.body ? await readCapped(request.body.getReader(), max + 1, true) : new Uint8Array(0);
+          const tooLarge = body.length > max;
+          event = { type: "request_body", too_large: tooLarge };
+          bytes = tooLarge ? null : body;
+          break;
+        }
         case "crypto":
           event = await runCrypto(env, head);
           break;
@@ -459,14 +504,7 @@ export default {
     if (!isEngineRoute(url.pathname) && env.ASSETS) return env.ASSETS.fetch(request);
     let eng;
     let handle;
-    let body = new Uint8Array(0);
-    let tooLarge = false;
     try {
-      if (request.body) {
-        body = await readCapped(request.body.getReader(), MAX_BODY_BYTES + 1, true);
-        tooLarge = body.length > MAX_BODY_BYTES;
-        if (tooLarge) body = new Uint8Array(0);
-      }
       eng = engineFor(env);
       handle = eng.open();
     } catch (err) {
@@ -479,12 +517,13 @@ export default {
       query: url.search.startsWith("?") ? url.search.slice(1) : "",
       headers: headersObject(request.headers),
       client_ip: request.headers.get("cf-connecting-ip") || "",
-      body_too_large: tooLarge,
+      // The body stays unread until the engine asks for it (after auth).
+      body_pending: Boolean(request.body),
       max_body_bytes: MAX_BODY_BYTES,
       nonce: randomHex(16),
       now: Date.now(),
     };
-    return drive(eng, env, ctx, handle, event, body);
+    return drive(eng, env, ctx, handle, event, null, request);
   },
 
   async scheduled(controller, env, ctx) {

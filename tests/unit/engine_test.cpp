@@ -49,8 +49,15 @@ TEST_CASE("overlapping streamed requests on one engine keep their own state", "[
   CHECK(ca.payload == stream_a.substr(0, split_a));
   CHECK(cb.payload == stream_b.substr(0, split_b));
 
-  Action end_b = host.stream_end(b, stream_b.substr(split_b), 1030);
-  Action end_a = host.stream_end(a, stream_a.substr(split_a), 1031);
+  // After the commit the rest passes through the engine as writes.
+  Action wb = host.chunk(b, stream_b.substr(split_b), 1028);
+  Action wa = host.chunk(a, stream_a.substr(split_a), 1029);
+  REQUIRE(type_of(wa) == "write");
+  REQUIRE(type_of(wb) == "write");
+  CHECK(wa.payload == stream_a.substr(split_a));
+  CHECK(wb.payload == stream_b.substr(split_b));
+  Action end_b = host.stream_end(b, "", 1030);
+  Action end_a = host.stream_end(a, "", 1031);
   REQUIRE(type_of(end_a) == "finish");
   REQUIRE(type_of(end_b) == "finish");
   CHECK(end_a.payload.empty());  // finished with [DONE]: nothing to append

@@ -23,6 +23,9 @@ constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
 // A reservation older than this belongs to a request that never settled (its
 // ledger write was lost); it stops counting against the key's quota.
 constexpr int64_t kReservationTtlMs = 15LL * 60 * 1000;
+// A non-streamed answer is read whole (it is translated and billed from the
+// whole body); past this it is refused rather than held.
+constexpr size_t kMaxBodyBytes = 16u << 20;
 
 struct PlannedAttempt {
   routing::Offering offering;
@@ -232,10 +235,12 @@ class ChatTask : public RoutingTask {
         translator_ = &adapter_->start_stream(ev.now_ms());
         return read_chunk();
       }
-      a.head = {{"type", "read_body"}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      // idle_ms bounds the gap between bytes, not the whole body: a long
+      // answer that keeps arriving is never cut.
+      a.head = {{"type", "read_body"}, {"max_bytes", kMaxBodyBytes}, {"whole", true}, {"idle_ms", gw_.config().timeouts.idle_ms}};
       return then(std::move(a), [this](const Event& e) { return on_body(e); });
     }
-    a.head = {{"type", "read_body"}, {"max_bytes", kMaxErrorBodyBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+    a.head = {{"type", "read_body"}, {"max_bytes", kMaxErrorBodyBytes}, {"idle_ms", gw_.config().timeouts.idle_ms}};
     return then(std::move(a), [this](const Event& e) {
       last_event_ms_ = e.now_ms();
       if (e.type == "upstream_error") return fail_transport(e);
@@ -254,10 +259,29 @@ class ChatTask : public RoutingTask {
 
   Action fail_transport(const Event& ev) { return fail(transport_error(ev, current_.offering.provider_id)); }
 
+  // Once the body has started arriving the upstream is doing the work: if it
+  // then stalls, breaks or outgrows the cap, running the request again
+  // elsewhere would pay for it twice, so the client gets the error instead.
+  // Before its first byte, a failure still fails over.
+  Action body_broke(const Event& ev) {
+    if (int_field(ev.head, "bytes") <= 0 && str_field(ev.head, "kind") != "too_large") return fail_transport(ev);
+    UpstreamError e = transport_error(ev, current_.offering.provider_id);
+    if (str_field(ev.head, "kind") == "too_large") {
+      e = {ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a body larger than " +
+                                        std::to_string(kMaxBodyBytes) + " bytes.",
+           "upstream_error", "upstream_response_too_large", -1};
+    }
+    e.message += " The upstream had already started answering, so it was not retried elsewhere.";
+    record_failure(e, true);
+    last_error_ = e;
+    have_error_ = true;
+    return answer_upstream_failure();
+  }
+
   // Non-streaming success path.
   Action on_body(const Event& ev) {
     last_event_ms_ = ev.now_ms();
-    if (ev.type == "upstream_error") return fail_transport(ev);
+    if (ev.type == "upstream_error") return body_broke(ev);
     first_byte_ms_ = ev.now_ms() - attempt_started_ms_;
     BodyResult result = adapter_->translate_body(upstream_status_, ev.payload, ev.now_ms());
     if (!result.ok) return fail(result.error);
@@ -307,14 +331,14 @@ class ChatTask : public RoutingTask {
     return then(std::move(a), [this, e](const Event&) { return fail(e); });
   }
 
-  // Translated streams are committed with `transform`: the host hands every
-  // further upstream chunk back and writes what the engine answers.
+  // After the commit the host hands every further upstream chunk back and
+  // writes what the engine answers: translated bytes, or for an OpenAI
+  // upstream its own well-formed events, metered as they pass.
   Action commit() {
     Json headers = client_headers("text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
     Action a;
     a.head = {{"type", "commit_stream"}, {"status", upstream_status_}, {"headers", headers}, {"idle_ms", gw_.config().timeouts.idle_ms}};
-    if (adapter_->transforms_stream()) a.head["transform"] = true;
     a.payload = std::move(prefix_);
     prefix_.clear();
     return then(std::move(a), [this](const Event& e) { return on_committed(e); });
@@ -334,20 +358,22 @@ class ChatTask : public RoutingTask {
     const bool client_aborted = bool_field(ev.head, "client_aborted");
     std::string append;
     if (!stream_closed_) {
-      if (!adapter_->transforms_stream()) {
-        std::string relayed;  // already sent to the client by the host
-        translator_->feed(ev.payload, relayed);
-      }
+      // Bytes the host read but did not hand over as chunks (a last block).
+      if (!translator_->failed()) translator_->feed(ev.payload, append);
       translator_->finish(append);
       stream_closed_ = true;
     }
+    if (int64_t dropped = translator_->dropped_events())
+      attempt_note_ = std::to_string(dropped) + " malformed stream event" + (dropped == 1 ? "" : "s") + " dropped";
     std::vector<Statement> writes;
     served_model_ = adapter_->served_model();
     if (translator_->failed()) {
       // A pass-through upstream's error event already reached the client as
       // it was sent; a translated one is reported here, without [DONE].
-      append.clear();
-      if (adapter_->transforms_stream()) OpenAIChunkWriter::error_event(client_view(translator_->error()), append);
+      if (adapter_->transforms_stream()) {
+        append.clear();
+        OpenAIChunkWriter::error_event(client_view(translator_->error()), append);
+      }
       writes = record_stream_failure(translator_->error(), ev.now_ms(), client_aborted);
     } else if (!translator_->finished()) {
       std::string upstream_error = str_field(ev.head, "upstream_error");
@@ -355,7 +381,8 @@ class ChatTask : public RoutingTask {
                       upstream_error.empty() ? "The upstream stream ended before the answer was complete."
                                              : "The upstream stream broke before the answer was complete: " + upstream_error,
                       "upstream_error", "stream_truncated", -1};
-      append.clear();
+      // Pass-through: `append` holds only the upstream's last whole events.
+      if (adapter_->transforms_stream()) append.clear();
       OpenAIChunkWriter::error_event(e, append);  // and no [DONE]: a cut answer must not look complete
       writes = record_stream_failure(e, ev.now_ms(), client_aborted);
     } else {
@@ -439,6 +466,9 @@ class ChatTask : public RoutingTask {
       a.error_class = error_class_name(e.error_class);
       a.error_message = e.message;
     }
+    // A successful attempt's notes (e.g. events dropped) go in its message.
+    if (!attempt_note_.empty()) a.error_message += (a.error_message.empty() ? "" : "; ") + attempt_note_;
+    attempt_note_.clear();
     a.latency_ms = now - attempt_started_ms_;
     a.first_byte_ms = first_byte_ms_;
     a.started_at = attempt_started_ms_;
@@ -572,6 +602,7 @@ class ChatTask : public RoutingTask {
   bool auth_retried_ = false;
   std::string prefix_;
   std::string served_model_;
+  std::string attempt_note_;  // for the current attempt's row
 
   std::vector<billing::AttemptRecord> attempts_;
   std::vector<Statement> health_writes_;

@@ -34,6 +34,7 @@ HttpRequest request_from(const Event& ev) {
   r.now_ms = ev.now_ms();
   r.body_too_large = bool_field(ev.head, "body_too_large");
   r.max_body_bytes = int_field(ev.head, "max_body_bytes");
+  r.body_pending = bool_field(ev.head, "body_pending");
   return r;
 }
 

@@ -18,6 +18,9 @@ struct HttpRequest {
   std::string nonce;  // 32 random hex digits from the host
   int64_t now_ms = 0;
   bool body_too_large = false;
+  // The host has not read the body yet: it is asked for (read_request_body)
+  // once the caller is authenticated.
+  bool body_pending = false;
   int64_t max_body_bytes = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "api/router.h"
 
 #include <functional>
+#include <optional>
 
 #include "api/api_keys.h"
 #include "api/catalog.h"
@@ -24,11 +25,30 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 Routed answer(Action a) { return Routed{nullptr, std::move(a)}; }
 Routed answer(const ApiError& e) { return answer(error_response(e)); }
 
-using TaskFactory = std::function<std::unique_ptr<Task>(Caller)>;
+using TaskFactory = std::function<std::unique_ptr<Task>(HttpRequest, Caller)>;
+
+// The body limit when the host does not name one.
+constexpr int64_t kDefaultMaxBodyBytes = 8 << 20;
+
+ApiError too_large(int64_t max_bytes) {
+  return {413, "The request body is larger than " + std::to_string(max_bytes) + " bytes.", "invalid_request_error",
+          "request_too_large", {}};
+}
+
+// Every client body passes here before any route parses or walks it.
+std::optional<ApiError> too_deep(const std::string& body) {
+  JsonDepth depth = check_json_depth(body);
+  if (depth.ok) return std::nullopt;
+  return ApiError::bad_request("The request body is nested deeper than " + std::to_string(limits::kMaxJsonDepth) +
+                                   " levels of arrays and objects.",
+                               "json_too_deep", depth.top_key);
+}
 
 // Authenticates, then hands the request to the route's task. The admin token
 // is checked in constant time; a Keyaos API key (/v1 only) is looked up by
-// its SHA-256, from the isolate cache when fresh.
+// its SHA-256, from the isolate cache when fresh. A body the host left
+// pending is asked for only once the caller is known, so a stranger's body is
+// never read.
 class AuthGate : public Task {
  public:
   AuthGate(Gateway& gw, HttpRequest req, bool v1, TaskFactory make)
@@ -98,7 +118,20 @@ class AuthGate : public Task {
   }
 
   Action enter(Caller caller) {
-    inner_ = make_(std::move(caller));
+    if (req_.body_pending) {
+      const int64_t max_bytes = req_.max_body_bytes > 0 ? req_.max_body_bytes : kDefaultMaxBodyBytes;
+      Action a;
+      a.head = {{"type", "read_request_body"}, {"max_bytes", max_bytes}};
+      return then(std::move(a), [this, max_bytes, caller = std::move(caller)](const Event& ev) mutable {
+        if (ev.type != "request_body") return error_response(ApiError::internal("The request body could not be read."));
+        if (bool_field(ev.head, "too_large")) return error_response(too_large(max_bytes));
+        if (auto deep = too_deep(ev.payload)) return error_response(*deep);
+        req_.body = ev.payload;
+        req_.body_pending = false;
+        return enter(std::move(caller));
+      });
+    }
+    inner_ = make_(std::move(req_), std::move(caller));
     Event request;
     request.type = "request";
     return forward(inner_->start(request));
@@ -120,9 +153,8 @@ class AuthGate : public Task {
 // A route's task, given the authenticated caller.
 template <class Make>
 Routed gated(Gateway& gw, HttpRequest req, bool v1, Make make) {
-  HttpRequest copy = req;
-  // Called once, so the request moves into the route's task.
-  auto factory = [&gw, req = std::move(copy), make](Caller caller) mutable { return make(gw, std::move(req), std::move(caller)); };
+  // Called once, with the request (and its body) moved into the route's task.
+  auto factory = [&gw, make](HttpRequest r, Caller caller) { return make(gw, std::move(r), std::move(caller)); };
   return Routed{std::make_unique<AuthGate>(gw, std::move(req), v1, std::move(factory)), {}};
 }
 
@@ -152,17 +184,10 @@ Routed route(Gateway& gw, HttpRequest req) {
   const bool api = path == "/api" || starts_with(path, "/api/");
   if (!v1 && !api) return answer(ApiError::not_found("No such route: " + req.method + " " + path));
   if (!gw.config().config_error.empty()) return answer(ApiError::internal(gw.config().config_error));
-  if (req.body_too_large)
-    return answer(ApiError{413, "The request body is larger than " + std::to_string(req.max_body_bytes) + " bytes.",
-                           "invalid_request_error", "request_too_large", {}});
-  // Every client body passes here before any route parses or walks it.
-  if (!req.body.empty()) {
-    JsonDepth depth = check_json_depth(req.body);
-    if (!depth.ok)
-      return answer(ApiError::bad_request("The request body is nested deeper than " + std::to_string(limits::kMaxJsonDepth) +
-                                              " levels of arrays and objects.",
-                                          "json_too_deep", depth.top_key));
-  }
+  if (req.body_too_large) return answer(too_large(req.max_body_bytes));
+  // A body the host already read (not left pending) is checked here; a pending one after auth.
+  if (!req.body.empty())
+    if (auto deep = too_deep(req.body)) return answer(*deep);
 
   auto only = [&](const char* method, auto make) -> Routed {
     if (req.method != method) return answer(ApiError::method_not_allowed(std::string("Use ") + method + " " + path + "."));

@@ -3,10 +3,35 @@
 // I/O: it answers every event with one action, and the host (the Worker shim,
 // or a test) performs the action and reports the outcome as the next event.
 //
-// events:  request | rows | crypto | upstream_head | upstream_error | upstream_body
-//          | upstream_chunk | upstream_end | stream_end | scheduled | timer
-// actions: sql | crypto | fetch | read_body | read_chunk | respond | commit_stream | finish | done
-//          | sleep {ms} (then `timer`) | write (bytes for the client of a transformed stream)
+// events:  request | request_body | rows | crypto | upstream_head | upstream_error
+//          | upstream_body | upstream_chunk | upstream_end | stream_end | scheduled | timer
+//          | cancelled
+// actions: sql | crypto | fetch | read_request_body | read_body | read_chunk | respond
+//          | commit_stream | write | finish | done | sleep {ms} (then `timer`)
+//          | cancel_upstream (then `cancelled`)
+//
+// Bodies and streams, and what each buffer may hold:
+// - request {body_pending: true}: the host has not read the client's body.
+//   The engine decides auth from the headers alone and asks for the body
+//   with read_request_body {max_bytes} only for an authenticated caller; the
+//   host answers request_body {too_large} with the bytes (at most max_bytes;
+//   an oversized body is drained and dropped so the client still gets the
+//   413). A host may instead send the body with `request` (tests do).
+// - read_body {max_bytes, idle_ms, whole}: read an upstream body, holding at
+//   most max_bytes. idle_ms (alias timeout_ms) is the longest gap between
+//   bytes, never a deadline for the whole body. Past max_bytes the body is
+//   cut there, or with `whole` the read fails (upstream_error kind
+//   "too_large"). A failed read reports upstream_error {kind, bytes}.
+// - read_chunk {timeout_ms}: one chunk of a stream, before it is committed.
+// - commit_stream {status, headers, idle_ms} + the prefix for the client:
+//   the host sends the prefix at once, then hands every upstream chunk to
+//   the engine as upstream_chunk and writes the bytes of the `write` it gets
+//   back (translated bytes, or an OpenAI upstream's own well-formed events:
+//   the engine meters them as they pass and keeps only the event being
+//   assembled). The host keeps no copy of the stream. When the upstream ends,
+//   breaks or stalls for idle_ms, it sends stream_end {client_aborted,
+//   upstream_error} (optionally with a last block of bytes not yet handed
+//   over) and writes the `finish` payload, then runs its background SQL.
 #include <cstdint>
 #include <string>
 #include <vector>

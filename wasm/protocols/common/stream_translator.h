@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,10 @@ class StreamTranslator {
 
   // Usage as reported by the upstream (read once, from the final numbers).
   virtual const Usage& usage() const = 0;
+
+  // Malformed upstream events left out of the client's stream after content
+  // started (noted on the attempt's row).
+  virtual int64_t dropped_events() const { return 0; }
 };
 
 }  // namespace keyaos

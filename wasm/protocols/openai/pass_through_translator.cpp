@@ -6,14 +6,16 @@
 namespace keyaos::openai {
 
 void PassThroughTranslator::feed(std::string_view bytes, std::string& out) {
-  scanner_.feed(bytes);
-  out.append(bytes);
+  const bool overflowed = scanner_.overflowed();
+  scanner_.feed(bytes, &out);
+  // The oversized event never reached the client, so the reason must.
+  if (!overflowed && scanner_.overflowed()) OpenAIChunkWriter::error_event(scanner_.error(), out);
 }
 
 void PassThroughTranslator::finish(std::string& out) {
   if (closed_) return;
   closed_ = true;
-  scanner_.end();
+  scanner_.end(&out);
   usage_ = scanner_.usage();
   if (!usage_.present) {
     usage_.prompt_tokens = billing::estimate_tokens_from_bytes(prompt_bytes_);

@@ -1,0 +1,268 @@
+// The relay of committed streams, request bodies and non-streamed bodies:
+// incremental metering that any split of the bytes leaves unchanged, bounded
+// state, well-formed events only, auth before the body, no second run of an
+// answer that had started.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "fake_host.h"
+#include "fixtures.h"
+#include "protocols/openai/sse_scanner.h"
+
+using namespace keyaos;
+using keyaos::testing::FakeHost;
+using keyaos::testing::openai_stream;
+
+namespace {
+
+const char* kStreamBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
+const char* kPlainBody = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})";
+
+std::string type_of(const Action& a) { return str_field(a.head, "type"); }
+
+const Json* statement_with(const Action& a, const char* sql_part) {
+  const Json* statements = field(a.head, "background");
+  if (!statements) return nullptr;
+  for (const auto& s : *statements)
+    if (str_field(s, "sql").find(sql_part) != std::string::npos) return &s;
+  return nullptr;
+}
+
+struct Relayed {
+  std::string client;  // every byte written to the client
+  Action finish;
+};
+
+// One streamed request through the engine, the upstream's bytes cut at `cuts`.
+Relayed relay(FakeHost& host, const std::string& stream, const std::vector<size_t>& cuts, const std::string& nonce) {
+  const uint32_t h = host.engine.open();
+  Action a = host.settle(h, host.request(h, kStreamBody, 1000, nonce), 1000);
+  REQUIRE(type_of(a) == "fetch");
+  a = host.head(h, 200, 1001);
+  Relayed r;
+  size_t from = 0;
+  std::vector<size_t> ends = cuts;
+  ends.push_back(stream.size());
+  for (size_t to : ends) {
+    if (to <= from) continue;
+    a = host.chunk(h, std::string_view(stream).substr(from, to - from), 1002);
+    from = to;
+    const std::string t = type_of(a);
+    REQUIRE((t == "read_chunk" || t == "commit_stream" || t == "write"));
+    r.client += a.payload;
+  }
+  if (type_of(a) == "read_chunk") {
+    a = host.engine.step(h, FakeHost::event({{"type", "upstream_end"}, {"now", 1003}}), "");
+    REQUIRE(type_of(a) == "commit_stream");
+    r.client += a.payload;
+  }
+  r.finish = host.stream_end(h, "", 1004);
+  r.client += r.finish.payload;
+  host.engine.close(h);
+  return r;
+}
+
+// A big OpenAI stream: `events` content chunks of `piece` bytes, then usage.
+std::string long_stream(size_t events, size_t piece) {
+  std::vector<std::string> parts(events, std::string(piece, 'x'));
+  return openai_stream(parts, 1000, 123456);
+}
+
+}  // namespace
+
+TEST_CASE("the incremental meter gives the same usage at every split point of a recorded stream", "[relay][sse]") {
+  const std::string stream = read_fixture("openai_chat_stream_text_with_usage.sse");
+  REQUIRE(stream.size() > 1000);
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    openai::SseScanner s;
+    std::string out;
+    s.feed(std::string_view(stream).substr(0, cut), &out);
+    s.feed(std::string_view(stream).substr(cut), &out);
+    s.end(&out);
+    INFO("split at " << cut);
+    REQUIRE(s.usage().prompt_tokens == 14);
+    REQUIRE(s.usage().completion_tokens == 30);
+    REQUIRE(s.finished());
+    REQUIRE(s.done());
+    REQUIRE_FALSE(s.failed());
+    REQUIRE(out == stream);  // well-formed events pass byte for byte
+  }
+}
+
+TEST_CASE("the incremental meter gives the same usage for random splits, through the engine too", "[relay][sse]") {
+  const std::string stream = read_fixture("openai_chat_stream_text_with_usage.sse");
+  std::mt19937 rng(20261201);
+  FakeHost host;
+  for (int round = 0; round < 200; ++round) {
+    std::vector<size_t> cuts;
+    for (size_t at = 0;;) {
+      at += 1 + rng() % (round % 2 ? 40 : 700);
+      if (at >= stream.size()) break;
+      cuts.push_back(at);
+    }
+    openai::SseScanner s;
+    std::string out;
+    size_t from = 0;
+    for (size_t c : cuts) {
+      s.feed(std::string_view(stream).substr(from, c - from), &out);
+      from = c;
+    }
+    s.feed(std::string_view(stream).substr(from), &out);
+    s.end(&out);
+    REQUIRE(s.usage().prompt_tokens == 14);
+    REQUIRE(s.usage().completion_tokens == 30);
+    REQUIRE(out == stream);
+    if (round % 20) continue;
+    char nonce[33];
+    std::snprintf(nonce, sizeof nonce, "%032d", round);
+    Relayed r = relay(host, stream, cuts, nonce);
+    REQUIRE(r.client == stream);
+    const Json* log = statement_with(r.finish, "INTO request_logs");
+    REQUIRE(log);
+    CHECK(log->at("params")[7] == "ok");
+    CHECK(log->at("params")[12] == 14);
+    CHECK(log->at("params")[13] == 30);
+  }
+}
+
+TEST_CASE("the meter's retained state stays bounded for a multi-MB stream", "[relay][sse]") {
+  // 6 MB of content in 2 KB events, read in 16 KB blocks as a socket would.
+  const std::string stream = long_stream(3000, 2000);
+  REQUIRE(stream.size() > 6'000'000);
+  openai::SseScanner s;
+  size_t most = 0;
+  std::string out;
+  for (size_t i = 0; i < stream.size(); i += 16384) {
+    out.clear();
+    s.feed(std::string_view(stream).substr(i, 16384), &out);
+    most = std::max(most, s.retained_bytes());
+  }
+  s.end(&out);
+  CHECK(s.usage().completion_tokens == 123456);
+  CHECK(s.done());
+  INFO("most retained: " << most);
+  // An event and a block, whatever the stream's length.
+  CHECK(most < 64 * 1024);
+
+  // One event of 1 MB is held while it arrives, then given back.
+  openai::SseScanner big;
+  const std::string large = long_stream(1, 1'000'000);
+  for (size_t i = 0; i < large.size(); i += 16384) big.feed(std::string_view(large).substr(i, 16384), &out);
+  big.end(&out);
+  CHECK(big.usage().completion_tokens == 123456);
+  CHECK(big.retained_bytes() < 64 * 1024);
+
+  // Past kMaxEventBytes the stream fails instead of growing further.
+  openai::SseScanner over;
+  const std::string huge = long_stream(1, openai::SseScanner::kMaxEventBytes + 10);
+  size_t over_most = 0;
+  for (size_t i = 0; i < huge.size(); i += 65536) {
+    over.feed(std::string_view(huge).substr(i, 65536), nullptr);
+    over_most = std::max(over_most, over.retained_bytes());
+  }
+  CHECK(over.failed());
+  CHECK(over.error().code == "event_too_large");
+  CHECK(over_most <= 5 * (openai::SseScanner::kMaxEventBytes + 65536));
+  CHECK(over.retained_bytes() < 64 * 1024);
+}
+
+TEST_CASE("a malformed event after content is dropped from the relay and counted", "[relay][sse]") {
+  const std::string good = openai_stream({"Hello", " world"}, 7, 2);
+  const size_t after_content = good.find("\n\n", good.find("Hello")) + 2;
+  const std::string bad = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}\n\n";
+  const std::string stream = good.substr(0, after_content) + bad + good.substr(after_content);
+  for (size_t cut : {size_t(1), after_content + 5, after_content + bad.size() - 1, stream.size() - 3}) {
+    openai::SseScanner s;
+    std::string out;
+    s.feed(std::string_view(stream).substr(0, cut), &out);
+    s.feed(std::string_view(stream).substr(cut), &out);
+    s.end(&out);
+    CHECK(out == good);
+    CHECK(s.dropped_events() == 1);
+    CHECK_FALSE(s.failed());
+    CHECK(s.usage().completion_tokens == 2);
+  }
+  // Through the engine: the client never sees it, the attempt row notes it.
+  FakeHost host;
+  Relayed r = relay(host, stream, {after_content, after_content + 10}, "dddddddddddddddddddddddddddddddd");
+  CHECK(r.client == good);
+  const Json* attempt = statement_with(r.finish, "INTO request_attempts");
+  REQUIRE(attempt);
+  CHECK(dump_json(attempt->at("params")).find("1 malformed stream event dropped") != std::string::npos);
+  const Json* log = statement_with(r.finish, "INTO request_logs");
+  REQUIRE(log);
+  CHECK(log->at("params")[7] == "ok");
+}
+
+TEST_CASE("a malformed event before content still fails the attempt", "[relay][sse]") {
+  openai::SseScanner s;
+  s.feed("data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}\n\n", nullptr);
+  CHECK(s.failed());
+  CHECK(s.error().code == "malformed_event");
+}
+
+TEST_CASE("an unauthenticated request is refused before its body is asked for", "[relay][auth]") {
+  FakeHost host;
+  auto request = [&](uint32_t h, const char* token) {
+    Json ev = {{"type", "request"}, {"method", "POST"}, {"path", "/v1/chat/completions"}, {"query", ""},
+               {"headers", {{"authorization", std::string("Bearer ") + token}}}, {"body_pending", true},
+               {"max_body_bytes", 1024}, {"now", 1000}, {"nonce", "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"}};
+    return host.engine.step(h, FakeHost::event(ev), "");
+  };
+  uint32_t h = host.engine.open();
+  Action a = request(h, "wrong-token");
+  CHECK(type_of(a) == "respond");
+  CHECK(int_field(a.head, "status") == 401);
+  host.engine.close(h);
+
+  h = host.engine.open();
+  a = request(h, testing::kAdminToken);
+  REQUIRE(type_of(a) == "read_request_body");
+  CHECK(int_field(a.head, "max_bytes") == 1024);
+  a = host.settle(h, host.engine.step(h, FakeHost::event({{"type", "request_body"}, {"now", 1001}}), kStreamBody), 1001);
+  CHECK(type_of(a) == "fetch");
+  host.engine.close(h);
+
+  h = host.engine.open();
+  REQUIRE(type_of(request(h, testing::kAdminToken)) == "read_request_body");
+  a = host.engine.step(h, FakeHost::event({{"type", "request_body"}, {"too_large", true}, {"now", 1001}}), "");
+  CHECK(type_of(a) == "respond");
+  CHECK(int_field(a.head, "status") == 413);
+  host.engine.close(h);
+}
+
+TEST_CASE("a non-streamed body that breaks after it started arriving is reported, not run again", "[relay][failover]") {
+  FakeHost host;
+  // A second key, so a failover would have somewhere to go.
+  Json second = host.credentials[0];
+  second["id"] = "cred_b";
+  second["price_multiplier"] = 1.0;
+  host.credentials.push_back(second);
+  const uint32_t h = host.engine.open();
+  Action a = host.settle(h, host.request(h, kPlainBody, 1000, "ffffffffffffffffffffffffffffffff"), 1000);
+  REQUIRE(type_of(a) == "fetch");
+  a = host.head(h, 200, 1001);
+  REQUIRE(type_of(a) == "read_body");
+  CHECK(int_field(a.head, "idle_ms") == 60000);
+  CHECK(bool_field(a.head, "whole"));
+  a = host.engine.step(h, FakeHost::event({{"type", "upstream_error"}, {"kind", "timeout"}, {"bytes", 120},
+                                            {"message", "no data from the upstream for 60000 ms"}, {"now", 61001}}), "");
+  REQUIRE(type_of(a) == "respond");
+  CHECK(int_field(a.head, "status") == 504);
+  Json body = parse_json(a.payload);
+  CHECK(str_field(body["error"], "code") == "upstream_timeout");
+  CHECK(str_field(body["error"], "message").find("not retried elsewhere") != std::string::npos);
+  host.engine.close(h);
+
+  // No byte of the body yet: the next candidate gets the request.
+  const uint32_t h2 = host.engine.open();
+  a = host.settle(h2, host.request(h2, kPlainBody, 2000, "abababababababababababababababab"), 2000);
+  REQUIRE(type_of(a) == "fetch");
+  REQUIRE(type_of(host.head(h2, 200, 2001)) == "read_body");
+  a = host.engine.step(h2, FakeHost::event({{"type", "upstream_error"}, {"kind", "timeout"}, {"bytes", 0},
+                                             {"message", "no data from the upstream for 60000 ms"}, {"now", 62001}}), "");
+  CHECK(type_of(a) == "fetch");
+  host.engine.close(h2);
+}
