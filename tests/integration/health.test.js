@@ -62,7 +62,7 @@ test("after a burst of 503s the cheap upstream gets traffic back within the long
     }
     const back = seen.findIndex((s) => s.by === "openai");
     assert.ok(back >= 0, `the cheap upstream never served again: ${JSON.stringify(seen)}`);
-    assert.ok(seen[back].at <= COOLDOWN_MAX_MS + 400, `back after ${seen[back].at} ms (${JSON.stringify(seen)})`);
+    assert.ok(seen[back].at <= COOLDOWN_MAX_MS + 800, `back after ${seen[back].at} ms (${JSON.stringify(seen)})`);
     assert.ok(seen.slice(back).every((s) => s.by === "openai"), `traffic stays on the cheap upstream: ${JSON.stringify(seen)}`);
     // While it was down it was only probed, not hammered: at most the 8 concurrent ones plus one probe per cooldown.
     assert.ok(duringBurst <= 8 + Math.ceil(2500 / COOLDOWN_MS), `cheap upstream asked ${duringBurst} times during the burst`);
