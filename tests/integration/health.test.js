@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
 import { startGateway, ADMIN_TOKEN } from "../support/gateway.js";
-import { startMockUpstream } from "../support/mock-upstream.js";
+import { startMockUpstream, openaiStream } from "../support/mock-upstream.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -67,6 +67,36 @@ test("after a burst of 503s the cheap upstream gets traffic back within the long
     // While it was down it was only probed, not hammered: at most the 8 concurrent ones plus one probe per cooldown.
     assert.ok(duringBurst <= 8 + Math.ceil(2500 / COOLDOWN_MS), `cheap upstream asked ${duringBurst} times during the burst`);
   });
+});
+
+test("a streamed probe gives the traffic back at its first content, not when the stream ends", async () => {
+  let failures = 2;
+  await scenario(
+    (req) => {
+      if (failures > 0) {
+        failures--;
+        return { status: 503, json: { error: { message: "overloaded", type: "service_unavailable_error" } } };
+      }
+      if (req.body.stream) return { sse: openaiStream({ parts: ["a", "b", "c", "d", "e", "f"] }), gapMs: 300 };
+      return undefined;
+    },
+    async ({ client }) => {
+      assert.equal(await servedBy(client), "oaipro");
+      assert.equal(await servedBy(client), "oaipro", "two failures: the pair cools down");
+      await sleep(COOLDOWN_MS * 1.25 + 50);
+      // The probe is a slow stream (about 2 s); read its first content, then ask again while it still runs.
+      const stream = await client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream: true });
+      const it = stream[Symbol.asyncIterator]();
+      let first = "";
+      while (!first) first = (await it.next()).value?.choices[0]?.delta?.content ?? "";
+      const t0 = Date.now();
+      assert.equal(await servedBy(client), "openai", "the cheap upstream serves again while the probe streams");
+      assert.ok(Date.now() - t0 < 1000);
+      let rest = first;
+      for (let r = await it.next(); !r.done; r = await it.next()) rest += r.value.choices[0]?.delta?.content ?? "";
+      assert.equal(rest, "abcdef");
+    },
+  );
 });
 
 // OpenRouter (cheap, multiplier 0.5) and oaipro serve openai/gpt-4o-mini.
