@@ -44,6 +44,8 @@ function configFrom(env) {
     },
     routing_cache_ms: Number(env.ROUTING_CACHE_MS || 0) || undefined,
     cny_usd_rate: Number(env.CNY_USD_RATE || 0) || undefined,
+    cooldown_ms: Number(env.UPSTREAM_COOLDOWN_MS || 0) || undefined,
+    cooldown_max_ms: Number(env.UPSTREAM_COOLDOWN_MAX_MS || 0) || undefined,
   };
 }
 

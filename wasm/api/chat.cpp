@@ -31,6 +31,7 @@ struct PlannedAttempt {
   routing::Offering offering;
   routing::Credential credential;
   double expected_cost_usd = 0;
+  bool probe = false;  // holds the pair's probe after a cooldown
 };
 
 std::string format_usd(double usd) {
@@ -61,9 +62,11 @@ int error_rank(const UpstreamError& e) {
     case ErrorClass::timeout: return 4;
     case ErrorClass::stream: return 5;
     case ErrorClass::server: return 6;
-    case ErrorClass::payment: return 7;
-    case ErrorClass::auth: return 8;
-    default: return 9;
+    case ErrorClass::forbidden: return 7;
+    case ErrorClass::payment: return 8;
+    case ErrorClass::auth: return 9;
+    case ErrorClass::unaffordable: return 10;  // the client can act on it: fewer max_tokens
+    default: return 11;
   }
 }
 
@@ -106,13 +109,14 @@ class ChatTask : public RoutingTask {
     model_id_ = match.model_id;
     reference_ = route_.reference;
     const routing::Ranking& ranking = route_.ranking;
+    release_unused_probes();
     plan_.clear();
     next_attempt_ = 0;
-    for (const auto& c : ranking.candidates) plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd});
+    for (const auto& c : ranking.candidates) plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, c.probe});
     // Everything cooling down: try the one that recovers soonest rather than refuse outright.
     if (plan_.empty() && !ranking.cooling.empty()) {
       const auto& c = ranking.cooling.front();
-      plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd});
+      plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});
     }
     if (plan_.empty()) {
       std::string why;
@@ -335,6 +339,8 @@ class ChatTask : public RoutingTask {
   // writes what the engine answers: translated bytes, or for an OpenAI
   // upstream its own well-formed events, metered as they pass.
   Action commit() {
+    // Content arrived: the pair works. Clear its cooldown now, not when a long stream ends.
+    gw_.health().success(current_.credential.id, current_.offering.model_id, health_writes_);
     Json headers = client_headers("text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
     Action a;
@@ -397,6 +403,7 @@ class ChatTask : public RoutingTask {
 
   std::vector<Statement> record_stream_failure(const UpstreamError& e, int64_t now, bool client_aborted) {
     record_attempt(false, e, now);
+    release_unused_probes();
     std::vector<Statement> writes = health_writes_;
     gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), writes);
     billing::RequestRecord r = base_record(now);
@@ -439,7 +446,8 @@ class ChatTask : public RoutingTask {
     if (e.error_class == ErrorClass::rate_limited) any_rate_limited_ = true;
     else if (error_class_fails_over(e.error_class)) all_rate_limited_ = false;
     if (!update_health) return;
-    if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment) {
+    const HealthEffect effect = health_effect(e.error_class);
+    if (effect == HealthEffect::dead) {
       std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
       Statement s;
       s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
@@ -450,9 +458,25 @@ class ChatTask : public RoutingTask {
           c.dead = true;
           c.dead_reason = reason;
         }
-    } else if (error_class_fails_over(e.error_class)) {
+    } else if (e.error_class == ErrorClass::payment) {
+      // An empty balance rests the whole credential until a quota refresh shows money again.
+      gw_.health().failure(current_.credential.id, routing::kAllModels, e, now, jitter(), health_writes_);
+    } else if (effect == HealthEffect::cooldown) {
       gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
+    } else if (e.error_class != ErrorClass::none) {
+      // The upstream answered (about this request only): the pair itself works.
+      gw_.health().success(current_.credential.id, current_.offering.model_id, health_writes_);
     }
+  }
+
+  // Probes claimed while ranking for candidates this request never tried go
+  // back, so the next request probes instead of waiting for the probe timeout.
+  void release_unused_probes() {
+    for (size_t i = next_attempt_; i < plan_.size(); ++i)
+      if (plan_[i].probe) {
+        gw_.health().release_probe(plan_[i].credential.id, plan_[i].offering.model_id);
+        plan_[i].probe = false;
+      }
   }
 
   void record_attempt(bool ok, const UpstreamError& e, int64_t now) {
@@ -478,6 +502,7 @@ class ChatTask : public RoutingTask {
   // Every candidate failed (or the error is the client's): report the most
   // informative upstream answer with the attempts, never a bare "no key".
   Action answer_upstream_failure() {
+    release_unused_probes();
     const UpstreamError& e = last_error_;
     const UpstreamError shown = client_view(e);
     int status = e.http_status >= 400 ? e.http_status : 502;
@@ -488,6 +513,8 @@ class ChatTask : public RoutingTask {
         int64_t soonest = -1;
         if (e.retry_after_ms >= 0) soonest = e.retry_after_ms;
         headers["retry-after"] = std::to_string(soonest >= 0 ? (soonest + 999) / 1000 : 30);
+      } else if (e.error_class == ErrorClass::unaffordable) {
+        status = 402;  // no key's balance covers this max_tokens; a smaller request may pass
       } else if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment) {
         status = 502;  // our upstream credentials failed, not the client's
       } else if (status < 500) {
@@ -504,6 +531,7 @@ class ChatTask : public RoutingTask {
     err.message = shown.message + (attempts_.size() > 1 || error_class_fails_over(e.error_class) ? " [attempts: " + trail + "]" : "");
     err.type = e.type.empty() ? "upstream_error" : e.type;
     err.code = e.code.empty() ? std::string(error_class_name(e.error_class)) : e.code;
+    if (e.error_class == ErrorClass::unaffordable) err.param = "max_tokens";
     headers["x-keyaos-attempts"] = std::to_string(attempts_.size());
     headers["x-request-id"] = request_id_;
     billing::RequestRecord r = base_record(now_of_last_event());
@@ -521,6 +549,7 @@ class ChatTask : public RoutingTask {
   std::vector<Statement> succeed(const Usage& usage, int64_t now, bool client_aborted) {
     UpstreamError none;
     record_attempt(true, none, now);
+    release_unused_probes();
     std::vector<Statement> writes = health_writes_;
     gw_.health().success(current_.credential.id, current_.offering.model_id, writes);
     billing::RequestRecord r = base_record(now);

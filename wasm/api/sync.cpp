@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "api/credential_validation.h"
 #include "api/routing_table.h"
 #include "billing/cost.h"
 #include "catalog/credits.h"
@@ -24,6 +25,7 @@ constexpr int64_t kMaxListBytes = 16LL * 1024 * 1024;
 constexpr int64_t kMaxErrorBytes = 4096;
 constexpr int64_t kMaxCreditsBytes = 64 * 1024;
 constexpr size_t kMaxReferenceLookups = 1000;
+constexpr int64_t kMaxDeadChecks = 5;  // dead keys re-validated per run, least recently checked first
 
 std::string sync_key(const std::string& provider_id) { return "sync:" + provider_id; }
 std::string rows_key(const std::string& provider_id) { return "sync_rows:" + provider_id; }
@@ -88,6 +90,14 @@ struct CreditJob {
   const catalog::ProviderDef* def = nullptr;
 };
 
+// One dead key checked again with its provider's validation.
+struct CheckJob {
+  std::string credential_id;
+  std::string owner_id;
+  std::string ciphertext;
+  catalog::ProviderDef def;  // a copy: custom definitions live in this task only
+};
+
 class SyncTask : public RoutingTask {
  public:
   SyncTask(Gateway& gw, int64_t now_ms, bool on_request, std::string only_provider, bool allowed = true)
@@ -109,11 +119,18 @@ class SyncTask : public RoutingTask {
     Statement customs;
     customs.sql = "SELECT owner_id, id, definition FROM custom_providers ORDER BY created_at";
     Statement auto_quota;
+    // Credentials resting on an empty balance first: their refresh may put them back in rotation.
     auto_quota.sql =
         "SELECT id, owner_id, provider_id, encrypted_secret FROM credentials WHERE quota_source = 'auto' AND is_enabled = 1 "
-        "ORDER BY updated_at LIMIT ?";
+        "ORDER BY EXISTS (SELECT 1 FROM cooldowns c WHERE c.credential_id = credentials.id AND c.model_id = '*') DESC, "
+        "updated_at LIMIT ?";
     auto_quota.params = Json::array({budget_.balances});
-    return run_sql({states, creds, customs, auto_quota}, [this](const SqlResult& r) {
+    Statement dead;
+    dead.sql =
+        "SELECT id, owner_id, provider_id, encrypted_secret FROM credentials WHERE health = 'dead' AND is_enabled = 1 "
+        "ORDER BY updated_at LIMIT ?";
+    dead.params = Json::array({kMaxDeadChecks});
+    return run_sql({states, creds, customs, auto_quota, dead}, [this](const SqlResult& r) {
       if (!r.ok()) return finish_with_error("The gateway database is unavailable: " + r.error);
       return plan(r);
     });
@@ -215,6 +232,30 @@ class SyncTask : public RoutingTask {
       if (!def || !def->credits || def->auth.kind != catalog::AuthKind::bearer) continue;
       if (!only_.empty() && def->id != only_) continue;
       credits_.push_back({str_field(row, "id"), str_field(row, "owner_id"), str_field(row, "encrypted_secret"), def});
+    }
+
+    // Dead API keys, checked as on POST; OAuth credentials prove themselves by their protocol instead.
+    for (const auto& row : r.at(4)) {
+      const std::string provider = str_field(row, "provider_id"), owner = str_field(row, "owner_id");
+      if (!only_.empty() && provider != only_) continue;
+      CheckJob job{str_field(row, "id"), owner, str_field(row, "encrypted_secret"), {}};
+      if (const catalog::ProviderDef* def = gw_.builtin_provider(provider)) {
+        job.def = *def;
+      } else {
+        bool found = false;
+        for (const auto& c : r.at(2)) {
+          catalog::CustomProvider custom;
+          std::string error;
+          if (str_field(c, "owner_id") != owner || str_field(c, "id") != provider) continue;
+          if (catalog::parse_custom_provider(str_field(c, "definition"), custom, error)) {
+            job.def = catalog::custom_provider_def(custom);
+            found = true;
+          }
+        }
+        if (!found) continue;
+      }
+      if (job.def.protocol != catalog::Protocol::openai || job.def.auth.kind != catalog::AuthKind::bearer) continue;
+      checks_.push_back(std::move(job));
     }
     return next_list();
   }
@@ -386,7 +427,7 @@ class SyncTask : public RoutingTask {
 
   // ---- auto-quota balances -------------------------------------------------
   Action next_credit() {
-    if (credits_.empty()) return finish();
+    if (credits_.empty()) return next_check();
     const CreditJob& job = credits_.front();
     Json headers = {{"accept", "application/json"}, {"authorization", "Bearer ${secret}"}};
     for (const auto& [k, v] : job.def->extra_headers) headers[ascii_lower(k)] = v;
@@ -417,10 +458,19 @@ class SyncTask : public RoutingTask {
   Action credit_done(bool ok, Json remaining_usd, const std::string& error) {
     const CreditJob& job = credits_.front();
     if (ok) {
+      const int64_t remaining = billing::usd_to_nano(remaining_usd.get<double>());
       Statement s;
       s.sql = "UPDATE credentials SET quota_nusd = ?, updated_at = ? WHERE id = ? AND quota_source = 'auto'";
-      s.params = Json::array({billing::usd_to_nano(remaining_usd.get<double>()), now_ms_, job.credential_id});
+      s.params = Json::array({remaining, now_ms_, job.credential_id});
       final_writes_.push_back(std::move(s));
+      if (remaining > 0) {
+        // Money again: the rest an empty balance imposed ends with this refresh.
+        Statement lift;
+        lift.sql = "DELETE FROM cooldowns WHERE credential_id = ? AND model_id = '*'";
+        lift.params = Json::array({job.credential_id});
+        final_writes_.push_back(std::move(lift));
+        gw_.health().clear_credential(job.credential_id);
+      }
       owners_touched_.insert(job.owner_id);
     }
     credits_report_.push_back({{"credential_id", job.credential_id},
@@ -430,6 +480,44 @@ class SyncTask : public RoutingTask {
                                {"error", text_or_null(error)}});
     credits_.pop_front();
     return next_credit();
+  }
+
+  // ---- dead keys -----------------------------------------------------------
+  // A key marked dead by an upstream's 401 (revoked, or a provider outage
+  // that answered 401) comes back by itself once its validation passes again.
+  Action next_check() {
+    if (checks_.empty()) return finish();
+    const CheckJob& job = checks_.front();
+    Action a = validation_fetch(gw_, job.def, "${secret}");  // the host decrypts the credential into it
+    a.head["credential"] = {{"id", job.credential_id}, {"ciphertext", job.ciphertext}};
+    return then(std::move(a), [this](const Event& ev) {
+      if (ev.type == "upstream_error") return check_done(KeyVerdict::unknown, 0);
+      const int status = static_cast<int>(int_field(ev.head, "status"));
+      return check_done(key_verdict(status), status);
+    });
+  }
+
+  Action check_done(KeyVerdict verdict, int status) {
+    const CheckJob& job = checks_.front();
+    Statement s;
+    if (verdict == KeyVerdict::valid) {
+      s.sql = "UPDATE credentials SET health = 'ok', dead_reason = NULL, updated_at = ? WHERE id = ? AND health = 'dead'";
+      Statement cools;
+      cools.sql = "DELETE FROM cooldowns WHERE credential_id = ?";
+      cools.params = Json::array({job.credential_id});
+      final_writes_.push_back(std::move(cools));
+      owners_touched_.insert(job.owner_id);
+    } else {
+      s.sql = "UPDATE credentials SET updated_at = ? WHERE id = ? AND health = 'dead'";  // to the back of the queue
+    }
+    s.params = Json::array({now_ms_, job.credential_id});
+    final_writes_.push_back(std::move(s));
+    checks_report_.push_back({{"credential_id", job.credential_id},
+                              {"provider_id", job.def.id},
+                              {"status", status ? Json(status) : Json(nullptr)},
+                              {"revived", verdict == KeyVerdict::valid}});
+    checks_.pop_front();
+    return next_check();  // the answer's status is the verdict; the next fetch drops its body
   }
 
   // ---- end -----------------------------------------------------------------
@@ -449,7 +537,8 @@ class SyncTask : public RoutingTask {
                                {"providers", providers_report_},
                                {"pending", pending},
                                {"skipped", skipped_},
-                               {"credits", credits_report_}});
+                               {"credits", credits_report_},
+                               {"revalidated", checks_report_}});
   }
 
   Action finish_with_error(const std::string& message, int status = 500) {
@@ -471,10 +560,12 @@ class SyncTask : public RoutingTask {
   std::string only_;
   std::deque<ListJob> lists_;
   std::deque<CreditJob> credits_;
+  std::deque<CheckJob> checks_;
   std::vector<std::string> pending_;
   Json skipped_ = Json::array();
   Json providers_report_ = Json::array();
   Json credits_report_ = Json::array();
+  Json checks_report_ = Json::array();
   std::vector<Statement> final_writes_;
   std::set<std::string> owners_touched_;
   catalog::ReferenceMap own_reference_;

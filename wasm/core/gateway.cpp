@@ -49,6 +49,9 @@ std::string Gateway::configure(const Json& config) {
   }
   next.routing_cache_ms = int_field(config, "routing_cache_ms", next.routing_cache_ms);
   if (double rate = num_field(config, "cny_usd_rate", 0); rate > 0) next.cny_usd_rate = rate;
+  if (int64_t ms = int_field(config, "cooldown_ms", 0); ms > 0) next.health.cooldown_ms = ms;
+  if (int64_t ms = int_field(config, "cooldown_max_ms", 0); ms > 0) next.health.cooldown_max_ms = ms;
+  next.health.cooldown_max_ms = std::max(next.health.cooldown_max_ms, next.health.cooldown_ms);
 
   if (providers_.empty()) {
     uint64_t version = 1469598103934665603ULL;
@@ -66,6 +69,7 @@ std::string Gateway::configure(const Json& config) {
     hex[16] = 0;
     seed_version_ = hex;
   }
+  health_.set_schedule(next.health);
   config_ = std::move(next);
   owners_.clear();
   offerings_.clear();

@@ -31,6 +31,7 @@ struct Config {
   Timeouts timeouts;
   int64_t routing_cache_ms = 30000;
   double cny_usd_rate = 7.2;  // CNY_USD_RATE: CNY balances (DeepSeek) -> USD quota
+  routing::HealthBook::Schedule health;  // UPSTREAM_COOLDOWN_MS, UPSTREAM_COOLDOWN_MAX_MS
 };
 
 // Isolate-wide state shared by all requests: configuration, provider

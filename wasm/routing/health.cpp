@@ -9,9 +9,13 @@ constexpr int64_t kMaxRateLimitMs = 60LL * 60 * 1000;        // never park a key
 constexpr int64_t kMaxQuotaResetMs = 32LL * 24 * 3600 * 1000; // monthly quotas reset within a month
 constexpr int64_t kProbeTimeoutMs = 2 * 60 * 1000;            // a probe that never reported frees the slot
 constexpr int kServerFailuresBeforeCooldown = 2;
+
+bool explicit_delay(const UpstreamError& e) {
+  return e.retry_after_ms > 0 && (e.error_class == ErrorClass::rate_limited || e.error_class == ErrorClass::quota_exhausted);
+}
 }  // namespace
 
-int64_t HealthBook::backoff_ms(const UpstreamError& e, int failures, double jitter) {
+int64_t HealthBook::backoff_ms(const UpstreamError& e, int failures, double jitter) const {
   const int n = std::max(1, std::min(failures, 10));
   switch (e.error_class) {
     case ErrorClass::rate_limited: {
@@ -23,13 +27,17 @@ int64_t HealthBook::backoff_ms(const UpstreamError& e, int failures, double jitt
     case ErrorClass::quota_exhausted:
       if (e.retry_after_ms > 0) return std::min(e.retry_after_ms, kMaxQuotaResetMs);
       return 60LL * 60 * 1000;
+    case ErrorClass::payment:
+      return schedule_.payment_ms;
     case ErrorClass::server:
     case ErrorClass::timeout:
     case ErrorClass::network:
-    case ErrorClass::stream: {
+    case ErrorClass::stream:
+    case ErrorClass::forbidden: {
       if (n < kServerFailuresBeforeCooldown) return 0;  // one blip is not a pattern
-      double base = std::min(10000.0 * std::pow(2.0, n - kServerFailuresBeforeCooldown), 300000.0);
-      return static_cast<int64_t>(base * (1.0 + 0.25 * jitter));
+      double base = static_cast<double>(schedule_.cooldown_ms) * std::pow(2.0, n - kServerFailuresBeforeCooldown);
+      double wait = std::min(base * (1.0 + 0.25 * jitter), static_cast<double>(schedule_.cooldown_max_ms));
+      return static_cast<int64_t>(wait);
     }
     default:
       return 0;
@@ -38,35 +46,63 @@ int64_t HealthBook::backoff_ms(const UpstreamError& e, int failures, double jitt
 
 HealthBook::Gate HealthBook::admit(const std::string& credential_id, const std::string& model_id, int64_t now_ms,
                                    int64_t* ready_at_ms, bool claim_probe) {
-  auto it = states_.find(key(credential_id, model_id));
   if (ready_at_ms) *ready_at_ms = 0;
-  if (it == states_.end() || it->second.until_ms == 0) return Gate::open;
-  State& s = it->second;
-  if (now_ms < s.until_ms) {
-    if (ready_at_ms) *ready_at_ms = s.until_ms;
-    return Gate::cooling;
+  State* due[2] = {nullptr, nullptr};  // cooldowns that ended and wait for a probe
+  size_t n_due = 0;
+  Gate blocked = Gate::open;
+  int64_t ready = 0;
+  for (const std::string& k : {key(credential_id, model_id), key(credential_id, kAllModels)}) {
+    auto it = states_.find(k);
+    if (it == states_.end() || it->second.until_ms == 0) continue;
+    State& s = it->second;
+    if (now_ms < s.until_ms) {
+      blocked = Gate::cooling;
+      ready = std::max(ready, s.until_ms);
+    } else if (s.probe_started_ms && now_ms - s.probe_started_ms < kProbeTimeoutMs) {
+      if (blocked == Gate::open) blocked = Gate::probing_elsewhere;
+      ready = std::max(ready, s.probe_started_ms + kProbeTimeoutMs);
+    } else {
+      due[n_due++] = &s;
+    }
   }
-  if (s.probe_started_ms && now_ms - s.probe_started_ms < kProbeTimeoutMs) {
-    if (ready_at_ms) *ready_at_ms = s.probe_started_ms + kProbeTimeoutMs;
-    return Gate::probing_elsewhere;
+  if (blocked != Gate::open) {
+    if (ready_at_ms) *ready_at_ms = ready;
+    return blocked;
   }
-  if (claim_probe) s.probe_started_ms = now_ms;
-  return Gate::open;
+  if (n_due == 0) return Gate::open;
+  if (!claim_probe) return Gate::open;
+  for (size_t i = 0; i < n_due; ++i) due[i]->probe_started_ms = now_ms;
+  return Gate::probe;
 }
 
 int64_t HealthBook::ready_at(const std::string& credential_id, const std::string& model_id) const {
-  auto it = states_.find(key(credential_id, model_id));
-  return it == states_.end() ? 0 : it->second.until_ms;
+  int64_t ready = 0;
+  for (const std::string& k : {key(credential_id, model_id), key(credential_id, kAllModels)})
+    if (auto it = states_.find(k); it != states_.end()) ready = std::max(ready, it->second.until_ms);
+  return ready;
+}
+
+void HealthBook::release_probe(const std::string& credential_id, const std::string& model_id) {
+  for (const std::string& k : {key(credential_id, model_id), key(credential_id, kAllModels)})
+    if (auto it = states_.find(k); it != states_.end()) it->second.probe_started_ms = 0;
 }
 
 void HealthBook::failure(const std::string& credential_id, const std::string& model_id, const UpstreamError& error,
                          int64_t now_ms, double jitter, std::vector<Statement>& writes) {
   State& s = states_[key(credential_id, model_id)];
-  s.failures += 1;
-  s.probe_started_ms = 0;
-  int64_t wait = backoff_ms(error, s.failures, jitter);
-  if (wait <= 0) return;  // counted, but not cooling yet
-  s.until_ms = now_ms + wait;
+  if (s.until_ms > now_ms) {
+    // Started before this cooldown was set: no new information, unless the upstream names a later time.
+    if (!explicit_delay(error)) return;
+    int64_t until = now_ms + backoff_ms(error, s.failures, jitter);
+    if (until <= s.until_ms) return;
+    s.until_ms = until;
+  } else {
+    s.failures += 1;
+    s.probe_started_ms = 0;
+    int64_t wait = backoff_ms(error, s.failures, jitter);
+    if (wait <= 0) return;  // counted, but not cooling yet
+    s.until_ms = now_ms + wait;
+  }
   s.reason = error_class_name(error.error_class);
   Statement st;
   st.sql =
@@ -77,7 +113,7 @@ void HealthBook::failure(const std::string& credential_id, const std::string& mo
   writes.push_back(std::move(st));
 }
 
-void HealthBook::success(const std::string& credential_id, const std::string& model_id, std::vector<Statement>& writes) {
+void HealthBook::erase(const std::string& credential_id, const std::string& model_id, std::vector<Statement>& writes) {
   auto it = states_.find(key(credential_id, model_id));
   if (it == states_.end()) return;
   bool persisted = it->second.until_ms != 0;
@@ -88,6 +124,13 @@ void HealthBook::success(const std::string& credential_id, const std::string& mo
   st.params = Json::array({credential_id, model_id});
   writes.push_back(std::move(st));
 }
+
+void HealthBook::success(const std::string& credential_id, const std::string& model_id, std::vector<Statement>& writes) {
+  erase(credential_id, model_id, writes);
+  erase(credential_id, kAllModels, writes);
+}
+
+void HealthBook::clear_credential(const std::string& credential_id) { states_.erase(key(credential_id, kAllModels)); }
 
 void HealthBook::load(const Json& rows) {
   std::map<std::string, State> fresh;

@@ -64,6 +64,10 @@ Ranking rank(const RankInput& in, HealthBook& health) {
         case HealthBook::Gate::open:
           ready.push_back(cand);
           break;
+        case HealthBook::Gate::probe:
+          cand.probe = true;
+          ready.push_back(cand);
+          break;
         case HealthBook::Gate::cooling:
         case HealthBook::Gate::probing_elsewhere:
           cand.ready_at_ms = ready_at;

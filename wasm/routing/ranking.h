@@ -18,6 +18,7 @@ struct Candidate {
   const Credential* credential = nullptr;
   double expected_cost_usd = 0;  // of this request, multiplier applied
   int64_t ready_at_ms = 0;       // > 0: cooling down until then (only tried as a last resort)
+  bool probe = false;            // this request holds the pair's probe after a cooldown
 };
 
 struct Skip {

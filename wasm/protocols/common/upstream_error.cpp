@@ -9,6 +9,8 @@ const char* error_class_name(ErrorClass c) {
     case ErrorClass::quota_exhausted: return "quota_exhausted";
     case ErrorClass::auth: return "auth";
     case ErrorClass::payment: return "payment";
+    case ErrorClass::unaffordable: return "unaffordable";
+    case ErrorClass::forbidden: return "forbidden";
     case ErrorClass::server: return "server";
     case ErrorClass::timeout: return "timeout";
     case ErrorClass::network: return "network";
@@ -30,6 +32,29 @@ bool error_class_fails_over(ErrorClass c) {
     default:
       return true;
   }
+}
+
+HealthEffect health_effect(ErrorClass c) {
+  switch (c) {
+    case ErrorClass::auth:
+      return HealthEffect::dead;
+    case ErrorClass::payment:
+    case ErrorClass::rate_limited:
+    case ErrorClass::quota_exhausted:
+    case ErrorClass::forbidden:
+    case ErrorClass::server:
+    case ErrorClass::timeout:
+    case ErrorClass::network:
+    case ErrorClass::stream:
+      return HealthEffect::cooldown;
+    case ErrorClass::unaffordable:
+    case ErrorClass::bad_request:
+    case ErrorClass::context_length:
+    case ErrorClass::content_policy:
+    case ErrorClass::none:
+      return HealthEffect::none;
+  }
+  return HealthEffect::none;
 }
 
 }  // namespace keyaos

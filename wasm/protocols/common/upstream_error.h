@@ -10,8 +10,10 @@ enum class ErrorClass {
   none,
   rate_limited,    // 429 or RPC RESOURCE_EXHAUSTED (per-minute): cool credential x model down
   quota_exhausted, // daily/monthly quota gone: cool down until the reset time
-  auth,            // 401/403, invalid_grant: credential dead until revived
-  payment,         // 402, insufficient balance: credential dead until revived
+  auth,            // the key itself is invalid or revoked: credential dead until it validates again
+  payment,         // the account is out of money: whole credential cools down until its balance is refreshed
+  unaffordable,    // the balance cannot cover *this* request (its max_tokens): next candidate, key unharmed
+  forbidden,       // this key may not serve this model or region: next candidate, the pair cools down
   server,          // 5xx, overloaded, capacity: next candidate
   timeout,         // no headers / first token / idle gap in time: next candidate
   network,         // connection refused or reset: next candidate
@@ -24,6 +26,14 @@ enum class ErrorClass {
 const char* error_class_name(ErrorClass c);
 // True when another candidate may succeed where this one failed.
 bool error_class_fails_over(ErrorClass c);
+
+// What an error of this class does to the credential that received it.
+enum class HealthEffect {
+  none,      // about the request, not the key (client errors, moderation, affordability)
+  cooldown,  // the credential x model (or, for payment, the whole credential) rests for a while
+  dead,      // the key is invalid: out of rotation until it validates again
+};
+HealthEffect health_effect(ErrorClass c);
 
 // An upstream failure as the gateway understands it.
 struct UpstreamError {

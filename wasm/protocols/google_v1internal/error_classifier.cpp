@@ -177,6 +177,23 @@ bool is_context_length_message(std::string_view message) {
          contains_ascii_ci(message, "prompt is too long") || contains_ascii_ci(message, "too many tokens");
 }
 
+// A PERMISSION_DENIED about one model (not enabled for the tier) or about the
+// caller's location, rather than about the account.
+bool denies_model_or_region(const GoogleError& e) {
+  if (e.reason == "VALIDATION_REQUIRED" || e.reason == "SECURITY_POLICY_VIOLATED" || e.reason == "SERVICE_DISABLED" ||
+      e.reason == "ACCESS_TOKEN_SCOPE_INSUFFICIENT" || e.reason == "API_KEY_INVALID" || e.reason == "CONSUMER_SUSPENDED")
+    return false;
+  if (e.reason == "MODEL_NOT_ALLOWED" || e.reason == "LOCATION_NOT_SUPPORTED" || e.reason == "USER_LOCATION_NOT_SUPPORTED")
+    return true;
+  const std::string& m = e.message;
+  bool names_model = contains_ascii_ci(m, "model");
+  return contains_ascii_ci(m, "location is not supported") || contains_ascii_ci(m, "not available in your country") ||
+         contains_ascii_ci(m, "region is not supported") ||
+         (names_model && (contains_ascii_ci(m, "not allowed") || contains_ascii_ci(m, "not available") ||
+                          contains_ascii_ci(m, "not enabled") || contains_ascii_ci(m, "does not have access") ||
+                          contains_ascii_ci(m, "not supported") || contains_ascii_ci(m, "no access")));
+}
+
 bool is_daily_quota_id(std::string_view quota_id) {
   return contains_ascii_ci(quota_id, "PerDay") || contains_ascii_ci(quota_id, "Daily");
 }
@@ -260,7 +277,15 @@ UpstreamError classify_error(int http_status, std::string_view body, int64_t now
     return make(ErrorClass::payment, 402, or_default(e.message, "Google One AI credits are exhausted"),
                 "insufficient_quota", "insufficient_credits");
   }
+  if ((status == 403 || e.status == "PERMISSION_DENIED") && status != 401 && e.status != "UNAUTHENTICATED" &&
+      denies_model_or_region(e)) {
+    // The account works, but not for this model or from here: another candidate may serve it.
+    std::string code = !reason.empty() ? ascii_lower(reason) : "permission_denied";
+    return make(ErrorClass::forbidden, 403, or_default(e.message, "Google refused this model for the account"),
+                "permission_error", code);
+  }
   if (status == 401 || status == 403 || e.status == "UNAUTHENTICATED" || e.status == "PERMISSION_DENIED") {
+    // Code Assist checks permissions on the account's project: a refusal that names no model is the account's.
     std::string message = or_default(e.message, "Google rejected the credential");
     if (reason == "VALIDATION_REQUIRED" && !e.validation_url.empty()) {
       message += " (verify the account at " + e.validation_url + ")";

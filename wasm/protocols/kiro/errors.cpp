@@ -41,6 +41,13 @@ bool context_too_long(std::string_view message, std::string_view reason) {
          contains_ci(message, "exceeds the maximum");
 }
 
+// A refusal of one model for this subscription, not of the token.
+bool denies_model(std::string_view message) {
+  return contains_ci(message, "model") && (contains_ci(message, "not available") || contains_ci(message, "not allowed") ||
+                                           contains_ci(message, "not supported") || contains_ci(message, "not enabled") ||
+                                           contains_ci(message, "access to"));
+}
+
 UpstreamError make(ErrorClass cls, int status, std::string_view message, std::string_view code) {
   UpstreamError e;
   e.error_class = cls;
@@ -56,6 +63,7 @@ UpstreamError make(ErrorClass cls, int status, std::string_view message, std::st
     case ErrorClass::content_policy: e.type = "invalid_request_error"; break;
     case ErrorClass::auth: e.type = "authentication_error"; break;
     case ErrorClass::payment: e.type = "insufficient_quota"; break;
+    case ErrorClass::forbidden: e.type = "permission_error"; break;
     case ErrorClass::quota_exhausted: e.type = "insufficient_quota"; break;
     case ErrorClass::rate_limited: e.type = "rate_limit_error"; break;
     default: e.type = "upstream_error"; break;
@@ -98,7 +106,10 @@ UpstreamError classify_error(int http_status, std::string_view body, int64_t now
     if (context_too_long(message, reason)) return make(ErrorClass::context_length, 400, message, code);
     return make(ErrorClass::bad_request, 400, message, code);
   }
+  if (http_status == 403 && denies_model(message)) return make(ErrorClass::forbidden, 403, message, code);
+  // A 403 is the bearer token's: the adapter refreshes it once before the credential counts as dead.
   if (http_status == 401 || http_status == 403) return make(ErrorClass::auth, http_status, message, code);
+  // Other 402s: the subscription is out of credit; it rests until the next quota refresh.
   if (http_status == 402) return make(ErrorClass::payment, 402, message, code);
   if (http_status == 404) return make(ErrorClass::bad_request, 404, message, code);
   if (http_status == 408) return make(ErrorClass::timeout, 504, message, code);
