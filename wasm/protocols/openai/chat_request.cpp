@@ -1,6 +1,7 @@
 #include "protocols/openai/chat_request.h"
 
 #include "core/json.h"
+#include "core/json_validate.h"
 #include "simdjson.h"
 
 namespace keyaos::openai {
@@ -94,7 +95,7 @@ bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error
     }
     if (key == "stream_options") {
       std::string_view raw;
-      if (v.raw_json().get(raw) != simdjson::SUCCESS) { bad_json = true; break; }
+      if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) { bad_json = true; break; }
       out.stream_options.assign(raw);
       continue;
     }
@@ -112,7 +113,8 @@ bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error
       out.stream = b;
       raw = b ? "true" : "false";
     } else {
-      if (v.raw_json().get(raw) != simdjson::SUCCESS) { bad_json = true; break; }
+      // Forwarded verbatim, and On-Demand does not check the tokens of a skipped value.
+      if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) { bad_json = true; break; }
       // raw_json of a scalar may carry trailing whitespace
       while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
     }
