@@ -5,7 +5,8 @@
 //   --target NAME only this target (repeatable; default every target)
 //   --max-len B   largest input libFuzzer generates (default 8192)
 //   --merge       add the new interesting inputs of this run to tests/fuzz/corpus/<target>/
-//   --minimize    rewrite each committed corpus as its minimal subset (libFuzzer -merge=1), then stop
+//   --minimize    rewrite each committed corpus as its minimal subset (libFuzzer -merge=1,
+//                 then at most 200 files: the named seeds and crashes, then the smallest), then stop
 // Crashing inputs go to build/fuzz/findings/<target>/ and never into the
 // committed corpus. Exits non-zero when any target found a crash.
 import { spawnSync } from "node:child_process";
@@ -56,6 +57,8 @@ const env = { ...process.env, CXX: "clang++" };
 run(`cmake -S . -B ${buildDir} -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DKEYAOS_FUZZ=ON > /dev/null`, { env });
 run(`cmake --build ${buildDir} -j2 --target ${opts.targets.map((t) => `fuzz_${t}`).join(" ")}`, { env });
 
+// Committed corpora stay small: the unit suite replays them all.
+const CORPUS_CAP = 200;
 const corpusDir = (t) => join(root, "tests", "fuzz", "corpus", t);
 const files = (dir) => (existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()) : []);
 const sanitizerEnv = {
@@ -78,9 +81,15 @@ if (opts.minimize) {
       console.error(res.stderr);
       process.exit(1);
     }
+    // Named inputs (seed-*, crash-*, sealed-*) stay; the rest, smallest first, up to the cap.
+    const named = files(committed).filter((f) => /^(seed|crash|sealed)-/.test(f));
+    const kept = new Set(files(fresh));
+    for (const f of named) kept.delete(f);
+    const rest = [...kept].sort((a, b) => statSync(join(fresh, a)).size - statSync(join(fresh, b)).size || a.localeCompare(b));
+    const keep = rest.slice(0, Math.max(0, CORPUS_CAP - named.length));
     const before = files(committed).length;
-    rmSync(committed, { recursive: true, force: true });
-    cpSync(fresh, committed, { recursive: true });
+    for (const f of files(committed)) if (!named.includes(f)) rmSync(join(committed, f));
+    for (const f of keep) cpSync(join(fresh, f), join(committed, f));
     console.log(`${t}: ${before} -> ${files(committed).length} files`);
   }
   process.exit(0);
