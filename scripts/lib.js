@@ -23,7 +23,16 @@ const APT_PACKAGES = {
   nlohmann: { check: () => existsSync("/usr/include/nlohmann/json.hpp"), pkg: "nlohmann-json3-dev" },
   catch2: { check: () => existsSync("/usr/include/catch2/catch.hpp"), pkg: "catch2" },
   chromium: { check: () => existsSync("/usr/bin/chromium"), pkg: "chromium" },
+  clang: { check: () => has("clang++"), pkg: "clang" },
+  libfuzzer: { check: () => libFuzzerInstalled(), pkg: "libclang-rt-14-dev" },
 };
+
+// libFuzzer's runtime sits in clang's resource directory (libclang-rt-*-dev).
+function libFuzzerInstalled() {
+  if (!has("clang++")) return false;
+  const res = spawnSync("clang++", ["-print-resource-dir"], { encoding: "utf8" });
+  return res.status === 0 && existsSync(join(res.stdout.trim(), "lib", "linux", "libclang_rt.fuzzer-x86_64.a"));
+}
 
 // Installs the named apt packages when missing (as root), or explains how.
 export function ensureApt(names) {

@@ -1,22 +1,10 @@
 // Fuzz target for the AWS event-stream decoder and the Kiro stream translator.
-//
-// Build and run (from the repository root, after a native CMake configure
-// into build-kiro so that build-kiro/third_party/include exists):
-//
-//   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-//     -fno-exceptions -fno-rtti -DJSON_NOEXCEPTION=1 -DJSON_USE_IMPLICIT_CONVERSIONS=0 -DSIMDJSON_EXCEPTIONS=0 \
-//     -Iwasm -isystem build-kiro/third_party/include \
-//     tests/fuzz/eventstream_fuzz.cpp wasm/protocols/aws_eventstream/*.cpp wasm/protocols/kiro/*.cpp \
-//     wasm/protocols/common/*.cpp node_modules/@nozbe/simdjson/src/simdjson.cpp -o build-kiro/eventstream_fuzz
-//   mkdir -p /tmp/es-corpus && build-kiro/eventstream_fuzz -max_total_time=60 -max_len=4096 \
-//     /tmp/es-corpus tests/fuzz/corpus/eventstream
-//   # keep the seed corpus small: merge new finds into it
-//   build-kiro/eventstream_fuzz -merge=1 tests/fuzz/corpus/eventstream /tmp/es-corpus
+// Built and run by `npm run fuzz -- --target eventstream`; its corpus
+// (tests/fuzz/corpus/eventstream) is replayed by the Catch2 suite.
 //
 // The input is the raw upstream body. Split points come from a PRNG seeded
-// with the input's CRC, so a corpus file replays the same way everywhere, and
-// the Catch2 test "the event-stream fuzz corpus replays cleanly" runs the
-// corpus without libFuzzer. Properties checked (a violation aborts):
+// with the input's CRC, so a corpus file replays the same way everywhere.
+// Properties checked (FUZZ_REQUIRE):
 //   - decoding in one piece and in random pieces yields the same messages and
 //     the same error; the decoder always ends decided (ok or failed);
 //   - the translator's output does not depend on the split, and after
@@ -37,33 +25,16 @@
 #include "protocols/aws_eventstream/encoder.h"
 #include "protocols/kiro/stream_translator.h"
 
+#include "fuzz_check.h"
+#include "fuzz_targets.h"
+
 namespace {
 
 using keyaos::aws_eventstream::DecodeStatus;
 using keyaos::aws_eventstream::Decoder;
 using keyaos::aws_eventstream::DecoderLimits;
 using keyaos::aws_eventstream::Message;
-
-void require(bool condition) {
-  if (!condition) __builtin_trap();
-}
-
-struct SplitPlan {
-  explicit SplitPlan(std::string_view data)
-      : state_(keyaos::aws_eventstream::crc32(reinterpret_cast<const uint8_t*>(data.data()), data.size()) | 1u) {}
-  // Next piece length: mostly tiny (prelude and header boundaries), sometimes large.
-  size_t next() {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 17;
-    state_ ^= state_ << 5;
-    const uint32_t r = state_;
-    if ((r & 3u) == 0) return 1 + (r >> 8) % 512;
-    return 1 + (r >> 8) % 16;
-  }
-
- private:
-  uint32_t state_;
-};
+using keyaos::fuzz::SplitPlan;
 
 struct Decoded {
   std::vector<std::string> messages;  // re-encoded, for comparison
@@ -81,15 +52,15 @@ Decoded decode(std::string_view data, const DecoderLimits& limits, bool split) {
       const size_t n = plan.next();
       decoder.feed(data.substr(at, n), out);
       at += n;
-      require(decoder.buffered_bytes() <= limits.max_message_bytes);
+      FUZZ_REQUIRE(decoder.buffered_bytes() <= limits.max_message_bytes);
     }
   } else {
     decoder.feed(data, out);
   }
   Decoded d;
   d.ok = decoder.finish();
-  require(d.ok != decoder.failed());
-  require(d.ok || !decoder.error().empty());
+  FUZZ_REQUIRE(d.ok != decoder.failed());
+  FUZZ_REQUIRE(d.ok || !decoder.error().empty());
   d.error = decoder.error();
   for (const Message& m : out) d.messages.push_back(keyaos::aws_eventstream::encode(m));
   return d;
@@ -118,9 +89,9 @@ Translated translate(std::string_view data, const keyaos::kiro::ReplyOptions& op
   translator.finish(t.out);
   t.failed = translator.failed();
   t.finished = translator.finished();
-  require(t.failed != t.finished);
+  FUZZ_REQUIRE(t.failed != t.finished);
   if (t.finished) {
-    require(t.out.size() >= 14 && t.out.compare(t.out.size() - 14, 14, "data: [DONE]\n\n") == 0);
+    FUZZ_REQUIRE(t.out.size() >= 14 && t.out.compare(t.out.size() - 14, 14, "data: [DONE]\n\n") == 0);
   }
   return t;
 }
@@ -154,22 +125,22 @@ std::string sealed_frames(std::string_view data) {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
+int fuzz_eventstream(const uint8_t* bytes, size_t size) {
   const std::string_view data(reinterpret_cast<const char*>(bytes), size);
 
   const DecoderLimits small{4096, 1024};
   for (const DecoderLimits& limits : {DecoderLimits{}, small}) {
     const Decoded whole = decode(data, limits, false);
     const Decoded pieces = decode(data, limits, true);
-    require(whole.ok == pieces.ok);
-    require(whole.error == pieces.error);
-    require(whole.messages == pieces.messages);
+    FUZZ_REQUIRE(whole.ok == pieces.ok);
+    FUZZ_REQUIRE(whole.error == pieces.error);
+    FUZZ_REQUIRE(whole.messages == pieces.messages);
     // Whatever decoded re-encodes to bytes that decode to the same message.
     for (const std::string& wire : whole.messages) {
       std::vector<Message> again;
       std::string error;
-      require(keyaos::aws_eventstream::decode_all(wire, again, error, limits) == DecodeStatus::ok);
-      require(again.size() == 1 && keyaos::aws_eventstream::encode(again[0]) == wire);
+      FUZZ_REQUIRE(keyaos::aws_eventstream::decode_all(wire, again, error, limits) == DecodeStatus::ok);
+      FUZZ_REQUIRE(again.size() == 1 && keyaos::aws_eventstream::encode(again[0]) == wire);
     }
   }
 
@@ -184,10 +155,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
       options.thinking = thinking;
       const Translated whole = translate(stream, options, false);
       const Translated pieces = translate(stream, options, true);
-      require(whole.out == pieces.out);
-      require(whole.failed == pieces.failed);
+      FUZZ_REQUIRE(whole.out == pieces.out);
+      FUZZ_REQUIRE(whole.failed == pieces.failed);
       const keyaos::kiro::KiroCompletion completion = keyaos::kiro::translate_completion(stream, options);
-      require(completion.ok == whole.finished);
+      FUZZ_REQUIRE(completion.ok == whole.finished);
     }
   }
   return 0;

@@ -32,6 +32,10 @@ bool read_amount(od::value v, double& out) {
 
 double round_to_nano(double usd) { return std::round(usd * 1e9) / 1e9; }
 
+// The quota is kept in int64 nano-USD; a larger (or non-finite) amount is no balance.
+constexpr double kMaxUsd = 9e9;
+bool in_range(double usd) { return std::isfinite(usd) && usd <= kMaxUsd && usd >= -kMaxUsd; }
+
 bool fail(std::string& error, const std::string& what) {
   error = what;
   return false;
@@ -57,6 +61,7 @@ bool parse_openrouter(od::document& doc, CreditBalance& out, std::string& error)
   }
   if (!credits || !usage) return fail(error, "credits: \"data\" needs numeric total_credits and total_usage");
   double remaining = *credits - *usage;
+  if (!in_range(remaining) || !in_range(*usage)) return fail(error, "credits: amounts out of range");
   out.remaining_usd = remaining > 0 ? round_to_nano(remaining) : 0.0;
   out.used_usd = round_to_nano(*usage);
   return true;
@@ -102,6 +107,7 @@ bool parse_deepseek(od::document& doc, double cny_per_usd, CreditBalance& out, s
   } else {
     return fail(error, "balance: no USD or CNY total_balance");
   }
+  if (!in_range(remaining)) return fail(error, "balance: amount out of range");
   out.remaining_usd = remaining > 0 ? round_to_nano(remaining) : 0.0;
   out.used_usd.reset();
   return true;

@@ -16,7 +16,8 @@ struct CreditBalance {
 //    credits − usage, never below 0;
 //  - deepseek: {"balance_infos":[{"currency","total_balance"}]}; the USD
 //    balance when there is one, else the CNY balance / cny_per_usd.
-// Amounts are rounded to 1e-9 USD so that 50 − 42.1234 reads 7.8766.
+// Amounts are rounded to 1e-9 USD so that 50 − 42.1234 reads 7.8766; an
+// amount beyond ±9e9 USD (what int64 nano-USD holds) is refused.
 bool parse_credits(std::string_view parser, std::string_view body, double cny_per_usd, CreditBalance& out,
                    std::string& error);
 

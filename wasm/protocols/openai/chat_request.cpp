@@ -4,6 +4,7 @@
 
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/json_validate.h"
 #include "simdjson.h"
 
 namespace keyaos::openai {
@@ -177,7 +178,7 @@ bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error
     }
     if (key == "stream_options") {
       std::string_view raw;
-      if (v.raw_json().get(raw) != simdjson::SUCCESS) { bad_json = true; break; }
+      if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) { bad_json = true; break; }
       out.stream_options.assign(raw);
       continue;
     }
@@ -195,7 +196,8 @@ bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error
       out.stream = b;
       raw = b ? "true" : "false";
     } else {
-      if (v.raw_json().get(raw) != simdjson::SUCCESS) { bad_json = true; break; }
+      // Forwarded verbatim, and On-Demand does not check the tokens of a skipped value.
+      if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) { bad_json = true; break; }
       // raw_json of a scalar may carry trailing whitespace
       while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
     }
