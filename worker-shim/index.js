@@ -430,12 +430,6 @@ async function drive(eng, env, ctx, handle, event, payload, request = null) {
           bytes = tooLarge ? null : body;
           break;
         }
-        case "crypto":
-          event = await runCrypto(env, head);
-          break;
-        case "fetch":
-          event = await doFetch(env, head, payload, upstream);
-          break;
         case "read_body":
           [event, bytes] = await readBody(head, upstream);
           break;

@@ -44,7 +44,8 @@ async function openStored(ciphertext, ownerId, id) {
 
 test("x-keyaos-credential is the credential's opaque id; the admin hint shows at most a quarter", async () => {
   await withOpenAI(async ({ gw }) => {
-    const secret = "sk-abcdefgxyz"; // 13 characters
+    // 13 characters, none of them hex digits, so no 3-character piece can occur in a hex id by chance
+    const secret = "sk-pqrsmnoxyz";
     const cred = await gw.addCredential("openai", secret, { validate: false });
     assert.equal(cred.secret_hint, "...xyz");
     const res = await chat(gw, { model: "openai/gpt-4o-mini" });
