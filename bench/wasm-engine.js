@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { WasmEngine } from "../worker-shim/loader.js";
 
 const TOKEN = "bench-admin-token";
-const credentials = [{ id: "cred_a", owner_id: "self", provider_id: "openai", secret_hint: "sk-pro...cdef", encrypted_secret: "ciphertext", price_multiplier: 0.5, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
+const credentials = [{ id: "cred_a", owner_id: "self", provider_id: "openai", secret_hint: "sk-pro...cdef", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 0.5, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
 const offerings = [{ provider_id: "openai", model_id: "openai/gpt-4o-mini", upstream_model_id: "gpt-4o-mini", input_price: 0.15, output_price: 0.6, cache_read_price: 0.075, cache_write_price: null }];
 const body = JSON.stringify({ model: "gpt-4o-mini", stream: true, max_tokens: 256, messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "Write a short poem about gateways." }] });
 
@@ -41,7 +41,9 @@ export function measureWasmEngine(wasmPath, iterations = 3000) {
     engine.step(h, { type: "upstream_head", status: 200, headers: {}, now }, null);
     const commit = engine.step(h, { type: "upstream_chunk", now }, head);
     if (commit.head.type !== "commit_stream") throw new Error(`expected commit_stream, got ${commit.head.type}`);
-    const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, rest);
+    // After the commit, every chunk goes through the engine's meter on its way to the client.
+    engine.step(h, { type: "upstream_chunk", now }, rest);
+    const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
     if (fin.head.type !== "finish") throw new Error("no finish");
     engine.close(h);
   };

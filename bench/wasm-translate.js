@@ -55,7 +55,7 @@ export function measureWasmTranslate(wasmPath, { iterations = 1000, longRuns = 3
   for (const [name, p] of Object.entries(PROVIDERS)) {
     const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
     engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: { [p.provider]: "http://upstream.test" } });
-    const credentials = [{ id: "cred_o", owner_id: "self", provider_id: p.provider, secret_hint: "x", encrypted_secret: "sealed", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
+    const credentials = [{ id: "cred_o", owner_id: "self", provider_id: p.provider, secret_hint: "x", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
     const offerings = [{ provider_id: p.provider, model_id: p.model, upstream_model_id: p.upstream, input_price: 3, output_price: 15, cache_read_price: null, cache_write_price: null }];
     const rowsFor = (head) => head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
     const body = JSON.stringify({ model: p.model, stream: true, messages: [{ role: "user", content: "Write a short poem about gateways." }] });
