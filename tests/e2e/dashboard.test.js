@@ -439,6 +439,29 @@ test("the OpenAPI document for /v1 and /api is served at the same origin", async
   const spec = await res.json();
   assert.equal(spec.openapi, "3.1.0");
   for (const path of ["/v1/chat/completions", "/v1/models", "/api/credentials", "/api/api-keys", "/api/logs", "/api/usage", "/api/route"]) assert.ok(spec.paths[path], path);
+  // The error codes and fields README documents are described too.
+  const chat = spec.paths["/v1/chat/completions"].post.responses;
+  assert.match(chat["503"].description, /`overloaded`/);
+  assert.match(chat["503"].description, /`schema_missing`.*`schema_outdated`/);
+  assert.match(chat["402"].description, /`insufficient_credits_for_request`/);
+  assert.match(chat["403"].description, /`content_flagged`/);
+  assert.match(chat["400"].description, /`json_too_deep`.*`invalid_value`/);
+  assert.match(chat["502"].description, /`credential_unreadable`/);
+  assert.match(chat["504"].description, /`upstream_timeout`/);
+  assert.match(spec.paths["/api/credentials"].post.responses["400"].description, /`invalid_secret_format`/);
+  assert.match(spec.paths["/health"].get.responses["503"].description, /`schema_missing`/);
+  const logs = spec.paths["/api/logs"].get;
+  assert.ok(logs.parameters.some((p) => p.name === "cursor"));
+  assert.ok(logs.responses["200"].content["application/json"].schema.allOf.some((s) => s.properties?.next_cursor));
+  const sync = spec.paths["/api/catalog/sync"].post.responses["200"].content["application/json"].schema;
+  assert.deepEqual(Object.keys(sync.properties.revalidated.items.properties).sort(), ["credential_id", "provider_id", "revived", "status"]);
+  for (const [path, item] of Object.entries(spec.paths))
+    for (const [method, op] of Object.entries(item))
+      if (["get", "post", "put", "patch", "delete"].includes(method))
+          for (const [status, r] of Object.entries(op.responses)) {
+          assert.ok(r.$ref || r.description, `${method} ${path} ${status} has a description`);
+          if (r.$ref) assert.ok(spec.components.responses[r.$ref.split("/").pop()], r.$ref);
+        }
 });
 
 test("no console errors on any page", () => {
