@@ -68,6 +68,50 @@ test("a malformed event after content is dropped: the openai client gets the who
   });
 });
 
+test("an error event after content reaches the client redacted, with no [DONE]", async () => {
+  const events = openaiStream({ parts: ["Hello", " from"], finish: false, usage: null, done: false });
+  const leak = "Key sk-live0a1b2c3d4e5f6g7h8i9j0k1l2m3n4xyz of billing.owner@example.com was throttled";
+  events.push(`data: ${JSON.stringify({ error: { message: leak, type: "server_error", code: "provider_error" } })}\n\n`);
+  await scenario(async (entry, req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    for (const e of events) {
+      res.write(e);
+      await sleep(5);
+    }
+    res.end();
+  }, async ({ gw, a, client }) => {
+    // The openai client throws on the error event, after the content.
+    const stream = await ask(client, { stream: true });
+    let text = "";
+    await assert.rejects(async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
+    }, (err) => {
+      assert.match(err.message, /Key \[redacted\] of \[redacted\] was throttled/);
+      assert.doesNotMatch(err.message, /example\.com|sk-live/);
+      return true;
+    });
+    assert.equal(text, "Hello from");
+    // The raw stream: content events byte for byte, the error event redacted, no [DONE].
+    const res = await fetch(gw.url + "/v1/chat/completions", {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream: true }),
+    });
+    assert.equal(res.status, 200);
+    const raw = await res.text();
+    assert.ok(raw.startsWith(events.slice(0, 3).join("")), raw);
+    assert.doesNotMatch(raw, /\[DONE\]/);
+    assert.doesNotMatch(raw, /example\.com|sk-live/);
+    const last = JSON.parse(raw.trim().split("\n\n").pop().slice("data: ".length));
+    assert.equal(last.error.message, "Key [redacted] of [redacted] was throttled");
+    assert.equal(last.error.code, "provider_error");
+    assert.equal(chats(a).length, 2);
+    // The full text stays in the attempt log under /api.
+    const rows = await gw.waitForRows("SELECT * FROM request_attempts WHERE error_message LIKE '%billing.owner@example.com%'", 2);
+    assert.equal(rows.length, 2);
+  });
+});
+
 test("a non-streamed answer that arrives slowly but steadily is served once, by its upstream", async () => {
   const body = JSON.stringify(openaiCompletion({ text: "A long, carefully reasoned answer." }));
   const pieces = 8; // 8 x 200 ms: longer than the idle timeout in total, each gap shorter

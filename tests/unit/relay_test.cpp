@@ -266,3 +266,59 @@ TEST_CASE("a non-streamed body that breaks after it started arriving is reported
   CHECK(type_of(a) == "fetch");
   host.engine.close(h2);
 }
+
+TEST_CASE("an error event after content reaches the client redacted; content events pass byte for byte", "[relay][sse][redact]") {
+  const std::string good = openai_stream({"Hello", " world"}, 7, 2);
+  const size_t after_content = good.find("\n\n", good.find("Hello")) + 2;
+  const std::string error =
+      "data: {\"error\":{\"message\":\"Key sk-abc123def456ghi789jkl012mno345xyz of ops.team@example.com is blocked\","
+      "\"type\":\"server_error\",\"code\":\"provider_error\"}}\n\n";
+  const std::string stream = good.substr(0, after_content) + error;
+  for (size_t cut : {size_t(3), after_content + 9, stream.size() - 1}) {
+    openai::SseScanner s;
+    std::string out;
+    s.feed(std::string_view(stream).substr(0, cut), &out);
+    s.feed(std::string_view(stream).substr(cut), &out);
+    s.end(&out);
+    REQUIRE(out.substr(0, after_content) == good.substr(0, after_content));
+    const std::string shown = out.substr(after_content);
+    CHECK(shown.find("sk-abc123") == std::string::npos);
+    CHECK(shown.find("example.com") == std::string::npos);
+    const Json event = parse_json(std::string_view(shown).substr(6));
+    CHECK(event["error"]["message"] == "Key [redacted] of [redacted] is blocked");
+    CHECK(event["error"]["code"] == "provider_error");
+    CHECK(shown.substr(shown.size() - 2) == "\n\n");
+    CHECK(s.failed());
+    CHECK(s.error().message.find("ops.team@example.com") != std::string::npos);  // the log keeps it
+  }
+  // An error event that reveals nothing keeps its own bytes.
+  const std::string plain = good.substr(0, after_content) + "data: {\"error\":{\"message\":\"Upstream overloaded\"}}\n\n";
+  openai::SseScanner s;
+  std::string out;
+  s.feed(plain, &out);
+  s.end(&out);
+  CHECK(out == plain);
+  // Through the engine: no [DONE] after the error.
+  FakeHost host;
+  Relayed r = relay(host, stream, {after_content, after_content + 20}, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
+  CHECK(r.client.substr(0, after_content) == good.substr(0, after_content));
+  CHECK(r.client.find("[redacted] of [redacted]") != std::string::npos);
+  CHECK(r.client.find("example.com") == std::string::npos);
+  CHECK(r.client.find("[DONE]") == std::string::npos);
+}
+
+TEST_CASE("an error event naming a masked key after content hides the key", "[relay][sse][redact]") {
+  const std::string good = openai_stream({"Hi"}, 7, 1);
+  const size_t after_content = good.find("\n\n", good.find("Hi")) + 2;
+  const std::string stream = good.substr(0, after_content) +
+                             "data: {\"error\":{\"message\":\"Incorrect API key provided: sk-proj-****wxyz\",\"type\":\"invalid_request_error\","
+                             "\"code\":\"invalid_api_key\"}}\n\n";
+  openai::SseScanner s;
+  std::string out;
+  s.feed(stream, &out);
+  s.end(&out);
+  const Json event = parse_json(std::string_view(out).substr(after_content + 6));
+  CHECK(event["error"]["message"] == "Incorrect API key provided: [redacted]");
+  CHECK(event["error"]["code"] == "invalid_api_key");
+  CHECK(out.find("wxyz") == std::string::npos);
+}

@@ -40,19 +40,6 @@ std::string format_usd(double usd) {
   return buf;
 }
 
-// An upstream error as a /v1 client may see it: nothing about the credential
-// (its account, key or why it was refused). The full text stays in the logs
-// and in the credential's dead_reason, both under /api.
-UpstreamError client_view(UpstreamError e) {
-  if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment) {
-    e.message = "The upstream refused the gateway's credential" +
-                (e.http_status ? " (HTTP " + std::to_string(e.http_status) + ")" : std::string()) + ".";
-    return e;
-  }
-  e.message = redact_credential_details(e.message);
-  return e;
-}
-
 // How much an error tells the client, to pick the one to report when all fail.
 int error_rank(const UpstreamError& e) {
   switch (e.error_class) {
@@ -374,8 +361,8 @@ class ChatTask : public RoutingTask {
     std::vector<Statement> writes;
     served_model_ = adapter_->served_model();
     if (translator_->failed()) {
-      // A pass-through upstream's error event already reached the client as
-      // it was sent; a translated one is reported here, without [DONE].
+      // A pass-through upstream's error event already reached the client,
+      // redacted; a translated one is reported here, without [DONE].
       if (adapter_->transforms_stream()) {
         append.clear();
         OpenAIChunkWriter::error_event(client_view(translator_->error()), append);

@@ -1,6 +1,18 @@
 #include "protocols/common/upstream_error.h"
 
+#include "core/secrets.h"
+
 namespace keyaos {
+
+UpstreamError client_view(UpstreamError e) {
+  if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment) {
+    e.message = "The upstream refused the gateway's credential" +
+                (e.http_status ? " (HTTP " + std::to_string(e.http_status) + ")" : std::string()) + ".";
+    return e;
+  }
+  e.message = redact_credential_details(e.message);
+  return e;
+}
 
 const char* error_class_name(ErrorClass c) {
   switch (c) {

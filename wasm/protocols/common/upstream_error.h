@@ -45,4 +45,9 @@ struct UpstreamError {
   int64_t retry_after_ms = -1;  // from Retry-After / RetryInfo; -1 when unknown
 };
 
+// An upstream error as a /v1 client may see it: nothing about the credential
+// (its account, key or why it was refused). The full text stays in the logs
+// and in the credential's dead_reason, both under /api.
+UpstreamError client_view(UpstreamError e);
+
 }  // namespace keyaos

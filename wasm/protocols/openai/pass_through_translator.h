@@ -12,7 +12,7 @@ namespace keyaos::openai {
 // complete, well-formed event passes byte for byte while an SseScanner meters
 // it; a malformed event after content is dropped and counted. finish() adds
 // only a missing [DONE]; the upstream's own error events have already reached
-// the client. Usage the upstream did not report is estimated from sizes.
+// the client, redacted as client_view shows them. Usage the upstream did not report is estimated from sizes.
 class PassThroughTranslator final : public StreamTranslator {
  public:
   explicit PassThroughTranslator(int64_t prompt_bytes) : prompt_bytes_(prompt_bytes) {}

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/json.h"
+#include "core/secrets.h"
 #include "protocols/openai/errors.h"
 #include "protocols/openai/usage.h"
 
@@ -94,10 +96,13 @@ void SseScanner::feed(std::string_view bytes, std::string* relay) {
     if (line_start_ > kMaxEventBytes) return overflow();
     if (!blank) continue;
     const bool keep = dispatch();
-    if (relay && keep) {
+    if (relay && keep && !replacement_.empty()) {
+      relay->append(replacement_);
+    } else if (relay && keep) {
       relay->append(pending_);
       relay->append(bytes.substr(ev_start, pos - ev_start));
     }
+    replacement_.clear();
     pending_.clear();
     line_start_ = 0;
     ev_start = pos;
@@ -111,12 +116,15 @@ void SseScanner::end(std::string* relay) {
   if (overflowed_) return;
   if (line_start_ < pending_.size()) line(std::string_view(pending_).substr(line_start_));
   const bool keep = dispatch();
-  if (relay && keep && !pending_.empty()) {
+  if (relay && keep && !replacement_.empty()) {
+    relay->append(replacement_);
+  } else if (relay && keep && !pending_.empty()) {
     relay->append(pending_);
     // Close the event so the client can tell where it ends.
     if (pending_.back() != '\n') relay->push_back('\n');
     if (pending_.size() < 2 || pending_[pending_.size() - 2] != '\n' || pending_.back() != '\n') relay->push_back('\n');
   }
+  replacement_.clear();
   pending_.clear();
   line_start_ = 0;
   release();
@@ -189,6 +197,7 @@ bool SseScanner::event() {
   }
   doc.rewind();
   if (doc.get_object().get(obj) != simdjson::SUCCESS) return false;
+  bool error_event = false;
   for (auto f : obj) {
     std::string_view key;
     if (f.unescaped_key().get(key) != simdjson::SUCCESS) break;
@@ -199,6 +208,7 @@ bool SseScanner::event() {
       if (v.raw_json().get(raw) == simdjson::SUCCESS && raw != "null") {
         failed_ = true;
         error_ = classify_stream_error(raw);
+        error_event = true;
       }
     } else if (key == "model" && model_.empty()) {
       std::string_view m;
@@ -251,7 +261,39 @@ bool SseScanner::event() {
       }
     }
   }
+  if (error_event) client_error_event();
   return true;
+}
+
+namespace {
+bool redact_strings(Json& j) {
+  bool changed = false;
+  if (j.is_string()) {
+    std::string shown = redact_credential_details(j.get_ref<const std::string&>());
+    if (shown != j.get_ref<const std::string&>()) {
+      j = std::move(shown);
+      changed = true;
+    }
+  } else if (j.is_structured()) {
+    for (auto& item : j) changed |= redact_strings(item);
+  }
+  return changed;
+}
+}  // namespace
+
+void SseScanner::client_error_event() {
+  Json j = parse_json(data_);
+  if (!j.is_object()) return;
+  bool changed = redact_strings(j);
+  if (error_.error_class == ErrorClass::auth || error_.error_class == ErrorClass::payment) {
+    Json& e = j["error"];
+    const std::string shown = client_view(error_).message;
+    if (e.is_object()) e["message"] = shown;
+    else e = {{"message", shown}};
+    changed = true;
+  }
+  // Only a rewritten event loses its own bytes (and its event:/id: lines).
+  if (changed) replacement_ = "data: " + dump_json(j) + "\n\n";
 }
 
 }  // namespace keyaos::openai

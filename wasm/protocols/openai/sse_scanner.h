@@ -14,7 +14,10 @@ namespace keyaos::openai {
 // whether it finished properly, mid-stream errors, and the usage (the last
 // usage object wins, so cumulative reports are never summed). With a `relay`
 // buffer it also hands on each complete, well-formed event byte for byte, so
-// a client only ever sees whole events that parse.
+// a client only ever sees whole events that parse. An error event is the
+// exception: its text could identify the credential, so it is relayed as
+// client_view shows it (e-mails and key-like strings redacted, a refused
+// credential's reason withheld).
 //
 // Bytes may arrive split anywhere; the usage, the flags and the relayed bytes
 // do not depend on the split. Memory is bounded whatever the stream's length:
@@ -57,6 +60,7 @@ class SseScanner {
   bool event();     // parses data_; false when malformed
   void overflow();
   void release();   // gives back the capacity a large event left behind
+  void client_error_event();  // sets replacement_ for the error event in data_
 
   // Bytes of the current event not yet relayed, from earlier feeds; the
   // unfinished line (if any) starts at line_start_.
@@ -64,6 +68,9 @@ class SseScanner {
   size_t line_start_ = 0;
   std::string data_;  // data lines of the event being assembled (parsed in place)
   bool has_data_ = false;
+  // The error event just dispatched as a client may see it, relayed in place
+  // of its bytes; empty when its bytes reveal nothing about the credential.
+  std::string replacement_;
   simdjson::ondemand::parser parser_;
 
   bool content_started_ = false;
