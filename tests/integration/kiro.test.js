@@ -190,6 +190,71 @@ test("kiro: a 403 after a forced refresh marks the credential dead", async () =>
   });
 });
 
+test("kiro: a credential killed by a refused refresh is revived by the sync once its token works again; one still refused stays dead", async () => {
+  const second = { ...SOCIAL, refreshToken: "aorSocialSecondxxxxxxxxxxxxxxxxxxxxx" };
+  // The public model lists answer 404 from the local mock: no network beyond loopback.
+  const lists = (url) => ({ openrouter: url + "/api/v1", zenmux: url + "/api/v1", deepinfra: url + "/v1/openai" });
+  await withKiro({ validRefreshTokens: [] }, async ({ gw, kiro, client }) => {
+    const a = await gw.addCredential("kiro", JSON.stringify(SOCIAL));
+    const b = await gw.addCredential("kiro", JSON.stringify(second));
+    // Both refresh tokens are refused (invalid_grant): both credentials die.
+    await assert.rejects(client().chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] }));
+    const dead = await gw.waitForRows("SELECT id, encrypted_secret, dead_reason FROM credentials WHERE health = 'dead' ORDER BY id", 2);
+    assert.equal(dead.length, 2);
+    const before = Object.fromEntries(dead.map((r) => [r.id, r]));
+    // The first account's token works again (the provider-side incident is over).
+    kiro.state.refresh.add(SOCIAL.refreshToken);
+    await gw.db.prepare("UPDATE credentials SET dead_reason = 'auth: old reason'").run();
+    const refreshesBefore = kiro.state.refreshCalls;
+    const sync = await gw.api("POST", "/api/catalog/sync");
+    assert.equal(sync.status, 200, sync.text);
+    const checks = Object.fromEntries(sync.json.revalidated.map((c) => [c.credential_id, c]));
+    assert.deepEqual(checks[a.id], { credential_id: a.id, provider_id: "kiro", status: 200, revived: true });
+    assert.equal(checks[b.id].revived, false);
+    assert.equal(checks[b.id].provider_id, "kiro");
+    assert.equal(kiro.state.refreshCalls - refreshesBefore, 2, "one refresh per dead credential");
+    const rowA = (await gw.api("GET", `/api/credentials/${a.id}`)).json;
+    const rowB = (await gw.api("GET", `/api/credentials/${b.id}`)).json;
+    assert.equal(rowA.health, "ok");
+    assert.equal(rowA.dead_reason, null);
+    assert.equal(rowB.health, "dead");
+    assert.match(rowB.dead_reason, /invalid_grant|refresh/i);
+    assert.notEqual(rowB.dead_reason, "auth: old reason");
+    // The rotated refresh token was written back for the revived credential only.
+    const [storedA] = await gw.waitForRows(`SELECT encrypted_secret, state FROM credentials WHERE id = '${a.id}'`, 1);
+    assert.notEqual(storedA.encrypted_secret, before[a.id].encrypted_secret);
+    assert.ok(JSON.parse(storedA.state).access_token_expires_at > Date.now());
+    const [storedB] = await gw.waitForRows(`SELECT encrypted_secret FROM credentials WHERE id = '${b.id}'`, 1);
+    assert.equal(storedB.encrypted_secret, before[b.id].encrypted_secret);
+    assert.ok(!kiro.state.refresh.has(SOCIAL.refreshToken), "the old token was spent by the check");
+    // Traffic is back, on the token the check obtained: no new refresh.
+    const refreshesAfterSync = kiro.state.refreshCalls;
+    const answer = await client().chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }] });
+    assert.equal(answer.choices[0].message.content, "Hello from Kiro.");
+    assert.equal(kiro.state.refreshCalls, refreshesAfterSync);
+  }, { extraUpstreams: lists("http://127.0.0.1:9") });
+});
+
+test("kiro: a dead credential whose token endpoint is unreachable is left as it was by the sync", async () => {
+  const kiro = await startMockKiro({ validRefreshTokens: [SOCIAL.refreshToken] });
+  // Port 9 (discard) on loopback: the refresh cannot connect.
+  const gw = await startGateway({ upstreams: { kiro: kiro.url, "kiro:oauth": "http://127.0.0.1:9", openrouter: kiro.url, zenmux: kiro.url, deepinfra: kiro.url } });
+  try {
+    const a = await gw.addCredential("kiro", JSON.stringify(SOCIAL));
+    await gw.db.prepare("UPDATE credentials SET health = 'dead', dead_reason = 'auth: refused earlier', updated_at = 5 WHERE id = ?").bind(a.id).run();
+    const [before] = await gw.waitForRows(`SELECT * FROM credentials WHERE id = '${a.id}'`, 1);
+    const sync = await gw.api("POST", "/api/catalog/sync");
+    assert.equal(sync.status, 200, sync.text);
+    assert.deepEqual(sync.json.revalidated, [{ credential_id: a.id, provider_id: "kiro", status: null, revived: false }]);
+    const [after] = await gw.waitForRows(`SELECT * FROM credentials WHERE id = '${a.id}'`, 1);
+    assert.deepEqual(after, before);
+    assert.equal(kiro.state.refreshCalls, 0);
+  } finally {
+    await gw.close();
+    await kiro.close();
+  }
+});
+
 test("kiro: the monthly limit (402) fails over to another provider and cools down until next month", async () => {
   const openrouter = await startMockUpstream("openrouter");
   try {

@@ -7,6 +7,7 @@
 
 #include "api/credential_validation.h"
 #include "api/routing_table.h"
+#include "api/upstream_adapter.h"
 #include "billing/cost.h"
 #include "catalog/credits.h"
 #include "catalog/custom_provider.h"
@@ -25,7 +26,7 @@ constexpr int64_t kMaxListBytes = 16LL * 1024 * 1024;
 constexpr int64_t kMaxErrorBytes = 4096;
 constexpr int64_t kMaxCreditsBytes = 64 * 1024;
 constexpr size_t kMaxReferenceLookups = 1000;
-constexpr int64_t kMaxDeadChecks = 5;  // dead keys re-validated per run, least recently checked first
+constexpr int64_t kMaxDeadChecks = 5;  // dead credentials re-validated per run (API keys and OAuth), least recently checked first
 
 std::string sync_key(const std::string& provider_id) { return "sync:" + provider_id; }
 std::string rows_key(const std::string& provider_id) { return "sync_rows:" + provider_id; }
@@ -90,18 +91,20 @@ struct CreditJob {
   const catalog::ProviderDef* def = nullptr;
 };
 
-// One dead key checked again with its provider's validation.
+// One dead credential checked again: an API key with its provider's
+// validation, an OAuth credential with a token refresh.
 struct CheckJob {
   std::string credential_id;
   std::string owner_id;
   std::string ciphertext;
   catalog::ProviderDef def;  // a copy: custom definitions live in this task only
+  bool oauth = false;
 };
 
 class SyncTask : public RoutingTask {
  public:
-  SyncTask(Gateway& gw, int64_t now_ms, bool on_request, std::string only_provider, bool allowed = true)
-      : RoutingTask(gw), now_ms_(now_ms), on_request_(on_request), allowed_(allowed), only_(std::move(only_provider)) {}
+  SyncTask(Gateway& gw, int64_t now_ms, bool on_request, std::string only_provider, std::string nonce, bool allowed = true)
+      : RoutingTask(gw), now_ms_(now_ms), on_request_(on_request), allowed_(allowed), only_(std::move(only_provider)), nonce_(std::move(nonce)) {}
 
   Action start(const Event&) override {
     if (!allowed_) return error_response(ApiError::forbidden("Syncing the catalogue needs the admin token.", "admin_only"));
@@ -234,7 +237,7 @@ class SyncTask : public RoutingTask {
       credits_.push_back({str_field(row, "id"), str_field(row, "owner_id"), str_field(row, "encrypted_secret"), def});
     }
 
-    // Dead API keys, checked as on POST; OAuth credentials prove themselves by their protocol instead.
+    // Dead API keys, checked as on POST; OAuth credentials by refreshing their token.
     for (const auto& row : r.at(4)) {
       const std::string provider = str_field(row, "provider_id"), owner = str_field(row, "owner_id");
       if (!only_.empty() && provider != only_) continue;
@@ -254,7 +257,8 @@ class SyncTask : public RoutingTask {
         }
         if (!found) continue;
       }
-      if (job.def.protocol != catalog::Protocol::openai || job.def.auth.kind != catalog::AuthKind::bearer) continue;
+      job.oauth = job.def.auth.kind != catalog::AuthKind::bearer;
+      if (!job.oauth && job.def.protocol != catalog::Protocol::openai) continue;
       checks_.push_back(std::move(job));
     }
     return next_list();
@@ -488,6 +492,7 @@ class SyncTask : public RoutingTask {
   Action next_check() {
     if (checks_.empty()) return finish();
     const CheckJob& job = checks_.front();
+    if (job.oauth) return next_oauth_check();
     Action a = validation_fetch(gw_, job.def, "${secret}");  // the host decrypts the credential into it
     a.head["credential"] = {{"id", job.credential_id}, {"ciphertext", job.ciphertext}};
     return then(std::move(a), [this](const Event& ev) {
@@ -518,6 +523,74 @@ class SyncTask : public RoutingTask {
                               {"revived", verdict == KeyVerdict::valid}});
     checks_.pop_front();
     return next_check();  // the answer's status is the verdict; the next fetch drops its body
+  }
+
+  // The protocol's own preparation with its access token dropped: a refresh,
+  // written back by compare-and-swap like any other.
+  Action next_oauth_check() {
+    const CheckJob& job = checks_.front();
+    AttemptContext context;
+    context.gw = &gw_;
+    context.def = gw_.builtin_provider(job.def.id);
+    context.credential.id = job.credential_id;
+    context.credential.owner_id = job.owner_id;
+    context.credential.provider_id = job.def.id;
+    context.credential.ciphertext = job.ciphertext;
+    context.credential.dead = true;
+    context.nonce = nonce_;
+    context.attempt_number = static_cast<int>(checks_report_.size());
+    context.now_ms = now_ms_;
+    adapter_ = context.def ? make_upstream_adapter(context) : nullptr;
+    if (!adapter_) {
+      checks_.pop_front();
+      return next_check();
+    }
+    return revalidating(adapter_->revalidate(now_ms_));
+  }
+
+  Action revalidating(PrepareStep step) {
+    switch (step.kind) {
+      case PrepareStep::Kind::act:
+        return then(std::move(step.action), [this](const Event& ev) { return revalidating(adapter_->advance(ev)); });
+      case PrepareStep::Kind::failed:
+        return oauth_check_done(&step.error);
+      case PrepareStep::Kind::ready:
+        break;
+    }
+    return oauth_check_done(nullptr);
+  }
+
+  // Revived by a refresh; a refused refresh keeps it dead with the new
+  // reason; anything else (unreachable, 5xx) says nothing about the token.
+  Action oauth_check_done(const UpstreamError* error) {
+    const CheckJob& job = checks_.front();
+    adapter_.reset();
+    const bool revived = !error;
+    if (revived) {
+      Statement s;
+      s.sql = "UPDATE credentials SET health = 'ok', dead_reason = NULL, updated_at = ? WHERE id = ? AND health = 'dead'";
+      s.params = Json::array({now_ms_, job.credential_id});
+      Statement cools;
+      cools.sql = "DELETE FROM cooldowns WHERE credential_id = ?";
+      cools.params = Json::array({job.credential_id});
+      final_writes_.push_back(std::move(cools));
+      final_writes_.push_back(std::move(s));
+      owners_touched_.insert(job.owner_id);
+    } else if (health_effect(error->error_class) == HealthEffect::dead) {
+      Statement s;
+      s.sql = "UPDATE credentials SET dead_reason = ?, updated_at = ? WHERE id = ? AND health = 'dead'";
+      s.params = Json::array({std::string(error_class_name(error->error_class)) + ": " + error->message.substr(0, 200), now_ms_, job.credential_id});
+      final_writes_.push_back(std::move(s));
+      owners_touched_.insert(job.owner_id);
+    }
+    const int status = revived ? 200 : error->http_status;
+    const bool reached = revived || (error->error_class != ErrorClass::network && error->error_class != ErrorClass::timeout);
+    checks_report_.push_back({{"credential_id", job.credential_id},
+                              {"provider_id", job.def.id},
+                              {"status", reached && status ? Json(status) : Json(nullptr)},
+                              {"revived", revived}});
+    checks_.pop_front();
+    return next_check();
   }
 
   // ---- end -----------------------------------------------------------------
@@ -558,6 +631,8 @@ class SyncTask : public RoutingTask {
   bool on_request_;
   bool allowed_;
   std::string only_;
+  std::string nonce_;  // the run's randomness, for the protocols' request ids
+  std::unique_ptr<UpstreamAdapter> adapter_;  // the OAuth check in progress
   std::deque<ListJob> lists_;
   std::deque<CreditJob> credits_;
   std::deque<CheckJob> checks_;
@@ -583,11 +658,12 @@ class SyncTask : public RoutingTask {
 }  // namespace
 
 std::unique_ptr<Task> make_scheduled_sync_task(Gateway& gateway, const Event& scheduled) {
-  return std::make_unique<SyncTask>(gateway, scheduled.now_ms(), false, "");
+  return std::make_unique<SyncTask>(gateway, scheduled.now_ms(), false, "", str_field(scheduled.head, "nonce"));
 }
 
 std::unique_ptr<Task> make_sync_request_task(Gateway& gateway, HttpRequest request, Caller caller) {
-  return std::make_unique<SyncTask>(gateway, request.now_ms, true, ascii_lower(query_param(request.query, "provider")), caller.admin);
+  return std::make_unique<SyncTask>(gateway, request.now_ms, true, ascii_lower(query_param(request.query, "provider")), request.nonce,
+                                    caller.admin);
 }
 
 }  // namespace keyaos::api

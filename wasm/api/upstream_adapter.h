@@ -94,6 +94,13 @@ class UpstreamAdapter {
   // bearer key), and then the credential is simply dead.
   virtual bool drop_access_token() { return false; }
 
+  // Checks a dead credential again with its cheapest proof (an OAuth token
+  // refresh, written back as after any refresh): ready when it passes, no
+  // chat call follows. Bearer keys are checked with their `validation`.
+  virtual PrepareStep revalidate(int64_t now_ms) {
+    return PrepareStep::fail({ErrorClass::server, 501, "This credential has no token to refresh.", "server_error", "unsupported_protocol", -1});
+  }
+
   // The answer reached the client in full: state worth keeping for the next
   // turn of the conversation is kept now.
   virtual void answered() {}

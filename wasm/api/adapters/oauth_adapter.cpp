@@ -63,6 +63,16 @@ std::string OAuthAdapter::uuid(uint32_t salt) const {
 
 PrepareStep OAuthAdapter::prepare(int64_t now_ms) { return with_entry(now_ms); }
 
+PrepareStep OAuthAdapter::revalidate(int64_t now_ms) {
+  check_only_ = true;
+  force_refresh_ = true;
+  return with_entry(now_ms);
+}
+
+PrepareStep OAuthAdapter::ready(const OAuthEntry& entry, int64_t now_ms) {
+  return check_only_ ? PrepareStep::ready() : on_ready(entry, now_ms);
+}
+
 PrepareStep OAuthAdapter::with_entry(int64_t now_ms) {
   if (ctx_.gw->oauth().find(ctx_.credential.id, ctx_.credential.ciphertext)) return check(now_ms);
   Action a;
@@ -91,10 +101,14 @@ PrepareStep OAuthAdapter::with_entry(int64_t now_ms) {
 PrepareStep OAuthAdapter::check(int64_t now_ms) {
   OAuthEntry* e = entry();
   if (!e) return with_entry(now_ms);
+  if (force_refresh_) {
+    force_refresh_ = false;
+    forget_access_token(*e);
+  }
   if (usable(*e, now_ms)) {
     // An earlier write-back failed: the rotated state must reach D1 first.
     if (!e->unsaved_ciphertext.empty() && !e->write_in_flight) return write_back(0, now_ms);
-    return on_ready(*e, now_ms);
+    return ready(*e, now_ms);
   }
   OAuthCache& cache = ctx_.gw->oauth();
   if (wait_started_ms_ >= 0 && e->setup_failed_ms >= wait_started_ms_ && now_ms - e->setup_failed_ms < kFailureMemoryMs)
@@ -294,7 +308,7 @@ PrepareStep OAuthAdapter::refresh_refused(UpstreamError error, int64_t now_ms) {
 
 PrepareStep OAuthAdapter::after_setup(int64_t now_ms) {
   OAuthEntry* e = entry();
-  if (e && usable(*e, now_ms)) return on_ready(*e, now_ms);
+  if (e && usable(*e, now_ms)) return ready(*e, now_ms);
   return PrepareStep::fail(setup_error("Upstream " + ctx_.def->id + ": the credential is still not usable after its refresh.", "credential_setup_failed"));
 }
 

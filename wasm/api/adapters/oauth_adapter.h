@@ -20,6 +20,7 @@ class OAuthAdapter : public UpstreamAdapter {
 
   PrepareStep prepare(int64_t now_ms) final;
   bool drop_access_token() override;
+  PrepareStep revalidate(int64_t now_ms) final;
 
  protected:
   // Reads the opened credential JSON into `entry`; false with `error`.
@@ -66,6 +67,7 @@ class OAuthAdapter : public UpstreamAdapter {
   PrepareStep check(int64_t now_ms);
   PrepareStep wait(int64_t now_ms);
   PrepareStep after_setup(int64_t now_ms);
+  PrepareStep ready(const OAuthEntry& entry, int64_t now_ms);
   // Compare-and-swap write-back of the unsaved state (base: the ciphertext D1
   // held), retried on D1 errors; a lost race adopts the row's newer state.
   PrepareStep write_back(int attempt, int64_t now_ms);
@@ -81,6 +83,8 @@ class OAuthAdapter : public UpstreamAdapter {
 
   uint64_t owner_ = 0;
   bool claimed_ = false;
+  bool check_only_ = false;     // revalidation: stop before the chat call
+  bool force_refresh_ = false;  // revalidation: a cached access token proves nothing
   int64_t wait_started_ms_ = -1;
 };
 
