@@ -490,6 +490,12 @@ function failed(err) {
   return errorResponse(500, "The gateway failed to process the request.", "server_error", "internal_error");
 }
 
+// The engine (replaced first if it failed) and a handle for one new request.
+function openRequest(env) {
+  const eng = engineFor(env);
+  return [eng, eng.open()];
+}
+
 function isEngineRoute(path) {
   return path === "/health" || path.startsWith("/v1/") || path === "/v1" || path.startsWith("/api/") || path === "/api";
 }
@@ -501,8 +507,7 @@ export default {
     let eng;
     let handle;
     try {
-      eng = engineFor(env);
-      handle = eng.open();
+      [eng, handle] = openRequest(env);
     } catch (err) {
       return failed(err);
     }
@@ -526,8 +531,7 @@ export default {
     let eng;
     let handle;
     try {
-      eng = engineFor(env);
-      handle = eng.open();
+      [eng, handle] = openRequest(env);
     } catch (err) {
       failed(err);
       return;

@@ -41,18 +41,21 @@ async function scenario(primary, fn) {
 const ask = (client, extra = {}) => client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }], ...extra });
 const chats = (server) => server.requests.filter((r) => r.url.endsWith("/chat/completions"));
 
+// Answers the primary's chat call with these SSE events, 5 ms apart.
+const sendEvents = (events) => async (entry, req, res) => {
+  res.writeHead(200, { "content-type": "text/event-stream" });
+  for (const e of events) {
+    res.write(e);
+    await sleep(5);
+  }
+  res.end();
+};
+
 test("a malformed event after content is dropped: the openai client gets the whole answer", async () => {
   const events = openaiStream({ parts: ["Hello", " from", " the", " mock"] });
   // After the first content chunk: an event whose JSON is cut short.
   events.splice(2, 0, 'data: {"choices":[{"delta":{"content":"x"}\n\n');
-  await scenario(async (entry, req, res) => {
-    res.writeHead(200, { "content-type": "text/event-stream" });
-    for (const e of events) {
-      res.write(e);
-      await sleep(5);
-    }
-    res.end();
-  }, async ({ gw, a, b, client }) => {
+  await scenario(sendEvents(events), async ({ gw, a, b, client }) => {
     const stream = await ask(client, { stream: true });
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
@@ -72,14 +75,7 @@ test("an error event after content reaches the client redacted, with no [DONE]",
   const events = openaiStream({ parts: ["Hello", " from"], finish: false, usage: null, done: false });
   const leak = "Key sk-live0a1b2c3d4e5f6g7h8i9j0k1l2m3n4xyz of billing.owner@example.com was throttled";
   events.push(`data: ${JSON.stringify({ error: { message: leak, type: "server_error", code: "provider_error" } })}\n\n`);
-  await scenario(async (entry, req, res) => {
-    res.writeHead(200, { "content-type": "text/event-stream" });
-    for (const e of events) {
-      res.write(e);
-      await sleep(5);
-    }
-    res.end();
-  }, async ({ gw, a, client }) => {
+  await scenario(sendEvents(events), async ({ gw, a, client }) => {
     // The openai client throws on the error event, after the content.
     const stream = await ask(client, { stream: true });
     let text = "";
