@@ -398,7 +398,7 @@ TEST_CASE("invalid definitions are rejected with the field and the reason", "[pr
   CHECK(rejection(with("/models/entries/1", minimal_definition()["models"]["entries"][0])) ==
         "models.entries[1].id: \"example/one\" is listed twice");
   CHECK(rejection(with("/models/sync/parser", "yaml")) ==
-        "models.sync.parser: \"yaml\" is not one of openrouter, zenmux, deepinfra, openai_list, antigravity");
+        "models.sync.parser: \"yaml\" is not one of openrouter, zenmux, deepinfra, openai_list, antigravity, google_models");
   CHECK(rejection(with("/models/sync/path", "models")) == "models.sync.path: must start with '/'");
   CHECK(rejection(with("/model_id/canonical_prefix", "example")) ==
         "model_id.canonical_prefix: must be a lower-case vendor followed by '/', e.g. \"deepseek/\"");

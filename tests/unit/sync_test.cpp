@@ -266,6 +266,7 @@ struct ScriptedHost {
   std::vector<std::string> sql;       // every statement, in order
   std::vector<Json> fetches;          // every fetch head, in order
   std::string openrouter_list;
+  std::string openrouter_embeddings_list = R"({"data":[]})";
 
   Json rows_for(const Json& statement) const {
     const std::string text = str_field(statement, "sql");
@@ -300,7 +301,9 @@ struct ScriptedHost {
       } else if (type == "read_body") {
         ev = {{"type", "upstream_body"}};
         const std::string url = str_field(fetches.back(), "url");
-        payload = url.find("or.test") != std::string::npos ? openrouter_list : R"({"error":{"message":"down for maintenance"}})";
+        payload = url.find("or.test") == std::string::npos           ? R"({"error":{"message":"down for maintenance"}})"
+                  : url.find("/embeddings/models") != std::string::npos ? openrouter_embeddings_list
+                                                                        : openrouter_list;
       } else {
         return a;
       }
@@ -351,5 +354,7 @@ TEST_CASE("a cron run syncs the reference first and records every provider's sta
   CHECK(wrote_openrouter);
   CHECK(wrote_state);
   CHECK(deepseek_listed);
-  CHECK(host.fetches.size() == 2);  // the lists synced a minute ago are not due
+  // OpenRouter's two lists (models, then embedding models) and DeepSeek's; the lists synced a minute ago are not due.
+  REQUIRE(host.fetches.size() == 3);
+  CHECK(str_field(host.fetches[1], "url") == "http://or.test/api/v1/embeddings/models");
 }

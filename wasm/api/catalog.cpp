@@ -27,6 +27,7 @@ Json offering_json(const Json& row) {
           {"context_length", price("context_length")},
           {"input_modalities", modalities(row, "input_modalities")},
           {"output_modalities", modalities(row, "output_modalities")},
+          {"type", str_field(row, "model_type", "chat")},
           {"is_active", int_field(row, "is_active", 1) != 0},
           {"source", str_field(row, "source")},
           {"refreshed_at", int_field(row, "refreshed_at")}};
@@ -45,7 +46,7 @@ class CatalogTask : public RoutingTask {
     Statement s;
     s.sql =
         "SELECT provider_id, model_id, upstream_model_id, name, input_price, output_price, cache_read_price, "
-        "cache_write_price, context_length, input_modalities, output_modalities, is_active, source, refreshed_at "
+        "cache_write_price, context_length, input_modalities, output_modalities, is_active, source, refreshed_at, model_type "
         "FROM catalog WHERE 1 = 1";
     const std::string provider = ascii_lower(query_param(req_.query, "provider"));
     const std::string model = ascii_lower(query_param(req_.query, "model"));

@@ -20,9 +20,6 @@ namespace {
 // appears (a very long role/preamble chunk): past this we stop waiting.
 constexpr size_t kMaxProbeBytes = 256 * 1024;
 constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
-// A reservation older than this belongs to a request that never settled (its
-// ledger write was lost); it stops counting against the key's quota.
-constexpr int64_t kReservationTtlMs = 15LL * 60 * 1000;
 // A non-streamed answer is read whole (it is translated and billed from the
 // whole body); past this it is refused rather than held.
 constexpr size_t kMaxBodyBytes = 16u << 20;
@@ -88,6 +85,9 @@ class ChatTask : public RoutingTask {
         return next_model_or(ApiError::bad_request("Model '" + requested + "' is ambiguous; use one of: " + list + ".",
                                                    "ambiguous_model", "model"));
       }
+      if (route_.wrong_kind)
+        return next_model_or(ApiError::bad_request("The model '" + requested + "' is an embedding model; call POST /v1/embeddings with it.",
+                                                   "model_not_chat", "model"));
       return next_model_or(ApiError{404, "The model '" + requested + "' does not exist in the catalogue.",
                                     "invalid_request_error", "model_not_found", "model"});
     }
@@ -116,45 +116,11 @@ class ChatTask : public RoutingTask {
     return attempt();
   }
 
-  // A key with a quota reserves this request's expected cost (that of the
-  // dearest candidate it may fail over to) in one atomic statement before any
-  // upstream is asked, so concurrent requests cannot together spend past the
-  // quota: a request is let in only if the key's spend, the reservations of
-  // its requests in flight and this estimate fit. The ledger batch replaces
-  // the reservation by the real cost.
   Action reserve() {
     reserved_ = true;
     double expected_usd = 0;
     for (const auto& p : plan_) expected_usd = std::max(expected_usd, p.expected_cost_usd);
-    // At least 1 nano-USD, so a free-looking request is refused once the quota is spent.
-    const int64_t amount = std::max<int64_t>(static_cast<int64_t>(std::ceil(expected_usd * 1e9)), 1);
-    Statement expire;
-    expire.sql = "DELETE FROM api_key_reservations WHERE api_key_id = ? AND created_at < ?";
-    expire.params = Json::array({caller_.api_key_id, req_.now_ms - kReservationTtlMs});
-    Statement take;
-    take.sql =
-        "INSERT INTO api_key_reservations (request_id, api_key_id, amount_nusd, created_at) "
-        "SELECT ?1, k.id, ?2, ?3 FROM api_keys k WHERE k.id = ?4 AND (k.quota_nusd IS NULL OR k.used_nusd + ?2 + "
-        "(SELECT COALESCE(SUM(r.amount_nusd), 0) FROM api_key_reservations r WHERE r.api_key_id = ?4) <= k.quota_nusd) "
-        "RETURNING request_id";
-    take.params = Json::array({request_id_, amount, req_.now_ms, caller_.api_key_id});
-    Statement spent;
-    spent.sql = "SELECT used_nusd, quota_nusd FROM api_keys WHERE id = ?";
-    spent.params = Json::array({caller_.api_key_id});
-    return run_sql({expire, take, spent}, [this, amount](const SqlResult& r) {
-      if (!r.ok())
-        return error_response({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
-                               "service_unavailable", "database_unavailable", {}});
-      if (r.at(2).empty()) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
-      gw_.set_api_key_used(caller_.api_key_id, int_field(r.at(2)[0], "used_nusd"));
-      if (r.at(1).empty())
-        return error_response({429,
-                               "This API key's quota does not cover this request: its estimated cost ($" +
-                                   format_usd(billing::nano_to_usd(amount)) +
-                                   ") is more than what is left once the requests in flight are counted.",
-                               "insufficient_quota", "key_quota_exceeded", {}});
-      return attempt();
-    });
+    return reserve_quota(caller_, request_id_, expected_usd, req_.now_ms, [this] { return attempt(); });
   }
 
   // The `models` fallback list: move on to the next model, or answer `error`.
@@ -433,27 +399,7 @@ class ChatTask : public RoutingTask {
     if (e.error_class == ErrorClass::rate_limited) any_rate_limited_ = true;
     else if (error_class_fails_over(e.error_class)) all_rate_limited_ = false;
     if (!update_health) return;
-    const HealthEffect effect = health_effect(e.error_class);
-    if (effect == HealthEffect::dead) {
-      std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
-      Statement s;
-      s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
-      s.params = Json::array({reason, now, current_.credential.id});
-      health_writes_.push_back(std::move(s));
-      for (auto& c : gw_.owner(caller_.owner_id).credentials)
-        if (c.id == current_.credential.id) {
-          c.dead = true;
-          c.dead_reason = reason;
-        }
-    } else if (e.error_class == ErrorClass::payment) {
-      // An empty balance rests the whole credential until a quota refresh shows money again.
-      gw_.health().failure(current_.credential.id, routing::kAllModels, e, now, jitter(), health_writes_);
-    } else if (effect == HealthEffect::cooldown) {
-      gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
-    } else if (e.error_class != ErrorClass::none) {
-      // The upstream answered (about this request only): the pair itself works.
-      gw_.health().success(current_.credential.id, current_.offering.model_id, health_writes_);
-    }
+    note_failure_health(caller_.owner_id, current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
   }
 
   // Probes claimed while ranking for candidates this request never tried go

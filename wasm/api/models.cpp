@@ -13,6 +13,9 @@ class ModelsTask : public RoutingTask {
 
   Action start(const Event&) override {
     include_all_ = query_param(req_.query, "all") == "1" || query_param(req_.query, "all") == "true";
+    type_ = query_param(req_.query, "type");
+    if (!type_.empty() && type_ != "chat" && type_ != "embedding")
+      return error_response(ApiError::bad_request("'type' must be chat or embedding.", "invalid_value", "type"));
     return ensure_catalog(req_.now_ms, [this] { return query(); });
   }
 
@@ -20,7 +23,7 @@ class ModelsTask : public RoutingTask {
   Action query() {
     Statement offers;
     offers.sql =
-        "SELECT provider_id, model_id, name, input_price, output_price, context_length, created_at FROM catalog "
+        "SELECT provider_id, model_id, name, input_price, output_price, context_length, created_at, model_type FROM catalog "
         "WHERE is_active = 1 ORDER BY model_id";
     Statement creds;
     creds.sql =
@@ -41,6 +44,8 @@ class ModelsTask : public RoutingTask {
       for (const auto& row : r.at(0)) {
         std::string id = str_field(row, "model_id");
         std::string provider = str_field(row, "provider_id");
+        const std::string type = str_field(row, "model_type", "chat");
+        if (!type_.empty() && type != type_) continue;
         Json in = row.value("input_price", Json(nullptr)), out = row.value("output_price", Json(nullptr));
         Best& b = models[id];
         if (b.entry.is_null()) {
@@ -50,6 +55,7 @@ class ModelsTask : public RoutingTask {
                      {"created", int_field(row, "created_at") / 1000},
                      {"owned_by", slash == std::string::npos ? std::string("keyaos") : id.substr(0, slash)},
                      {"name", str_field(row, "name", id)},
+                     {"type", type},
                      {"context_length", row.value("context_length", Json(nullptr))}};
         }
         auto m = multiplier.find(provider);
@@ -86,6 +92,7 @@ class ModelsTask : public RoutingTask {
   HttpRequest req_;
   Caller caller_;
   bool include_all_ = false;
+  std::string type_;  // ?type=chat|embedding, empty for both
 };
 
 }  // namespace

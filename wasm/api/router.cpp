@@ -7,6 +7,7 @@
 #include "api/catalog.h"
 #include "api/chat.h"
 #include "api/credentials.h"
+#include "api/embeddings.h"
 #include "api/logs.h"
 #include "api/models.h"
 #include "api/providers.h"
@@ -194,6 +195,7 @@ Routed route(Gateway& gw, HttpRequest req) {
     return gated(gw, std::move(req), v1, make);
   };
   if (path == "/v1/chat/completions") return only("POST", make_chat_task);
+  if (path == "/v1/embeddings") return only("POST", make_embeddings_task);
   if (path == "/v1/models") return only("GET", make_models_task);
   if (path == "/api/credentials" || starts_with(path, "/api/credentials/")) return gated(gw, std::move(req), v1, make_credentials_task);
   if (path == "/api/api-keys" || starts_with(path, "/api/api-keys/")) return gated(gw, std::move(req), v1, make_api_keys_task);

@@ -1,9 +1,79 @@
 #include "api/routing_table.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
 #include "billing/cost.h"
 #include "core/secrets.h"
 
 namespace keyaos::api {
+namespace {
+// A reservation older than this belongs to a request that never settled (its
+// ledger write was lost); it stops counting against the key's quota.
+constexpr int64_t kReservationTtlMs = 15LL * 60 * 1000;
+}  // namespace
+
+Action RoutingTask::reserve_quota(const Caller& caller, const std::string& request_id, double expected_usd, int64_t now_ms,
+                                  std::function<Action()> next) {
+  // At least 1 nano-USD, so a free-looking request is refused once the quota is spent.
+  const int64_t amount = std::max<int64_t>(static_cast<int64_t>(std::ceil(expected_usd * 1e9)), 1);
+  Statement expire;
+  expire.sql = "DELETE FROM api_key_reservations WHERE api_key_id = ? AND created_at < ?";
+  expire.params = Json::array({caller.api_key_id, now_ms - kReservationTtlMs});
+  Statement take;
+  take.sql =
+      "INSERT INTO api_key_reservations (request_id, api_key_id, amount_nusd, created_at) "
+      "SELECT ?1, k.id, ?2, ?3 FROM api_keys k WHERE k.id = ?4 AND (k.quota_nusd IS NULL OR k.used_nusd + ?2 + "
+      "(SELECT COALESCE(SUM(r.amount_nusd), 0) FROM api_key_reservations r WHERE r.api_key_id = ?4) <= k.quota_nusd) "
+      "RETURNING request_id";
+  take.params = Json::array({request_id, amount, now_ms, caller.api_key_id});
+  Statement spent;
+  spent.sql = "SELECT used_nusd, quota_nusd FROM api_keys WHERE id = ?";
+  spent.params = Json::array({caller.api_key_id});
+  const std::string api_key_id = caller.api_key_id;
+  return run_sql({expire, take, spent}, [this, amount, api_key_id, next](const SqlResult& r) {
+    if (!r.ok())
+      return error_response({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
+                             "service_unavailable", "database_unavailable", {}});
+    if (r.at(2).empty()) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
+    gw_.set_api_key_used(api_key_id, int_field(r.at(2)[0], "used_nusd"));
+    if (r.at(1).empty()) {
+      char usd[32];
+      std::snprintf(usd, sizeof usd, "%.9f", billing::nano_to_usd(amount));
+      return error_response({429,
+                             std::string("This API key's quota does not cover this request: its estimated cost ($") + usd +
+                                 ") is more than what is left once the requests in flight are counted.",
+                             "insufficient_quota", "key_quota_exceeded", {}});
+    }
+    return next();
+  });
+}
+
+void RoutingTask::note_failure_health(const std::string& owner_id, const std::string& credential_id, const std::string& model_id,
+                                      const UpstreamError& e, int64_t now, double jitter, std::vector<Statement>& writes) {
+  const HealthEffect effect = health_effect(e.error_class);
+  if (effect == HealthEffect::dead) {
+    std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
+    Statement s;
+    s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
+    s.params = Json::array({reason, now, credential_id});
+    writes.push_back(std::move(s));
+    for (auto& c : gw_.owner(owner_id).credentials)
+      if (c.id == credential_id) {
+        c.dead = true;
+        c.dead_reason = reason;
+      }
+  } else if (e.error_class == ErrorClass::payment) {
+    // An empty balance rests the whole credential until a quota refresh shows money again.
+    gw_.health().failure(credential_id, routing::kAllModels, e, now, jitter, writes);
+  } else if (effect == HealthEffect::cooldown) {
+    gw_.health().failure(credential_id, model_id, e, now, jitter, writes);
+  } else if (e.error_class != ErrorClass::none) {
+    // The upstream answered (about this request only): the pair itself works.
+    gw_.health().success(credential_id, model_id, writes);
+  }
+}
 
 Action RoutingTask::ensure_catalog(int64_t now_ms, std::function<Action()> ready) {
   if (gw_.seed_checked()) return ready();
@@ -87,11 +157,15 @@ Action RoutingTask::reseal_legacy(const std::string& owner_id, std::function<Act
 }
 
 void RoutingTask::route(const std::string& owner_id, const std::string& requested, const openai::ChatRequest& request,
-                        int64_t now_ms, Route& out, bool explain_only) {
+                        int64_t now_ms, Route& out, bool explain_only, bool embedding) {
   const Gateway::OfferingCache* cache = gw_.offerings(requested, now_ms);
   static const std::vector<routing::Offering> kNone;
-  const std::vector<routing::Offering>& rows = cache ? cache->rows : kNone;
+  const std::vector<routing::Offering>& all = cache ? cache->rows : kNone;
+  std::vector<routing::Offering> rows;
+  for (const auto& o : all)
+    if (o.embedding == embedding) rows.push_back(o);
   out.match = routing::resolve_model(requested, rows);
+  out.wrong_kind = out.match.model_id.empty() && out.match.ambiguous.empty() && !routing::resolve_model(requested, all).model_id.empty();
   out.offerings.clear();
   out.reference = {};
   if (out.match.model_id.empty()) return;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "api/caller.h"
 #include "api/http.h"
 #include "core/gateway.h"
 #include "core/task.h"
@@ -27,14 +28,33 @@ class RoutingTask : public Task {
   // The ranked candidates for a requested model, from the loaded table.
   struct Route {
     routing::ModelMatch match;
+    // The model exists, but only as the other kind (an embedding model asked
+    // for a chat, or the reverse): `match` is then empty.
+    bool wrong_kind = false;
     std::vector<routing::Offering> offerings;  // of the resolved model
     billing::Prices reference;                 // OpenRouter's price, for list costs
     routing::Ranking ranking;                  // points into `offerings` and the owner's credentials
   };
   // Route is not movable once ranked (it holds pointers into itself): fill in place.
   // `explain_only` ranks without claiming half-open probes.
+  // `embedding` picks embedding offerings (for /v1/embeddings), else chat ones.
   void route(const std::string& owner_id, const std::string& requested, const openai::ChatRequest& request,
-             int64_t now_ms, Route& out, bool explain_only = false);
+             int64_t now_ms, Route& out, bool explain_only = false, bool embedding = false);
+
+  // A key with a quota reserves a request's expected cost (that of the
+  // dearest candidate it may fail over to) in one atomic statement before any
+  // upstream is asked, so concurrent requests cannot together spend past the
+  // quota: a request is let in only if the key's spend, the reservations of
+  // its requests in flight and this estimate fit. The ledger batch replaces
+  // the reservation by the real cost. Answers 429 when it does not fit.
+  Action reserve_quota(const Caller& caller, const std::string& request_id, double expected_usd, int64_t now_ms,
+                       std::function<Action()> next);
+
+  // What a failed attempt does to its credential's health: a dead key is
+  // marked dead, an empty balance rests the whole credential, a failing pair
+  // cools down, and an answer about the request alone shows the pair works.
+  void note_failure_health(const std::string& owner_id, const std::string& credential_id, const std::string& model_id,
+                           const UpstreamError& e, int64_t now_ms, double jitter, std::vector<Statement>& writes);
 
   Gateway& gw_;
 

@@ -60,6 +60,7 @@ catalog::CatalogEntry entry_from_row(const Json& row) {
   e.context_length = int_field(row, "context_length");
   if (const Json* m = field(row, "input_modalities")) e.input_modalities = string_list(*m);
   if (const Json* m = field(row, "output_modalities")) e.output_modalities = string_list(*m);
+  if (str_field(row, "model_type") == "embedding") e.type = catalog::ModelType::embedding;
   return e;
 }
 
@@ -81,7 +82,17 @@ struct ListJob {
   std::string source;  // catalogue source of its rows: 'sync', or 'custom'
   bool reference = false;
   catalog::SyncState state;
+  // The provider's separate embeddings list, fetched after the main one.
+  std::string embeddings_url;
+  Json embeddings_headers = Json::object();
 };
+
+// scheme://host[:port] of a URL.
+std::string url_origin(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  return path == std::string::npos ? url : url.substr(0, path);
+}
 
 // One auto-quota credential whose balance is refreshed.
 struct CreditJob {
@@ -183,6 +194,24 @@ class SyncTask : public RoutingTask {
           continue;
         }
         job.credential = cred->second;
+      }
+      if (def.embeddings && def.embeddings->list) {
+        const catalog::EmbeddingListDef& list = *def.embeddings->list;
+        const std::string base = gw_.base_url(def);
+        job.embeddings_url = (list.from_origin ? url_origin(base) : base) + list.path;
+        job.embeddings_headers = {{"accept", "application/json"}};
+        for (const auto& [k, v] : def.extra_headers) job.embeddings_headers[ascii_lower(k)] = v;
+        if (list.auth) {
+          auto cred = credential_of.find(def.id);
+          if (cred == credential_of.end()) {
+            skipped_.push_back({{"id", def.id}, {"reason", "its embeddings model list needs a credential; add one first"}});
+            continue;
+          }
+          job.credential = cred->second;
+          // The host decrypts the credential into it.
+          if (list.auth_header) job.embeddings_headers[ascii_lower(*list.auth_header)] = "${secret}";
+          else job.embeddings_headers["authorization"] = "Bearer ${secret}";
+        }
       }
       jobs.push_back(std::move(job));
     }
@@ -301,13 +330,43 @@ class SyncTask : public RoutingTask {
   Action on_list_body(const Event& ev) {
     if (ev.type == "upstream_error") return list_failed("the model list could not be read: " + str_field(ev.head, "message", "connection failed"));
     ListJob& job = lists_.front();
-    list_bytes_ = static_cast<int64_t>(ev.payload.size());
-    list_key_ = catalog::list_key(ev.payload, gw_.seed_version(), job.reference ? "" : reference_key_);
+    if (job.embeddings_url.empty()) return process_list(ev.payload, {});
+    // Both lists or neither: a sync from the main list alone would retire the embedding models.
+    main_body_ = ev.payload;
+    Action a;
+    a.head = {{"type", "fetch"},
+              {"url", job.embeddings_url},
+              {"method", "GET"},
+              {"headers", job.embeddings_headers},
+              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
+    if (!job.credential.is_null()) a.head["credential"] = job.credential;
+    return then(std::move(a), [this](const Event& head) {
+      if (head.type == "upstream_error")
+        return list_failed("the embeddings model list could not be fetched: " + str_field(head.head, "message", "connection failed"));
+      const int status = static_cast<int>(int_field(head.head, "status"));
+      if (status < 200 || status >= 300) return list_failed("the embeddings model list answered HTTP " + std::to_string(status));
+      Action read;
+      read.head = {{"type", "read_body"}, {"max_bytes", kMaxListBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      return then(std::move(read), [this](const Event& body) {
+        if (body.type == "upstream_error")
+          return list_failed("the embeddings model list could not be read: " + str_field(body.head, "message", "connection failed"));
+        std::string main = std::move(main_body_);
+        main_body_.clear();
+        return process_list(main, body.payload);
+      });
+    });
+  }
+
+  Action process_list(std::string_view body, std::string_view embeddings_body) {
+    ListJob& job = lists_.front();
+    list_bytes_ = static_cast<int64_t>(body.size() + embeddings_body.size());
+    list_key_ = catalog::list_key(body, gw_.seed_version(), job.reference ? "" : reference_key_);
+    if (!job.embeddings_url.empty()) list_key_ += "+" + catalog::list_key(embeddings_body, gw_.seed_version(), "");
     if (job.state.ok && job.state.pending == 0 && job.state.list_key == list_key_) return list_unchanged();
     own_reference_ = catalog::make_reference_map(catalog::catalog_from_definition(job.def));
     std::vector<const catalog::ReferenceMap*> references = {&own_reference_};
     if (!job.reference && fresh_reference_) references.push_back(&*fresh_reference_);
-    catalog::FreshList list = catalog::read_fresh_list(job.def, job.parser, ev.payload, references);
+    catalog::FreshList list = catalog::read_fresh_list(job.def, job.parser, body, references, embeddings_body);
     if (!list.ok) return list_failed("the model list could not be parsed: " + list.error);
 
     // One string, not a row per model: far less JSON for the engine to read.
@@ -324,7 +383,7 @@ class SyncTask : public RoutingTask {
       Statement refs;
       refs.sql =
           "SELECT model_id, name, input_price, output_price, cache_read_price, cache_write_price, context_length, "
-          "input_modalities, output_modalities FROM catalog WHERE provider_id = 'openrouter' AND is_active = 1 AND model_id IN (";
+          "input_modalities, output_modalities, model_type FROM catalog WHERE provider_id = 'openrouter' AND is_active = 1 AND model_id IN (";
       for (size_t i = 0; i < list.fill.unpriced.size() && i < kMaxReferenceLookups; ++i)
         refs.sql += (i ? "," : "") + store::quote(list.fill.unpriced[i]);
       refs.sql += ")";
@@ -421,6 +480,7 @@ class SyncTask : public RoutingTask {
     state.ok = false;
     state.error = why;
     state.note.clear();
+    main_body_.clear();
     final_writes_.push_back(meta_statement(sync_key(job.def.id), catalog::sync_state_json(state)));
     providers_report_.push_back({{"id", job.def.id}, {"ok", false}, {"models", 0}, {"upserted", 0}, {"pending", 0},
                                  {"deactivated", 0}, {"unchanged", false}, {"unpriced", 0}, {"refused", nullptr}, {"error", why}});
@@ -646,6 +706,7 @@ class SyncTask : public RoutingTask {
   catalog::ReferenceMap own_reference_;
   std::optional<catalog::ReferenceMap> fresh_reference_;  // OpenRouter's list, once fetched in this run
   std::vector<catalog::CatalogEntry> fresh_rows_;
+  std::string main_body_;  // the main list, held while the embeddings list is fetched
   size_t unpriced_ = 0;  // rows of the current list still without a price
   int64_t list_bytes_ = 0;
   std::string list_key_;       // of the list being synced

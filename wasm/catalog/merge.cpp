@@ -62,6 +62,8 @@ void fill_details(CatalogEntry& row, const CatalogEntry& reference) {
   if (row.input_modalities.empty()) row.input_modalities = reference.input_modalities;
   if (row.output_modalities.empty()) row.output_modalities = reference.output_modalities;
   if (row.created_s == 0) row.created_s = reference.created_s;
+  // The same canonical model is an embedding model everywhere, also where a list does not say so.
+  if (reference.type == ModelType::embedding) row.type = ModelType::embedding;
 }
 
 void fill_prices(CatalogEntry& row, const CatalogEntry& reference) {

@@ -36,6 +36,9 @@ struct ParseContext {
   std::vector<CatalogEntry>& out;
   std::unordered_set<std::string> seen;
   error_code broken = simdjson::SUCCESS;
+  const EmbeddingMarkDef* mark = nullptr;  // applied to this list
+  bool only_marked = false;                // the separate embeddings list
+  bool entry_marked = false;               // the entry being read matched `mark`
 
   // Records a structural error; true while the document is still sound.
   bool check(error_code code) {
@@ -43,8 +46,18 @@ struct ParseContext {
     return broken == simdjson::SUCCESS;
   }
 
+  // Call before reading each listed model.
+  void begin_entry() { entry_marked = false; }
+
   void add(CatalogEntry entry) {
+    if (mark && !mark->id_contains.empty() && ascii_lower(entry.upstream_model_id).find(mark->id_contains) != std::string::npos)
+      entry_marked = true;
+    if (mark && mark->all) entry_marked = true;
+    if (only_marked && !entry_marked) return;
+    if (entry_marked) entry.type = ModelType::embedding;
     if (!is_canonical_model_id(entry.model_id)) return;
+    if (const ModelEntryDef* own = find_entry(def, entry.model_id); own && own->type == ModelType::embedding)
+      entry.type = ModelType::embedding;
     if (!seen.insert(entry.model_id).second) return;
     entry.provider_id = def.id;
     out.push_back(std::move(entry));
@@ -122,6 +135,38 @@ void read_strings(od::value v, std::vector<std::string>& out, ParseContext& ctx)
     } else if (!ctx.check(item_code)) {
       return;
     }
+  }
+}
+
+template <typename Handler>
+void for_each_member(od::value v, ParseContext& ctx, Handler&& handle);
+
+// A member a parser does not read itself: checked against the mark's field
+// (a dotted path; its value a string or a list of strings).
+void mark_member(ParseContext& ctx, std::string_view parent, std::string_view key, od::value v) {
+  if (!ctx.mark || ctx.mark->field.empty()) return;
+  const std::string path = parent.empty() ? std::string(key) : std::string(parent) + "." + std::string(key);
+  const std::string& want = ctx.mark->field;
+  if (want == path) {
+    std::vector<std::string> values;
+    std::string one;
+    od::json_type type = od::json_type::null;
+    if (!ctx.check(v.type().get(type))) return;
+    if (type == od::json_type::string) {
+      read_string(v, one, ctx);
+      values.push_back(one);
+    } else if (type == od::json_type::array) {
+      read_strings(v, values, ctx);
+    }
+    for (const auto& value : values)
+      for (const auto& wanted : ctx.mark->equals)
+        if (ascii_lower(value) == ascii_lower(wanted)) ctx.entry_marked = true;
+    return;
+  }
+  if (want.size() > path.size() && want.compare(0, path.size(), path) == 0 && want[path.size()] == '.') {
+    od::json_type type = od::json_type::null;
+    if (!ctx.check(v.type().get(type)) || type != od::json_type::object) return;
+    for_each_member(v, ctx, [&](std::string_view child, od::value cv) { mark_member(ctx, path, child, cv); });
   }
 }
 
@@ -230,6 +275,8 @@ void parse_openrouter_model(od::value element, ParseContext& ctx) {
           skip = true;  // "-1": priced per request by a router, not routable here
         }
       });
+    } else {
+      mark_member(ctx, "", key, v);
     }
   });
   if (skip || native.empty()) return;
@@ -314,6 +361,8 @@ void parse_zenmux_model(od::value element, ParseContext& ctx) {
           if (!entry.cache_write_price_per_m) read_base_tier(tiers, entry.cache_write_price_per_m, ctx);
         }
       });
+    } else {
+      mark_member(ctx, "", key, v);
     }
   });
   if (native.empty()) return;
@@ -345,8 +394,12 @@ void parse_deepinfra_model(od::value element, ParseContext& ctx) {
             double value = 0;
             if (slot && read_price(price, 0, value, ctx) == Price::known && value >= 0) *slot = value;
           });
+        } else {
+          mark_member(ctx, "metadata", meta_key, meta);
         }
       });
+    } else {
+      mark_member(ctx, "", key, v);
     }
   });
   if (native.empty()) return;
@@ -362,10 +415,30 @@ void parse_openai_list_model(od::value element, ParseContext& ctx) {
   std::string native;
   for_each_member(element, ctx, [&](std::string_view key, od::value v) {
     if (key == "id") read_string(v, native, ctx);
-    if (key == "created") read_int(v, entry.created_s, ctx);
+    else if (key == "created") read_int(v, entry.created_s, ctx);
+    else mark_member(ctx, "", key, v);
   });
   constexpr std::string_view kGooglePrefix = "models/";
   if (native.compare(0, kGooglePrefix.size(), kGooglePrefix) == 0) native.erase(0, kGooglePrefix.size());
+  if (native.empty()) return;
+  entry.upstream_model_id = native;
+  entry.model_id = canonical_model_id(ctx.def, native);
+  ctx.add(std::move(entry));
+}
+
+// Google's native list: {"models":[{"name":"models/…", "displayName",
+// "inputTokenLimit", "supportedGenerationMethods":[…]}]}.
+void parse_google_model(od::value element, ParseContext& ctx) {
+  CatalogEntry entry;
+  std::string native;
+  for_each_member(element, ctx, [&](std::string_view key, od::value v) {
+    if (key == "name") read_string(v, native, ctx);
+    else if (key == "displayName") read_string(v, entry.name, ctx);
+    else if (key == "inputTokenLimit") read_int(v, entry.context_length, ctx);
+    else mark_member(ctx, "", key, v);
+  });
+  constexpr std::string_view kPrefix = "models/";
+  if (native.compare(0, kPrefix.size(), kPrefix) == 0) native.erase(0, kPrefix.size());
   if (native.empty()) return;
   entry.upstream_model_id = native;
   entry.model_id = canonical_model_id(ctx.def, native);
@@ -437,7 +510,7 @@ bool parse_antigravity(od::document& doc, ParseContext& ctx, std::string& error)
 }  // namespace
 
 bool parse_model_list(const ProviderDef& def, std::string_view parser, std::string_view body,
-                      std::vector<CatalogEntry>& out, std::string& error) {
+                      std::vector<CatalogEntry>& out, std::string& error, bool embeddings_list) {
   out.clear();
   simdjson::padded_string padded(body);
   od::parser json_parser;
@@ -448,16 +521,24 @@ bool parse_model_list(const ProviderDef& def, std::string_view parser, std::stri
     return false;
   }
   ParseContext ctx{def, out, {}, simdjson::SUCCESS};
+  if (def.embeddings && embeddings_list == def.embeddings->list.has_value()) ctx.mark = &def.embeddings->mark;
+  ctx.only_marked = embeddings_list;
+  if (embeddings_list && !ctx.mark) {
+    error = "the provider has no separate embeddings list";
+    return false;
+  }
 
   bool ok = false;
   if (parser == "openrouter") {
-    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { parse_openrouter_model(m, ctx); });
+    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_openrouter_model(m, ctx); });
   } else if (parser == "zenmux") {
-    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { parse_zenmux_model(m, ctx); });
+    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_zenmux_model(m, ctx); });
   } else if (parser == "deepinfra") {
-    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { parse_deepinfra_model(m, ctx); });
+    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_deepinfra_model(m, ctx); });
   } else if (parser == "openai_list") {
-    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { parse_openai_list_model(m, ctx); });
+    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_openai_list_model(m, ctx); });
+  } else if (parser == "google_models") {
+    ok = for_each_listed_model(doc, "models", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_google_model(m, ctx); });
   } else if (parser == "antigravity") {
     ok = parse_antigravity(doc, ctx, error);
   } else {
@@ -487,6 +568,7 @@ std::vector<CatalogEntry> catalog_from_definition(const ProviderDef& def) {
     row.context_length = model.context_length;
     row.input_modalities = model.input_modalities;
     row.output_modalities = model.output_modalities;
+    row.type = model.type;
     rows.push_back(std::move(row));
   }
   return rows;

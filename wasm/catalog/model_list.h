@@ -24,17 +24,25 @@ struct CatalogEntry {
   std::vector<std::string> input_modalities;   // empty when unknown
   std::vector<std::string> output_modalities;  // empty when unknown
   int64_t created_s = 0;                       // 0 when unknown
+  ModelType type = ModelType::chat;
 };
 
 // Parses a provider's model-list response with the named parser
-// (openrouter | zenmux | deepinfra | openai_list | antigravity) into rows of
+// (openrouter | zenmux | deepinfra | openai_list | antigravity |
+// google_models: Google's native {"models":[{name, supportedGenerationMethods}]}) into rows of
 // `def`, replacing `out`. Native ids are mapped with canonical_model_id; ids
 // that do not map to a canonical id are left out, as are duplicates (the
 // first wins) and, for OpenRouter, models with a dynamic ("-1") price.
 // Returns false, with `out` empty, when the body is not valid JSON or not
 // the expected shape.
+//
+// Embedding models: a row is one when the definition's `embeddings.mark`
+// matches it (in the main list when the definition has no separate
+// embeddings list), or when the provider's own snapshot entry says so. With
+// `embeddings_list` the body is that separate list: only the rows the mark
+// matches are kept, all as embedding models.
 bool parse_model_list(const ProviderDef& def, std::string_view parser, std::string_view body,
-                      std::vector<CatalogEntry>& out, std::string& error);
+                      std::vector<CatalogEntry>& out, std::string& error, bool embeddings_list = false);
 
 // The definition's own snapshot / static list as catalogue rows.
 std::vector<CatalogEntry> catalog_from_definition(const ProviderDef& def);

@@ -46,6 +46,8 @@ const char* validation_method_name(ValidationMethod method) {
   return method == ValidationMethod::chat ? "chat" : "GET";
 }
 
+const char* model_type_name(ModelType type) { return type == ModelType::embedding ? "embedding" : "chat"; }
+
 namespace {
 
 namespace od = simdjson::ondemand;
@@ -333,6 +335,12 @@ bool parse_entry(od::value v, const std::string& path, ModelEntryDef& entry, std
       has_out = true;
       return json::step(json::read_string_list(field, field_path, entry.output_modalities, error));
     }
+    if (key == "type") {
+      std::string type;
+      if (!read_choice(field, field_path, {"chat", "embedding"}, type, error)) return FieldStep::failed;
+      entry.type = type == "embedding" ? ModelType::embedding : ModelType::chat;
+      return FieldStep::ok;
+    }
     return FieldStep::unknown;
   });
   if (!ok) return false;
@@ -359,7 +367,7 @@ bool parse_sync(od::value v, const std::string& path, std::optional<ModelSyncDef
     if (key == "parser") {
       has_parser = true;
       return json::step(read_choice(field, field_path,
-                                    {"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity"},
+                                    {"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity", "google_models"},
                                     sync.parser, error));
     }
     if (key == "auth") {
@@ -484,6 +492,93 @@ bool parse_validation(od::value v, const std::string& path, ValidationDef& valid
   return true;
 }
 
+bool parse_embedding_mark(od::value v, const std::string& path, EmbeddingMarkDef& mark, std::string& error) {
+  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
+    std::string field_path = join(path, key);
+    if (key == "all") return json::step(json::read_bool(field, field_path, mark.all, error));
+    if (key == "id_contains") return json::step(json::read_nonempty_string(field, field_path, mark.id_contains, error));
+    if (key == "field") return json::step(json::read_nonempty_string(field, field_path, mark.field, error));
+    if (key == "equals") return json::step(json::read_string_list(field, field_path, mark.equals, error));
+    return FieldStep::unknown;
+  });
+  if (!ok) return false;
+  const int kinds = (mark.all ? 1 : 0) + (mark.id_contains.empty() ? 0 : 1) + (mark.field.empty() ? 0 : 1);
+  if (kinds != 1) return fail(error, path, "needs exactly one of all: true, id_contains or field");
+  if (!mark.field.empty() && mark.equals.empty()) return fail(error, join(path, "equals"), "missing (the values that mark an embedding model)");
+  if (mark.field.empty() && !mark.equals.empty()) return fail(error, join(path, "equals"), "belongs to field only");
+  return true;
+}
+
+bool parse_embedding_list(od::value v, const std::string& path, std::optional<EmbeddingListDef>& out, std::string& error) {
+  if (json::is_null(v)) {
+    out.reset();
+    return true;
+  }
+  EmbeddingListDef list;
+  bool has_path = false, has_parser = false, has_auth = false;
+  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
+    std::string field_path = join(path, key);
+    if (key == "path") {
+      has_path = true;
+      return json::step(json::read_string(field, field_path, list.path, error));
+    }
+    if (key == "parser") {
+      has_parser = true;
+      return json::step(read_choice(field, field_path, {"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity", "google_models"}, list.parser, error));
+    }
+    if (key == "auth") {
+      has_auth = true;
+      return json::step(json::read_bool(field, field_path, list.auth, error));
+    }
+    if (key == "from_origin") return json::step(json::read_bool(field, field_path, list.from_origin, error));
+    if (key == "auth_header") return json::step(json::read_optional_string(field, field_path, list.auth_header, error));
+    return FieldStep::unknown;
+  });
+  if (!ok) return false;
+  if (!has_path) return fail(error, join(path, "path"), "missing");
+  if (!has_parser) return fail(error, join(path, "parser"), "missing");
+  if (!has_auth) return fail(error, join(path, "auth"), "missing");
+  std::string why;
+  if (!check_path(list.path, why)) return fail(error, join(path, "path"), why);
+  if (list.auth_header) {
+    const std::string name = ascii_lower(*list.auth_header);
+    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return is_lower_alnum(c) || c == '-'; });
+    if (!token || name == "cookie") return fail(error, join(path, "auth_header"), "must be a header name ([A-Za-z0-9-]+), not Cookie");
+  }
+  out = std::move(list);
+  return true;
+}
+
+bool parse_embeddings(od::value v, const std::string& path, std::optional<EmbeddingsDef>& out, std::string& error) {
+  if (json::is_null(v)) {
+    out.reset();
+    return true;
+  }
+  EmbeddingsDef def;
+  bool has_path = false, has_mark = false;
+  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
+    std::string field_path = join(path, key);
+    if (key == "path") {
+      has_path = true;
+      return json::step(json::read_string(field, field_path, def.path, error));
+    }
+    if (key == "list") return json::step(parse_embedding_list(field, field_path, def.list, error));
+    if (key == "mark") {
+      has_mark = true;
+      return json::step(parse_embedding_mark(field, field_path, def.mark, error));
+    }
+    return FieldStep::unknown;
+  });
+  if (!ok) return false;
+  if (!has_path) return fail(error, join(path, "path"), "missing");
+  if (!has_mark) return fail(error, join(path, "mark"), "missing");
+  std::string why;
+  if (!check_path(def.path, why)) return fail(error, join(path, "path"), why);
+  if (def.mark.all && !def.list) return fail(error, join(path, "mark.all"), "needs a separate list (a main list also holds chat models)");
+  out = std::move(def);
+  return true;
+}
+
 // Each protocol adapter knows exactly one family of credentials.
 bool check_protocol_auth(const ProviderDef& def, std::string& error) {
   bool fits = false;
@@ -591,6 +686,7 @@ bool parse_provider(std::string_view json_text, ProviderDef& out, std::string& e
       seen.validation = true;
       return json::step(parse_validation(field, path, def.validation, error));
     }
+    if (key == "embeddings") return json::step(parse_embeddings(field, path, def.embeddings, error));
     return FieldStep::unknown;
   });
   if (!ok) return false;
@@ -622,6 +718,9 @@ bool parse_provider(std::string_view json_text, ProviderDef& out, std::string& e
   if (!check_protocol_auth(def, error)) return false;
   if (def.secret_pattern && !check_secret_pattern(*def.secret_pattern, why)) {
     return fail(error, "secret_pattern", why);
+  }
+  if (def.embeddings && def.protocol != Protocol::openai) {
+    return fail(error, "embeddings", "needs protocol \"openai\" (the gateway calls its POST /embeddings)");
   }
 
   out = std::move(def);

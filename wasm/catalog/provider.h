@@ -16,6 +16,8 @@ enum class AuthKind { bearer, google_oauth, kiro_oauth, qwen_oauth };
 enum class Currency { usd, cny };
 enum class CostSource { usage_cost, usage_estimated_cost, tokens };
 enum class ValidationMethod { get, chat };
+// What a model is for: chat completions or embeddings. Routing never crosses them.
+enum class ModelType { chat, embedding };
 
 // The spellings used in the JSON files.
 const char* protocol_name(Protocol protocol);
@@ -23,6 +25,8 @@ const char* auth_kind_name(AuthKind kind);
 const char* currency_name(Currency currency);
 const char* cost_source_name(CostSource source);
 const char* validation_method_name(ValidationMethod method);
+const char* model_type_name(ModelType type);  // "chat" | "embedding"
+
 
 struct AuthDef {
   AuthKind kind = AuthKind::bearer;
@@ -62,6 +66,7 @@ struct ModelEntryDef {
   int64_t context_length = 0;  // 0 when unknown
   std::vector<std::string> input_modalities;
   std::vector<std::string> output_modalities;
+  ModelType type = ModelType::chat;  // "type": "embedding" in the file
 };
 
 struct ModelSyncDef {
@@ -73,6 +78,31 @@ struct ModelSyncDef {
 struct ModelsDef {
   std::optional<ModelSyncDef> sync;  // empty when the list is static
   std::vector<ModelEntryDef> entries;
+};
+
+// How a provider serves embeddings (OpenAI's POST /embeddings) and how its
+// model lists tell embedding models apart.
+struct EmbeddingMarkDef {
+  bool all = false;         // every model of the embeddings list is one
+  std::string id_contains;  // the native id contains this ("embedding")
+  std::string field;        // a member (dotted path) that is, or lists, one of `equals`
+  std::vector<std::string> equals;
+};
+
+// A second list that names the embedding models (OpenRouter's
+// /embeddings/models, Google's native /models).
+struct EmbeddingListDef {
+  std::string path;
+  std::string parser;        // a model-list parser, as in ModelSyncDef
+  bool auth = false;         // the list needs a credential
+  bool from_origin = false;  // `path` replaces base_url's path instead of extending it
+  std::optional<std::string> auth_header;  // the key's header, bare; default Authorization: Bearer
+};
+
+struct EmbeddingsDef {
+  std::string path = "/embeddings";  // appended to base_url
+  std::optional<EmbeddingListDef> list;  // none: the main list marks them
+  EmbeddingMarkDef mark;
 };
 
 struct CreditsDef {
@@ -102,6 +132,7 @@ struct ProviderDef {
   ModelsDef models;
   std::optional<CreditsDef> credits;
   ValidationDef validation;
+  std::optional<EmbeddingsDef> embeddings;  // none: chat only
 };
 
 // True for a canonical model id: lower-case "vendor/model", as OpenRouter

@@ -28,6 +28,7 @@ json entry_json(const ModelEntryDef& entry) {
   out["context_length"] = entry.context_length > 0 ? json(entry.context_length) : json(nullptr);
   out["input_modalities"] = entry.input_modalities;
   out["output_modalities"] = entry.output_modalities;
+  if (entry.type != ModelType::chat) out["type"] = model_type_name(entry.type);
   return out;
 }
 
@@ -102,6 +103,24 @@ std::string provider_to_json(const ProviderDef& def) {
     validation["model"] = def.validation.model;
   }
   out["validation"] = std::move(validation);
+
+  if (def.embeddings) {
+    const EmbeddingsDef& e = *def.embeddings;
+    json mark = json::object();
+    if (e.mark.all) mark["all"] = true;
+    if (!e.mark.id_contains.empty()) mark["id_contains"] = e.mark.id_contains;
+    if (!e.mark.field.empty()) {
+      mark["field"] = e.mark.field;
+      mark["equals"] = e.mark.equals;
+    }
+    json list = nullptr;
+    if (e.list) {
+      list = {{"path", e.list->path}, {"parser", e.list->parser}, {"auth", e.list->auth}};
+      if (e.list->from_origin) list["from_origin"] = true;
+      if (e.list->auth_header) list["auth_header"] = *e.list->auth_header;
+    }
+    out["embeddings"] = {{"path", e.path}, {"list", std::move(list)}, {"mark", std::move(mark)}};
+  }
 
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }

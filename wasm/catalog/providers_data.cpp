@@ -111,13 +111,25 @@ const char* const kProviderDefinitions[] = {
       { "id": "google/gemma-3-27b-it", "name": "Gemma 3 27B", "input_price_per_m": 0.09, "output_price_per_m": 0.16, "context_length": 131072, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
       { "id": "google/gemma-3-12b-it", "name": "Gemma 3 12B", "input_price_per_m": 0.05, "output_price_per_m": 0.1, "context_length": 131072, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
       { "id": "mistralai/mistral-small-3.2-24b-instruct", "upstream_id": "mistralai/Mistral-Small-3.2-24B-Instruct-2506", "name": "Mistral Small 3.2 24B Instruct 2506", "input_price_per_m": 0.075, "output_price_per_m": 0.2, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
-      { "id": "microsoft/phi-4", "name": "Phi 4", "input_price_per_m": 0.07, "output_price_per_m": 0.14, "context_length": 16384, "input_modalities": ["text"], "output_modalities": ["text"] }
+      { "id": "microsoft/phi-4", "name": "Phi 4", "input_price_per_m": 0.07, "output_price_per_m": 0.14, "context_length": 16384, "input_modalities": ["text"], "output_modalities": ["text"] },
+      { "id": "baai/bge-m3", "upstream_id": "BAAI/bge-m3", "name": "bge-m3", "input_price_per_m": 0.01, "output_price_per_m": 0, "context_length": 8192, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" }
     ]
   },
   "credits": null,
   "validation": {
     "method": "chat",
     "model": "meta-llama/Meta-Llama-3.1-8B-Instruct"
+  },
+  "embeddings": {
+    "path": "/embeddings",
+    "list": null,
+    "mark": {
+      "field": "type",
+      "equals": [
+        "embeddings",
+        "embedding"
+      ]
+    }
   }
 }
 )json",
@@ -258,13 +270,30 @@ const char* const kProviderDefinitions[] = {
       { "id": "google/gemini-3-flash-preview", "name": "Gemini 3 Flash Preview", "input_price_per_m": 0.5, "output_price_per_m": 3, "cache_read_price_per_m": 0.05, "context_length": 1048576, "input_modalities": ["text", "image", "file", "audio", "video"], "output_modalities": ["text"] },
       { "id": "google/gemini-3.1-pro-preview", "name": "Gemini 3.1 Pro Preview", "input_price_per_m": 2, "output_price_per_m": 12, "cache_read_price_per_m": 0.2, "context_length": 1048576, "input_modalities": ["text", "image", "file", "audio", "video"], "output_modalities": ["text"] },
       { "id": "google/gemini-3.1-flash-lite", "name": "Gemini 3.1 Flash-Lite", "input_price_per_m": 0.25, "output_price_per_m": 1.5, "cache_read_price_per_m": 0.025, "context_length": 1048576, "input_modalities": ["text", "image", "file", "audio", "video"], "output_modalities": ["text"] },
-      { "id": "google/gemini-3.5-flash", "name": "Gemini 3.5 Flash", "input_price_per_m": 1.5, "output_price_per_m": 9, "cache_read_price_per_m": 0.15, "context_length": 1048576, "input_modalities": ["text", "image", "file", "audio", "video"], "output_modalities": ["text"] }
+      { "id": "google/gemini-3.5-flash", "name": "Gemini 3.5 Flash", "input_price_per_m": 1.5, "output_price_per_m": 9, "cache_read_price_per_m": 0.15, "context_length": 1048576, "input_modalities": ["text", "image", "file", "audio", "video"], "output_modalities": ["text"] },
+      { "id": "google/gemini-embedding-001", "name": "Gemini Embedding 001", "input_price_per_m": 0.15, "output_price_per_m": 0, "context_length": 2048, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" }
     ]
   },
   "credits": null,
   "validation": {
     "method": "GET",
     "path": "/models"
+  },
+  "embeddings": {
+    "path": "/embeddings",
+    "list": {
+      "path": "/v1beta/models?pageSize=1000",
+      "parser": "google_models",
+      "auth": true,
+      "from_origin": true,
+      "auth_header": "x-goog-api-key"
+    },
+    "mark": {
+      "field": "supportedGenerationMethods",
+      "equals": [
+        "embedContent"
+      ]
+    }
   }
 }
 )json",
@@ -427,13 +456,23 @@ const char* const kProviderDefinitions[] = {
       { "id": "openai/gpt-5.4-nano", "name": "GPT-5.4 nano", "input_price_per_m": 0.2, "output_price_per_m": 1.25, "cache_read_price_per_m": 0.02, "context_length": 400000, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
       { "id": "openai/gpt-5.5", "name": "GPT-5.5", "input_price_per_m": 5, "output_price_per_m": 30, "cache_read_price_per_m": 0.5, "context_length": 1050000, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
       { "id": "openai/gpt-4-turbo", "name": "GPT-4 Turbo", "input_price_per_m": 10, "output_price_per_m": 30, "context_length": 128000, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
-      { "id": "openai/gpt-3.5-turbo", "name": "GPT-3.5 Turbo", "input_price_per_m": 0.5, "output_price_per_m": 1.5, "context_length": 16385, "input_modalities": ["text"], "output_modalities": ["text"] }
+      { "id": "openai/gpt-3.5-turbo", "name": "GPT-3.5 Turbo", "input_price_per_m": 0.5, "output_price_per_m": 1.5, "context_length": 16385, "input_modalities": ["text"], "output_modalities": ["text"] },
+      { "id": "openai/text-embedding-3-small", "name": "text-embedding-3-small", "input_price_per_m": 0.02, "output_price_per_m": 0, "context_length": 8192, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" },
+      { "id": "openai/text-embedding-3-large", "name": "text-embedding-3-large", "input_price_per_m": 0.13, "output_price_per_m": 0, "context_length": 8192, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" },
+      { "id": "openai/text-embedding-ada-002", "name": "text-embedding-ada-002", "input_price_per_m": 0.1, "output_price_per_m": 0, "context_length": 8192, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" }
     ]
   },
   "credits": null,
   "validation": {
     "method": "GET",
     "path": "/models"
+  },
+  "embeddings": {
+    "path": "/embeddings",
+    "list": null,
+    "mark": {
+      "id_contains": "embedding"
+    }
   }
 }
 )json",
@@ -543,7 +582,12 @@ const char* const kProviderDefinitions[] = {
       { "id": "meta-llama/llama-4-maverick", "name": "Meta: Llama 4 Maverick", "input_price_per_m": 0.15, "output_price_per_m": 0.6, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
       { "id": "meta-llama/llama-4-scout", "name": "Meta: Llama 4 Scout", "input_price_per_m": 0.08, "output_price_per_m": 0.3, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
       { "id": "mistralai/mistral-small-3.2-24b-instruct", "name": "Mistral: Mistral Small 3.2 24B", "input_price_per_m": 0.075, "output_price_per_m": 0.2, "input_modalities": ["text", "image"], "output_modalities": ["text"] },
-      { "id": "microsoft/phi-4", "name": "Microsoft: Phi 4", "input_price_per_m": 0.07, "output_price_per_m": 0.14, "context_length": 16384, "input_modalities": ["text"], "output_modalities": ["text"] }
+      { "id": "microsoft/phi-4", "name": "Microsoft: Phi 4", "input_price_per_m": 0.07, "output_price_per_m": 0.14, "context_length": 16384, "input_modalities": ["text"], "output_modalities": ["text"] },
+      { "id": "openai/text-embedding-3-small", "name": "OpenAI: Text Embedding 3 Small", "input_price_per_m": 0.02, "output_price_per_m": 0, "context_length": 8192, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" },
+      { "id": "openai/text-embedding-3-large", "name": "OpenAI: Text Embedding 3 Large", "input_price_per_m": 0.13, "output_price_per_m": 0, "context_length": 8192, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" },
+      { "id": "openai/text-embedding-ada-002", "name": "OpenAI: Text Embedding Ada 002", "input_price_per_m": 0.1, "output_price_per_m": 0, "context_length": 8192, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" },
+      { "id": "google/gemini-embedding-001", "name": "Google: Gemini Embedding 001", "input_price_per_m": 0.15, "output_price_per_m": 0, "context_length": 2048, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" },
+      { "id": "baai/bge-m3", "name": "BAAI: bge-m3", "input_price_per_m": 0.01, "output_price_per_m": 0, "context_length": 8192, "input_modalities": ["text"], "output_modalities": ["embeddings"], "type": "embedding" }
     ]
   },
   "credits": {
@@ -553,6 +597,17 @@ const char* const kProviderDefinitions[] = {
   "validation": {
     "method": "GET",
     "path": "/auth/key"
+  },
+  "embeddings": {
+    "path": "/embeddings",
+    "list": {
+      "path": "/embeddings/models",
+      "parser": "openrouter",
+      "auth": false
+    },
+    "mark": {
+      "all": true
+    }
   }
 }
 )json",

@@ -39,9 +39,27 @@ struct Fnv {
 }  // namespace
 
 FreshList read_fresh_list(const ProviderDef& def, std::string_view parser, std::string_view body,
-                          const std::vector<const ReferenceMap*>& references) {
+                          const std::vector<const ReferenceMap*>& references, std::string_view embeddings_body) {
   FreshList list;
   list.ok = parse_model_list(def, parser, body, list.rows, list.error);
+  if (list.ok && def.embeddings && def.embeddings->list) {
+    std::vector<CatalogEntry> embedding_rows;
+    std::string error;
+    if (!parse_model_list(def, def.embeddings->list->parser, embeddings_body, embedding_rows, error, true)) {
+      list.ok = false;
+      list.rows.clear();
+      list.error = "embeddings list: " + error;
+      return list;
+    }
+    std::unordered_set<std::string> embedding_ids;
+    for (const auto& row : embedding_rows) embedding_ids.insert(row.model_id);
+    std::vector<CatalogEntry> merged;
+    merged.reserve(list.rows.size() + embedding_rows.size());
+    for (auto& row : list.rows)
+      if (!embedding_ids.count(row.model_id)) merged.push_back(std::move(row));
+    for (auto& row : embedding_rows) merged.push_back(std::move(row));
+    list.rows = std::move(merged);
+  }
   if (list.ok) list.fill = fill_from_reference(list.rows, references);
   return list;
 }
@@ -78,6 +96,7 @@ uint64_t row_digest(const CatalogEntry& r) {
   for (const auto& m : r.input_modalities) f.text(m);
   f.text("|");
   for (const auto& m : r.output_modalities) f.text(m);
+  if (r.type == ModelType::embedding) f.text("|embedding");  // chat rows keep the digests written before types existed
   return f.h;
 }
 

@@ -20,8 +20,11 @@ struct FreshList {
   std::vector<CatalogEntry> rows;
   FillReport fill;
 };
+// `embeddings_body`: the provider's separate embeddings list, when its
+// definition has one; its rows (embedding models) replace main-list rows of
+// the same id, which such lists also carry (Google's OpenAI-style /models).
 FreshList read_fresh_list(const ProviderDef& def, std::string_view parser, std::string_view body,
-                          const std::vector<const ReferenceMap*>& references);
+                          const std::vector<const ReferenceMap*>& references, std::string_view embeddings_body = {});
 
 // What the syncs wrote for a provider: canonical id -> digest of the row.
 // Kept in meta as `sync_rows:<provider>`, one "id<TAB>digest" per line, so a

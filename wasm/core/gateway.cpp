@@ -178,8 +178,8 @@ const Gateway::OfferingCache* Gateway::offerings(const std::string& requested, i
 Statement Gateway::load_offerings_statement(const std::string& requested) {
   Statement s;
   s.sql =
-      "SELECT provider_id, model_id, upstream_model_id, input_price, output_price, cache_read_price, cache_write_price "
-      "FROM catalog WHERE is_active = 1 AND (model_id = ?1 OR model_suffix = ?1)";
+      "SELECT provider_id, model_id, upstream_model_id, input_price, output_price, cache_read_price, cache_write_price, "
+      "model_type FROM catalog WHERE is_active = 1 AND (model_id = ?1 OR model_suffix = ?1)";
   s.params = Json::array({ascii_lower(requested)});
   return s;
 }
@@ -196,6 +196,7 @@ void Gateway::store_offerings(const std::string& requested, const Json& rows, in
     o.prices.output = optional_number(r, "output_price");
     o.prices.cache_read = optional_number(r, "cache_read_price");
     o.prices.cache_write = optional_number(r, "cache_write_price");
+    o.embedding = str_field(r, "model_type") == "embedding";
     cache.rows.push_back(std::move(o));
   }
   std::string key = ascii_lower(requested);

@@ -13,6 +13,7 @@ struct Offering {
   std::string model_id;           // canonical vendor/model, lower-case
   std::string upstream_model_id;  // what the provider calls it
   billing::Prices prices;         // this provider's prices (or the reference price)
+  bool embedding = false;         // an embedding model: served by /v1/embeddings only
 };
 
 // An upstream credential as routing sees it (the secret stays encrypted).

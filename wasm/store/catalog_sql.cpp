@@ -26,7 +26,7 @@ void append_row(std::string& sql, const catalog::CatalogEntry& e, std::string_vi
                                 number_or_null(e.cache_write_price_per_m),
                                 e.context_length > 0 ? std::to_string(e.context_length) : std::string("NULL"),
                                 quote(modalities(e.input_modalities)), quote(modalities(e.output_modalities)), quote(source),
-                                "1", now, now};
+                                "1", now, now, quote(catalog::model_type_name(e.type))};
   sql.push_back('(');
   for (size_t i = 0; i < std::size(values); ++i) {
     if (i) sql.push_back(',');
@@ -42,14 +42,14 @@ std::vector<Statement> upsert_catalog(const std::vector<catalog::CatalogEntry>& 
   const std::string head =
       "INSERT INTO catalog (provider_id, model_id, model_suffix, upstream_model_id, name, input_price, output_price, "
       "cache_read_price, cache_write_price, context_length, input_modalities, output_modalities, source, is_active, "
-      "created_at, refreshed_at) VALUES ";
+      "created_at, refreshed_at, model_type) VALUES ";
   std::string tail =
       " ON CONFLICT (provider_id, model_id) DO UPDATE SET upstream_model_id = excluded.upstream_model_id, "
       "name = excluded.name, input_price = excluded.input_price, output_price = excluded.output_price, "
       "cache_read_price = excluded.cache_read_price, cache_write_price = excluded.cache_write_price, "
       "context_length = excluded.context_length, input_modalities = excluded.input_modalities, "
       "output_modalities = excluded.output_modalities, source = excluded.source, is_active = 1, "
-      "refreshed_at = excluded.refreshed_at";
+      "refreshed_at = excluded.refreshed_at, model_type = excluded.model_type";
   if (source == "snapshot") tail += " WHERE catalog.source = 'snapshot'";
   std::vector<Statement> out;
   const std::string now = std::to_string(now_ms);

@@ -89,6 +89,8 @@ bool check_number(const NumberRule& rule, std::string_view raw, std::optional<in
   return ok;
 }
 
+}  // namespace
+
 bool read_provider_field(od::value v, ProviderPreferences& prefs) {
   od::json_type type;
   if (v.type().get(type) != simdjson::SUCCESS) return false;
@@ -115,8 +117,6 @@ bool read_provider_field(od::value v, ProviderPreferences& prefs) {
   }
   return true;
 }
-
-}  // namespace
 
 bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error) {
   simdjson::padded_string padded(body);

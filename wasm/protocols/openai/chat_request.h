@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/api_error.h"
+#include "simdjson.h"
 
 namespace keyaos::openai {
 
@@ -30,6 +31,10 @@ struct ChatRequest {
   std::string stream_options;  // raw JSON object or empty
   std::string kept_fields;     // `"k":v,...` of every other top-level field, verbatim
 };
+
+// Reads a `provider` value (an id, a list of ids, or {only, ignore, order,
+// allow_fallbacks}); false when it has another shape or a list is too long.
+bool read_provider_field(simdjson::ondemand::value v, ProviderPreferences& prefs);
 
 // Parses and validates; on failure fills `error` (400 with param) and returns false.
 bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error);

@@ -1,0 +1,374 @@
+#include "api/embeddings.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "api/routing_table.h"
+#include "api/upstream_adapter.h"
+#include "billing/cost.h"
+#include "billing/ledger.h"
+#include "core/secrets.h"
+#include "core/text.h"
+#include "protocols/openai/embeddings.h"
+#include "protocols/openai/errors.h"
+
+namespace keyaos::api {
+namespace {
+
+constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
+// Vectors of a full batch (2,048 inputs x 3,072 floats) as JSON text fit.
+constexpr size_t kMaxBodyBytes = 64u << 20;
+
+std::string format_usd(double usd) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9f", usd);
+  return buf;
+}
+
+struct PlannedAttempt {
+  routing::Offering offering;
+  routing::Credential credential;
+  double expected_cost_usd = 0;
+  bool probe = false;
+};
+
+class EmbeddingsTask : public RoutingTask {
+ public:
+  EmbeddingsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+
+  Action start(const Event&) override {
+    request_id_ = "req_" + req_.nonce;
+    ApiError error;
+    if (!openai::parse_embeddings_request(req_.body, emb_, error)) return error_response(error);
+    // Vectors of different models are not comparable: another model only on request.
+    if (!emb_.fallback_models.empty() && !emb_.allow_model_fallback)
+      return error_response(ApiError::bad_request(
+          "'models' is refused for embeddings: vectors from different models cannot be compared or stored together. "
+          "Set \"allow_model_fallback\": true to accept another model's vectors (the answer's x-keyaos-model names it).",
+          "model_fallback_refused", "models"));
+    models_.push_back(emb_.model);
+    for (const auto& m : emb_.fallback_models)
+      if (ascii_lower(m) != ascii_lower(emb_.model)) models_.push_back(m);
+    // Ranking reads these: the estimated input tokens, and no output.
+    shape_.providers = emb_.providers;
+    shape_.prompt_bytes = emb_.input_tokens * 4;
+    shape_.max_output_tokens = 0;
+    return load_routing();
+  }
+
+ private:
+  Action load_routing() {
+    return load_routing_table(caller_.owner_id, models_[model_index_], req_.now_ms, [this] { return plan(); });
+  }
+
+  Action plan() {
+    const std::string& requested = models_[model_index_];
+    route(caller_.owner_id, requested, shape_, req_.now_ms, route_, false, true);
+    const routing::ModelMatch& match = route_.match;
+    if (match.model_id.empty()) {
+      if (!match.ambiguous.empty()) {
+        std::string list;
+        for (const auto& m : match.ambiguous) list += (list.empty() ? "" : ", ") + m;
+        return next_model_or(ApiError::bad_request("Model '" + requested + "' is ambiguous; use one of: " + list + ".", "ambiguous_model", "model"));
+      }
+      if (route_.wrong_kind)
+        return next_model_or(ApiError::bad_request("The model '" + requested + "' is not an embedding model; call POST /v1/chat/completions with it.",
+                                                   "model_not_embedding", "model"));
+      return next_model_or(ApiError{404, "The embedding model '" + requested + "' does not exist in the catalogue.",
+                                    "invalid_request_error", "model_not_found", "model"});
+    }
+    if (!caller_.may_use(match.model_id))
+      return next_model_or(ApiError::forbidden("This API key may not use the model '" + match.model_id + "'.", "model_not_allowed"));
+    model_id_ = match.model_id;
+    release_unused_probes();
+    plan_.clear();
+    next_attempt_ = 0;
+    auto serves = [this](const routing::Candidate& c) {
+      const catalog::ProviderDef* def = gw_.provider(c.offering->provider_id);
+      return def && def->embeddings && def->protocol == catalog::Protocol::openai;
+    };
+    for (const auto& c : route_.ranking.candidates) {
+      if (serves(c)) plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, c.probe});
+      else if (c.probe) gw_.health().release_probe(c.credential->id, c.offering->model_id);
+    }
+    if (plan_.empty())
+      for (const auto& c : route_.ranking.cooling)
+        if (serves(c)) {
+          plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});  // the one that recovers soonest
+          break;
+        }
+    if (plan_.empty()) {
+      std::string why;
+      for (const auto& s : route_.ranking.skipped)
+        why += (why.empty() ? "" : "; ") + s.provider_id + (s.credential_id.empty() ? "" : "/" + s.credential_id) + ": " + s.reason;
+      return next_model_or(ApiError{503, "No upstream can serve '" + model_id_ + "' right now (" + (why.empty() ? "no provider offers it" : why) + ").",
+                                    "service_unavailable", "no_available_credential", {}});
+    }
+    if (caller_.quota && !reserved_) {
+      reserved_ = true;
+      double expected = 0;
+      for (const auto& p : plan_) expected = std::max(expected, p.expected_cost_usd);
+      return reserve_quota(caller_, request_id_, expected, req_.now_ms, [this] { return attempt(); });
+    }
+    return attempt();
+  }
+
+  Action next_model_or(const ApiError& error) {
+    if (model_index_ + 1 < models_.size()) {
+      ++model_index_;
+      return load_routing();
+    }
+    if (have_error_) return answer_failure();
+    return error_response(error);
+  }
+
+  Action attempt() {
+    if (next_attempt_ >= plan_.size()) return next_model_or(ApiError{503, "All upstreams failed.", "service_unavailable", "upstreams_failed", {}});
+    current_ = plan_[next_attempt_++];
+    attempt_started_ms_ = last_event_ms_ = last_event_ms_ ? last_event_ms_ : req_.now_ms;
+    first_byte_ms_ = -1;
+    const catalog::ProviderDef& def = *gw_.provider(current_.offering.provider_id);
+    Json headers = {{"content-type", "application/json"}, {"accept", "application/json"}, {"authorization", "Bearer ${secret}"}};
+    for (const auto& [k, v] : def.extra_headers) headers[ascii_lower(k)] = v;
+    Action a;
+    a.head = {{"type", "fetch"},
+              {"url", gw_.base_url(def) + def.embeddings->path},
+              {"method", "POST"},
+              {"headers", headers},
+              {"credential",
+               {{"id", current_.credential.id},
+                {"ciphertext", current_.credential.ciphertext},
+                {"aad", credential_aad(current_.credential.owner_id, current_.credential.id)}}},
+              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
+    a.payload = openai::upstream_embeddings_body(emb_, catalog::to_upstream_model_id(def, current_.offering.model_id, current_.offering.upstream_model_id));
+    return then(std::move(a), [this](const Event& ev) { return on_head(ev); });
+  }
+
+  Action on_head(const Event& ev) {
+    last_event_ms_ = ev.now_ms();
+    if (ev.type == "upstream_error") return fail(transport_error(ev, current_.offering.provider_id));
+    upstream_status_ = static_cast<int>(int_field(ev.head, "status"));
+    const Json headers = ev.head.contains("headers") ? ev.head["headers"] : Json::object();
+    Action a;
+    if (upstream_status_ >= 200 && upstream_status_ < 300) {
+      a.head = {{"type", "read_body"}, {"max_bytes", kMaxBodyBytes}, {"whole", true}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+      return then(std::move(a), [this](const Event& e) { return on_body(e); });
+    }
+    a.head = {{"type", "read_body"}, {"max_bytes", kMaxErrorBodyBytes}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+    const std::string retry_after = str_field(headers, "retry-after");
+    return then(std::move(a), [this, retry_after](const Event& e) {
+      last_event_ms_ = e.now_ms();
+      if (e.type == "upstream_error") return fail(transport_error(e, current_.offering.provider_id));
+      return fail(openai::classify_http_error(upstream_status_, e.payload, retry_after, e.now_ms()));
+    });
+  }
+
+  Action on_body(const Event& ev) {
+    last_event_ms_ = ev.now_ms();
+    if (ev.type == "upstream_error") {
+      // Once the answer has started arriving it is not bought a second time elsewhere.
+      if (int_field(ev.head, "bytes") <= 0 && str_field(ev.head, "kind") != "too_large")
+        return fail(transport_error(ev, current_.offering.provider_id));
+      UpstreamError e = transport_error(ev, current_.offering.provider_id);
+      if (str_field(ev.head, "kind") == "too_large")
+        e = {ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a body larger than " + std::to_string(kMaxBodyBytes) + " bytes.",
+             "upstream_error", "upstream_response_too_large", -1};
+      e.message += " The upstream had already started answering, so it was not retried elsewhere.";
+      record_attempt(false, e);
+      last_error_ = e;
+      have_error_ = true;
+      return answer_failure();
+    }
+    first_byte_ms_ = ev.now_ms() - attempt_started_ms_;
+    openai::EmbeddingsAnswer answer;
+    std::string why;
+    if (!openai::render_embeddings(ev.payload, emb_, current_.offering.model_id, answer, why)) {
+      Json probe = parse_json(ev.payload);
+      if (const Json* err = probe.is_object() ? field(probe, "error") : nullptr; err && !err->is_null())
+        return fail(openai::classify_stream_error(dump_json(*err)));
+      return fail({ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a malformed embeddings list: " + why + ".",
+                   "upstream_error", "malformed_response", -1});
+    }
+    served_model_ = answer.served_model;
+    UpstreamError none;
+    record_attempt(true, none);
+    release_unused_probes();
+    std::vector<Statement> writes = health_writes_;
+    gw_.health().success(current_.credential.id, current_.offering.model_id, writes);
+    billing::RequestRecord r = base_record();
+    r.ok = true;
+    r.http_status = upstream_status_;
+    r.usage = answer.usage;
+    r.cost = billing::compute_cost(answer.usage, current_.offering.prices, route_.reference, current_.credential.multiplier);
+    for (auto& c : gw_.owner(caller_.owner_id).credentials)
+      if (c.id == current_.credential.id && c.quota) c.quota = std::max<int64_t>(*c.quota - r.cost.effective, 0);
+    if (!caller_.api_key_id.empty()) gw_.add_api_key_usage(caller_.api_key_id, r.cost.effective);
+    auto ledger = billing::ledger_statements(r, attempts_);
+    writes.insert(writes.end(), ledger.begin(), ledger.end());
+    Json headers = {{"content-type", "application/json"},
+                    {"x-request-id", request_id_},
+                    {"x-keyaos-provider", current_.offering.provider_id},
+                    {"x-keyaos-credential", current_.credential.id},
+                    {"x-keyaos-model", current_.offering.model_id},
+                    {"x-keyaos-attempts", std::to_string(attempts_.size())},
+                    {"x-keyaos-cost-estimate", format_usd(current_.expected_cost_usd)}};
+    return respond_action(upstream_status_, headers, std::move(answer.body), std::move(writes));
+  }
+
+  Action fail(const UpstreamError& e) {
+    const int64_t now = last_event_ms_ ? last_event_ms_ : req_.now_ms;
+    record_attempt(false, e);
+    if (!have_error_ || error_rank(e) >= error_rank(last_error_)) last_error_ = e;
+    have_error_ = true;
+    if (e.error_class == ErrorClass::rate_limited) any_rate_limited_ = true;
+    else if (error_class_fails_over(e.error_class)) all_rate_limited_ = false;
+    note_failure_health(caller_.owner_id, current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
+    // The client's own error: every upstream would refuse the same request.
+    if (!error_class_fails_over(e.error_class)) {
+      last_error_ = e;
+      return answer_failure();
+    }
+    return attempt();
+  }
+
+  // Client errors and rate limits say the most; then the rest as chat ranks them.
+  static int error_rank(const UpstreamError& e) {
+    if (!error_class_fails_over(e.error_class)) return 20;
+    switch (e.error_class) {
+      case ErrorClass::rate_limited: return 1;
+      case ErrorClass::quota_exhausted: return 2;
+      case ErrorClass::network: return 3;
+      case ErrorClass::timeout: return 4;
+      case ErrorClass::stream: return 5;
+      case ErrorClass::server: return 6;
+      case ErrorClass::forbidden: return 7;
+      case ErrorClass::payment: return 8;
+      case ErrorClass::auth: return 9;
+      default: return 10;
+    }
+  }
+
+  Action answer_failure() {
+    release_unused_probes();
+    const UpstreamError& e = last_error_;
+    const UpstreamError shown = client_view(e);
+    int status = e.http_status >= 400 ? e.http_status : 502;
+    Json headers = Json::object();
+    if (error_class_fails_over(e.error_class)) {
+      if (all_rate_limited_ && any_rate_limited_) {
+        status = 429;
+        headers["retry-after"] = std::to_string(e.retry_after_ms >= 0 ? (e.retry_after_ms + 999) / 1000 : 30);
+      } else if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment || status < 500) {
+        status = 502;  // our upstream credentials failed, not the client's
+      }
+    }
+    std::string trail;
+    for (size_t i = 0; i < attempts_.size(); ++i) {
+      const auto& a = attempts_[i];
+      trail += (i ? "; " : "") + a.provider_id + " " + (a.http_status ? std::to_string(a.http_status) : std::string("-")) + " " + a.error_class;
+    }
+    ApiError err;
+    err.status = status;
+    err.message = shown.message + (attempts_.size() > 1 || error_class_fails_over(e.error_class) ? " [attempts: " + trail + "]" : "");
+    err.type = e.type.empty() ? "upstream_error" : e.type;
+    err.code = e.code.empty() ? std::string(error_class_name(e.error_class)) : e.code;
+    headers["x-keyaos-attempts"] = std::to_string(attempts_.size());
+    headers["x-request-id"] = request_id_;
+    headers["content-type"] = "application/json";
+    billing::RequestRecord r = base_record();
+    r.ok = false;
+    r.http_status = status;
+    r.error_class = error_class_name(e.error_class);
+    r.error_message = e.message;
+    std::vector<Statement> writes = health_writes_;
+    auto ledger = billing::ledger_statements(r, attempts_);
+    writes.insert(writes.end(), ledger.begin(), ledger.end());
+    return respond_action(status, headers, err.body(), std::move(writes));
+  }
+
+  void release_unused_probes() {
+    for (size_t i = next_attempt_; i < plan_.size(); ++i)
+      if (plan_[i].probe) {
+        gw_.health().release_probe(plan_[i].credential.id, plan_[i].offering.model_id);
+        plan_[i].probe = false;
+      }
+  }
+
+  void record_attempt(bool ok, const UpstreamError& e) {
+    const int64_t now = last_event_ms_ ? last_event_ms_ : req_.now_ms;
+    billing::AttemptRecord a;
+    a.provider_id = current_.offering.provider_id;
+    a.credential_id = current_.credential.id;
+    a.model_id = current_.offering.model_id;
+    a.ok = ok;
+    a.http_status = ok ? upstream_status_ : (e.http_status ? e.http_status : upstream_status_);
+    if (!ok) {
+      a.error_class = error_class_name(e.error_class);
+      a.error_message = e.message;
+    }
+    a.latency_ms = now - attempt_started_ms_;
+    a.first_byte_ms = first_byte_ms_;
+    a.started_at = attempt_started_ms_;
+    attempts_.push_back(std::move(a));
+  }
+
+  billing::RequestRecord base_record() const {
+    const int64_t now = last_event_ms_ ? last_event_ms_ : req_.now_ms;
+    billing::RequestRecord r;
+    r.id = request_id_;
+    r.owner_id = caller_.owner_id;
+    r.api_key_id = caller_.api_key_id;
+    r.model_id = model_id_.empty() ? ascii_lower(emb_.model) : model_id_;
+    r.served_model = served_model_;
+    if (!attempts_.empty()) {
+      r.provider_id = current_.offering.provider_id;
+      r.credential_id = current_.credential.id;
+    }
+    r.cost.multiplier = current_.credential.multiplier;
+    r.latency_ms = now - req_.now_ms;
+    r.first_byte_ms = first_byte_ms_ >= 0 ? attempt_started_ms_ + first_byte_ms_ - req_.now_ms : -1;
+    r.created_at = req_.now_ms;
+    return r;
+  }
+
+  // A jitter in [0,1) from the request's random nonce and the attempt number.
+  double jitter() const {
+    uint32_t h = 2166136261u;
+    for (char c : req_.nonce) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    h = (h ^ static_cast<uint32_t>(attempts_.size())) * 16777619u;
+    return (h % 10000) / 10000.0;
+  }
+
+  HttpRequest req_;
+  Caller caller_;
+  openai::EmbeddingsRequest emb_;
+  openai::ChatRequest shape_;  // what ranking reads: providers, prompt size, no output
+  std::string request_id_;
+  std::vector<std::string> models_;
+  size_t model_index_ = 0;
+  std::string model_id_;
+  Route route_;
+  std::vector<PlannedAttempt> plan_;
+  size_t next_attempt_ = 0;
+  PlannedAttempt current_;
+  bool reserved_ = false;
+  int64_t attempt_started_ms_ = 0;
+  int64_t last_event_ms_ = 0;
+  int64_t first_byte_ms_ = -1;
+  int upstream_status_ = 0;
+  std::string served_model_;
+  std::vector<billing::AttemptRecord> attempts_;
+  std::vector<Statement> health_writes_;
+  UpstreamError last_error_;
+  bool have_error_ = false;
+  bool any_rate_limited_ = false;
+  bool all_rate_limited_ = true;
+};
+
+}  // namespace
+
+std::unique_ptr<Task> make_embeddings_task(Gateway& gateway, HttpRequest request, Caller caller) {
+  return std::make_unique<EmbeddingsTask>(gateway, std::move(request), std::move(caller));
+}
+
+}  // namespace keyaos::api
