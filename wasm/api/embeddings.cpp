@@ -118,7 +118,7 @@ class EmbeddingsTask : public RoutingTask {
       ++model_index_;
       return load_routing();
     }
-    if (have_error_) return answer_failure();
+    if (policy_.failed()) return answer_failure();
     return error_response(error);
   }
 
@@ -174,10 +174,7 @@ class EmbeddingsTask : public RoutingTask {
         e = {ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a body larger than " + std::to_string(kMaxBodyBytes) + " bytes.",
              "upstream_error", "upstream_response_too_large", -1};
       e.message += " The upstream had already started answering, so it was not retried elsewhere.";
-      record_attempt(false, e);
-      last_error_ = e;
-      have_error_ = true;
-      return answer_failure();
+      return fail(e, routing::AttemptPhase::answering);
     }
     first_byte_ms_ = ev.now_ms() - attempt_started_ms_;
     openai::EmbeddingsAnswer answer;
@@ -215,60 +212,42 @@ class EmbeddingsTask : public RoutingTask {
     return respond_action(upstream_status_, headers, std::move(answer.body), std::move(writes));
   }
 
-  Action fail(const UpstreamError& e) {
+  // A failed attempt: the failover policy decides what follows and what the
+  // credential's health becomes.
+  Action fail(const UpstreamError& e, routing::AttemptPhase phase = routing::AttemptPhase::before_answer) {
     const int64_t now = last_event_ms_ ? last_event_ms_ : req_.now_ms;
     record_attempt(false, e);
-    if (!have_error_ || error_rank(e) >= error_rank(last_error_)) last_error_ = e;
-    have_error_ = true;
-    if (e.error_class == ErrorClass::rate_limited) any_rate_limited_ = true;
-    else if (error_class_fails_over(e.error_class)) all_rate_limited_ = false;
-    note_failure_health(caller_.owner_id, current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
-    // The client's own error: every upstream would refuse the same request.
-    if (!error_class_fails_over(e.error_class)) {
-      last_error_ = e;
-      return answer_failure();
+    const routing::FailoverDecision d = policy_.on_failure(e, phase, false);
+    apply_health_change(caller_.owner_id, current_.credential.id, current_.offering.model_id, d.health, e, now, jitter(), health_writes_);
+    switch (d.next) {
+      case routing::FailoverDecision::Next::answer:
+        return answer_failure();
+      case routing::FailoverDecision::Next::retry_same:
+      case routing::FailoverDecision::Next::refresh_retry:
+        --next_attempt_;
+        return attempt();
+      case routing::FailoverDecision::Next::try_next:
+        break;
     }
     return attempt();
   }
 
-  // Client errors and rate limits say the most; then the rest as chat ranks them.
-  static int error_rank(const UpstreamError& e) {
-    if (!error_class_fails_over(e.error_class)) return 20;
-    switch (e.error_class) {
-      case ErrorClass::rate_limited: return 1;
-      case ErrorClass::quota_exhausted: return 2;
-      case ErrorClass::network: return 3;
-      case ErrorClass::timeout: return 4;
-      case ErrorClass::stream: return 5;
-      case ErrorClass::server: return 6;
-      case ErrorClass::forbidden: return 7;
-      case ErrorClass::payment: return 8;
-      case ErrorClass::auth: return 9;
-      default: return 10;
-    }
-  }
-
+  // Every candidate failed (or the error is the client's): the most
+  // informative upstream answer, with the attempts.
   Action answer_failure() {
     release_unused_probes();
-    const UpstreamError& e = last_error_;
+    const routing::FailureAnswer fa = policy_.answer();
+    const UpstreamError& e = fa.error;
     const UpstreamError shown = client_view(e);
-    int status = e.http_status >= 400 ? e.http_status : 502;
     Json headers = Json::object();
-    if (error_class_fails_over(e.error_class)) {
-      if (all_rate_limited_ && any_rate_limited_) {
-        status = 429;
-        headers["retry-after"] = std::to_string(e.retry_after_ms >= 0 ? (e.retry_after_ms + 999) / 1000 : 30);
-      } else if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment || status < 500) {
-        status = 502;  // our upstream credentials failed, not the client's
-      }
-    }
+    if (fa.retry_after_s >= 0) headers["retry-after"] = std::to_string(fa.retry_after_s);
     std::string trail;
     for (size_t i = 0; i < attempts_.size(); ++i) {
       const auto& a = attempts_[i];
       trail += (i ? "; " : "") + a.provider_id + " " + (a.http_status ? std::to_string(a.http_status) : std::string("-")) + " " + a.error_class;
     }
     ApiError err;
-    err.status = status;
+    err.status = fa.status;
     err.message = shown.message + (attempts_.size() > 1 || error_class_fails_over(e.error_class) ? " [attempts: " + trail + "]" : "");
     err.type = e.type.empty() ? "upstream_error" : e.type;
     err.code = e.code.empty() ? std::string(error_class_name(e.error_class)) : e.code;
@@ -277,13 +256,13 @@ class EmbeddingsTask : public RoutingTask {
     headers["content-type"] = "application/json";
     billing::RequestRecord r = base_record();
     r.ok = false;
-    r.http_status = status;
+    r.http_status = fa.status;
     r.error_class = error_class_name(e.error_class);
     r.error_message = e.message;
     std::vector<Statement> writes = health_writes_;
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());
-    return respond_action(status, headers, err.body(), std::move(writes));
+    return respond_action(fa.status, headers, err.body(), std::move(writes));
   }
 
   void release_unused_probes() {
@@ -325,6 +304,7 @@ class EmbeddingsTask : public RoutingTask {
       r.credential_id = current_.credential.id;
     }
     r.cost.multiplier = current_.credential.multiplier;
+    r.api = "embeddings";
     r.latency_ms = now - req_.now_ms;
     r.first_byte_ms = first_byte_ms_ >= 0 ? attempt_started_ms_ + first_byte_ms_ - req_.now_ms : -1;
     r.created_at = req_.now_ms;
@@ -359,10 +339,7 @@ class EmbeddingsTask : public RoutingTask {
   std::string served_model_;
   std::vector<billing::AttemptRecord> attempts_;
   std::vector<Statement> health_writes_;
-  UpstreamError last_error_;
-  bool have_error_ = false;
-  bool any_rate_limited_ = false;
-  bool all_rate_limited_ = true;
+  routing::FailoverPolicy policy_;
 };
 
 }  // namespace

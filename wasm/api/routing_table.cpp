@@ -34,14 +34,14 @@ Action RoutingTask::reserve_quota(const Caller& caller, const std::string& reque
   const std::string api_key_id = caller.api_key_id;
   return run_sql({expire, take, spent}, [this, amount, api_key_id, next](const SqlResult& r) {
     if (!r.ok())
-      return error_response({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
-                             "service_unavailable", "database_unavailable", {}});
-    if (r.at(2).empty()) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
+      return reject({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
+                     "service_unavailable", "database_unavailable", {}});
+    if (r.at(2).empty()) return reject(ApiError::unauthorized("Invalid or disabled API key."));
     gw_.set_api_key_used(api_key_id, int_field(r.at(2)[0], "used_nusd"));
     if (r.at(1).empty()) {
       char usd[32];
       std::snprintf(usd, sizeof usd, "%.9f", billing::nano_to_usd(amount));
-      return error_response({429,
+      return reject({429,
                              std::string("This API key's quota does not cover this request: its estimated cost ($") + usd +
                                  ") is more than what is left once the requests in flight are counted.",
                              "insufficient_quota", "key_quota_exceeded", {}});
@@ -50,41 +50,47 @@ Action RoutingTask::reserve_quota(const Caller& caller, const std::string& reque
   });
 }
 
-void RoutingTask::note_failure_health(const std::string& owner_id, const std::string& credential_id, const std::string& model_id,
-                                      const UpstreamError& e, int64_t now, double jitter, std::vector<Statement>& writes) {
-  const HealthEffect effect = health_effect(e.error_class);
-  if (effect == HealthEffect::dead) {
-    std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
-    Statement s;
-    s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
-    s.params = Json::array({reason, now, credential_id});
-    writes.push_back(std::move(s));
-    for (auto& c : gw_.owner(owner_id).credentials)
-      if (c.id == credential_id) {
-        c.dead = true;
-        c.dead_reason = reason;
-      }
-  } else if (e.error_class == ErrorClass::payment) {
-    // An empty balance rests the whole credential until a quota refresh shows money again.
-    gw_.health().failure(credential_id, routing::kAllModels, e, now, jitter, writes);
-  } else if (effect == HealthEffect::cooldown) {
-    gw_.health().failure(credential_id, model_id, e, now, jitter, writes);
-  } else if (e.error_class != ErrorClass::none) {
-    // The upstream answered (about this request only): the pair itself works.
-    gw_.health().success(credential_id, model_id, writes);
+void RoutingTask::apply_health_change(const std::string& owner_id, const std::string& credential_id, const std::string& model_id,
+                                      routing::HealthChange change, const UpstreamError& e, int64_t now, double jitter,
+                                      std::vector<Statement>& writes) {
+  switch (change) {
+    case routing::HealthChange::none:
+      return;
+    case routing::HealthChange::dead: {
+      std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
+      Statement s;
+      s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
+      s.params = Json::array({reason, now, credential_id});
+      writes.push_back(std::move(s));
+      for (auto& c : gw_.owner(owner_id).credentials)
+        if (c.id == credential_id) {
+          c.dead = true;
+          c.dead_reason = reason;
+        }
+      return;
+    }
+    case routing::HealthChange::cool_credential:
+      gw_.health().failure(credential_id, routing::kAllModels, e, now, jitter, writes);
+      return;
+    case routing::HealthChange::cool_pair:
+      gw_.health().failure(credential_id, model_id, e, now, jitter, writes);
+      return;
+    case routing::HealthChange::pair_works:
+      gw_.health().success(credential_id, model_id, writes);
+      return;
   }
 }
 
 Action RoutingTask::ensure_catalog(int64_t now_ms, std::function<Action()> ready) {
   if (gw_.seed_checked()) return ready();
   return run_sql({Gateway::seed_version_statement()}, [this, now_ms, ready](const SqlResult& r) {
-    if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
+    if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
     if (!r.at(0).empty() && str_field(r.at(0)[0], "value") == gw_.seed_version()) {
       gw_.mark_seeded();
       return ready();
     }
     return run_sql(gw_.seed_statements(now_ms), [this, ready](const SqlResult& s) {
-      if (!s.ok()) return error_response(ApiError::internal("Could not load the model catalogue: " + s.error));
+      if (!s.ok()) return reject(ApiError::internal("Could not load the model catalogue: " + s.error));
       gw_.mark_seeded();
       gw_.invalidate_offerings();
       return ready();
@@ -103,7 +109,7 @@ Action RoutingTask::load_routing_table(const std::string& owner_id, const std::s
     if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
     if (batch.empty()) return ready();  // warm path: no D1 round trip
     return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_offers, ready](const SqlResult& r) {
-      if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
+      if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
       size_t i = 0;
       if (load_owner) {
         const Json& creds = r.at(i++);

@@ -8,6 +8,7 @@
 #include "core/gateway.h"
 #include "core/task.h"
 #include "protocols/openai/chat_request.h"
+#include "routing/failover.h"
 #include "routing/ranking.h"
 
 namespace keyaos::api {
@@ -18,6 +19,10 @@ namespace keyaos::api {
 class RoutingTask : public Task {
  protected:
   explicit RoutingTask(Gateway& gw) : gw_(gw) {}
+
+  // An error answer before any response byte; a task whose client speaks
+  // another API than OpenAI's shapes it for that API.
+  virtual Action reject(const ApiError& error, Json headers = Json::object()) { return error_response(error, std::move(headers)); }
 
   // Makes sure the shipped catalogue snapshot is in D1, then continues.
   Action ensure_catalog(int64_t now_ms, std::function<Action()> ready);
@@ -50,11 +55,11 @@ class RoutingTask : public Task {
   Action reserve_quota(const Caller& caller, const std::string& request_id, double expected_usd, int64_t now_ms,
                        std::function<Action()> next);
 
-  // What a failed attempt does to its credential's health: a dead key is
-  // marked dead, an empty balance rests the whole credential, a failing pair
-  // cools down, and an answer about the request alone shows the pair works.
-  void note_failure_health(const std::string& owner_id, const std::string& credential_id, const std::string& model_id,
-                           const UpstreamError& e, int64_t now_ms, double jitter, std::vector<Statement>& writes);
+  // Carries out a failover decision's health change for the attempt's
+  // credential x model (routing/failover.h decides which).
+  void apply_health_change(const std::string& owner_id, const std::string& credential_id, const std::string& model_id,
+                           routing::HealthChange change, const UpstreamError& e, int64_t now_ms, double jitter,
+                           std::vector<Statement>& writes);
 
   Gateway& gw_;
 
