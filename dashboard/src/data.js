@@ -9,10 +9,14 @@ export function useProviders() {
   return { ...res, list, byId, name: (id) => (id ? byId.get(id)?.name ?? id : "—") };
 }
 
-// Models the caller can route right now (credentials held), with best prices.
-export function useRoutableModels() {
+// Models the caller can route right now (credentials held), with best prices;
+// `type` keeps only chat or only embedding models.
+export function useRoutableModels(type) {
   const res = useResource("/v1/models");
-  const list = useMemo(() => [...(res.data?.data ?? [])].sort((a, b) => a.id.localeCompare(b.id)), [res.data]);
+  const list = useMemo(
+    () => (res.data?.data ?? []).filter((m) => !type || (m.type || "chat") === type).sort((a, b) => a.id.localeCompare(b.id)),
+    [res.data, type],
+  );
   return { ...res, list };
 }
 

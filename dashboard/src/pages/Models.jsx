@@ -16,6 +16,7 @@ export function Models() {
   const [query, setQuery] = useState("");
   const [onlyRoutable, setOnlyRoutable] = useState(false);
   const [provider, setProvider] = useState("");
+  const [type, setType] = useState("");
   const [limit, setLimit] = useState(PAGE);
   const [open, setOpen] = useState(null);
   const [syncing, setSyncing] = useState(false);
@@ -29,7 +30,7 @@ export function Models() {
     for (const o of catalog.data?.data ?? []) {
       if (!o.is_active) continue;
       let g = groups.get(o.model_id);
-      if (!g) groups.set(o.model_id, (g = { id: o.model_id, name: o.name, context: o.context_length, offers: [], modalities: new Set() }));
+      if (!g) groups.set(o.model_id, (g = { id: o.model_id, name: o.name, context: o.context_length, offers: [], modalities: new Set(), type: o.type || "chat" }));
       g.name ||= o.name;
       if (o.context_length > (g.context || 0)) g.context = o.context_length;
       for (const m of o.input_modalities ?? []) g.modalities.add(m);
@@ -54,10 +55,11 @@ export function Models() {
       models.filter((m) => {
         if (onlyRoutable && !m.routable) return false;
         if (provider && !m.offers.some((o) => o.provider_id === provider)) return false;
+        if (type && m.type !== type) return false;
         if (!q) return true;
         return m.id.toLowerCase().includes(q) || (m.name || "").toLowerCase().includes(q) || m.offers.some((o) => o.provider_id.includes(q) || providers.name(o.provider_id).toLowerCase().includes(q));
       }),
-    [models, q, onlyRoutable, provider, providers],
+    [models, q, onlyRoutable, provider, type, providers],
   );
   const shown = filtered.slice(0, limit);
 
@@ -108,6 +110,14 @@ export function Models() {
               ))}
             </select>
           </div>
+          <div className="field">
+            <label htmlFor="model-type">Type</label>
+            <select id="model-type" value={type} onChange={(e) => (setType(e.target.value), setLimit(PAGE))}>
+              <option value="">Chat and embedding</option>
+              <option value="chat">Chat</option>
+              <option value="embedding">Embedding</option>
+            </select>
+          </div>
           <label className="check">
             <input type="checkbox" checked={onlyRoutable} onChange={(e) => (setOnlyRoutable(e.target.checked), setLimit(PAGE))} />
             Only routable
@@ -139,7 +149,7 @@ export function Models() {
                     <tr data-model-id={m.id}>
                       <td data-label="Model">
                         <div className="cell-title">
-                          {m.name || m.id} {m.routable && <Badge tone="ok">Routable</Badge>}
+                          {m.name || m.id} {m.type === "embedding" && <Badge>Embedding</Badge>} {m.routable && <Badge tone="ok">Routable</Badge>}
                         </div>
                         <div className="mono small break">{m.id}</div>
                         {m.modalities.size > 1 && <div className="small muted">input: {[...m.modalities].join(", ")}</div>}

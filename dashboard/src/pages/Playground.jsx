@@ -21,7 +21,7 @@ async function findLog(requestId) {
 const EMPTY_META = { state: "idle" };
 
 export function Playground({ params }) {
-  const models = useRoutableModels();
+  const models = useRoutableModels("chat");  // the playground chats
   const providers = useProviders();
   const [model, setModel] = useState(params.get("model") || "");
   const [provider, setProvider] = useState("");
