@@ -343,6 +343,8 @@ TEST_CASE("a cron run syncs the reference first and records every provider's sta
       deepseek_listed = true;
       CHECK(str_field(f["headers"], "authorization") == "Bearer ${secret}");
       CHECK(str_field(f["credential"], "ciphertext") == "ct-ds");
+      // Bound to its row: a v2 ciphertext opens only with this additional data.
+      CHECK(str_field(f["credential"], "aad") == "keyaos:credential:self:cred_ds");
     }
   // Which providers run depends on the budget; whatever ran left a state.
   bool wrote_openrouter = false, wrote_state = false;

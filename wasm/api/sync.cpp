@@ -13,6 +13,7 @@
 #include "catalog/custom_provider.h"
 #include "catalog/sync_apply.h"
 #include "catalog/sync_plan.h"
+#include "core/secrets.h"
 #include "core/text.h"
 #include "protocols/openai/errors.h"
 #include "store/sql.h"
@@ -161,7 +162,10 @@ class SyncTask : public RoutingTask {
     // provider's, per owner too, since its id is the owner's own.
     std::map<std::string, Json> credential_of;
     for (const auto& row : r.at(1)) {
-      Json credential = {{"id", str_field(row, "id")}, {"ciphertext", str_field(row, "encrypted_secret")}};
+      // The additional data binds the ciphertext to its row: without it a v2 secret does not open.
+      Json credential = {{"id", str_field(row, "id")},
+                         {"ciphertext", str_field(row, "encrypted_secret")},
+                         {"aad", credential_aad(str_field(row, "owner_id"), str_field(row, "id"))}};
       std::string provider = str_field(row, "provider_id");
       credential_of.emplace(provider, credential);
       credential_of.emplace(str_field(row, "owner_id") + "/" + provider, credential);
@@ -500,7 +504,7 @@ class SyncTask : public RoutingTask {
               {"url", gw_.base_url(*job.def) + job.def->credits->path},
               {"method", "GET"},
               {"headers", headers},
-              {"credential", {{"id", job.credential_id}, {"ciphertext", job.ciphertext}}},
+              {"credential", {{"id", job.credential_id}, {"ciphertext", job.ciphertext}, {"aad", credential_aad(job.owner_id, job.credential_id)}}},
               {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
     return then(std::move(a), [this](const Event& ev) {
       if (ev.type == "upstream_error") return credit_done(false, nullptr, str_field(ev.head, "message", "connection failed"));
@@ -554,7 +558,7 @@ class SyncTask : public RoutingTask {
     const CheckJob& job = checks_.front();
     if (job.oauth) return next_oauth_check();
     Action a = validation_fetch(gw_, job.def, "${secret}");  // the host decrypts the credential into it
-    a.head["credential"] = {{"id", job.credential_id}, {"ciphertext", job.ciphertext}};
+    a.head["credential"] = {{"id", job.credential_id}, {"ciphertext", job.ciphertext}, {"aad", credential_aad(job.owner_id, job.credential_id)}};
     return then(std::move(a), [this](const Event& ev) {
       if (ev.type == "upstream_error") return check_done(KeyVerdict::unknown, 0);
       const int status = static_cast<int>(int_field(ev.head, "status"));
