@@ -40,10 +40,20 @@ function openrouterEntry(m, prices = {}) {
   };
 }
 const snapshot = definition("openrouter").models.entries;
+// Embedding models come in OpenRouter's second list, /embeddings/models, not in /models.
 function openrouterList({ drop = [], extra = [], cheaper = {} } = {}) {
-  const data = snapshot.filter((m) => !drop.includes(m.id)).map((m) => openrouterEntry(m, cheaper[m.id]));
+  const data = snapshot.filter((m) => m.type !== "embedding" && !drop.includes(m.id)).map((m) => openrouterEntry(m, cheaper[m.id]));
   return { data: [...data, ...extra] };
 }
+const openrouterEmbeddings = () => ({ data: snapshot.filter((m) => m.type === "embedding").map((m) => openrouterEntry(m)) });
+// Google's native list, where supportedGenerationMethods tells embedding models apart.
+const googleNativeList = {
+  models: [
+    { name: "models/gemini-2.5-flash", displayName: "Gemini 2.5 Flash", inputTokenLimit: 1048576, supportedGenerationMethods: ["generateContent", "countTokens"] },
+    { name: "models/gemini-2.5-pro", displayName: "Gemini 2.5 Pro", inputTokenLimit: 1048576, supportedGenerationMethods: ["generateContent", "countTokens"] },
+    { name: "models/gemini-embedding-001", displayName: "Gemini Embedding 001", inputTokenLimit: 2048, supportedGenerationMethods: ["embedContent", "countTextTokens"] },
+  ],
+};
 
 const state = {
   openrouterList: openrouterList(),
@@ -70,6 +80,9 @@ function providerHandler(id) {
       if (id === "openai") return { text: fixture("openai_models_list.json") };
       return { json: { object: "list", data: [] } };
     }
+    if (id === "openrouter" && path === "/api/v1/embeddings/models") return { json: openrouterEmbeddings() };
+    if (id === "google-ai-studio" && path === "/v1beta/models?pageSize=1000")
+      return req.headers["x-goog-api-key"] === secret ? { json: googleNativeList } : { status: 400, json: { error: { code: 400, message: "API key not valid.", status: "INVALID_ARGUMENT" } } };
     if (id === "openrouter" && path === "/api/v1/auth/key") return authorized(req) ? { json: { data: { label: "test" } } } : denied;
     if (id === "openrouter" && path === "/api/v1/credits") return authorized(req) ? { json: state.openrouterCredits } : denied;
     if (id === "deepseek" && path === "/user/balance") return authorized(req) ? { json: state.deepseekBalance } : denied;
@@ -254,8 +267,14 @@ test("the cron syncs model lists and balances over a few runs, and the next requ
   const flash = await offering("google-ai-studio", "google/gemini-2.5-flash");
   assert.equal(flash.upstream_model_id, "gemini-2.5-flash", "the models/ prefix is dropped");
   assert.equal(flash.source, "sync");
+  // An embedding model in both of Google's lists: the native one marks it, priced from the snapshot.
   const embedding = await offering("google-ai-studio", "google/gemini-embedding-001");
-  assert.equal(embedding.input_price_per_m, null, "no price anywhere: listed but not routable");
+  assert.equal(embedding.type, "embedding");
+  assert.equal(embedding.input_price_per_m, 0.15);
+  assert.equal(flash.type, "chat");
+  const native = mocks["google-ai-studio"].requests.filter((r) => r.url === "/v1beta/models?pageSize=1000").at(-1);
+  assert.equal(native.headers["x-goog-api-key"], PROVIDERS["google-ai-studio"].secret);
+  assert.equal(native.headers.authorization, undefined);
   const qwen = await offering("deepinfra", "qwen/qwen3-235b-a22b-2507");
   assert.deepEqual([qwen.upstream_model_id, qwen.input_price_per_m, qwen.output_price_per_m], ["Qwen/Qwen3-235B-A22B-Instruct-2507", 0.13, 0.6]);
   // Lists much shorter than the catalogue are upserted, but the rest is not retired.
