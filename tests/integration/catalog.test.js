@@ -361,8 +361,9 @@ test("GET /api/catalog lists every offering, filtered by provider and model", as
   const openai = rows.find((r) => r.provider_id === "openai");
   assert.deepEqual(Object.keys(openai).sort(), [
     "cache_read_price_per_m", "cache_write_price_per_m", "context_length", "input_modalities", "input_price_per_m", "is_active", "model_id",
-    "name", "output_modalities", "output_price_per_m", "provider_id", "refreshed_at", "source", "upstream_model_id",
+    "name", "output_modalities", "output_price_per_m", "provider_id", "refreshed_at", "source", "type", "upstream_model_id",
   ]);
+  assert.equal(openai.type, "chat");
   assert.equal(openai.upstream_model_id, "gpt-4o-mini");
   assert.equal(openai.cache_read_price_per_m, 0.075);
   assert.deepEqual(openai.input_modalities, ["text", "image"]);

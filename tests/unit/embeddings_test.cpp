@@ -286,8 +286,13 @@ TEST_CASE("model lists: each provider's list marks its embedding models", "[embe
   REQUIRE(list.rows.size() == 2);
   CHECK(row(list.rows, "google/gemini-2.5-flash")->type == catalog::ModelType::chat);
   CHECK(row(list.rows, "google/gemini-embedding-001")->type == catalog::ModelType::embedding);
-  // Without its embeddings list the sync does not go on.
+  // Without its embeddings list, or with one that names none, the sync does not go on.
   CHECK_FALSE(catalog::read_fresh_list(google, "openai_list", openai_style, {&none}, "").ok);
+  CHECK_FALSE(catalog::read_fresh_list(google, "openai_list", openai_style, {&none}, R"({"models":[]})").ok);
+  // An empty main list stays empty, for the shrink guard to refuse.
+  catalog::FreshList empty = catalog::read_fresh_list(google, "openai_list", R"({"data":[]})", {&none}, native);
+  CHECK(empty.ok);
+  CHECK(empty.rows.empty());
 
   // A chat-only provider has no separate list to read.
   CHECK_FALSE(catalog::parse_model_list(builtin("zenmux"), "zenmux", R"({"data":[]})", rows, error, true));

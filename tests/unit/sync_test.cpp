@@ -266,7 +266,8 @@ struct ScriptedHost {
   std::vector<std::string> sql;       // every statement, in order
   std::vector<Json> fetches;          // every fetch head, in order
   std::string openrouter_list;
-  std::string openrouter_embeddings_list = R"({"data":[]})";
+  std::string openrouter_embeddings_list =
+      R"({"data":[{"id":"openai/text-embedding-3-small","pricing":{"prompt":"0.00000002","completion":"0"}}]})";
 
   Json rows_for(const Json& statement) const {
     const std::string text = str_field(statement, "sql");

@@ -51,6 +51,15 @@ FreshList read_fresh_list(const ProviderDef& def, std::string_view parser, std::
       list.error = "embeddings list: " + error;
       return list;
     }
+    // An empty list on either side looks like an upstream fault, not a
+    // catalogue that lost every model: the sync then changes nothing.
+    if (list.rows.empty()) return list;  // decide_sync reports the empty list
+    if (embedding_rows.empty()) {
+      list.ok = false;
+      list.rows.clear();
+      list.error = "embeddings list: it names no embedding model";
+      return list;
+    }
     std::unordered_set<std::string> embedding_ids;
     for (const auto& row : embedding_rows) embedding_ids.insert(row.model_id);
     std::vector<CatalogEntry> merged;

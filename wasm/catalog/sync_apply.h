@@ -23,6 +23,8 @@ struct FreshList {
 // `embeddings_body`: the provider's separate embeddings list, when its
 // definition has one; its rows (embedding models) replace main-list rows of
 // the same id, which such lists also carry (Google's OpenAI-style /models).
+// An empty main list stays empty (the shrink guard refuses it); an
+// embeddings list that names no embedding model fails the list.
 FreshList read_fresh_list(const ProviderDef& def, std::string_view parser, std::string_view body,
                           const std::vector<const ReferenceMap*>& references, std::string_view embeddings_body = {});
 
