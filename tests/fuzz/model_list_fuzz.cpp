@@ -1,6 +1,7 @@
 // Fuzz target for the model-list parsers (catalog/model_list).
 //
-// Input: one byte choosing the parser, one choosing the provider definition
+// Input: one byte choosing the parser (its top bit: read as a separate
+// embeddings list), one choosing the provider definition
 // (built-in ones and a custom provider's), then the list body.
 // Properties checked (FUZZ_REQUIRE):
 //   - a refused list leaves no rows and says why;
@@ -26,7 +27,7 @@ namespace {
 using keyaos::catalog::CatalogEntry;
 using keyaos::catalog::ProviderDef;
 
-constexpr std::string_view kParsers[] = {"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity"};
+constexpr std::string_view kParsers[] = {"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity", "google_models"};
 
 const ProviderDef& custom_def() {
   static const ProviderDef def = [] {
@@ -49,7 +50,7 @@ bool same(const CatalogEntry& a, const CatalogEntry& b) {
          eq(a.output_price_per_m, b.output_price_per_m) && eq(a.cache_read_price_per_m, b.cache_read_price_per_m) &&
          eq(a.cache_write_price_per_m, b.cache_write_price_per_m) && a.context_length == b.context_length &&
          a.input_modalities == b.input_modalities && a.output_modalities == b.output_modalities &&
-         a.created_s == b.created_s;
+         a.created_s == b.created_s && a.type == b.type;
 }
 
 }  // namespace
@@ -61,10 +62,11 @@ int fuzz_model_list(const uint8_t* bytes, size_t size) {
   const size_t pick = bytes[1] % (providers.size() + 1);
   const ProviderDef& def = pick == providers.size() ? custom_def() : providers[pick];
   const std::string_view body(reinterpret_cast<const char*>(bytes) + 2, size - 2);
+  const bool embeddings_list = (bytes[0] & 0x80) != 0;  // read as a provider's separate embeddings list
 
   std::vector<CatalogEntry> rows = {CatalogEntry{}};  // replaced, never appended to
   std::string error;
-  const bool ok = keyaos::catalog::parse_model_list(def, parser, body, rows, error);
+  const bool ok = keyaos::catalog::parse_model_list(def, parser, body, rows, error, embeddings_list);
   if (!ok) {
     FUZZ_REQUIRE(rows.empty());
     FUZZ_REQUIRE(!error.empty());
@@ -85,7 +87,7 @@ int fuzz_model_list(const uint8_t* bytes, size_t size) {
 
   std::vector<CatalogEntry> again;
   std::string again_error;
-  FUZZ_REQUIRE(keyaos::catalog::parse_model_list(def, parser, body, again, again_error));
+  FUZZ_REQUIRE(keyaos::catalog::parse_model_list(def, parser, body, again, again_error, embeddings_list));
   FUZZ_REQUIRE(again.size() == rows.size());
   for (size_t i = 0; i < rows.size(); ++i) FUZZ_REQUIRE(same(rows[i], again[i]));
   return 0;
