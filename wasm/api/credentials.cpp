@@ -179,7 +179,7 @@ class CredentialsTask : public Task {
       oauth_hint_ = std::move(oauth.hint);
     }
     // An API-key provider never takes a credential file: storing one would send it upstream as a key.
-    if (is_bearer_key(*def) && !secret_.empty() && secret_.front() == '{')
+    if (is_bearer_key(*def) && secret_.front() == '{')
       return error_response(ApiError::bad_request(def->name + " takes an API key, not a JSON credential file: OAuth logins are not supported for " +
                                                       def->name + ".",
                                                   "invalid_secret_format", "secret"));
