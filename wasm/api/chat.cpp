@@ -59,13 +59,15 @@ int error_rank(const UpstreamError& e) {
 
 class ChatTask : public RoutingTask {
  public:
-  ChatTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ChatTask(Gateway& gw, HttpRequest req, Caller caller, std::shared_ptr<ClientProtocol> client)
+      : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)), client_(std::move(client)) {}
 
   Action start(const Event&) override {
     started_ms_ = req_.now_ms;
     request_id_ = "req_" + req_.nonce;
     ApiError error;
-    if (!openai::parse_chat_request(req_.body, chat_, error)) return error_response(error);
+    if (!client_->is_chat() && !client_->map_request(req_.body, chat_body_, error)) return reject(error);
+    if (!openai::parse_chat_request(chat_body(), chat_, error)) return reject(error);
     models_.push_back(chat_.model);
     for (const auto& m : chat_.fallback_models)
       if (ascii_lower(m) != ascii_lower(chat_.model)) models_.push_back(m);
@@ -73,6 +75,23 @@ class ChatTask : public RoutingTask {
   }
 
  private:
+  // The engine's request: the client's body itself, or what it mapped to.
+  std::string_view chat_body() const { return client_->is_chat() ? std::string_view(req_.body) : std::string_view(chat_body_); }
+
+  // An answer before any response byte, in the client's API.
+  Action reject(const ApiError& error, Json headers = Json::object()) override {
+    headers["content-type"] = "application/json";
+    return respond_action(client_->error_status(error), headers, client_->error_body(error));
+  }
+
+  ClientResponseContext response_context() const { return {req_.nonce, chat_.model, req_.now_ms / 1000, req_.now_ms}; }
+
+  // The engine's OpenAI SSE as the client's stream.
+  void render(std::string_view openai_sse, std::string& out) {
+    if (writer_) writer_->feed(openai_sse, out);
+    else out.append(openai_sse);
+  }
+
   Action load_routing() {
     return load_routing_table(caller_.owner_id, models_[model_index_], req_.now_ms, [this] { return plan(); });
   }
@@ -143,12 +162,12 @@ class ChatTask : public RoutingTask {
     spent.params = Json::array({caller_.api_key_id});
     return run_sql({expire, take, spent}, [this, amount](const SqlResult& r) {
       if (!r.ok())
-        return error_response({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
+        return reject({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
                                "service_unavailable", "database_unavailable", {}});
-      if (r.at(2).empty()) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
+      if (r.at(2).empty()) return reject(ApiError::unauthorized("Invalid or disabled API key."));
       gw_.set_api_key_used(caller_.api_key_id, int_field(r.at(2)[0], "used_nusd"));
       if (r.at(1).empty())
-        return error_response({429,
+        return reject({429,
                                "This API key's quota does not cover this request: its estimated cost ($" +
                                    format_usd(billing::nano_to_usd(amount)) +
                                    ") is more than what is left once the requests in flight are counted.",
@@ -164,7 +183,7 @@ class ChatTask : public RoutingTask {
       return load_routing();
     }
     if (!attempts_.empty() && have_error_) return answer_upstream_failure();
-    return error_response(error);
+    return reject(error);
   }
 
   // ---- attempts ------------------------------------------------------------
@@ -184,7 +203,7 @@ class ChatTask : public RoutingTask {
     context.credential = current_.credential;
     context.offering = current_.offering;
     context.chat = &chat_;
-    context.client_body = req_.body;
+    context.client_body = chat_body();
     context.response_id = "chatcmpl-" + req_.nonce.substr(0, 24);
     context.nonce = req_.nonce;
     context.attempt_number = static_cast<int>(attempts_.size());
@@ -280,7 +299,8 @@ class ChatTask : public RoutingTask {
     adapter_->answered();
     Json headers = client_headers("application/json");
     auto writes = succeed(result.usage, ev.now_ms(), false);
-    return respond_action(upstream_status_, headers, std::move(result.body), std::move(writes));
+    std::string body = client_->is_chat() ? std::move(result.body) : client_->render_body(result.body, result.usage, response_context());
+    return respond_action(upstream_status_, headers, std::move(body), std::move(writes));
   }
 
   // ---- streaming -----------------------------------------------------------
@@ -332,7 +352,13 @@ class ChatTask : public RoutingTask {
     headers["cache-control"] = "no-cache";
     Action a;
     a.head = {{"type", "commit_stream"}, {"status", upstream_status_}, {"headers", headers}, {"idle_ms", gw_.config().timeouts.idle_ms}};
-    a.payload = std::move(prefix_);
+    if (!client_->is_chat()) {
+      writer_ = client_->stream_writer(response_context());
+      writer_->open(a.payload);
+      writer_->feed(prefix_, a.payload);
+    } else {
+      a.payload = std::move(prefix_);
+    }
     prefix_.clear();
     return then(std::move(a), [this](const Event& e) { return on_committed(e); });
   }
@@ -341,7 +367,15 @@ class ChatTask : public RoutingTask {
     if (ev.type != "upstream_chunk") return on_stream_end(ev);
     Action w;
     w.head = {{"type", "write"}};
-    if (!stream_closed_ && !translator_->failed()) translator_->feed(ev.payload, w.payload);
+    if (!stream_closed_ && !translator_->failed()) {
+      if (writer_) {
+        std::string engine;
+        translator_->feed(ev.payload, engine);
+        writer_->feed(engine, w.payload);
+      } else {
+        translator_->feed(ev.payload, w.payload);
+      }
+    }
     return then(std::move(w), [this](const Event& e) { return on_committed(e); });
   }
 
@@ -349,24 +383,27 @@ class ChatTask : public RoutingTask {
   // closes and write the ledger.
   Action on_stream_end(const Event& ev) {
     const bool client_aborted = bool_field(ev.head, "client_aborted");
-    std::string append;
+    std::string engine;  // the engine's last OpenAI events
     if (!stream_closed_) {
       // Bytes the host read but did not hand over as chunks (a last block).
-      if (!translator_->failed()) translator_->feed(ev.payload, append);
-      translator_->finish(append);
+      if (!translator_->failed()) translator_->feed(ev.payload, engine);
+      translator_->finish(engine);
       stream_closed_ = true;
     }
     if (int64_t dropped = translator_->dropped_events())
       attempt_note_ = std::to_string(dropped) + " malformed stream event" + (dropped == 1 ? "" : "s") + " dropped";
     std::vector<Statement> writes;
+    std::string append;
     served_model_ = adapter_->served_model();
+    // Whether the client's stream so far is the engine's events as they are.
+    const bool verbatim = !writer_ && !adapter_->transforms_stream();
     if (translator_->failed()) {
       // A pass-through upstream's error event already reached the client,
-      // redacted; a translated one is reported here, without [DONE].
-      if (adapter_->transforms_stream()) {
-        append.clear();
-        OpenAIChunkWriter::error_event(client_view(translator_->error()), append);
-      }
+      // redacted; otherwise it is reported here, without [DONE].
+      const UpstreamError shown = client_view(translator_->error());
+      if (writer_) writer_->fail(shown, append);
+      else if (verbatim) append = std::move(engine);
+      else OpenAIChunkWriter::error_event(shown, append);
       writes = record_stream_failure(translator_->error(), ev.now_ms(), client_aborted);
     } else if (!translator_->finished()) {
       std::string upstream_error = str_field(ev.head, "upstream_error");
@@ -374,13 +411,25 @@ class ChatTask : public RoutingTask {
                       upstream_error.empty() ? "The upstream stream ended before the answer was complete."
                                              : "The upstream stream broke before the answer was complete: " + upstream_error,
                       "upstream_error", "stream_truncated", -1};
-      // Pass-through: `append` holds only the upstream's last whole events.
-      if (adapter_->transforms_stream()) append.clear();
-      OpenAIChunkWriter::error_event(e, append);  // and no [DONE]: a cut answer must not look complete
+      // A cut answer must not look complete: an error event and no [DONE].
+      // Pass-through: the upstream's last whole events go first.
+      if (writer_) {
+        writer_->feed(engine, append);
+        writer_->fail(e, append);
+      } else {
+        if (verbatim) append = std::move(engine);
+        OpenAIChunkWriter::error_event(e, append);
+      }
       writes = record_stream_failure(e, ev.now_ms(), client_aborted);
     } else {
       adapter_->answered();
       writes = succeed(translator_->usage(), ev.now_ms(), client_aborted);
+      if (writer_) {
+        writer_->feed(engine, append);
+        writer_->finish(translator_->usage(), append);
+      } else {
+        append = std::move(engine);
+      }
     }
     Action a;
     a.head = {{"type", "finish"}, {"background", statements_json(writes)}};
@@ -530,7 +579,7 @@ class ChatTask : public RoutingTask {
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());
     headers["content-type"] = "application/json";
-    return respond_action(status, headers, err.body(), std::move(writes));
+    return respond_action(client_->error_status(err), headers, client_->error_body(err), std::move(writes));
   }
 
   std::vector<Statement> succeed(const Usage& usage, int64_t now, bool client_aborted) {
@@ -566,6 +615,7 @@ class ChatTask : public RoutingTask {
     }
     r.cost.multiplier = current_.credential.multiplier;
     r.stream = chat_.stream;
+    r.api = std::string(client_->name());
     r.latency_ms = now - started_ms_;
     r.first_byte_ms = first_byte_ms_ >= 0 ? attempt_started_ms_ + first_byte_ms_ - started_ms_ : -1;
     r.created_at = started_ms_;
@@ -593,6 +643,9 @@ class ChatTask : public RoutingTask {
 
   HttpRequest req_;
   Caller caller_;
+  std::shared_ptr<ClientProtocol> client_;
+  std::string chat_body_;  // the mapped request, unless the client speaks chat
+  std::unique_ptr<ClientStreamWriter> writer_;  // after the commit, unless the client speaks chat
   openai::ChatRequest chat_;
   std::string request_id_;
   int64_t started_ms_ = 0;
@@ -630,8 +683,8 @@ class ChatTask : public RoutingTask {
 
 }  // namespace
 
-std::unique_ptr<Task> make_chat_task(Gateway& gateway, HttpRequest request, Caller caller) {
-  return std::make_unique<ChatTask>(gateway, std::move(request), std::move(caller));
+std::unique_ptr<Task> make_chat_task(Gateway& gateway, HttpRequest request, Caller caller, std::shared_ptr<ClientProtocol> client) {
+  return std::make_unique<ChatTask>(gateway, std::move(request), std::move(caller), std::move(client));
 }
 
 }  // namespace keyaos::api
