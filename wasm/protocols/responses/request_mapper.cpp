@@ -264,6 +264,7 @@ class Mapper {
       std::string js = "{\"name\":" + json_string(name.empty() ? "response" : name) + ",\"schema\":" + schema;
       if (!description.empty()) js += ",\"description\":" + json_string(description);
       if (strict == "true" || strict == "false") js += ",\"strict\":" + strict;
+      js += "}";
       response_format_ = "{\"type\":\"json_schema\",\"json_schema\":" + js + "}";
     } else {
       return bad("'text.format.type' must be one of text, json_object, json_schema.", "invalid_value", "text.format.type");
