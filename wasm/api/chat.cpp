@@ -11,6 +11,7 @@
 #include "protocols/openai/chat_request.h"
 #include "api/routing_table.h"
 #include "api/upstream_adapter.h"
+#include "routing/failover.h"
 #include "routing/ranking.h"
 
 namespace keyaos::api {
@@ -38,23 +39,6 @@ std::string format_usd(double usd) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9f", usd);
   return buf;
-}
-
-// How much an error tells the client, to pick the one to report when all fail.
-int error_rank(const UpstreamError& e) {
-  switch (e.error_class) {
-    case ErrorClass::rate_limited: return 1;
-    case ErrorClass::quota_exhausted: return 2;
-    case ErrorClass::network: return 3;
-    case ErrorClass::timeout: return 4;
-    case ErrorClass::stream: return 5;
-    case ErrorClass::server: return 6;
-    case ErrorClass::forbidden: return 7;
-    case ErrorClass::payment: return 8;
-    case ErrorClass::auth: return 9;
-    case ErrorClass::unaffordable: return 10;  // the client can act on it: fewer max_tokens
-    default: return 11;
-  }
 }
 
 class ChatTask : public RoutingTask {
@@ -182,7 +166,7 @@ class ChatTask : public RoutingTask {
       ++model_index_;
       return load_routing();
     }
-    if (!attempts_.empty() && have_error_) return answer_upstream_failure();
+    if (!attempts_.empty() && policy_.failed()) return answer_upstream_failure();
     return reject(error);
   }
 
@@ -210,7 +194,9 @@ class ChatTask : public RoutingTask {
     context.now_ms = attempt_started_ms_;
     adapter_ = make_upstream_adapter(context);
     if (!adapter_) {
-      record_failure({ErrorClass::server, 501, "provider protocol is not available in this version", "server_error", "unsupported_protocol", -1}, false);
+      UpstreamError e{ErrorClass::server, 501, "provider protocol is not available in this version", "server_error", "unsupported_protocol", -1};
+      record_attempt(false, e, now_of_last_event());
+      policy_.note(e);
       return attempt();
     }
     return prepared(adapter_->prepare(attempt_started_ms_));
@@ -255,15 +241,7 @@ class ChatTask : public RoutingTask {
       last_event_ms_ = e.now_ms();
       if (e.type == "upstream_error") return fail_transport(e);
       UpstreamError error = adapter_->classify_error(upstream_status_, e.payload, upstream_headers_, e.now_ms());
-      // A rejected access token may just be stale: refresh it and try the
-      // same credential once more before declaring it dead.
-      if (error.error_class == ErrorClass::auth && !auth_retried_ && adapter_->drop_access_token()) {
-        auth_retried_ = true;
-        record_failure(error, false);
-        --next_attempt_;
-        return attempt();
-      }
-      return fail(error);
+      return fail(error, policy_.may_refresh(error) && adapter_->drop_access_token());
     });
   }
 
@@ -282,10 +260,7 @@ class ChatTask : public RoutingTask {
            "upstream_error", "upstream_response_too_large", -1};
     }
     e.message += " The upstream had already started answering, so it was not retried elsewhere.";
-    record_failure(e, true);
-    last_error_ = e;
-    have_error_ = true;
-    return answer_upstream_failure();
+    return fail(e, false, routing::AttemptPhase::answering);
   }
 
   // Non-streaming success path.
@@ -454,54 +429,53 @@ class ChatTask : public RoutingTask {
   }
 
   // ---- outcomes ------------------------------------------------------------
-  Action fail(const UpstreamError& e) {
-    record_failure(e, true);
-    if (!error_class_fails_over(e.error_class)) {
-      // The client's own problem: another upstream would say the same.
-      last_error_ = e;
-      have_error_ = true;
-      return answer_upstream_failure();
-    }
-    if (e.error_class == ErrorClass::server && e.http_status == 500 && !retried_same_) {
-      retried_same_ = true;  // one retry of the same credential on a first 500
-      --next_attempt_;
+  // A failed attempt: the policy decides what follows and what the
+  // credential's health becomes; this carries it out.
+  Action fail(const UpstreamError& e, bool token_dropped = false,
+              routing::AttemptPhase phase = routing::AttemptPhase::before_answer) {
+    record_attempt(false, e, now_of_last_event());
+    const routing::FailoverDecision d = policy_.on_failure(e, phase, token_dropped);
+    apply_health(d.health, e);
+    switch (d.next) {
+      case routing::FailoverDecision::Next::answer:
+        return answer_upstream_failure();
+      case routing::FailoverDecision::Next::retry_same:
+      case routing::FailoverDecision::Next::refresh_retry:
+        --next_attempt_;
+        return attempt();
+      case routing::FailoverDecision::Next::try_next:
+        break;
     }
     return attempt();
   }
 
-  void record_failure(const UpstreamError& e, bool update_health) {
-    int64_t now = now_of_last_event();
-    record_attempt(false, e, now);
-    if (!have_error_ || error_rank(e) >= error_rank(last_error_)) {
-      // Prefer the most informative error; among rate limits, the soonest retry.
-      if (!(have_error_ && e.error_class == ErrorClass::rate_limited && last_error_.error_class == ErrorClass::rate_limited &&
-            last_error_.retry_after_ms >= 0 && (e.retry_after_ms < 0 || e.retry_after_ms > last_error_.retry_after_ms)))
-        last_error_ = e;
-      have_error_ = true;
-    }
-    if (e.error_class == ErrorClass::rate_limited) any_rate_limited_ = true;
-    else if (error_class_fails_over(e.error_class)) all_rate_limited_ = false;
-    if (!update_health) return;
-    const HealthEffect effect = health_effect(e.error_class);
-    if (effect == HealthEffect::dead) {
-      std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
-      Statement s;
-      s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
-      s.params = Json::array({reason, now, current_.credential.id});
-      health_writes_.push_back(std::move(s));
-      for (auto& c : gw_.owner(caller_.owner_id).credentials)
-        if (c.id == current_.credential.id) {
-          c.dead = true;
-          c.dead_reason = reason;
-        }
-    } else if (e.error_class == ErrorClass::payment) {
-      // An empty balance rests the whole credential until a quota refresh shows money again.
-      gw_.health().failure(current_.credential.id, routing::kAllModels, e, now, jitter(), health_writes_);
-    } else if (effect == HealthEffect::cooldown) {
-      gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
-    } else if (e.error_class != ErrorClass::none) {
-      // The upstream answered (about this request only): the pair itself works.
-      gw_.health().success(current_.credential.id, current_.offering.model_id, health_writes_);
+  void apply_health(routing::HealthChange change, const UpstreamError& e) {
+    const int64_t now = now_of_last_event();
+    switch (change) {
+      case routing::HealthChange::none:
+        return;
+      case routing::HealthChange::dead: {
+        std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
+        Statement s;
+        s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
+        s.params = Json::array({reason, now, current_.credential.id});
+        health_writes_.push_back(std::move(s));
+        for (auto& c : gw_.owner(caller_.owner_id).credentials)
+          if (c.id == current_.credential.id) {
+            c.dead = true;
+            c.dead_reason = reason;
+          }
+        return;
+      }
+      case routing::HealthChange::cool_credential:
+        gw_.health().failure(current_.credential.id, routing::kAllModels, e, now, jitter(), health_writes_);
+        return;
+      case routing::HealthChange::cool_pair:
+        gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
+        return;
+      case routing::HealthChange::pair_works:
+        gw_.health().success(current_.credential.id, current_.offering.model_id, health_writes_);
+        return;
     }
   }
 
@@ -539,24 +513,12 @@ class ChatTask : public RoutingTask {
   // informative upstream answer with the attempts, never a bare "no key".
   Action answer_upstream_failure() {
     release_unused_probes();
-    const UpstreamError& e = last_error_;
+    const routing::FailureAnswer answer = policy_.answer();
+    const UpstreamError& e = answer.error;
     const UpstreamError shown = client_view(e);
-    int status = e.http_status >= 400 ? e.http_status : 502;
+    const int status = answer.status;
     Json headers = Json::object();
-    if (error_class_fails_over(e.error_class)) {
-      if (all_rate_limited_ && any_rate_limited_) {
-        status = 429;
-        int64_t soonest = -1;
-        if (e.retry_after_ms >= 0) soonest = e.retry_after_ms;
-        headers["retry-after"] = std::to_string(soonest >= 0 ? (soonest + 999) / 1000 : 30);
-      } else if (e.error_class == ErrorClass::unaffordable) {
-        status = 402;  // no key's balance covers this max_tokens; a smaller request may pass
-      } else if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment) {
-        status = 502;  // our upstream credentials failed, not the client's
-      } else if (status < 500) {
-        status = 502;
-      }
-    }
+    if (answer.retry_after_s >= 0) headers["retry-after"] = std::to_string(answer.retry_after_s);
     std::string trail;
     for (size_t i = 0; i < attempts_.size(); ++i) {
       const auto& a = attempts_[i];
@@ -657,7 +619,6 @@ class ChatTask : public RoutingTask {
   std::vector<PlannedAttempt> plan_;
   size_t next_attempt_ = 0;
   PlannedAttempt current_;
-  bool retried_same_ = false;
   bool reserved_ = false;  // the API key's reservation was taken (or tried)
 
   int64_t attempt_started_ms_ = 0;
@@ -668,17 +629,13 @@ class ChatTask : public RoutingTask {
   std::unique_ptr<UpstreamAdapter> adapter_;
   StreamTranslator* translator_ = nullptr;  // owned by adapter_
   bool stream_closed_ = false;              // translator_->finish() has run
-  bool auth_retried_ = false;
   std::string prefix_;
   std::string served_model_;
   std::string attempt_note_;  // for the current attempt's row
 
   std::vector<billing::AttemptRecord> attempts_;
   std::vector<Statement> health_writes_;
-  UpstreamError last_error_;
-  bool have_error_ = false;
-  bool any_rate_limited_ = false;
-  bool all_rate_limited_ = true;
+  routing::FailoverPolicy policy_;
 };
 
 }  // namespace
