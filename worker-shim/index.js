@@ -442,7 +442,10 @@ const METER_INTERVAL_MS = 1000;
 const METER_BLOCK_BYTES = 64 * 1024;
 
 function relayVerbatim(eng, env, ctx, handle, head, prefix, upstream) {
-  const { readable, writable } = new IdentityTransformStream();
+  // A standard TransformStream: piping a broken upstream into workerd's
+  // IdentityTransformStream errors it despite preventAbort, and the tail
+  // could not follow.
+  const { readable, writable } = new TransformStream();
   const requestId = head.headers?.["x-request-id"];
   const pump = (async () => {
     let writer = writable.getWriter();

@@ -53,8 +53,10 @@ test("verbatim relay: the upstream's bytes reach the client as sent, split event
   // first content event is split across two writes.
   events.splice(3, 0, 'data: {"choices":[{"delta":{"content":"x"}\n\n');
   const whole = events.join("");
+  // The commit comes with the second piece, which ends inside the next event.
   const cut = whole.indexOf('"Hello"');
-  const chunks = [whole.slice(0, cut), whole.slice(cut)];
+  const mid = whole.indexOf('" from"');
+  const chunks = [whole.slice(0, cut), whole.slice(cut, mid), whole.slice(mid)];
   await scenario(() => ({ sse: chunks, gapMs: 20 }), async ({ gw }) => {
     const { res, text } = await raw(gw);
     assert.equal(res.status, 200);
