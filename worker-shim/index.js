@@ -442,9 +442,9 @@ const METER_INTERVAL_MS = 1000;
 const METER_BLOCK_BYTES = 64 * 1024;
 
 function relayVerbatim(eng, env, ctx, handle, head, prefix, upstream) {
-  // A standard TransformStream: piping a broken upstream into workerd's
-  // IdentityTransformStream errors it despite preventAbort, and the tail
-  // could not follow.
+  // A standard TransformStream: a broken upstream piped into workerd's
+  // IdentityTransformStream errors it despite preventAbort, so no error
+  // event could follow and the client's stream would end as if complete.
   const { readable, writable } = new TransformStream();
   const requestId = head.headers?.["x-request-id"];
   const pump = (async () => {

@@ -87,9 +87,42 @@ test("verbatim relay: a missing [DONE] is appended after the upstream's last byt
   });
 });
 
+// What the client got, up to the end or a break of its response.
+async function rawUntilError(gw) {
+  const res = await gw.fetch("/v1/chat/completions", {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, messages: [{ role: "user", content: "hi" }] }),
+  });
+  const reader = res.body.getReader();
+  let text = "";
+  const decoder = new TextDecoder();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return { res, text, broken: false };
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    return { res, text, broken: true };
+  }
+}
+
+test("verbatim relay: an upstream that closes before finishing gets an error event and no [DONE]", async () => {
+  const events = openaiStream({ parts: ["Hello", " from"], finish: false, usage: null, done: false });
+  await scenario(() => ({ sse: events, gapMs: 20 }), async ({ gw }) => {
+    const { text } = await raw(gw);
+    assert.ok(text.startsWith(events.join("")), text);
+    assert.doesNotMatch(text, /\[DONE\]/);
+    assert.equal(lastEvent(text).error.code, "stream_truncated");
+    const [log] = await gw.waitForRows("SELECT * FROM request_logs", 1);
+    assert.equal(log.status, "error");
+  });
+});
+
 test("verbatim relay: a cut answer ends with an error event and no [DONE], and is logged as truncated", async () => {
   await scenario(() => ({ sse: openaiStream(), cutAfter: 3 }), async ({ gw }) => {
-    const { text } = await raw(gw);
+    const { text } = await rawUntilError(gw);
     assert.ok(text.startsWith(openaiStream().slice(0, 3).join("")), text);
     assert.doesNotMatch(text, /\[DONE\]/);
     assert.equal(lastEvent(text).error.code, "stream_truncated");
@@ -99,10 +132,10 @@ test("verbatim relay: a cut answer ends with an error event and no [DONE], and i
   });
 });
 
-test("verbatim relay: a stalled upstream is noticed within the idle timeout and the client's stream ends with an error", async () => {
+test("verbatim relay: a stalled upstream is noticed within the idle timeout and the client's stream ends with an error event", async () => {
   await scenario(() => ({ sse: openaiStream(), stallAfter: 3 }), async ({ gw }) => {
     const t0 = Date.now();
-    const { text } = await raw(gw);
+    const { text } = await rawUntilError(gw);
     const elapsed = Date.now() - t0;
     assert.ok(elapsed >= IDLE_MS && elapsed < IDLE_MS + 2500, `ended after ${elapsed} ms`);
     assert.doesNotMatch(text, /\[DONE\]/);
