@@ -212,7 +212,6 @@ class Upstream {
   constructor() {
     this.response = null;
     this.reader = null;
-    this.block = null;
     this.controller = null;
   }
   abort() {
@@ -222,7 +221,6 @@ class Upstream {
     this.controller?.abort();
     this.response = null;
     this.reader = null;
-    this.block = null;
   }
 }
 
@@ -287,39 +285,11 @@ async function readBody(head, upstream) {
   return [{ type: "upstream_body", now: Date.now() }, concat(parts, size)];
 }
 
-// A stream is read with a BYOB reader into one reused block: each read takes
-// every byte that has already arrived (up to the block), so a burst of small
-// upstream chunks costs one JavaScript and one engine step, not one per
-// chunk, while a lone chunk is still handed on at once.
-const STREAM_BLOCK_BYTES = 64 * 1024;
-
-function streamReader(upstream) {
-  if (!upstream.reader) {
-    const body = upstream.response.body;
-    try {
-      upstream.reader = body.getReader({ mode: "byob" });
-      upstream.block = new ArrayBuffer(STREAM_BLOCK_BYTES);
-    } catch {
-      upstream.reader = body.getReader(); // not a byte stream
-    }
-  }
-  return upstream.reader;
-}
-
-async function readBlock(upstream) {
-  const reader = streamReader(upstream);
-  if (!upstream.block) return reader.read();
-  const view = new Uint8Array(upstream.block);
-  const result = await (reader.readAtLeast ? reader.readAtLeast(1, view) : reader.read(view));
-  // The block was transferred to the read; its bytes come back in `value`.
-  if (result.value) upstream.block = result.value.buffer;
-  return result;
-}
-
 async function readChunk(head, upstream) {
   if (!upstream.response?.body) return [{ type: "upstream_end", now: Date.now() }, null];
+  upstream.reader ??= upstream.response.body.getReader();
   try {
-    const { value, done } = await withTimeout(readBlock(upstream), head.timeout_ms, () => upstream.abort());
+    const { value, done } = await withTimeout(upstream.reader.read(), head.timeout_ms, () => upstream.abort());
     if (done) return [{ type: "upstream_end", now: Date.now() }, null];
     return [{ type: "upstream_chunk", now: Date.now() }, value];
   } catch (err) {
@@ -358,7 +328,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
       let upstreamError = null;
       let engineFailed = null;
       if (upstream.response?.body) {
-        const reader = streamReader(upstream);
+        const reader = upstream.reader ?? upstream.response.body.getReader();
         const idleMs = head.idle_ms;
         let last = Date.now();
         let stalled = false;
@@ -375,7 +345,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
         }, Math.max(50, Math.min(1000, (idleMs || 4000) / 4)));
         try {
           for (;;) {
-            const { value, done } = await readBlock(upstream);
+            const { value, done } = await reader.read();
             if (done) break;
             last = Date.now();
             let out;
@@ -432,8 +402,8 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
 }
 
 // The verbatim relay (commit_stream {relay: "verbatim"}, see wasm/core/io.h):
-// the client's bytes go through the runtime's own pipe, so no JavaScript runs
-// per chunk; the engine meters a tee'd copy, read as one block of whatever
+// the client's bytes go through a runtime pipe, with no engine step per
+// chunk; the engine meters a tee'd copy, read as one block of whatever
 // has gathered, at most once per METER_INTERVAL_MS and at once when the
 // upstream ends. A read pending for idle_ms is a stalled upstream. After the
 // upstream's last byte the engine's tail ([DONE], or an error event) is
