@@ -115,9 +115,7 @@ export async function startWorkerCpuBench(upstreamUrl) {
           ],
         }),
     );
-  // The default relay (the engine filters every chunk) and STREAM_RELAY=verbatim.
   const gateway = await keyaos({});
-  const verbatim = await keyaos({ STREAM_RELAY: "verbatim" });
   const passThrough = await started(
     () =>
       new Miniflare({
@@ -128,7 +126,7 @@ export async function startWorkerCpuBench(upstreamUrl) {
       }),
   );
   const stats = async () => (await fetch(host.url + "/stats")).json();
-  return { host, gateway, verbatim, passThrough, stats, close: () => Promise.all([gateway.mf.dispose(), verbatim.mf.dispose(), passThrough.mf.dispose(), host.mf.dispose()]) };
+  return { host, gateway, passThrough, stats, close: () => Promise.all([gateway.mf.dispose(), passThrough.mf.dispose(), host.mf.dispose()]) };
 }
 
 // Runs `n` sequential requests and returns CPU ms per request of each process
@@ -192,13 +190,11 @@ export async function measureWorkerCpu(quick = false) {
   ]) {
     for (let i = 0; i < 10; i++) {
       await sendTo(maxTokens, stream, true)(wb.gateway.url);
-      await sendTo(maxTokens, stream, true)(wb.verbatim.url);
       await sendTo(maxTokens, stream, false)(wb.passThrough.url);
     }
     const g = await cpuPerRequest(wb, wb.gateway, n, sendTo(maxTokens, stream, true));
-    const v = await cpuPerRequest(wb, wb.verbatim, n, sendTo(maxTokens, stream, true));
     const p = await cpuPerRequest(wb, wb.passThrough, n, sendTo(maxTokens, stream, false));
-    workerCpu.push({ label, g, v, p });
+    workerCpu.push({ label, g, p });
   }
   await wb.close();
   await cpuUpstream.close();

@@ -144,10 +144,10 @@ lines.push("| concurrency | direct req/s | pass-through req/s | Keyaos req/s | K
 lines.push("|---|---|---|---|---|");
 for (const r of throughput) lines.push(`| ${r.concurrency} | ${r.direct.toFixed(0)} | ${r.passthrough.toFixed(0)} | ${r.gateway.toFixed(0)} | ${(r.gateway / r.passthrough).toFixed(2)} |`);
 lines.push("");
-lines.push("| Worker CPU per request (JavaScript + wasm + runtime), ms | pass-through Worker | Keyaos (adds) | Keyaos, STREAM_RELAY=verbatim (adds) | D1 host | D1 rows read / written |");
-lines.push("|---|---|---|---|---|---|");
-for (const { label, g, v, p } of workerCpu)
-  lines.push(`| ${label} | ${p.workerMs.toFixed(2)} | ${g.workerMs.toFixed(2)} (+${(g.workerMs - p.workerMs).toFixed(2)}) | ${v.workerMs.toFixed(2)} (+${(v.workerMs - p.workerMs).toFixed(2)}) | ${g.d1Ms.toFixed(2)} | ${g.rowsRead.toFixed(1)} / ${g.rowsWritten.toFixed(1)} |`);
+lines.push("| Worker CPU per request (JavaScript + wasm + runtime), ms | pass-through Worker | Keyaos (adds) | D1 host | D1 rows read / written |");
+lines.push("|---|---|---|---|---|");
+for (const { label, g, p } of workerCpu)
+  lines.push(`| ${label} | ${p.workerMs.toFixed(2)} | ${g.workerMs.toFixed(2)} (+${(g.workerMs - p.workerMs).toFixed(2)}) | ${g.d1Ms.toFixed(2)} | ${g.rowsRead.toFixed(1)} / ${g.rowsWritten.toFixed(1)} |`);
 const writtenPerRequest = workerCpu.find((r) => r.label === "non-streamed").g.rowsWritten;
 lines.push("");
 lines.push(`Free plan (100,000 D1 rows written a day): ${Math.floor(100000 / Math.max(writtenPerRequest, 1e-9)).toLocaleString("en-US")} successful requests a day at ${writtenPerRequest.toFixed(1)} rows each.`);

@@ -46,7 +46,6 @@ function configFrom(env) {
     cny_usd_rate: Number(env.CNY_USD_RATE || 0) || undefined,
     cooldown_ms: Number(env.UPSTREAM_COOLDOWN_MS || 0) || undefined,
     cooldown_max_ms: Number(env.UPSTREAM_COOLDOWN_MAX_MS || 0) || undefined,
-    stream_relay: env.STREAM_RELAY || undefined,
   };
 }
 
@@ -401,128 +400,6 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
   return new Response(readable, { status: head.status, headers: head.headers });
 }
 
-// The verbatim relay (commit_stream {relay: "verbatim"}, see wasm/core/io.h):
-// the client's bytes go through a runtime pipe, with no engine step per
-// chunk; the engine meters a tee'd copy, read as one block of whatever
-// has gathered, at most once per METER_INTERVAL_MS and at once when the
-// upstream ends. A read pending for idle_ms is a stalled upstream. After the
-// upstream's last byte the engine's tail ([DONE], or an error event) is
-// appended to the client's stream.
-const METER_INTERVAL_MS = 1000;
-const METER_BLOCK_BYTES = 64 * 1024;
-
-function relayVerbatim(eng, env, ctx, handle, head, prefix, upstream) {
-  // A standard TransformStream: a broken upstream piped into workerd's
-  // IdentityTransformStream errors it despite preventAbort, so no error
-  // event could follow and the client's stream would end as if complete.
-  const { readable, writable } = new TransformStream();
-  const requestId = head.headers?.["x-request-id"];
-  const pump = (async () => {
-    let writer = writable.getWriter();
-    let clientGone = false;
-    let closed = false;
-    let background = null;
-    const write = async (bytes) => {
-      if (clientGone || !bytes?.length) return;
-      await writer.write(bytes).catch(() => (clientGone = true));
-    };
-    try {
-      await write(prefix);
-      let upstreamError = null;
-      let engineFailed = null;
-      const body = upstream.response?.body;
-      if (body) {
-        upstream.reader?.releaseLock();
-        upstream.reader = null;
-        const [toClient, toMeter] = body.tee();
-        writer.releaseLock();
-        let pipeFailed = false;
-        let settled = false;
-        let wake = null;
-        // preventAbort: a broken upstream leaves the client's stream open for the tail.
-        const piped = (clientGone ? toClient.cancel() : toClient.pipeTo(writable, { preventClose: true, preventAbort: true }))
-          .catch(() => (pipeFailed = true))
-          .finally(() => {
-            settled = true;
-            wake?.();
-          });
-        let reader;
-        let block = null;
-        try {
-          reader = toMeter.getReader({ mode: "byob" });
-          block = new ArrayBuffer(METER_BLOCK_BYTES);
-        } catch {
-          reader = toMeter.getReader();
-        }
-        const idleMs = head.idle_ms;
-        let stalled = false;
-        for (;;) {
-          let result;
-          try {
-            const view = block && new Uint8Array(block);
-            const read = !block ? reader.read() : reader.readAtLeast ? reader.readAtLeast(1, view) : reader.read(view);
-            result = await withTimeout(read, idleMs, () => {
-              stalled = true;
-              reader.cancel().catch(() => {});
-              upstream.controller?.abort();
-            });
-          } catch (err) {
-            if (!stalled) upstreamError = String(err?.message || err);
-            break;
-          }
-          if (result.done) break;
-          if (block) block = result.value.buffer;
-          let out;
-          try {
-            out = eng.step(handle, { type: "upstream_chunk", now: Date.now() }, result.value);
-          } catch (err) {
-            engineFailed = err;
-            break;
-          }
-          forgetSecrets(out.head);
-          // Let the next bytes gather while the client's pipe runs on.
-          if (!settled) {
-            let timer;
-            await new Promise((r) => {
-              wake = r;
-              timer = setTimeout(r, METER_INTERVAL_MS);
-            });
-            clearTimeout(timer);
-            wake = null;
-          }
-        }
-        if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
-        if (stalled || engineFailed || upstreamError) upstream.abort();
-        await piped;
-        if (pipeFailed && !upstreamError && !stalled) clientGone = true;
-        writer = writable.getWriter();
-      }
-      if (engineFailed) throw engineFailed;
-      const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, null);
-      forgetSecrets(fin.head);
-      eng.close(handle);
-      closed = true;
-      await write(fin.payload);
-      background = fin.head.background;
-    } catch (err) {
-      console.error(`keyaos: stream relay for ${requestId || "(no request id)"} failed in the host: ${String(err?.message || err).slice(0, 300)}`);
-      await write(encoder.encode(`data: ${errorBody("The gateway failed while streaming the response.", "server_error", "internal_error")}\n\n`));
-    } finally {
-      if (!closed) {
-        try {
-          eng.close(handle);
-        } catch {}
-      }
-      upstream.abort();
-      if (clientGone) writer.abort().catch(() => {});
-      else writer.close().catch(() => {});
-    }
-    if (background?.length) await writeLedger(env, background, requestId);
-  })();
-  ctx.waitUntil(pump);
-  return new Response(readable, { status: head.status, headers: head.headers });
-}
-
 // Performs actions until the engine answers the client (or finishes a job).
 // Every way out closes the engine's handle (commit_stream hands it to the relay).
 async function drive(eng, env, ctx, handle, event, payload, request = null) {
@@ -568,7 +445,6 @@ async function drive(eng, env, ctx, handle, event, payload, request = null) {
           event = { type: "cancelled", now: Date.now() };
           break;
         case "commit_stream":
-          if (head.relay === "verbatim") return relayVerbatim(eng, env, ctx, handle, head, payload.slice(), upstream);
           return commitStream(eng, env, ctx, handle, head, payload.slice(), upstream);
         case "respond": {
           eng.close(handle);

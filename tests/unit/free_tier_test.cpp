@@ -1,6 +1,5 @@
 // Free-plan margins: a plain one-attempt success writes its attempt on its
-// log row, request ids carry their start (the log table's key), and the
-// verbatim relay meters a copy of the stream and answers only its tail.
+// log row, and request ids carry their start (the log table's key).
 #include <catch2/catch.hpp>
 
 #include "billing/ledger.h"
@@ -23,10 +22,6 @@ const Json* statement_with(const Action& a, const char* sql_part) {
   for (const auto& s : *statements)
     if (str_field(s, "sql").find(sql_part) != std::string::npos) return &s;
   return nullptr;
-}
-
-void verbatim(FakeHost& host) {
-  host.engine.init(R"({"admin_token":"bench-admin-token","encryption_configured":true,"stream_relay":"verbatim"})");
 }
 
 }  // namespace
@@ -80,56 +75,4 @@ TEST_CASE("a one-attempt success keeps its attempt on its log row; a failover wr
   REQUIRE(log2);
   CHECK(log2->at("params")[29].is_null());
   host.engine.close(f);
-}
-
-TEST_CASE("verbatim relay: the client gets the held bytes at commit, no per-chunk bytes, and the right tail", "[relay]") {
-  const std::string stream = openai_stream({"Hello", " from", " the", " mock"}, 12, 4);
-  const size_t first = stream.find("\n\n", stream.find("Hello")) + 2;
-  const size_t mid = first + 7;  // the commit's chunk ends inside the next event
-
-  SECTION("a whole answer: only the missing [DONE] follows the upstream's bytes") {
-    FakeHost host;
-    verbatim(host);
-    const uint32_t h = host.engine.open();
-    REQUIRE(type_of(host.settle(h, host.request(h, kStreamBody, 1000, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"), 1000)) == "fetch");
-    host.head(h, 200, 1001);
-    Action c = host.chunk(h, std::string_view(stream).substr(0, mid), 1002);
-    REQUIRE(type_of(c) == "commit_stream");
-    CHECK(str_field(c.head, "relay") == "verbatim");
-    CHECK(c.payload == stream.substr(0, mid));  // whole events and the held start of the next one
-    const std::string without_done = stream.substr(0, stream.rfind("data: [DONE]"));
-    Action w = host.chunk(h, std::string_view(without_done).substr(mid), 1003);
-    REQUIRE(type_of(w) == "write");
-    CHECK(w.payload.empty());
-    Action fin = host.stream_end(h, "", 1004);
-    CHECK(fin.payload == "data: [DONE]\n\n");
-    const Json* log = statement_with(fin, "INTO request_logs");
-    REQUIRE(log);
-    CHECK(log->at("params")[7] == "ok");
-    CHECK(log->at("params")[12] == 12);
-    CHECK(log->at("params")[13] == 4);
-  }
-  SECTION("an answer cut inside an event ends that event, then an error event, and no [DONE]") {
-    FakeHost host;
-    verbatim(host);
-    const uint32_t h = host.engine.open();
-    REQUIRE(type_of(host.settle(h, host.request(h, kStreamBody, 1000, "ffffffffffffffffffffffffffffffff"), 1000)) == "fetch");
-    host.head(h, 200, 1001);
-    REQUIRE(type_of(host.chunk(h, std::string_view(stream).substr(0, first), 1002)) == "commit_stream");
-    REQUIRE(host.chunk(h, std::string_view(stream).substr(first, 9), 1003).payload.empty());
-    Action fin = host.engine.step(h, FakeHost::event({{"type", "stream_end"}, {"now", 1004}, {"client_aborted", false}, {"upstream_error", "reset"}}), "");
-    REQUIRE(type_of(fin) == "finish");
-    CHECK(fin.payload.rfind("\n\ndata: {\"error\":", 0) == 0);
-    CHECK(fin.payload.find("stream_truncated") != std::string::npos);
-    CHECK(fin.payload.find("[DONE]") == std::string::npos);
-  }
-  SECTION("without STREAM_RELAY the engine filters every chunk as before") {
-    FakeHost host;
-    const uint32_t h = host.engine.open();
-    REQUIRE(type_of(host.settle(h, host.request(h, kStreamBody, 1000, "abababababababababababababababab"), 1000)) == "fetch");
-    host.head(h, 200, 1001);
-    Action c = host.chunk(h, std::string_view(stream).substr(0, mid), 1002);
-    CHECK_FALSE(field(c.head, "relay"));
-    CHECK(c.payload == stream.substr(0, first));
-  }
 }

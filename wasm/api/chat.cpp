@@ -332,12 +332,6 @@ class ChatTask : public RoutingTask {
       writer_->open(a.payload);
       writer_->feed(prefix_, a.payload);
     } else {
-      // Only an OpenAI chat client may get an OpenAI upstream's own bytes.
-      if (gw_.config().verbatim_relay && !stream_closed_ && translator_->can_relay_verbatim()) {
-        translator_->relay_verbatim(prefix_);
-        verbatim_ = true;
-        a.head["relay"] = "verbatim";
-      }
       a.payload = std::move(prefix_);
     }
     prefix_.clear();
@@ -372,8 +366,7 @@ class ChatTask : public RoutingTask {
       stream_closed_ = true;
     }
     if (int64_t dropped = translator_->dropped_events())
-      attempt_note_ = std::to_string(dropped) + " malformed stream event" + (dropped == 1 ? "" : "s") +
-                      (verbatim_ ? " relayed as sent" : " dropped");
+      attempt_note_ = std::to_string(dropped) + " malformed stream event" + (dropped == 1 ? "" : "s") + " dropped";
     std::vector<Statement> writes;
     std::string append;
     served_model_ = adapter_->served_model();
@@ -636,7 +629,6 @@ class ChatTask : public RoutingTask {
   std::unique_ptr<UpstreamAdapter> adapter_;
   StreamTranslator* translator_ = nullptr;  // owned by adapter_
   bool stream_closed_ = false;              // translator_->finish() has run
-  bool verbatim_ = false;                   // the host relays the upstream's own bytes
   std::string prefix_;
   std::string served_model_;
   std::string attempt_note_;  // for the current attempt's row

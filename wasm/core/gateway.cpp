@@ -48,7 +48,6 @@ std::string Gateway::configure(const Json& config) {
     next.timeouts.idle_ms = int_field(*t, "idle_ms", next.timeouts.idle_ms);
   }
   next.routing_cache_ms = int_field(config, "routing_cache_ms", next.routing_cache_ms);
-  next.verbatim_relay = str_field(config, "stream_relay") == "verbatim";
   if (double rate = num_field(config, "cny_usd_rate", 0); rate > 0) next.cny_usd_rate = rate;
   if (int64_t ms = int_field(config, "cooldown_ms", 0); ms > 0) next.health.cooldown_ms = ms;
   if (int64_t ms = int_field(config, "cooldown_max_ms", 0); ms > 0) next.health.cooldown_max_ms = ms;

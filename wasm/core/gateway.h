@@ -32,10 +32,6 @@ struct Config {
   int64_t routing_cache_ms = 30000;
   double cny_usd_rate = 7.2;  // CNY_USD_RATE: CNY balances (DeepSeek) -> USD quota
   routing::HealthBook::Schedule health;  // UPSTREAM_COOLDOWN_MS, UPSTREAM_COOLDOWN_MAX_MS
-  // STREAM_RELAY=verbatim: after the first content, an OpenAI upstream's
-  // stream goes to an OpenAI chat client through the runtime's own pipe and
-  // is metered from a copy (see commit_stream in core/io.h).
-  bool verbatim_relay = false;
 };
 
 // Isolate-wide state shared by all requests: configuration, provider

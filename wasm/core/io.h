@@ -32,15 +32,6 @@
 //   breaks or stalls for idle_ms, it sends stream_end {client_aborted,
 //   upstream_error} (optionally with a last block of bytes not yet handed
 //   over) and writes the `finish` payload, then runs its background SQL.
-//   With "relay": "verbatim" (STREAM_RELAY=verbatim; only an OpenAI upstream
-//   answering an OpenAI chat client) the host instead sends the prefix, then
-//   the upstream's remaining bytes as they are, through a runtime pipe (no
-//   engine step per chunk), and hands a tee'd copy to the engine in blocks
-//   as upstream_chunk; the `write` answers are empty. The `finish`
-//   payload is what ends the client's stream after the upstream's last byte:
-//   a missing [DONE], or an error event and no [DONE] for a broken, stalled
-//   or cut answer. The upstream's own events then reach the client
-//   unfiltered: a malformed one is not dropped, an error event not redacted.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -38,15 +38,6 @@ class StreamTranslator {
   // Malformed upstream events left out of the client's stream after content
   // started (noted on the attempt's row).
   virtual int64_t dropped_events() const { return 0; }
-
-  // Whether the client may get the upstream's own bytes after the commit
-  // (an OpenAI upstream for an OpenAI client): see relay_verbatim().
-  virtual bool can_relay_verbatim() const { return false; }
-  // From now on the host sends the upstream's bytes to the client as they
-  // are and feeds a copy here: appends the held bytes of the unfinished event
-  // (which the client must get first); feed() then appends nothing and
-  // finish() only what ends the stream properly.
-  virtual void relay_verbatim(std::string& /*out*/) {}
 };
 
 }  // namespace keyaos

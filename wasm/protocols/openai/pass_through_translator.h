@@ -26,9 +26,6 @@ class PassThroughTranslator final : public StreamTranslator {
   const UpstreamError& error() const override { return scanner_.error(); }
   const Usage& usage() const override { return usage_; }
   int64_t dropped_events() const override { return scanner_.dropped_events(); }
-  bool can_relay_verbatim() const override { return true; }
-  void relay_verbatim(std::string& out) override;
-  bool verbatim() const { return verbatim_; }
   size_t retained_bytes() const { return scanner_.retained_bytes(); }
   const std::string& model() const { return scanner_.model(); }
 
@@ -37,7 +34,6 @@ class PassThroughTranslator final : public StreamTranslator {
   Usage usage_;
   int64_t prompt_bytes_ = 0;
   bool closed_ = false;
-  bool verbatim_ = false;
 };
 
 }  // namespace keyaos::openai

@@ -53,8 +53,6 @@ class SseScanner {
   // Bytes held between feeds (buffer capacities and the parser's document
   // capacity), for the memory bound.
   size_t retained_bytes() const { return pending_.capacity() + data_.capacity() + parser_.capacity(); }
-  // Bytes of the unfinished event, not yet relayed.
-  std::string_view held_bytes() const { return pending_; }
 
  private:
   bool line(std::string_view line);  // true for the blank line that ends an event

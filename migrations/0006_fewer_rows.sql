@@ -3,7 +3,7 @@
 -- key /api/logs and /api/usage read by, so a log row costs one written row
 -- and no index. A request id carries its start time (req_<ms hex>...), which
 -- finds a row by id through the key.
-CREATE TABLE request_logs_v5 (
+CREATE TABLE request_logs_v6 (
   id                  TEXT NOT NULL,
   owner_id            TEXT NOT NULL,
   api_key_id          TEXT,
@@ -38,10 +38,10 @@ CREATE TABLE request_logs_v5 (
   attempt_offset_ms   INTEGER,
   PRIMARY KEY (owner_id, created_at, id)
 ) WITHOUT ROWID;
-INSERT INTO request_logs_v5 (id, owner_id, api_key_id, model_id, served_model, provider_id, credential_id, status, http_status, error_class, error_message, stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, base_cost_nusd, price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, usage_estimated, client_aborted, attempts, latency_ms, first_byte_ms, created_at, api, cache_write_tokens)
+INSERT INTO request_logs_v6 (id, owner_id, api_key_id, model_id, served_model, provider_id, credential_id, status, http_status, error_class, error_message, stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, base_cost_nusd, price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, usage_estimated, client_aborted, attempts, latency_ms, first_byte_ms, created_at, api, cache_write_tokens)
   SELECT id, owner_id, api_key_id, model_id, served_model, provider_id, credential_id, status, http_status, error_class, error_message, stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, base_cost_nusd, price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, usage_estimated, client_aborted, attempts, latency_ms, first_byte_ms, created_at, api, cache_write_tokens FROM request_logs;
 DROP TABLE request_logs;
-ALTER TABLE request_logs_v5 RENAME TO request_logs;
+ALTER TABLE request_logs_v6 RENAME TO request_logs;
 -- Attempts written one row each (failovers, failures, notes); the view adds
 -- the attempts kept on their request's row, so readers see every attempt.
 ALTER TABLE request_attempts RENAME TO request_attempt_rows;
