@@ -106,6 +106,9 @@ export function measureWasmTranslate(wasmPath, { iterations = 1000, longRuns = 3
       shortP99Us: times[Math.floor(times.length * 0.99)],
       longBytes: long.length,
       longMs,
+      longChunks: longParts.length,
+      // One engine step per upstream chunk after the commit: what each costs.
+      usPerChunk: (longMs * 1000) / longParts.length,
       mbPerS: long.length / (longMs / 1000) / 1e6,
     };
   }

@@ -26,6 +26,7 @@ const { startMockUpstream, openaiCompletion } = await import("../tests/support/m
 const { measureWasmEngine, openaiStream } = await import("../bench/wasm-engine.js");
 const { measureWasmSync } = await import("../bench/wasm-sync.js");
 const { measureWasmTranslate } = await import("../bench/wasm-translate.js");
+const { measureWorkerCpu } = await import("../bench/worker-cpu.js");
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -118,6 +119,9 @@ for (const concurrency of [1, 8, 32]) {
 }
 const billed = await gw.waitForRows("SELECT id FROM request_logs WHERE status = 'ok'", 1);
 await gw.close();
+
+// ---- the Worker's own CPU per request and D1 rows, D1 in its own process -------------
+const workerCpu = await measureWorkerCpu(quick);
 await passThrough.dispose();
 await upstream.close();
 
@@ -139,6 +143,14 @@ lines.push("");
 lines.push("| concurrency | direct req/s | pass-through req/s | Keyaos req/s | Keyaos ÷ pass-through |");
 lines.push("|---|---|---|---|---|");
 for (const r of throughput) lines.push(`| ${r.concurrency} | ${r.direct.toFixed(0)} | ${r.passthrough.toFixed(0)} | ${r.gateway.toFixed(0)} | ${(r.gateway / r.passthrough).toFixed(2)} |`);
+lines.push("");
+lines.push("| Worker CPU per request (JavaScript + wasm + runtime), ms | pass-through Worker | Keyaos (adds) | D1 host | D1 rows read / written |");
+lines.push("|---|---|---|---|---|");
+for (const { label, g, p } of workerCpu)
+  lines.push(`| ${label} | ${p.workerMs.toFixed(2)} | ${g.workerMs.toFixed(2)} (+${(g.workerMs - p.workerMs).toFixed(2)}) | ${g.d1Ms.toFixed(2)} | ${g.rowsRead.toFixed(1)} / ${g.rowsWritten.toFixed(1)} |`);
+const writtenPerRequest = workerCpu.find((r) => r.label === "non-streamed").g.rowsWritten;
+lines.push("");
+lines.push(`Free plan (100,000 D1 rows written a day): ${Math.floor(100000 / Math.max(writtenPerRequest, 1e-9)).toLocaleString("en-US")} successful requests a day at ${writtenPerRequest.toFixed(1)} rows each.`);
 lines.push("");
 lines.push("| engine CPU per request | value |");
 lines.push("|---|---|");
@@ -168,6 +180,7 @@ lines.push(`| native, long answer | ${native.google_long_ms.toFixed(2)} ms, ${na
 const wt = wasmTranslate;
 lines.push(`| wasm in V8, whole warm request with a short answer, incl. host JSON (p50 / p99) | ${wt.google.shortMedianUs.toFixed(0)} / ${wt.google.shortP99Us.toFixed(0)} µs | ${wt.kiro.shortMedianUs.toFixed(0)} / ${wt.kiro.shortP99Us.toFixed(0)} µs |`);
 lines.push(`| wasm in V8, whole request with a long answer (${(wt.google.longBytes / 1024).toFixed(0)} KB / ${(wt.kiro.longBytes / 1024).toFixed(0)} KB) | ${wt.google.longMs.toFixed(2)} ms, ${wt.google.mbPerS.toFixed(0)} MB/s | ${wt.kiro.longMs.toFixed(2)} ms, ${wt.kiro.mbPerS.toFixed(0)} MB/s |`);
+lines.push(`| wasm in V8, per 16 KB upstream chunk of the long answer (${wt.google.longChunks} / ${wt.kiro.longChunks} chunks) | ${wt.google.usPerChunk.toFixed(0)} µs | ${wt.kiro.usPerChunk.toFixed(0)} µs |`);
 const report = lines.join("\n");
 console.log("\n" + report);
 mkdirSync(join(root, "build"), { recursive: true });

@@ -66,8 +66,9 @@ TEST_CASE("overlapping streamed requests on one engine keep their own state", "[
   const Json* log_b = log_insert(end_b);
   REQUIRE(log_a);
   REQUIRE(log_b);
-  CHECK(log_a->at("params")[0] == "req_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-  CHECK(log_b->at("params")[0] == "req_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+  // Each request id is its own start and nonce.
+  CHECK(log_a->at("params")[0] == "req_0000000003e8-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  CHECK(log_b->at("params")[0] == "req_0000000003e9-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
   CHECK(log_a->at("params")[12] == 10);  // input tokens
   CHECK(log_a->at("params")[13] == 2);
   CHECK(log_b->at("params")[12] == 20);

@@ -88,7 +88,7 @@ TEST_CASE("a warm request with a quota'd API key reserves its estimate in one ro
   // 1000 output tokens at $0.60/M with the credential's 0.5 multiplier, plus the prompt: >= 300,000 nano-USD.
   const Json& take = statements[1];
   CHECK(str_field(take, "sql").find("<= k.quota_nusd") != std::string::npos);
-  CHECK(take["params"][0] == "req_22222222222222222222222222222222");
+  CHECK(take["params"][0] == "req_0000000007d0-22222222222222222222222222222222");
   CHECK(take["params"][1].get<int64_t>() >= 300000);
   CHECK(take["params"][1].get<int64_t>() < 301000);
   CHECK(type_of(host.run(warm, a, 2000)) == "fetch");
@@ -134,8 +134,9 @@ TEST_CASE("every balance update of the ledger batch acts only before the log row
     const std::string sql = str_field(statements[i], "sql");
     if (sql.rfind("UPDATE credentials SET quota_nusd", 0) == 0 || sql.rfind("UPDATE api_keys", 0) == 0) {
       ++updates;
-      CHECK(sql.find("NOT EXISTS (SELECT 1 FROM request_logs WHERE id = ?4)") != std::string::npos);
-      CHECK(statements[i]["params"][3] == "req_44444444444444444444444444444444");
+      CHECK(sql.find("NOT EXISTS (SELECT 1 FROM request_logs WHERE owner_id = ?5 AND created_at = ?6 AND id = ?4)") != std::string::npos);
+      CHECK(statements[i]["params"][3] == "req_0000000003e8-44444444444444444444444444444444");
+      CHECK(statements[i]["params"][5] == 1000);
     }
   }
   CHECK(updates == 2);

@@ -188,7 +188,7 @@ TEST_CASE("a malformed event after content is dropped from the relay and counted
   FakeHost host;
   Relayed r = relay(host, stream, {after_content, after_content + 10}, "dddddddddddddddddddddddddddddddd");
   CHECK(r.client == good);
-  const Json* attempt = statement_with(r.finish, "INTO request_attempts");
+  const Json* attempt = statement_with(r.finish, "INTO request_attempt_rows");
   REQUIRE(attempt);
   CHECK(dump_json(attempt->at("params")).find("1 malformed stream event dropped") != std::string::npos);
   const Json* log = statement_with(r.finish, "INTO request_logs");

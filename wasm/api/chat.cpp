@@ -45,7 +45,7 @@ class ChatTask : public RoutingTask {
 
   Action start(const Event&) override {
     started_ms_ = req_.now_ms;
-    request_id_ = "req_" + req_.nonce;
+    request_id_ = billing::request_id(started_ms_, req_.nonce);
     ApiError error;
     if (!client_->is_chat() && !client_->map_request(req_.body, chat_body_, error)) return reject(error);
     if (!openai::parse_chat_request(chat_body(), chat_, error)) return reject(error);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "billing/cost.h"
+#include "billing/ledger.h"
 
 namespace keyaos::api {
 namespace {
@@ -13,7 +14,7 @@ const char* kColumns =
     "error_class, error_message, stream, api, input_tokens, output_tokens, cached_tokens, cache_write_tokens, "
     "reasoning_tokens, base_cost_nusd, "
     "price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, usage_estimated, client_aborted, latency_ms, "
-    "first_byte_ms, attempts FROM request_logs";
+    "first_byte_ms, attempts, attempt_offset_ms FROM request_logs";
 
 Json text_or_null(const Json& row, const char* key) {
   const Json* v = field(row, key);
@@ -131,18 +132,42 @@ class LogsTask : public Task {
 
   Action one(const std::string& id) {
     Statement row;
-    row.sql = std::string(kColumns) + " WHERE owner_id = ? AND id = ?";
-    row.params = Json::array({caller_.owner_id, id});
+    // An id that carries its start is found through the table's key.
+    int64_t started = 0;
+    if (billing::request_id_start(id, started)) {
+      row.sql = std::string(kColumns) + " WHERE owner_id = ? AND created_at = ? AND id = ?";
+      row.params = Json::array({caller_.owner_id, started, id});
+    } else {
+      row.sql = std::string(kColumns) + " WHERE owner_id = ? AND id = ?";
+      row.params = Json::array({caller_.owner_id, id});
+    }
+    // The attempts written one row each; a lone plain success is on the log row.
     Statement attempts;
     attempts.sql =
         "SELECT attempt, provider_id, credential_id, model_id, status, http_status, error_class, error_message, latency_ms, "
-        "first_byte_ms, created_at FROM request_attempts WHERE owner_id = ? AND request_id = ? ORDER BY attempt";
+        "first_byte_ms, created_at FROM request_attempt_rows WHERE owner_id = ? AND request_id = ? ORDER BY attempt";
     attempts.params = Json::array({caller_.owner_id, id});
     return run_sql({row, attempts}, [id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the log: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No request with id '" + id + "'.", "log_not_found"));
-      Json out = log_json(r.at(0)[0]);
+      const Json& log = r.at(0)[0];
+      Json out = log_json(log);
       Json list = Json::array();
+      if (const Json* offset = field(log, "attempt_offset_ms"); offset && offset->is_number()) {
+        const int64_t d = int_field(log, "attempt_offset_ms");
+        const Json* first = field(log, "first_byte_ms");
+        list.push_back({{"attempt", 1},
+                        {"provider_id", str_field(log, "provider_id")},
+                        {"credential_id", str_field(log, "credential_id")},
+                        {"model_id", str_field(log, "model_id")},
+                        {"status", "ok"},
+                        {"http_status", int_or_null(log, "http_status")},
+                        {"error_class", nullptr},
+                        {"error_message", nullptr},
+                        {"latency_ms", int_field(log, "latency_ms") - d},
+                        {"first_byte_ms", first && first->is_number() ? Json(int_field(log, "first_byte_ms") - d) : Json(nullptr)},
+                        {"created_at", int_field(log, "created_at") + d}});
+      }
       for (const auto& a : r.at(1))
         list.push_back({{"attempt", int_field(a, "attempt")},
                         {"provider_id", str_field(a, "provider_id")},

@@ -53,4 +53,10 @@ struct RequestRecord {
 // is absent, so running it again changes nothing.
 std::vector<Statement> ledger_statements(const RequestRecord& request, const std::vector<AttemptRecord>& attempts);
 
+// A request id carries its start: req_<12 hex digits of the ms>-<nonce>. The
+// log table is keyed by (owner, start, id), so the start finds a row by id.
+std::string request_id(int64_t started_ms, const std::string& nonce);
+// The start in an id of that form; false for any other id (older rows).
+bool request_id_start(const std::string& id, int64_t& started_ms);
+
 }  // namespace keyaos::billing
