@@ -37,7 +37,7 @@ class EmbeddingsTask : public RoutingTask {
   EmbeddingsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
-    request_id_ = "req_" + req_.nonce;
+    request_id_ = billing::request_id(req_.now_ms, req_.nonce);
     ApiError error;
     if (!openai::parse_embeddings_request(req_.body, emb_, error)) return error_response(error);
     // Vectors of different models are not comparable: another model only on request.
