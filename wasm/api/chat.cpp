@@ -11,6 +11,7 @@
 #include "protocols/openai/chat_request.h"
 #include "api/routing_table.h"
 #include "api/upstream_adapter.h"
+#include "routing/failover.h"
 #include "routing/ranking.h"
 
 namespace keyaos::api {
@@ -40,32 +41,17 @@ std::string format_usd(double usd) {
   return buf;
 }
 
-// How much an error tells the client, to pick the one to report when all fail.
-int error_rank(const UpstreamError& e) {
-  switch (e.error_class) {
-    case ErrorClass::rate_limited: return 1;
-    case ErrorClass::quota_exhausted: return 2;
-    case ErrorClass::network: return 3;
-    case ErrorClass::timeout: return 4;
-    case ErrorClass::stream: return 5;
-    case ErrorClass::server: return 6;
-    case ErrorClass::forbidden: return 7;
-    case ErrorClass::payment: return 8;
-    case ErrorClass::auth: return 9;
-    case ErrorClass::unaffordable: return 10;  // the client can act on it: fewer max_tokens
-    default: return 11;
-  }
-}
-
 class ChatTask : public RoutingTask {
  public:
-  ChatTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ChatTask(Gateway& gw, HttpRequest req, Caller caller, std::shared_ptr<ClientProtocol> client)
+      : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)), client_(std::move(client)) {}
 
   Action start(const Event&) override {
     started_ms_ = req_.now_ms;
     request_id_ = "req_" + req_.nonce;
     ApiError error;
-    if (!openai::parse_chat_request(req_.body, chat_, error)) return error_response(error);
+    if (!client_->is_chat() && !client_->map_request(req_.body, chat_body_, error)) return reject(error);
+    if (!openai::parse_chat_request(chat_body(), chat_, error)) return reject(error);
     models_.push_back(chat_.model);
     for (const auto& m : chat_.fallback_models)
       if (ascii_lower(m) != ascii_lower(chat_.model)) models_.push_back(m);
@@ -73,6 +59,23 @@ class ChatTask : public RoutingTask {
   }
 
  private:
+  // The engine's request: the client's body itself, or what it mapped to.
+  std::string_view chat_body() const { return client_->is_chat() ? std::string_view(req_.body) : std::string_view(chat_body_); }
+
+  // An answer before any response byte, in the client's API.
+  Action reject(const ApiError& error, Json headers = Json::object()) override {
+    headers["content-type"] = "application/json";
+    return respond_action(client_->error_status(error), headers, client_->error_body(error));
+  }
+
+  ClientResponseContext response_context() const { return {req_.nonce, chat_.model, req_.now_ms / 1000, req_.now_ms}; }
+
+  // The engine's OpenAI SSE as the client's stream.
+  void render(std::string_view openai_sse, std::string& out) {
+    if (writer_) writer_->feed(openai_sse, out);
+    else out.append(openai_sse);
+  }
+
   Action load_routing() {
     return load_routing_table(caller_.owner_id, models_[model_index_], req_.now_ms, [this] { return plan(); });
   }
@@ -143,12 +146,12 @@ class ChatTask : public RoutingTask {
     spent.params = Json::array({caller_.api_key_id});
     return run_sql({expire, take, spent}, [this, amount](const SqlResult& r) {
       if (!r.ok())
-        return error_response({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
+        return reject({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
                                "service_unavailable", "database_unavailable", {}});
-      if (r.at(2).empty()) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
+      if (r.at(2).empty()) return reject(ApiError::unauthorized("Invalid or disabled API key."));
       gw_.set_api_key_used(caller_.api_key_id, int_field(r.at(2)[0], "used_nusd"));
       if (r.at(1).empty())
-        return error_response({429,
+        return reject({429,
                                "This API key's quota does not cover this request: its estimated cost ($" +
                                    format_usd(billing::nano_to_usd(amount)) +
                                    ") is more than what is left once the requests in flight are counted.",
@@ -163,8 +166,8 @@ class ChatTask : public RoutingTask {
       ++model_index_;
       return load_routing();
     }
-    if (!attempts_.empty() && have_error_) return answer_upstream_failure();
-    return error_response(error);
+    if (!attempts_.empty() && policy_.failed()) return answer_upstream_failure();
+    return reject(error);
   }
 
   // ---- attempts ------------------------------------------------------------
@@ -184,14 +187,16 @@ class ChatTask : public RoutingTask {
     context.credential = current_.credential;
     context.offering = current_.offering;
     context.chat = &chat_;
-    context.client_body = req_.body;
+    context.client_body = chat_body();
     context.response_id = "chatcmpl-" + req_.nonce.substr(0, 24);
     context.nonce = req_.nonce;
     context.attempt_number = static_cast<int>(attempts_.size());
     context.now_ms = attempt_started_ms_;
     adapter_ = make_upstream_adapter(context);
     if (!adapter_) {
-      record_failure({ErrorClass::server, 501, "provider protocol is not available in this version", "server_error", "unsupported_protocol", -1}, false);
+      UpstreamError e{ErrorClass::server, 501, "provider protocol is not available in this version", "server_error", "unsupported_protocol", -1};
+      record_attempt(false, e, now_of_last_event());
+      policy_.note(e);
       return attempt();
     }
     return prepared(adapter_->prepare(attempt_started_ms_));
@@ -236,15 +241,7 @@ class ChatTask : public RoutingTask {
       last_event_ms_ = e.now_ms();
       if (e.type == "upstream_error") return fail_transport(e);
       UpstreamError error = adapter_->classify_error(upstream_status_, e.payload, upstream_headers_, e.now_ms());
-      // A rejected access token may just be stale: refresh it and try the
-      // same credential once more before declaring it dead.
-      if (error.error_class == ErrorClass::auth && !auth_retried_ && adapter_->drop_access_token()) {
-        auth_retried_ = true;
-        record_failure(error, false);
-        --next_attempt_;
-        return attempt();
-      }
-      return fail(error);
+      return fail(error, policy_.may_refresh(error) && adapter_->drop_access_token());
     });
   }
 
@@ -263,10 +260,7 @@ class ChatTask : public RoutingTask {
            "upstream_error", "upstream_response_too_large", -1};
     }
     e.message += " The upstream had already started answering, so it was not retried elsewhere.";
-    record_failure(e, true);
-    last_error_ = e;
-    have_error_ = true;
-    return answer_upstream_failure();
+    return fail(e, false, routing::AttemptPhase::answering);
   }
 
   // Non-streaming success path.
@@ -280,7 +274,8 @@ class ChatTask : public RoutingTask {
     adapter_->answered();
     Json headers = client_headers("application/json");
     auto writes = succeed(result.usage, ev.now_ms(), false);
-    return respond_action(upstream_status_, headers, std::move(result.body), std::move(writes));
+    std::string body = client_->is_chat() ? std::move(result.body) : client_->render_body(result.body, result.usage, response_context());
+    return respond_action(upstream_status_, headers, std::move(body), std::move(writes));
   }
 
   // ---- streaming -----------------------------------------------------------
@@ -332,7 +327,13 @@ class ChatTask : public RoutingTask {
     headers["cache-control"] = "no-cache";
     Action a;
     a.head = {{"type", "commit_stream"}, {"status", upstream_status_}, {"headers", headers}, {"idle_ms", gw_.config().timeouts.idle_ms}};
-    a.payload = std::move(prefix_);
+    if (!client_->is_chat()) {
+      writer_ = client_->stream_writer(response_context());
+      writer_->open(a.payload);
+      writer_->feed(prefix_, a.payload);
+    } else {
+      a.payload = std::move(prefix_);
+    }
     prefix_.clear();
     return then(std::move(a), [this](const Event& e) { return on_committed(e); });
   }
@@ -341,7 +342,15 @@ class ChatTask : public RoutingTask {
     if (ev.type != "upstream_chunk") return on_stream_end(ev);
     Action w;
     w.head = {{"type", "write"}};
-    if (!stream_closed_ && !translator_->failed()) translator_->feed(ev.payload, w.payload);
+    if (!stream_closed_ && !translator_->failed()) {
+      if (writer_) {
+        std::string engine;
+        translator_->feed(ev.payload, engine);
+        writer_->feed(engine, w.payload);
+      } else {
+        translator_->feed(ev.payload, w.payload);
+      }
+    }
     return then(std::move(w), [this](const Event& e) { return on_committed(e); });
   }
 
@@ -349,24 +358,27 @@ class ChatTask : public RoutingTask {
   // closes and write the ledger.
   Action on_stream_end(const Event& ev) {
     const bool client_aborted = bool_field(ev.head, "client_aborted");
-    std::string append;
+    std::string engine;  // the engine's last OpenAI events
     if (!stream_closed_) {
       // Bytes the host read but did not hand over as chunks (a last block).
-      if (!translator_->failed()) translator_->feed(ev.payload, append);
-      translator_->finish(append);
+      if (!translator_->failed()) translator_->feed(ev.payload, engine);
+      translator_->finish(engine);
       stream_closed_ = true;
     }
     if (int64_t dropped = translator_->dropped_events())
       attempt_note_ = std::to_string(dropped) + " malformed stream event" + (dropped == 1 ? "" : "s") + " dropped";
     std::vector<Statement> writes;
+    std::string append;
     served_model_ = adapter_->served_model();
+    // Whether the client's stream so far is the engine's events as they are.
+    const bool verbatim = !writer_ && !adapter_->transforms_stream();
     if (translator_->failed()) {
       // A pass-through upstream's error event already reached the client,
-      // redacted; a translated one is reported here, without [DONE].
-      if (adapter_->transforms_stream()) {
-        append.clear();
-        OpenAIChunkWriter::error_event(client_view(translator_->error()), append);
-      }
+      // redacted; otherwise it is reported here, without [DONE].
+      const UpstreamError shown = client_view(translator_->error());
+      if (writer_) writer_->fail(shown, append);
+      else if (verbatim) append = std::move(engine);
+      else OpenAIChunkWriter::error_event(shown, append);
       writes = record_stream_failure(translator_->error(), ev.now_ms(), client_aborted);
     } else if (!translator_->finished()) {
       std::string upstream_error = str_field(ev.head, "upstream_error");
@@ -374,13 +386,25 @@ class ChatTask : public RoutingTask {
                       upstream_error.empty() ? "The upstream stream ended before the answer was complete."
                                              : "The upstream stream broke before the answer was complete: " + upstream_error,
                       "upstream_error", "stream_truncated", -1};
-      // Pass-through: `append` holds only the upstream's last whole events.
-      if (adapter_->transforms_stream()) append.clear();
-      OpenAIChunkWriter::error_event(e, append);  // and no [DONE]: a cut answer must not look complete
+      // A cut answer must not look complete: an error event and no [DONE].
+      // Pass-through: the upstream's last whole events go first.
+      if (writer_) {
+        writer_->feed(engine, append);
+        writer_->fail(e, append);
+      } else {
+        if (verbatim) append = std::move(engine);
+        OpenAIChunkWriter::error_event(e, append);
+      }
       writes = record_stream_failure(e, ev.now_ms(), client_aborted);
     } else {
       adapter_->answered();
       writes = succeed(translator_->usage(), ev.now_ms(), client_aborted);
+      if (writer_) {
+        writer_->feed(engine, append);
+        writer_->finish(translator_->usage(), append);
+      } else {
+        append = std::move(engine);
+      }
     }
     Action a;
     a.head = {{"type", "finish"}, {"background", statements_json(writes)}};
@@ -405,54 +429,53 @@ class ChatTask : public RoutingTask {
   }
 
   // ---- outcomes ------------------------------------------------------------
-  Action fail(const UpstreamError& e) {
-    record_failure(e, true);
-    if (!error_class_fails_over(e.error_class)) {
-      // The client's own problem: another upstream would say the same.
-      last_error_ = e;
-      have_error_ = true;
-      return answer_upstream_failure();
-    }
-    if (e.error_class == ErrorClass::server && e.http_status == 500 && !retried_same_) {
-      retried_same_ = true;  // one retry of the same credential on a first 500
-      --next_attempt_;
+  // A failed attempt: the policy decides what follows and what the
+  // credential's health becomes; this carries it out.
+  Action fail(const UpstreamError& e, bool token_dropped = false,
+              routing::AttemptPhase phase = routing::AttemptPhase::before_answer) {
+    record_attempt(false, e, now_of_last_event());
+    const routing::FailoverDecision d = policy_.on_failure(e, phase, token_dropped);
+    apply_health(d.health, e);
+    switch (d.next) {
+      case routing::FailoverDecision::Next::answer:
+        return answer_upstream_failure();
+      case routing::FailoverDecision::Next::retry_same:
+      case routing::FailoverDecision::Next::refresh_retry:
+        --next_attempt_;
+        return attempt();
+      case routing::FailoverDecision::Next::try_next:
+        break;
     }
     return attempt();
   }
 
-  void record_failure(const UpstreamError& e, bool update_health) {
-    int64_t now = now_of_last_event();
-    record_attempt(false, e, now);
-    if (!have_error_ || error_rank(e) >= error_rank(last_error_)) {
-      // Prefer the most informative error; among rate limits, the soonest retry.
-      if (!(have_error_ && e.error_class == ErrorClass::rate_limited && last_error_.error_class == ErrorClass::rate_limited &&
-            last_error_.retry_after_ms >= 0 && (e.retry_after_ms < 0 || e.retry_after_ms > last_error_.retry_after_ms)))
-        last_error_ = e;
-      have_error_ = true;
-    }
-    if (e.error_class == ErrorClass::rate_limited) any_rate_limited_ = true;
-    else if (error_class_fails_over(e.error_class)) all_rate_limited_ = false;
-    if (!update_health) return;
-    const HealthEffect effect = health_effect(e.error_class);
-    if (effect == HealthEffect::dead) {
-      std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
-      Statement s;
-      s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
-      s.params = Json::array({reason, now, current_.credential.id});
-      health_writes_.push_back(std::move(s));
-      for (auto& c : gw_.owner(caller_.owner_id).credentials)
-        if (c.id == current_.credential.id) {
-          c.dead = true;
-          c.dead_reason = reason;
-        }
-    } else if (e.error_class == ErrorClass::payment) {
-      // An empty balance rests the whole credential until a quota refresh shows money again.
-      gw_.health().failure(current_.credential.id, routing::kAllModels, e, now, jitter(), health_writes_);
-    } else if (effect == HealthEffect::cooldown) {
-      gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
-    } else if (e.error_class != ErrorClass::none) {
-      // The upstream answered (about this request only): the pair itself works.
-      gw_.health().success(current_.credential.id, current_.offering.model_id, health_writes_);
+  void apply_health(routing::HealthChange change, const UpstreamError& e) {
+    const int64_t now = now_of_last_event();
+    switch (change) {
+      case routing::HealthChange::none:
+        return;
+      case routing::HealthChange::dead: {
+        std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
+        Statement s;
+        s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
+        s.params = Json::array({reason, now, current_.credential.id});
+        health_writes_.push_back(std::move(s));
+        for (auto& c : gw_.owner(caller_.owner_id).credentials)
+          if (c.id == current_.credential.id) {
+            c.dead = true;
+            c.dead_reason = reason;
+          }
+        return;
+      }
+      case routing::HealthChange::cool_credential:
+        gw_.health().failure(current_.credential.id, routing::kAllModels, e, now, jitter(), health_writes_);
+        return;
+      case routing::HealthChange::cool_pair:
+        gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), health_writes_);
+        return;
+      case routing::HealthChange::pair_works:
+        gw_.health().success(current_.credential.id, current_.offering.model_id, health_writes_);
+        return;
     }
   }
 
@@ -490,24 +513,12 @@ class ChatTask : public RoutingTask {
   // informative upstream answer with the attempts, never a bare "no key".
   Action answer_upstream_failure() {
     release_unused_probes();
-    const UpstreamError& e = last_error_;
+    const routing::FailureAnswer answer = policy_.answer();
+    const UpstreamError& e = answer.error;
     const UpstreamError shown = client_view(e);
-    int status = e.http_status >= 400 ? e.http_status : 502;
+    const int status = answer.status;
     Json headers = Json::object();
-    if (error_class_fails_over(e.error_class)) {
-      if (all_rate_limited_ && any_rate_limited_) {
-        status = 429;
-        int64_t soonest = -1;
-        if (e.retry_after_ms >= 0) soonest = e.retry_after_ms;
-        headers["retry-after"] = std::to_string(soonest >= 0 ? (soonest + 999) / 1000 : 30);
-      } else if (e.error_class == ErrorClass::unaffordable) {
-        status = 402;  // no key's balance covers this max_tokens; a smaller request may pass
-      } else if (e.error_class == ErrorClass::auth || e.error_class == ErrorClass::payment) {
-        status = 502;  // our upstream credentials failed, not the client's
-      } else if (status < 500) {
-        status = 502;
-      }
-    }
+    if (answer.retry_after_s >= 0) headers["retry-after"] = std::to_string(answer.retry_after_s);
     std::string trail;
     for (size_t i = 0; i < attempts_.size(); ++i) {
       const auto& a = attempts_[i];
@@ -530,7 +541,7 @@ class ChatTask : public RoutingTask {
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());
     headers["content-type"] = "application/json";
-    return respond_action(status, headers, err.body(), std::move(writes));
+    return respond_action(client_->error_status(err), headers, client_->error_body(err), std::move(writes));
   }
 
   std::vector<Statement> succeed(const Usage& usage, int64_t now, bool client_aborted) {
@@ -566,6 +577,7 @@ class ChatTask : public RoutingTask {
     }
     r.cost.multiplier = current_.credential.multiplier;
     r.stream = chat_.stream;
+    r.api = std::string(client_->name());
     r.latency_ms = now - started_ms_;
     r.first_byte_ms = first_byte_ms_ >= 0 ? attempt_started_ms_ + first_byte_ms_ - started_ms_ : -1;
     r.created_at = started_ms_;
@@ -593,6 +605,9 @@ class ChatTask : public RoutingTask {
 
   HttpRequest req_;
   Caller caller_;
+  std::shared_ptr<ClientProtocol> client_;
+  std::string chat_body_;  // the mapped request, unless the client speaks chat
+  std::unique_ptr<ClientStreamWriter> writer_;  // after the commit, unless the client speaks chat
   openai::ChatRequest chat_;
   std::string request_id_;
   int64_t started_ms_ = 0;
@@ -604,7 +619,6 @@ class ChatTask : public RoutingTask {
   std::vector<PlannedAttempt> plan_;
   size_t next_attempt_ = 0;
   PlannedAttempt current_;
-  bool retried_same_ = false;
   bool reserved_ = false;  // the API key's reservation was taken (or tried)
 
   int64_t attempt_started_ms_ = 0;
@@ -615,23 +629,19 @@ class ChatTask : public RoutingTask {
   std::unique_ptr<UpstreamAdapter> adapter_;
   StreamTranslator* translator_ = nullptr;  // owned by adapter_
   bool stream_closed_ = false;              // translator_->finish() has run
-  bool auth_retried_ = false;
   std::string prefix_;
   std::string served_model_;
   std::string attempt_note_;  // for the current attempt's row
 
   std::vector<billing::AttemptRecord> attempts_;
   std::vector<Statement> health_writes_;
-  UpstreamError last_error_;
-  bool have_error_ = false;
-  bool any_rate_limited_ = false;
-  bool all_rate_limited_ = true;
+  routing::FailoverPolicy policy_;
 };
 
 }  // namespace
 
-std::unique_ptr<Task> make_chat_task(Gateway& gateway, HttpRequest request, Caller caller) {
-  return std::make_unique<ChatTask>(gateway, std::move(request), std::move(caller));
+std::unique_ptr<Task> make_chat_task(Gateway& gateway, HttpRequest request, Caller caller, std::shared_ptr<ClientProtocol> client) {
+  return std::make_unique<ChatTask>(gateway, std::move(request), std::move(caller), std::move(client));
 }
 
 }  // namespace keyaos::api

@@ -10,7 +10,8 @@ namespace {
 
 const char* kColumns =
     "SELECT id, created_at, model_id, served_model, provider_id, credential_id, api_key_id, status, http_status, "
-    "error_class, error_message, stream, input_tokens, output_tokens, cached_tokens, reasoning_tokens, base_cost_nusd, "
+    "error_class, error_message, stream, api, input_tokens, output_tokens, cached_tokens, cache_write_tokens, "
+    "reasoning_tokens, base_cost_nusd, "
     "price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, usage_estimated, client_aborted, latency_ms, "
     "first_byte_ms, attempts FROM request_logs";
 
@@ -179,9 +180,11 @@ Json log_json(const Json& row) {
           {"error_class", text_or_null(row, "error_class")},
           {"error_message", text_or_null(row, "error_message")},
           {"stream", int_field(row, "stream") != 0},
+          {"api", str_field(row, "api").empty() ? std::string("chat") : str_field(row, "api")},
           {"input_tokens", int_field(row, "input_tokens")},
           {"output_tokens", int_field(row, "output_tokens")},
           {"cached_tokens", int_field(row, "cached_tokens")},
+          {"cache_write_tokens", int_field(row, "cache_write_tokens")},
           {"reasoning_tokens", int_field(row, "reasoning_tokens")},
           {"base_cost_usd", billing::nano_to_usd(int_field(row, "base_cost_nusd"))},
           {"price_multiplier", num_field(row, "price_multiplier", 1.0)},

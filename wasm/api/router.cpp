@@ -6,6 +6,7 @@
 #include "api/api_keys.h"
 #include "api/catalog.h"
 #include "api/chat.h"
+#include "protocols/openai/chat_client.h"
 #include "api/credentials.h"
 #include "api/logs.h"
 #include "api/models.h"
@@ -51,18 +52,18 @@ std::optional<ApiError> too_deep(const std::string& body) {
 // never read.
 class AuthGate : public Task {
  public:
-  AuthGate(Gateway& gw, HttpRequest req, bool v1, TaskFactory make)
-      : gw_(gw), req_(std::move(req)), v1_(v1), make_(std::move(make)) {}
+  AuthGate(Gateway& gw, HttpRequest req, bool v1, TaskFactory make, std::shared_ptr<const ClientProtocol> client = nullptr)
+      : gw_(gw), req_(std::move(req)), v1_(v1), make_(std::move(make)), client_(std::move(client)) {}
 
   Action start(const Event&) override {
     const std::string& admin = gw_.config().admin_token;
     const std::string token = request_token(req_.headers);
-    if (admin.empty()) return error_response(ApiError::unauthorized("The gateway has no ADMIN_TOKEN configured; set it to enable access."));
+    if (admin.empty()) return reject(ApiError::unauthorized("The gateway has no ADMIN_TOKEN configured; set it to enable access."));
     if (token.empty())
-      return error_response(ApiError::unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>' or in the 'x-api-key' header."));
+      return reject(ApiError::unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>' or in the 'x-api-key' header."));
     if (constant_time_equals(token, admin)) return with_schema([this] { return enter({kCoreOwner, "", {}, true}); });
-    if (token.rfind(kApiKeyPrefix, 0) != 0) return error_response(ApiError::unauthorized("Invalid API key."));
-    if (!v1_) return error_response(ApiError::unauthorized("API keys work on /v1 only; the management API needs the admin token."));
+    if (token.rfind(kApiKeyPrefix, 0) != 0) return reject(ApiError::unauthorized("Invalid API key."));
+    if (!v1_) return reject(ApiError::unauthorized("API keys work on /v1 only; the management API needs the admin token."));
     return with_schema([this, token] { return lookup_key(token); });
   }
 
@@ -72,7 +73,7 @@ class AuthGate : public Task {
   Action with_schema(std::function<Action()> k) {
     if (gw_.schema_ok()) return k();
     return run_sql({schema_check_statement()}, [this, k = std::move(k)](const SqlResult& r) {
-      if (auto problem = schema_problem(r)) return error_response(*problem);
+      if (auto problem = schema_problem(r)) return reject(*problem);
       gw_.mark_schema_ok();
       return k();
     });
@@ -83,7 +84,7 @@ class AuthGate : public Task {
     a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "sha256"}, {"text", token}}})}};
     return then(std::move(a), [this](const Event& ev) {
       const Json* values = field(ev.head, "values");
-      if (!values || !values->is_array() || values->empty()) return error_response(ApiError::internal("Hashing the API key failed."));
+      if (!values || !values->is_array() || values->empty()) return reject(ApiError::internal("Hashing the API key failed."));
       hash_ = str_field((*values)[0], "sha256");
       if (gw_.api_key(hash_, req_.now_ms)) return check_key();
       Statement s;
@@ -92,7 +93,7 @@ class AuthGate : public Task {
           "WHERE key_hash = ?";
       s.params = Json::array({hash_});
       return run_sql({s}, [this](const SqlResult& r) {
-        if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
+        if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
         gw_.store_api_key(hash_, r.at(0).empty() ? Json(nullptr) : r.at(0)[0], req_.now_ms);
         return check_key();
       });
@@ -101,16 +102,16 @@ class AuthGate : public Task {
 
   Action check_key() {
     const Gateway::ApiKey* key = gw_.api_key(hash_, req_.now_ms);
-    if (!key || !key->found || !key->enabled) return error_response(ApiError::unauthorized("Invalid or disabled API key."));
+    if (!key || !key->found || !key->enabled) return reject(ApiError::unauthorized("Invalid or disabled API key."));
     if (key->expires_at && *key->expires_at <= req_.now_ms)
-      return error_response({401, "This API key has expired.", "authentication_error", "key_expired", {}});
+      return reject({401, "This API key has expired.", "authentication_error", "key_expired", {}});
     if (key->quota && key->used >= *key->quota)
-      return error_response({429, "This API key has used up its quota.", "insufficient_quota", "key_quota_exceeded", {}});
+      return reject({429, "This API key has used up its quota.", "insufficient_quota", "key_quota_exceeded", {}});
     if (!key->allowed_ips.empty()) {
       bool allowed = false;
       for (const auto& ip : key->allowed_ips) allowed = allowed || ip == req_.client_ip;
       if (!allowed)
-        return error_response(ApiError::forbidden("Requests from " + (req_.client_ip.empty() ? std::string("this address") : req_.client_ip) +
+        return reject(ApiError::forbidden("Requests from " + (req_.client_ip.empty() ? std::string("this address") : req_.client_ip) +
                                                       " are not allowed for this API key.",
                                                   "ip_not_allowed"));
     }
@@ -123,9 +124,9 @@ class AuthGate : public Task {
       Action a;
       a.head = {{"type", "read_request_body"}, {"max_bytes", max_bytes}};
       return then(std::move(a), [this, max_bytes, caller = std::move(caller)](const Event& ev) mutable {
-        if (ev.type != "request_body") return error_response(ApiError::internal("The request body could not be read."));
-        if (bool_field(ev.head, "too_large")) return error_response(too_large(max_bytes));
-        if (auto deep = too_deep(ev.payload)) return error_response(*deep);
+        if (ev.type != "request_body") return reject(ApiError::internal("The request body could not be read."));
+        if (bool_field(ev.head, "too_large")) return reject(too_large(max_bytes));
+        if (auto deep = too_deep(ev.payload)) return reject(*deep);
         req_.body = ev.payload;
         req_.body_pending = false;
         return enter(std::move(caller));
@@ -135,6 +136,12 @@ class AuthGate : public Task {
     Event request;
     request.type = "request";
     return forward(inner_->start(request));
+  }
+
+  // Refusals in the API the route speaks (OpenAI's unless told).
+  Action reject(const ApiError& e) {
+    if (!client_) return error_response(e);
+    return respond_action(client_->error_status(e), {{"content-type", "application/json"}}, client_->error_body(e));
   }
 
   Action forward(Action a) {
@@ -148,6 +155,7 @@ class AuthGate : public Task {
   TaskFactory make_;
   std::string hash_;
   std::unique_ptr<Task> inner_;
+  std::shared_ptr<const ClientProtocol> client_;
 };
 
 // A route's task, given the authenticated caller.
@@ -156,6 +164,12 @@ Routed gated(Gateway& gw, HttpRequest req, bool v1, Make make) {
   // Called once, with the request (and its body) moved into the route's task.
   auto factory = [&gw, make](HttpRequest r, Caller caller) { return make(gw, std::move(r), std::move(caller)); };
   return Routed{std::make_unique<AuthGate>(gw, std::move(req), v1, std::move(factory)), {}};
+}
+
+// A chat request in `client`'s API: refusals already speak it.
+Routed chat_route(Gateway& gw, HttpRequest req, std::shared_ptr<ClientProtocol> client) {
+  auto factory = [&gw, client](HttpRequest r, Caller caller) { return make_chat_task(gw, std::move(r), std::move(caller), client); };
+  return Routed{std::make_unique<AuthGate>(gw, std::move(req), true, std::move(factory), client), {}};
 }
 
 }  // namespace
@@ -193,7 +207,14 @@ Routed route(Gateway& gw, HttpRequest req) {
     if (req.method != method) return answer(ApiError::method_not_allowed(std::string("Use ") + method + " " + path + "."));
     return gated(gw, std::move(req), v1, make);
   };
-  if (path == "/v1/chat/completions") return only("POST", make_chat_task);
+  auto chat = [&](std::shared_ptr<ClientProtocol> client) -> Routed {
+    if (req.method != "POST") {
+      ApiError e = ApiError::method_not_allowed("Use POST " + path + ".");
+      return answer(respond_action(client->error_status(e), {{"content-type", "application/json"}}, client->error_body(e)));
+    }
+    return chat_route(gw, std::move(req), std::move(client));
+  };
+  if (path == "/v1/chat/completions") return chat(std::make_shared<openai::ChatClient>());
   if (path == "/v1/models") return only("GET", make_models_task);
   if (path == "/api/credentials" || starts_with(path, "/api/credentials/")) return gated(gw, std::move(req), v1, make_credentials_task);
   if (path == "/api/api-keys" || starts_with(path, "/api/api-keys/")) return gated(gw, std::move(req), v1, make_api_keys_task);

@@ -8,13 +8,13 @@ namespace keyaos::api {
 Action RoutingTask::ensure_catalog(int64_t now_ms, std::function<Action()> ready) {
   if (gw_.seed_checked()) return ready();
   return run_sql({Gateway::seed_version_statement()}, [this, now_ms, ready](const SqlResult& r) {
-    if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
+    if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
     if (!r.at(0).empty() && str_field(r.at(0)[0], "value") == gw_.seed_version()) {
       gw_.mark_seeded();
       return ready();
     }
     return run_sql(gw_.seed_statements(now_ms), [this, ready](const SqlResult& s) {
-      if (!s.ok()) return error_response(ApiError::internal("Could not load the model catalogue: " + s.error));
+      if (!s.ok()) return reject(ApiError::internal("Could not load the model catalogue: " + s.error));
       gw_.mark_seeded();
       gw_.invalidate_offerings();
       return ready();
@@ -33,7 +33,7 @@ Action RoutingTask::load_routing_table(const std::string& owner_id, const std::s
     if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
     if (batch.empty()) return ready();  // warm path: no D1 round trip
     return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_offers, ready](const SqlResult& r) {
-      if (!r.ok()) return error_response(ApiError::internal("The gateway database is unavailable: " + r.error));
+      if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
       size_t i = 0;
       if (load_owner) {
         const Json& creds = r.at(i++);

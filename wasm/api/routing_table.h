@@ -18,6 +18,10 @@ class RoutingTask : public Task {
  protected:
   explicit RoutingTask(Gateway& gw) : gw_(gw) {}
 
+  // An error answer before any response byte; a task whose client speaks
+  // another API than OpenAI's shapes it for that API.
+  virtual Action reject(const ApiError& error, Json headers = Json::object()) { return error_response(error, std::move(headers)); }
+
   // Makes sure the shipped catalogue snapshot is in D1, then continues.
   Action ensure_catalog(int64_t now_ms, std::function<Action()> ready);
   // Loads (or reuses) the routing table for `requested`, then continues.

@@ -63,8 +63,8 @@ std::vector<Statement> ledger_statements(const RequestRecord& r, const std::vect
       "INSERT OR IGNORE INTO request_logs (id, owner_id, api_key_id, model_id, served_model, provider_id, credential_id, "
       "status, http_status, error_class, error_message, stream, input_tokens, output_tokens, cached_tokens, "
       "reasoning_tokens, base_cost_nusd, price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, "
-      "usage_estimated, client_aborted, attempts, latency_ms, first_byte_ms, created_at) "
-      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+      "usage_estimated, client_aborted, attempts, latency_ms, first_byte_ms, created_at, api, cache_write_tokens) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   log.params = Json::array({r.id, r.owner_id, nullable(r.api_key_id), r.model_id, nullable(r.served_model),
                             nullable(r.provider_id), nullable(r.credential_id), r.ok ? "ok" : "error", r.http_status,
                             nullable(r.error_class), nullable(clip(r.error_message)), r.stream ? 1 : 0,
@@ -75,7 +75,7 @@ std::vector<Statement> ledger_statements(const RequestRecord& r, const std::vect
                             billed ? Json(r.cost.upstream_reported ? "upstream" : "catalog") : Json(nullptr),
                             billed && r.usage.estimated ? 1 : 0, r.client_aborted ? 1 : 0,
                             static_cast<int64_t>(attempts.size()), r.latency_ms, nullable_ms(r.first_byte_ms),
-                            r.created_at});
+                            r.created_at, r.api, billed ? r.usage.cache_write_tokens : 0});
   out.push_back(std::move(log));
   return out;
 }

@@ -37,6 +37,7 @@ struct RequestRecord {
   std::string error_class;
   std::string error_message;
   bool stream = false;
+  std::string api = "chat";  // the inbound API: chat, messages, responses
   Usage usage;
   Cost cost;  // zero unless ok
   bool client_aborted = false;

@@ -20,10 +20,10 @@ namespace keyaos {
 // request, so what the request mapping learnt (shortened tool names, the
 // client's model name) is there when the answer is rendered.
 
-// What a stream writer knows about the response it writes.
-struct ClientStreamContext {
-  std::string response_id;  // unique per request ("msg_…", "resp_…")
-  std::string model;        // the model name the client asked for
+// What a renderer knows about the response it writes.
+struct ClientResponseContext {
+  std::string nonce;  // the request's random hex: ids are built from it ("msg_<nonce>", "resp_<nonce>")
+  std::string model;  // the model name the client asked for
   int64_t created_s = 0;
   int64_t now_ms = 0;
 };
@@ -66,8 +66,8 @@ class ClientProtocol {
   virtual bool is_chat() const { return false; }
 
   // The whole engine answer (`chat.completion` JSON) rendered for the client.
-  virtual std::string render_body(std::string_view chat_completion, const Usage& usage) = 0;
-  virtual std::unique_ptr<ClientStreamWriter> stream_writer(const ClientStreamContext& context) = 0;
+  virtual std::string render_body(std::string_view chat_completion, const Usage& usage, const ClientResponseContext& context) = 0;
+  virtual std::unique_ptr<ClientStreamWriter> stream_writer(const ClientResponseContext& context) = 0;
 
   // An error answered before any response byte (status may be remapped,
   // headers such as retry-after added), in the client's API shape.
