@@ -6,8 +6,7 @@
 
 namespace keyaos::anthropic {
 
-AnthropicMessages::AnthropicMessages(std::string message_id, ModelRouter router)
-    : message_id_(std::move(message_id)), router_(std::move(router)) {}
+AnthropicMessages::AnthropicMessages(ModelRouter router) : router_(std::move(router)) {}
 
 bool AnthropicMessages::map_request(std::string_view client_body, std::string& chat_body, ApiError& error) {
   MapOptions options;
@@ -18,15 +17,15 @@ bool AnthropicMessages::map_request(std::string_view client_body, std::string& c
   return true;
 }
 
-std::string AnthropicMessages::render_body(std::string_view chat_completion, const Usage& usage) {
-  return render_message(chat_completion, usage, message_id_, mapped_.model, names_.get(), mapped_.stop_sequences);
+// The answer names the model the client asked for, not the catalogue model it was routed to.
+std::string AnthropicMessages::render_body(std::string_view chat_completion, const Usage& usage, const ClientResponseContext& context) {
+  return render_message(chat_completion, usage, "msg_" + context.nonce, mapped_.model.empty() ? context.model : mapped_.model,
+                        names_.get(), mapped_.stop_sequences);
 }
 
-std::unique_ptr<ClientStreamWriter> AnthropicMessages::stream_writer(const ClientStreamContext& context) {
-  ClientStreamContext c = context;
-  if (c.response_id.empty()) c.response_id = message_id_;
-  if (c.model.empty()) c.model = mapped_.model;
-  return std::make_unique<StreamWriter>(std::move(c), names_, mapped_.stop_sequences);
+std::unique_ptr<ClientStreamWriter> AnthropicMessages::stream_writer(const ClientResponseContext& context) {
+  return std::make_unique<StreamWriter>("msg_" + context.nonce, mapped_.model.empty() ? context.model : mapped_.model, names_,
+                                        mapped_.stop_sequences);
 }
 
 std::string AnthropicMessages::error_body(const ApiError& error) const {

@@ -18,20 +18,18 @@ using ModelRouter = std::function<std::vector<std::string>(const std::string& cl
 // OpenAI chat answer rendered back as an Anthropic message or SSE stream.
 class AnthropicMessages : public ClientProtocol {
  public:
-  // `message_id` is this response's "msg_…" id.
-  AnthropicMessages(std::string message_id, ModelRouter router = {});
+  explicit AnthropicMessages(ModelRouter router = {});
 
   std::string_view name() const override { return "messages"; }
   bool map_request(std::string_view client_body, std::string& chat_body, ApiError& error) override;
-  std::string render_body(std::string_view chat_completion, const Usage& usage) override;
-  std::unique_ptr<ClientStreamWriter> stream_writer(const ClientStreamContext& context) override;
+  std::string render_body(std::string_view chat_completion, const Usage& usage, const ClientResponseContext& context) override;
+  std::unique_ptr<ClientStreamWriter> stream_writer(const ClientResponseContext& context) override;
   std::string error_body(const ApiError& error) const override;
   int error_status(const ApiError& error) const override;
 
   const MappedRequest& mapped() const { return mapped_; }
 
  private:
-  std::string message_id_;
   ModelRouter router_;
   MappedRequest mapped_;
   std::shared_ptr<ToolNames> names_ = std::make_shared<ToolNames>();

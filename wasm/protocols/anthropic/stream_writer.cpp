@@ -57,8 +57,9 @@ std::string thinking_signature(std::string_view thinking) {
   return out;
 }
 
-StreamWriter::StreamWriter(ClientStreamContext context, std::shared_ptr<const ToolNames> names, std::vector<std::string> stop_sequences)
-    : context_(std::move(context)), names_(std::move(names)), stop_sequences_(std::move(stop_sequences)) {}
+StreamWriter::StreamWriter(std::string message_id, std::string model, std::shared_ptr<const ToolNames> names,
+                           std::vector<std::string> stop_sequences)
+    : message_id_(std::move(message_id)), model_(std::move(model)), names_(std::move(names)), stop_sequences_(std::move(stop_sequences)) {}
 
 void StreamWriter::event(std::string_view data, std::string_view type, std::string& out) {
   out += "event: ";
@@ -69,10 +70,10 @@ void StreamWriter::event(std::string_view data, std::string_view type, std::stri
 }
 
 void StreamWriter::open(std::string& out) {
-  ojson message = {{"id", context_.response_id},
+  ojson message = {{"id", message_id_},
                    {"type", "message"},
                    {"role", "assistant"},
-                   {"model", context_.model},
+                   {"model", model_},
                    {"content", ojson::array()},
                    {"stop_reason", nullptr},
                    {"stop_sequence", nullptr},
@@ -178,7 +179,7 @@ void StreamWriter::open_block(Kind kind, std::string& out) {
 
 void StreamWriter::open_tool(size_t slot, std::string& out) {
   Tool& t = tools_[slot];
-  const std::string fallback = "toolu_" + sanitize_tool_id(context_.response_id, "") + "_" + std::to_string(slot);
+  const std::string fallback = "toolu_" + sanitize_tool_id(message_id_, "") + "_" + std::to_string(slot);
   t.id = sanitize_tool_id(t.id, fallback);
   const std::string name = names_ ? names_->client_name(t.name) : t.name;
   ojson block = {{"type", "tool_use"}, {"id", t.id}, {"name", name}, {"input", ojson::object()}};

@@ -33,7 +33,9 @@ std::string thinking_signature(std::string_view thinking);
 // order, so interleaved upstream tool indices never split a block.
 class StreamWriter : public ClientStreamWriter {
  public:
-  StreamWriter(ClientStreamContext context, std::shared_ptr<const ToolNames> names, std::vector<std::string> stop_sequences);
+  // `message_id` is "msg_…"; `model` the name the client asked for.
+  StreamWriter(std::string message_id, std::string model, std::shared_ptr<const ToolNames> names,
+               std::vector<std::string> stop_sequences);
 
   void open(std::string& out) override;
   void feed(std::string_view openai_sse, std::string& out) override;
@@ -65,7 +67,8 @@ class StreamWriter : public ClientStreamWriter {
   void emit_text(Kind kind, std::string_view text, std::string& out);
   void close_block(std::string& out);
 
-  ClientStreamContext context_;
+  std::string message_id_;
+  std::string model_;
   std::shared_ptr<const ToolNames> names_;
   std::vector<std::string> stop_sequences_;
   Kind open_ = Kind::none;
