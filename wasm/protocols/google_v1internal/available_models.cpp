@@ -28,11 +28,7 @@ bool read_model(object obj, AvailableModel& model) {
 
 AvailableModelsResult unreadable() {
   AvailableModelsResult result;
-  result.error.error_class = ErrorClass::server;
-  result.error.http_status = 502;
-  result.error.message = "fetchAvailableModels returned unreadable JSON";
-  result.error.type = "server_error";
-  result.error.code = "invalid_upstream_response";
+  result.error = unreadable_answer("fetchAvailableModels returned unreadable JSON");
   return result;
 }
 
@@ -46,15 +42,12 @@ std::string build_fetch_available_models_body(std::string_view project_id) {
 
 AvailableModelsResult parse_available_models(int http_status, std::string_view body, int64_t now_ms) {
   AvailableModelsResult result;
-  if (http_status < 200 || http_status >= 300) {
-    result.error = classify_error(http_status, body, now_ms);
+  AnswerObject answer(http_status, body, now_ms, "fetchAvailableModels");
+  if (!answer.ok()) {
+    result.error = answer.error();
     return result;
   }
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::ondemand::document doc;
-  object top;
-  if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) return unreadable();
+  object& top = answer.top();
   std::vector<std::string> web_search_ids;
   for (auto field_result : top) {
     simdjson::ondemand::field field;

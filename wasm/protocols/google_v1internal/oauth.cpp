@@ -48,15 +48,13 @@ UpstreamRequest build_refresh_request(Product product, std::string_view refresh_
 
 RefreshResult parse_refresh_response(int http_status, std::string_view body, int64_t now_ms) {
   RefreshResult result;
-  if (http_status < 200 || http_status >= 300) {
-    result.error = classify_error(http_status, body, now_ms);
+  AnswerObject answer(http_status, body, now_ms, "Google OAuth token endpoint");
+  if (!answer.status_ok()) {
+    result.error = answer.error();
     return result;
   }
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::ondemand::document doc;
-  simdjson::ondemand::object top;
-  bool readable = !parser.iterate(padded).get(doc) && !doc.get_object().get(top);
+  bool readable = answer.ok();
+  simdjson::ondemand::object& top = answer.top();
   int64_t expires_in = -1;
   bool has_error_field = false;
   if (readable) {

@@ -21,15 +21,6 @@ ordered_json project_or_null(std::string_view project_id) {
 
 std::string dump(const ordered_json& j) { return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace); }
 
-UpstreamError malformed(std::string message) {
-  UpstreamError e;
-  e.error_class = ErrorClass::server;
-  e.http_status = 502;
-  e.message = std::move(message);
-  e.type = "server_error";
-  e.code = "invalid_upstream_response";
-  return e;
-}
 
 // cloudaicompanionProject is a string, or {"id":…,"name":…}.
 bool read_project(value& v, std::string& project_id) {
@@ -94,18 +85,12 @@ std::string build_load_code_assist_body(Product product, std::string_view projec
 
 LoadCodeAssistResult parse_load_code_assist(int http_status, std::string_view body, int64_t now_ms) {
   LoadCodeAssistResult result;
-  if (http_status < 200 || http_status >= 300) {
-    result.error = classify_error(http_status, body, now_ms);
+  AnswerObject answer(http_status, body, now_ms, "loadCodeAssist");
+  if (!answer.ok()) {
+    result.error = answer.error();
     return result;
   }
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::ondemand::document doc;
-  object top;
-  if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) {
-    result.error = malformed("loadCodeAssist returned unreadable JSON");
-    return result;
-  }
+  object& top = answer.top();
   Tier current, paid, default_tier;
   bool has_current = false;
   std::string billing_project;
@@ -114,7 +99,7 @@ LoadCodeAssistResult parse_load_code_assist(int http_status, std::string_view bo
     simdjson::ondemand::field field;
     std::string_view key;
     if (!json_read::field_key(field_result, field, key)) {
-      result.error = malformed("loadCodeAssist returned unreadable JSON");
+      result.error = unreadable_answer("loadCodeAssist returned unreadable JSON");
       return result;
     }
     value v = field.value();
@@ -211,24 +196,18 @@ std::string build_onboard_user_body(Product product, std::string_view tier_id, s
 
 OnboardOperation parse_onboard_operation(int http_status, std::string_view body, int64_t now_ms) {
   OnboardOperation op;
-  if (http_status < 200 || http_status >= 300) {
-    op.error = classify_error(http_status, body, now_ms);
+  AnswerObject answer(http_status, body, now_ms, "onboardUser");
+  if (!answer.ok()) {
+    op.error = answer.error();
     return op;
   }
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(body);
-  simdjson::ondemand::document doc;
-  object top;
-  if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) {
-    op.error = malformed("onboardUser returned unreadable JSON");
-    return op;
-  }
+  object& top = answer.top();
   bool failed = false;
   for (auto field_result : top) {
     simdjson::ondemand::field field;
     std::string_view key, text;
     if (!json_read::field_key(field_result, field, key)) {
-      op.error = malformed("onboardUser returned unreadable JSON");
+      op.error = unreadable_answer("onboardUser returned unreadable JSON");
       return op;
     }
     value v = field.value();
