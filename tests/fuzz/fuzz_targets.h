@@ -14,6 +14,7 @@ int fuzz_model_list(const uint8_t* data, size_t size);
 int fuzz_credits(const uint8_t* data, size_t size);
 int fuzz_provider_json(const uint8_t* data, size_t size);
 int fuzz_custom_provider(const uint8_t* data, size_t size);
+int fuzz_responses_request(const uint8_t* data, size_t size);
 int fuzz_messages_request(const uint8_t* data, size_t size);
 
 namespace keyaos::fuzz {
@@ -28,6 +29,7 @@ inline constexpr Target kTargets[] = {
     {"eventstream", fuzz_eventstream},       {"google_response", fuzz_google_response},
     {"model_list", fuzz_model_list},         {"credits", fuzz_credits},
     {"provider_json", fuzz_provider_json},   {"custom_provider", fuzz_custom_provider},
+    {"responses_request", fuzz_responses_request},
     {"messages_request", fuzz_messages_request},
 };
 

@@ -122,10 +122,10 @@ test("GET /api/providers lists every built-in provider with its credential guide
   const byId = Object.fromEntries(res.json.data.map((p) => [p.id, p]));
   assert.equal(res.json.data.length, 11);
   const openrouter = byId.openrouter;
-  assert.deepEqual(Object.keys(openrouter).sort(), ["auth_kind", "auto_quota", "credential_guide", "custom", "id", "model_count", "name", "protocol", "secret_pattern", "subscription", "sync"].sort());
+  assert.deepEqual(Object.keys(openrouter).sort(), ["auth_kind", "auto_quota", "credential_guide", "custom", "id", "model_count", "name", "protocol", "secret_format", "subscription", "sync"].sort());
   assert.equal(openrouter.protocol, "openai");
   assert.equal(openrouter.auth_kind, "bearer");
-  assert.equal(openrouter.secret_pattern, "^sk-or-v1-[a-f0-9]{64}$");
+  assert.deepEqual(openrouter.secret_format, { prefixes: ["sk-or-v1-"], alphabet: "hex", min_length: 64, max_length: 64 });
   assert.equal(openrouter.credential_guide.url, "https://openrouter.ai/settings/keys");
   assert.equal(openrouter.model_count, snapshot.length, "the shipped snapshot is in the catalogue");
   assert.equal(openrouter.custom, false);

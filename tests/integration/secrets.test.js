@@ -12,6 +12,7 @@ import { startGateway, ADMIN_TOKEN, ENCRYPTION_KEY } from "../support/gateway.js
 import { startMockUpstream, fixture } from "../support/mock-upstream.js";
 import { startMockGoogle } from "../support/mock-google.js";
 import { startMockKiro } from "../support/mock-kiro.js";
+import { secretVerdict } from "../../dashboard/src/secret_format.js";
 
 const chat = (gw, body) =>
   gw.fetch("/v1/chat/completions", {
@@ -188,5 +189,122 @@ test("kiro: two isolates on one D1 refresh the same credential at once; it stays
     await gw.close();
     await kiro.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// Keys for every built-in provider with a format: some fit, some do not.
+const FORMAT_EXAMPLES = {
+  openrouter: { good: ["sk-or-v1-" + "0123456789abcdef".repeat(4)], bad: ["sk-or-v1-" + "a".repeat(63), "sk-or-v1-" + "A".repeat(64), "sk-or-v2-" + "a".repeat(64)] },
+  zenmux: { good: ["sk-ai-v1-abc123", "sk-ss-v1-0"], bad: ["sk-ab-v1-abc", "sk-ai-v1-ABC", "sk-ai-v1-"] },
+  deepseek: { good: ["sk-0123abcdef"], bad: ["sk-ABCDEF", "sk-xyz"] },
+  "google-ai-studio": { good: ["AIzaSyA-bc_DEF123"], bad: ["AIza", "AIzaSy.A", "aiza123"] },
+  oaipro: { good: ["sk-AbC123"], bad: ["sk-abc_def", "sk-"] },
+  openai: { good: ["sk-proj-Ab3_x-9", "sk-abc", "sk-proj-"], bad: ["sk-proj.abc", "not-an-openai-key", "sk-abc/def"] },
+  "qwen-code": { good: ["sk-sp-" + "e".repeat(32)], bad: ["sk-sp-XYZ", "sk-abc"] },
+};
+
+test("the dashboard's format check gives the Worker's verdict for every built-in provider's keys", async () => {
+  const gw = await startGateway();
+  try {
+    const providers = (await gw.api("GET", "/api/providers")).json.data;
+    const withFormat = providers.filter((p) => p.secret_format);
+    assert.deepEqual(withFormat.map((p) => p.id).sort(), Object.keys(FORMAT_EXAMPLES).sort());
+    for (const p of withFormat) {
+      for (const [expected, keys] of [[true, FORMAT_EXAMPLES[p.id].good], [false, FORMAT_EXAMPLES[p.id].bad]]) {
+        for (const key of keys) {
+          const pasted = `  ${key}\n`;  // as pasted: both sides trim
+          const inBrowser = secretVerdict(p, pasted.trim());
+          const res = await gw.api("POST", "/api/credentials", { provider_id: p.id, secret: pasted, validate: false });
+          const label = `${p.id} ${JSON.stringify(key)}: ${res.text}`;
+          assert.equal(inBrowser?.ok, expected, label);
+          assert.equal(res.status, expected ? 201 : 400, label);
+          if (expected) {
+            assert.equal((await gw.api("DELETE", `/api/credentials/${res.json.id}`)).status, 200);
+          } else {
+            assert.equal(res.json.error.code, "invalid_secret_format", label);
+            assert.equal(res.json.error.param, "secret", label);
+          }
+        }
+      }
+    }
+    const bad = await gw.api("POST", "/api/credentials", { provider_id: "openrouter", secret: "sk-or-v1-abc", validate: false });
+    assert.equal(bad.json.error.message, "This does not look like a OpenRouter credential: expected sk-or-v1- followed by exactly 64 lower-case hex characters (0-9, a-f).");
+    const zen = await gw.api("POST", "/api/credentials", { provider_id: "zenmux", secret: "sk-xx-v1-abc", validate: false });
+    assert.equal(zen.json.error.message, "This does not look like a ZenMux credential: expected sk-ai-v1- or sk-ss-v1- followed by one or more lower-case hex characters (0-9, a-f).");
+    const { results } = await gw.db.prepare("SELECT id FROM credentials").all();
+    assert.equal(results.length, 0);
+  } finally {
+    await gw.close();
+  }
+});
+
+test("a custom provider's secret format is validated, listed and enforced on its keys", async () => {
+  const gw = await startGateway();
+  try {
+    const base = { id: "acme", base_url: "http://127.0.0.1:9/v1", models: [{ id: "acme/chat", input_price_per_m: 1, output_price_per_m: 2 }] };
+    for (const [secret_format, problem] of [
+      ["^acme_[a-z]+$", "secret_format: must be an object"],
+      [{ alphabet: "[a-z]" }, 'secret_format.alphabet: "[a-z]" must be one of hex, base62, base64url, printable, or {"chars": "..."}'],
+      [{ alphabet: { chars: "x".repeat(5000) } }, "secret_format.alphabet.chars: lists 'x' twice"],
+      [{ alphabet: "hex", min_length: 1e9 }, "secret_format.min_length: must be an integer from 1 to 4096"],
+      [{ alphabet: "hex", prefixes: Array.from({ length: 17 }, (_, i) => `p${i}-`) }, "secret_format.prefixes: may list at most 16 prefixes"],
+    ]) {
+      const res = await gw.api("POST", "/api/providers", { ...base, secret_format });
+      assert.equal(res.status, 400, res.text);
+      assert.deepEqual(res.json.error, { message: "Invalid custom provider: " + problem, type: "invalid_request_error", param: "secret_format", code: "invalid_provider" });
+    }
+    assert.equal((await gw.api("GET", "/health")).status, 200, "the Worker still serves");
+
+    const format = { prefixes: ["acme_live_"], alphabet: { chars: "0123456789ABCDEFGHJKMNPQRSTVWXYZ" }, min_length: 8, max_length: 8 };
+    const created = await gw.api("POST", "/api/providers", { ...base, secret_format: format });
+    assert.equal(created.status, 201, created.text);
+    const listed = (await gw.api("GET", "/api/providers/acme")).json;
+    assert.deepEqual(listed.secret_format, format);
+    assert.equal(listed.credential_guide.placeholder, "acme_live_...");
+    for (const [key, fits] of [["acme_live_0A9ZXY12", true], ["acme_live_0A9ZXY1", false], ["acme_live_0I9ZXY12", false], ["acme_test_0A9ZXY12", false]]) {
+      const res = await gw.api("POST", "/api/credentials", { provider_id: "acme", secret: key, validate: false });
+      assert.equal(res.status, fits ? 201 : 400, `${key}: ${res.text}`);
+      assert.equal(secretVerdict(listed, key).ok, fits, key);
+      if (!fits) assert.equal(res.json.error.message, 'This does not look like a acme credential: expected acme_live_ followed by exactly 8 characters from "0123456789ABCDEFGHJKMNPQRSTVWXYZ".');
+    }
+    // Dropping the format takes any key again.
+    const patched = await gw.api("PATCH", "/api/providers/acme", { secret_format: null });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.json.secret_format, null);
+    assert.equal((await gw.api("POST", "/api/credentials", { provider_id: "acme", secret: "whatever-key", validate: false })).status, 201);
+  } finally {
+    await gw.close();
+  }
+});
+
+test("Qwen Code offers only its Coding Plan key; a pasted OAuth credential file is a 400", async () => {
+  const gw = await startGateway();
+  try {
+    const qwen = (await gw.api("GET", "/api/providers/qwen-code")).json;
+    assert.equal(qwen.auth_kind, "bearer");
+    assert.equal(qwen.credential_guide.file_path, null);
+    assert.equal(qwen.credential_guide.command, null);
+    assert.deepEqual(qwen.secret_format.prefixes, ["sk-sp-"]);
+    const file = fixture("qwen_oauth_creds_file.json");
+    assert.deepEqual(secretVerdict(qwen, file.trim()), { ok: false, message: "Qwen Code takes an API key, not a JSON credential file." });
+    for (const validate of [false, true]) {
+      const res = await gw.api("POST", "/api/credentials", { provider_id: "qwen-code", secret: file, validate });
+      assert.equal(res.status, 400, res.text);
+      assert.deepEqual(res.json.error, {
+        message: "Qwen Code takes an API key, not a JSON credential file: OAuth logins are not supported for Qwen Code.",
+        type: "invalid_request_error",
+        param: "secret",
+        code: "invalid_secret_format",
+      });
+    }
+    // The same refusal for any API-key provider, with or without a format.
+    const deepinfra = await gw.api("POST", "/api/credentials", { provider_id: "deepinfra", secret: file, validate: false });
+    assert.equal(deepinfra.status, 400);
+    assert.equal(deepinfra.json.error.code, "invalid_secret_format");
+    const { results } = await gw.db.prepare("SELECT id FROM credentials").all();
+    assert.equal(results.length, 0);
+    assert.equal((await gw.api("POST", "/api/credentials", { provider_id: "qwen-code", secret: "sk-sp-" + "e".repeat(32), validate: false })).status, 201);
+  } finally {
+    await gw.close();
   }
 });

@@ -24,11 +24,9 @@ Action get(const Gateway& gw, const std::string& url, Json headers) {
 
 }  // namespace
 
-bool is_bearer_key(const catalog::ProviderDef& def, std::string_view secret) {
+bool is_bearer_key(const catalog::ProviderDef& def) {
   if (def.protocol != catalog::Protocol::openai) return false;
-  if (def.auth.kind == catalog::AuthKind::bearer) return true;
-  // Qwen Code also takes a plain Coding Plan key next to its OAuth file.
-  return def.auth.kind == catalog::AuthKind::qwen_oauth && !secret.empty() && secret.front() != '{';
+  return def.auth.kind == catalog::AuthKind::bearer;
 }
 
 Action validation_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret) {

@@ -13,9 +13,9 @@ namespace keyaos::api {
 // `validation`: a GET of base_url + path, or a 1-token chat). The engine
 // holds the plaintext at that moment, so it goes straight into the header.
 
-// True when the secret is a key sent as `Authorization: Bearer <secret>`
-// (OAuth refresh tokens are checked by their own protocol on first use).
-bool is_bearer_key(const catalog::ProviderDef& def, std::string_view secret);
+// True when the provider's secrets are keys sent as `Authorization: Bearer
+// <secret>` (OAuth refresh tokens are checked by their own protocol on first use).
+bool is_bearer_key(const catalog::ProviderDef& def);
 
 Action validation_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret);
 

@@ -1,7 +1,5 @@
 #include "api/credentials.h"
 
-#include <regex>
-
 #include "api/credential_validation.h"
 #include "api/oauth_secret.h"
 #include "billing/cost.h"
@@ -170,6 +168,8 @@ class CredentialsTask : public Task {
     secret_ = secret->get<std::string>();
     while (!secret_.empty() && (secret_.back() == '\n' || secret_.back() == ' ' || secret_.back() == '\r')) secret_.pop_back();
     while (!secret_.empty() && (secret_.front() == ' ' || secret_.front() == '\n')) secret_.erase(0, 1);
+    if (secret_.empty())
+      return error_response(ApiError::bad_request("'secret' is empty.", "missing_required_parameter", "secret"));
     if (std::string bad = secret_format_error(secret_); !bad.empty())
       return error_response(ApiError::bad_request(bad, "invalid_secret_format", "secret"));
     // OAuth providers: store the normalised credential file, never an access token.
@@ -178,13 +178,15 @@ class CredentialsTask : public Task {
       secret_ = std::move(oauth.json);
       oauth_hint_ = std::move(oauth.hint);
     }
-    if (def->secret_pattern && !def->secret_pattern->empty()) {
-      std::regex pattern(*def->secret_pattern, std::regex::ECMAScript);
-      if (!std::regex_search(secret_, pattern))
-        return error_response(ApiError::bad_request("This does not look like a " + def->name + " credential (expected the format " +
-                                                        def->credential_guide.placeholder + ").",
-                                                    "invalid_secret_format", "secret"));
-    }
+    // An API-key provider never takes a credential file: storing one would send it upstream as a key.
+    if (is_bearer_key(*def) && secret_.front() == '{')
+      return error_response(ApiError::bad_request(def->name + " takes an API key, not a JSON credential file: OAuth logins are not supported for " +
+                                                      def->name + ".",
+                                                  "invalid_secret_format", "secret"));
+    if (def->secret_format && !catalog::secret_matches(*def->secret_format, secret_))
+      return error_response(ApiError::bad_request("This does not look like a " + def->name + " credential: expected " +
+                                                      catalog::describe_secret_format(*def->secret_format) + ".",
+                                                  "invalid_secret_format", "secret"));
     if (const Json* m = field(body, "price_multiplier"); m && !m->is_null()) {
       if (!m->is_number() || m->get<double>() <= 0 || m->get<double>() > 100)
         return error_response(ApiError::bad_request("'price_multiplier' must be a number above 0 and at most 100.", "invalid_value", "price_multiplier"));
@@ -201,8 +203,8 @@ class CredentialsTask : public Task {
     }
     label_ = str_field(body, "label");
     // A provider that reports its balance keeps the quota current itself, unless one is given.
-    auto_quota_ = !quota_ && def_.credits && is_bearer_key(def_, secret_);
-    if (!validate_ || !is_bearer_key(def_, secret_)) return seal();
+    auto_quota_ = !quota_ && def_.credits && is_bearer_key(def_);
+    if (!validate_ || !is_bearer_key(def_)) return seal();
     return then(validation_fetch(gw_, def_, secret_), [this](const Event& ev) { return on_validation(ev); });
   }
 

@@ -30,7 +30,7 @@ Json provider_json(const catalog::ProviderDef& def, int64_t model_count, Json sy
           {"auth_kind", catalog::auth_kind_name(def.auth.kind)},
           {"subscription", def.subscription},
           {"auto_quota", def.credits.has_value()},
-          {"secret_pattern", optional_text(def.secret_pattern)},
+          {"secret_format", def.secret_format ? catalog::secret_format_json(*def.secret_format) : Json(nullptr)},
           {"credential_guide",
            {{"text", g.text}, {"url", optional_text(g.url)}, {"placeholder", g.placeholder},
             {"file_path", optional_text(g.file_path)}, {"command", optional_text(g.command)}}},

@@ -7,6 +7,7 @@
 #include "api/catalog.h"
 #include "api/chat.h"
 #include "protocols/openai/chat_client.h"
+#include "protocols/responses/protocol.h"
 #include "api/credentials.h"
 #include "api/logs.h"
 #include "api/messages.h"
@@ -19,6 +20,7 @@
 #include "core/auth.h"
 #include "core/json_depth.h"
 #include "core/schema.h"
+#include "core/text.h"
 
 namespace keyaos::api {
 namespace {
@@ -168,6 +170,21 @@ Routed gated(Gateway& gw, HttpRequest req, bool v1, Make make) {
   return Routed{std::make_unique<AuthGate>(gw, std::move(req), v1, std::move(factory)), {}};
 }
 
+// A fixed error answer, given once the caller is authenticated.
+Routed gated_error(Gateway& gw, HttpRequest req, ApiError error, Json headers = Json::object()) {
+  return gated(gw, std::move(req), true, [error, headers](Gateway&, HttpRequest, Caller) -> std::unique_ptr<Task> {
+    struct Refusal : Task {
+      ApiError error;
+      Json headers;
+      Action start(const Event&) override { return error_response(error, headers); }
+    };
+    auto t = std::make_unique<Refusal>();
+    t->error = error;
+    t->headers = headers;
+    return t;
+  });
+}
+
 // A chat request in `client`'s API: refusals already speak it.
 Routed chat_route(Gateway& gw, HttpRequest req, std::shared_ptr<ClientProtocol> client) {
   auto factory = [&gw, client](HttpRequest r, Caller caller) { return make_chat_task(gw, std::move(r), std::move(caller), client); };
@@ -235,6 +252,25 @@ Routed route(Gateway& gw, HttpRequest req) {
     return chat_route(gw, std::move(req), std::move(client));
   };
   if (path == "/v1/chat/completions") return chat(std::make_shared<openai::ChatClient>());
+  if (path == "/v1/responses") {
+    // Codex tries a WebSocket first unless told otherwise; a 426 makes it use HTTP at once.
+    if (req.method == "GET" && ascii_lower(str_field(req.headers, "upgrade")) == "websocket")
+      return gated_error(gw, std::move(req),
+                         {426, "WebSocket transport is not available; send POST /v1/responses over HTTP.", "invalid_request_error",
+                          "websocket_not_supported", {}},
+                         {{"upgrade", "HTTP/1.1"}});
+    return chat(std::make_shared<responses::OpenAIResponses>());
+  }
+  // Remote compaction and stored responses need server-side state, which the
+  // gateway does not keep; on a 404 Codex compacts the conversation itself.
+  if (path == "/v1/responses/compact") {
+    ApiError e = ApiError::not_found("Remote compaction is not supported by this gateway: " + req.method + " " + path + ".");
+    return gated_error(gw, std::move(req), std::move(e));
+  }
+  if (starts_with(path, "/v1/responses/")) {
+    ApiError e = ApiError::not_found("This gateway stores no responses: " + req.method + " " + path + " does not exist.");
+    return gated_error(gw, std::move(req), std::move(e));
+  }
   if (path == "/v1/models") return only("GET", make_models_task);
   if (path == "/api/credentials" || starts_with(path, "/api/credentials/")) return gated(gw, std::move(req), v1, make_credentials_task);
   if (path == "/api/api-keys" || starts_with(path, "/api/api-keys/")) return gated(gw, std::move(req), v1, make_api_keys_task);

@@ -153,6 +153,7 @@ bool parse_custom_provider(std::string_view text, CustomProvider& out, std::stri
       if (p.models_url && !check_endpoint_url(*p.models_url, true, why)) return json::step(fail(error, key, why));
       return FieldStep::ok;
     }
+    if (key == "secret_format") return json::step(json::read_secret_format(field, key, p.secret_format, error));
     if (key == "models") {
       has_models = true;
       if (json::is_null(field)) return FieldStep::ok;
@@ -203,6 +204,7 @@ std::string custom_provider_to_json(const CustomProvider& p) {
                         {"name", p.name},
                         {"base_url", p.base_url},
                         {"models_url", p.models_url ? nlohmann::json(*p.models_url) : nlohmann::json(nullptr)},
+                        {"secret_format", p.secret_format ? secret_format_json(*p.secret_format) : nlohmann::json(nullptr)},
                         {"models", models}};
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -214,8 +216,10 @@ ProviderDef custom_provider_def(const CustomProvider& p) {
   def.protocol = Protocol::openai;
   def.base_url = p.base_url;
   def.auth.kind = AuthKind::bearer;
+  def.secret_format = p.secret_format;
   def.credential_guide.text = "The API key " + p.name + " expects as 'Authorization: Bearer <key>'.";
-  def.credential_guide.placeholder = "API key";
+  def.credential_guide.placeholder =
+      p.secret_format && !p.secret_format->prefixes.empty() ? p.secret_format->prefixes.front() + "..." : "API key";
   def.model_id.lowercase = true;
   def.model_id.canonical_prefix = p.id + "/";
   def.models.entries = p.models;

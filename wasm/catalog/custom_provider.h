@@ -11,14 +11,15 @@ namespace keyaos::catalog {
 // A provider a user adds at run time: any OpenAI-compatible service (vLLM,
 // Ollama, a company proxy), called with `Authorization: Bearer <key>`.
 // Its JSON form, the API body and what custom_providers.definition stores:
-//   {"id", "name", "base_url", "models_url"?, "models": [{"id", "upstream_id"?,
-//    "name"?, "input_price_per_m", "output_price_per_m", "cache_read_price_per_m"?,
-//    "cache_write_price_per_m"?, "context_length"?}]}
+//   {"id", "name", "base_url", "models_url"?, "secret_format"?, "models": [{"id",
+//    "upstream_id"?, "name"?, "input_price_per_m", "output_price_per_m",
+//    "cache_read_price_per_m"?, "cache_write_price_per_m"?, "context_length"?}]}
 struct CustomProvider {
   std::string id;    // [a-z0-9][a-z0-9-]*, never a built-in id
   std::string name;  // defaults to the id
   std::string base_url;                   // http(s), no credentials, no trailing '/'
   std::optional<std::string> models_url;  // an OpenAI-style list to sync models from
+  std::optional<SecretFormat> secret_format;  // what its keys look like, when known
   std::vector<ModelEntryDef> models;      // static models (and own prices for synced ones)
 };
 

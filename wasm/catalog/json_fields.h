@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "catalog/secret_format.h"
 #include "simdjson.h"
 
 // Strict readers for hand-written JSON (provider definitions): every value is
@@ -37,6 +38,11 @@ bool read_count(simdjson::ondemand::value v, const std::string& path, int64_t& o
 // A non-empty array of distinct non-empty strings.
 bool read_string_list(simdjson::ondemand::value v, const std::string& path, std::vector<std::string>& out,
                       std::string& error);
+
+// null (no format), or a secret format object (catalog/secret_format.h),
+// with bounded sizes; never throws, whatever the input.
+bool read_secret_format(simdjson::ondemand::value v, const std::string& path, std::optional<SecretFormat>& out,
+                        std::string& error);
 
 // Calls handle(key, value) for each member; the handler answers ok, failed
 // (error already set) or unknown (reported here as an unknown field).

@@ -4,7 +4,6 @@
 #include <initializer_list>
 
 #include "catalog/json_fields.h"
-#include "catalog/secret_pattern.h"
 #include "core/text.h"
 #include "simdjson.h"
 
@@ -24,7 +23,6 @@ const char* auth_kind_name(AuthKind kind) {
     case AuthKind::bearer: return "bearer";
     case AuthKind::google_oauth: return "google_oauth";
     case AuthKind::kiro_oauth: return "kiro_oauth";
-    case AuthKind::qwen_oauth: return "qwen_oauth";
   }
   return "bearer";
 }
@@ -188,7 +186,6 @@ bool parse_auth(od::value v, const std::string& path, AuthDef& auth, std::string
       {"bearer", AuthKind::bearer},
       {"google_oauth", AuthKind::google_oauth},
       {"kiro_oauth", AuthKind::kiro_oauth},
-      {"qwen_oauth", AuthKind::qwen_oauth},
   };
   bool has_kind = false;
   bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
@@ -489,7 +486,7 @@ bool check_protocol_auth(const ProviderDef& def, std::string& error) {
   bool fits = false;
   switch (def.protocol) {
     case Protocol::openai:
-      fits = def.auth.kind == AuthKind::bearer || def.auth.kind == AuthKind::qwen_oauth;
+      fits = def.auth.kind == AuthKind::bearer;
       break;
     case Protocol::google_v1internal:
       fits = def.auth.kind == AuthKind::google_oauth;
@@ -573,7 +570,7 @@ bool parse_provider(std::string_view json_text, ProviderDef& out, std::string& e
       seen.cost_source = true;
       return json::step(read_enum(field, path, kCostSources, def.cost_source, error));
     }
-    if (key == "secret_pattern") return json::step(json::read_optional_string(field, path, def.secret_pattern, error));
+    if (key == "secret_format") return json::step(json::read_secret_format(field, path, def.secret_format, error));
     if (key == "credential_guide") {
       seen.credential_guide = true;
       return json::step(parse_guide(field, path, def.credential_guide, error));
@@ -620,9 +617,6 @@ bool parse_provider(std::string_view json_text, ProviderDef& out, std::string& e
   std::string why;
   if (!check_url(def.base_url, UrlUse::endpoint, why)) return fail(error, "base_url", why);
   if (!check_protocol_auth(def, error)) return false;
-  if (def.secret_pattern && !check_secret_pattern(*def.secret_pattern, why)) {
-    return fail(error, "secret_pattern", why);
-  }
 
   out = std::move(def);
   return true;

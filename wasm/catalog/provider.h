@@ -6,13 +6,15 @@
 #include <utility>
 #include <vector>
 
+#include "catalog/secret_format.h"
+
 namespace keyaos::catalog {
 
 // One upstream provider, as described by providers/<id>.json
 // (documented field by field in providers/schema.json).
 
 enum class Protocol { openai, google_v1internal, aws_eventstream };
-enum class AuthKind { bearer, google_oauth, kiro_oauth, qwen_oauth };
+enum class AuthKind { bearer, google_oauth, kiro_oauth };
 enum class Currency { usd, cny };
 enum class CostSource { usage_cost, usage_estimated_cost, tokens };
 enum class ValidationMethod { get, chat };
@@ -96,7 +98,7 @@ struct ProviderDef {
   bool subscription = false;  // flat fee: priced by reference (shadow) prices
   Currency currency = Currency::usd;
   CostSource cost_source = CostSource::tokens;
-  std::optional<std::string> secret_pattern;
+  std::optional<SecretFormat> secret_format;  // none: any key is stored as pasted
   CredentialGuide credential_guide;
   ModelIdRules model_id;
   ModelsDef models;

@@ -56,7 +56,7 @@ std::string provider_to_json(const ProviderDef& def) {
   out["subscription"] = def.subscription;
   out["currency"] = currency_name(def.currency);
   out["cost_source"] = cost_source_name(def.cost_source);
-  out["secret_pattern"] = optional_string(def.secret_pattern);
+  out["secret_format"] = def.secret_format ? secret_format_json(*def.secret_format) : json(nullptr);
 
   const CredentialGuide& guide = def.credential_guide;
   out["credential_guide"] = {

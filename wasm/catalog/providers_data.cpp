@@ -23,7 +23,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": true,
   "currency": "USD",
   "cost_source": "tokens",
-  "secret_pattern": null,
+  "secret_format": null,
   "credential_guide": {
     "text": "Sign in to Antigravity with Google, then paste an account file of Antigravity-Manager (~/.antigravity_tools/accounts/<uuid>.json), or just its token.refresh_token (1//...).",
     "url": "https://antigravity.google",
@@ -72,7 +72,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": false,
   "currency": "USD",
   "cost_source": "usage.estimated_cost",
-  "secret_pattern": null,
+  "secret_format": null,
   "credential_guide": {
     "text": "Create an API token in the DeepInfra dashboard under API Keys.",
     "url": "https://deepinfra.com/dash/api_keys",
@@ -134,7 +134,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": false,
   "currency": "CNY",
   "cost_source": "tokens",
-  "secret_pattern": "^sk-[a-f0-9]+$",
+  "secret_format": { "prefixes": ["sk-"], "alphabet": "hex", "min_length": 1 },
   "credential_guide": {
     "text": "Create an API key on the DeepSeek platform under API keys. Keys start with sk-.",
     "url": "https://platform.deepseek.com/api_keys",
@@ -184,7 +184,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": true,
   "currency": "USD",
   "cost_source": "tokens",
-  "secret_pattern": null,
+  "secret_format": null,
   "credential_guide": {
     "text": "Sign in once with Gemini CLI (Login with Google), then paste the contents of ~/.gemini/oauth_creds.json, or just its refresh_token (1//...). An access token (ya29....) is not enough.",
     "url": "https://github.com/google-gemini/gemini-cli",
@@ -229,7 +229,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": false,
   "currency": "USD",
   "cost_source": "tokens",
-  "secret_pattern": "^AIza[A-Za-z0-9_-]+$",
+  "secret_format": { "prefixes": ["AIza"], "alphabet": "base64url", "min_length": 1 },
   "credential_guide": {
     "text": "Create a Gemini API key in Google AI Studio (Get API key). Keys start with AIza.",
     "url": "https://aistudio.google.com/apikey",
@@ -285,7 +285,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": true,
   "currency": "USD",
   "cost_source": "tokens",
-  "secret_pattern": null,
+  "secret_format": null,
   "credential_guide": {
     "text": "Sign in to the Kiro IDE, then paste the contents of ~/.aws/sso/cache/kiro-auth-token.json, or just its refreshToken (aor...). An access token (aoa...) is not enough.",
     "url": "https://kiro.dev",
@@ -334,7 +334,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": false,
   "currency": "USD",
   "cost_source": "tokens",
-  "secret_pattern": "^sk-[A-Za-z0-9]+$",
+  "secret_format": { "prefixes": ["sk-"], "alphabet": "base62", "min_length": 1 },
   "credential_guide": {
     "text": "Create a key in the OAIPro dashboard (an OpenAI-compatible reseller). Keys start with sk-.",
     "url": null,
@@ -388,7 +388,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": false,
   "currency": "USD",
   "cost_source": "tokens",
-  "secret_pattern": "^sk-(proj-)?[A-Za-z0-9_-]+$",
+  "secret_format": { "prefixes": ["sk-proj-", "sk-"], "alphabet": "base64url", "min_length": 1 },
   "credential_guide": {
     "text": "Create a secret key in the OpenAI platform under API keys. Project keys start with sk-proj-.",
     "url": "https://platform.openai.com/api-keys",
@@ -453,7 +453,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": false,
   "currency": "USD",
   "cost_source": "usage.cost",
-  "secret_pattern": "^sk-or-v1-[a-f0-9]{64}$",
+  "secret_format": { "prefixes": ["sk-or-v1-"], "alphabet": "hex", "min_length": 64, "max_length": 64 },
   "credential_guide": {
     "text": "Create a key at openrouter.ai under Settings > Keys. Keys start with sk-or-v1- followed by 64 hex characters.",
     "url": "https://openrouter.ai/settings/keys",
@@ -563,21 +563,19 @@ const char* const kProviderDefinitions[] = {
   "protocol": "openai",
   "base_url": "https://coding.dashscope.aliyuncs.com/v1",
   "auth": {
-    "kind": "qwen_oauth",
-    "token_url": "https://chat.qwen.ai/api/v1/oauth2/token",
-    "client_id": "f0304373b74a44d2b584a3fb70ca9e56"
+    "kind": "bearer"
   },
   "extra_headers": {},
   "subscription": true,
   "currency": "USD",
   "cost_source": "tokens",
-  "secret_pattern": null,
+  "secret_format": { "prefixes": ["sk-sp-"], "alphabet": "hex", "min_length": 1 },
   "credential_guide": {
-    "text": "Paste the Alibaba Cloud Model Studio Coding Plan key (sk-sp-...). A Qwen Code OAuth login also works: paste the contents of ~/.qwen/oauth_creds.json (its refresh_token is refreshed at chat.qwen.ai and requests then go to the resource_url it names).",
+    "text": "Paste the Alibaba Cloud Model Studio Coding Plan key (sk-sp-...). A Qwen Code OAuth login (~/.qwen/oauth_creds.json) does not work here: its free tier ended, and its tokens are refused by the Coding Plan endpoint.",
     "url": "https://bailian.console.aliyun.com/",
     "placeholder": "sk-sp-...",
-    "file_path": "~/.qwen/oauth_creds.json",
-    "command": "cat ~/.qwen/oauth_creds.json"
+    "file_path": null,
+    "command": null
   },
   "model_id": {
     "strip_vendor_prefix": true,
@@ -616,7 +614,7 @@ const char* const kProviderDefinitions[] = {
   "subscription": false,
   "currency": "USD",
   "cost_source": "tokens",
-  "secret_pattern": "^sk-(ai|ss)-v1-[a-f0-9]+$",
+  "secret_format": { "prefixes": ["sk-ai-v1-", "sk-ss-v1-"], "alphabet": "hex", "min_length": 1 },
   "credential_guide": {
     "text": "Create an API key in the ZenMux console. Pay-as-you-go keys start with sk-ai-v1-, subscription keys with sk-ss-v1-.",
     "url": "https://zenmux.ai",

@@ -1,18 +1,10 @@
-import { useMemo, useRef, useState } from "react";
+import { useRef, useState } from "react";
 import { api, ApiError, invalidate } from "../api.js";
 import { useNow, useResource } from "../hooks.js";
 import { useProviders } from "../data.js";
 import { dateTime, num, relative, usd } from "../format.js";
+import { secretVerdict } from "../secret_format.js";
 import { Badge, Card, CopyButton, Empty, ErrorNote, Field, Loading, PageHeader, Toggle, useConfirm, useToast } from "../components/ui.jsx";
-
-function compilePattern(source) {
-  if (!source) return null;
-  try {
-    return new RegExp(source);
-  } catch {
-    return null; // a pattern this browser cannot compile is checked by the gateway alone
-  }
-}
 
 function parseQuota(text) {
   const s = String(text ?? "").trim();
@@ -132,15 +124,13 @@ function AddCredential({ providers, onAdded, onCancel }) {
   const secretRef = useRef(null);
 
   const provider = providers.byId.get(providerId) || null;
-  const pattern = useMemo(() => compilePattern(provider?.secret_pattern), [provider]);
   const guide = provider?.credential_guide || {};
   const trimmed = secret.trim();
-  const formatOk = !pattern || !trimmed ? null : pattern.test(trimmed);
-  const secretError =
-    errors.secret ||
-    (touched && trimmed && formatOk === false
-      ? `This does not match the ${provider.name} key format${guide.placeholder ? ` (${guide.placeholder})` : ""}.`
-      : null);
+  const verdict = secretVerdict(provider, trimmed);
+  const formatOk = verdict ? verdict.ok : null;
+  const formatMessage =
+    verdict?.message || `This does not match the ${provider?.name} key format${guide.placeholder ? ` (${guide.placeholder})` : ""}.`;
+  const secretError = errors.secret || (touched && trimmed && formatOk === false ? formatMessage : null);
   const multiline = Boolean(guide.file_path);
 
   const [showSecret, setShowSecret] = useState(false);
@@ -154,7 +144,7 @@ function AddCredential({ providers, onAdded, onCancel }) {
     const next = {};
     if (!provider) next.provider = "Choose the provider this key belongs to.";
     if (!trimmed) next.secret = "Paste the key.";
-    else if (formatOk === false) next.secret = `This does not match the ${provider.name} key format.`;
+    else if (formatOk === false) next.secret = formatMessage;
     const m = parseMultiplier(multiplier);
     if (m.error) next.multiplier = m.error;
     const q = parseQuota(quota);

@@ -1,0 +1,287 @@
+#include "protocols/responses/stream_writer.h"
+
+#include "protocols/responses/errors.h"
+#include "protocols/responses/output_items.h"
+
+namespace keyaos::responses {
+namespace od = simdjson::ondemand;
+
+namespace {
+
+bool read_string(od::value v, std::string& out) {
+  std::string_view s;
+  if (v.get_string().get(s) != simdjson::SUCCESS) return false;
+  out.assign(s);
+  return true;
+}
+
+// Iterates an object's fields as (key, value); stops at the first malformed one.
+template <class F>
+void each_field(od::object obj, F&& f) {
+  for (auto field_result : obj) {
+    od::field field;
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return;
+    f(key, field.value());
+  }
+}
+
+}  // namespace
+
+StreamWriter::StreamWriter(ClientResponseContext context, ToolNames tools)
+    : context_(std::move(context)), tools_(std::move(tools)) {}
+
+void StreamWriter::event(const char* type, Json data, std::string& out) {
+  data["type"] = type;
+  data["sequence_number"] = sequence_++;
+  out += "event: ";
+  out += type;
+  out += "\ndata: ";
+  out += dump_json(data);
+  out += "\n\n";
+}
+
+void StreamWriter::open(std::string& out) {
+  Json response = response_object(context_, "in_progress", Json::array());
+  event("response.created", {{"response", response}}, out);
+  event("response.in_progress", {{"response", std::move(response)}}, out);
+}
+
+void StreamWriter::keepalive(std::string& out) {
+  // An SSE comment: every SSE reader skips it, and it keeps idle proxies from closing the stream.
+  out += ": keepalive\n\n";
+}
+
+void StreamWriter::feed(std::string_view sse, std::string& out) {
+  if (ended_) return;
+  // Whole events only; each `data:` line of an event is one chunk.
+  size_t pos = 0;
+  while (pos < sse.size()) {
+    size_t end = sse.find('\n', pos);
+    std::string_view line = sse.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    pos = end == std::string_view::npos ? sse.size() : end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.rfind("data:", 0) != 0) continue;
+    line.remove_prefix(5);
+    if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+    if (line.empty() || line == "[DONE]") continue;
+    on_chunk(line, out);
+  }
+}
+
+void StreamWriter::on_chunk(std::string_view json, std::string& out) {
+  simdjson::padded_string padded(json);
+  od::document doc;
+  od::object root;
+  if (parser_.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(root) != simdjson::SUCCESS) return;
+  // A chunk may carry reasoning, text and tool calls at once: applied in that order.
+  std::string reasoning_text, content, finish;
+  std::vector<ToolFragment> fragments;
+  each_field(root, [&](std::string_view key, od::value v) {
+    if (key != "choices") return;  // usage and error events: the task calls finish() or fail()
+    od::array choices;
+    if (v.get_array().get(choices) != simdjson::SUCCESS) return;
+    bool first = true;
+    for (auto c : choices) {
+      od::object choice;
+      if (!first || c.get_object().get(choice) != simdjson::SUCCESS) {
+        first = false;
+        continue;  // one answer (n = 1): later choices are skipped whole
+      }
+      first = false;
+      each_field(choice, [&](std::string_view ck, od::value cv) {
+        if (ck == "finish_reason") {
+          read_string(cv, finish);
+          return;
+        }
+        if (ck != "delta" && ck != "message") return;
+        od::object delta;
+        if (cv.get_object().get(delta) != simdjson::SUCCESS) return;
+        each_field(delta, [&](std::string_view dk, od::value dv) {
+          std::string s;
+          if (dk == "content" || dk == "refusal") {
+            if (read_string(dv, s)) content += s;
+          } else if (dk == "reasoning_content" || dk == "reasoning") {
+            if (read_string(dv, s)) reasoning_text += s;
+          } else if (dk == "tool_calls") {
+            od::array calls;
+            if (dv.get_array().get(calls) != simdjson::SUCCESS) return;
+            for (auto call : calls) {
+              od::object co;
+              if (call.get_object().get(co) != simdjson::SUCCESS) continue;
+              ToolFragment fragment;
+              each_field(co, [&](std::string_view tk, od::value tv) {
+                if (tk == "index") {
+                  int64_t i = 0;
+                  if (tv.get_int64().get(i) == simdjson::SUCCESS) fragment.index = i;
+                } else if (tk == "id") {
+                  read_string(tv, fragment.id);
+                } else if (tk == "function") {
+                  od::object fn;
+                  if (tv.get_object().get(fn) != simdjson::SUCCESS) return;
+                  each_field(fn, [&](std::string_view fk, od::value fv) {
+                    if (fk == "name") read_string(fv, fragment.name);
+                    else if (fk == "arguments") read_string(fv, fragment.arguments);
+                  });
+                }
+              });
+              fragments.push_back(std::move(fragment));
+            }
+          }
+        });
+      });
+    }
+  });
+  if (!reasoning_text.empty()) reasoning(reasoning_text, out);
+  if (!content.empty()) text(content, out);
+  if (!fragments.empty()) close_open(out);
+  for (const auto& f : fragments) tool_fragment(f);
+  if (!finish.empty()) finish_reason_ = finish;
+}
+
+void StreamWriter::reasoning(const std::string& delta, std::string& out) {
+  if (open_ != Open::reasoning) {
+    close_open(out);
+    write_calls(out);
+    open_ = Open::reasoning;
+    open_id_ = item_id("rs", context_, output_.size());
+    open_text_.clear();
+    const size_t index = output_.size();
+    event("response.output_item.added", {{"output_index", index}, {"item", reasoning_item(open_id_, "")}}, out);
+    event("response.reasoning_summary_part.added",
+          {{"item_id", open_id_}, {"output_index", index}, {"summary_index", 0}, {"part", {{"type", "summary_text"}, {"text", ""}}}},
+          out);
+  }
+  open_text_ += delta;
+  event("response.reasoning_summary_text.delta",
+        {{"item_id", open_id_}, {"output_index", output_.size()}, {"summary_index", 0}, {"delta", delta}}, out);
+}
+
+void StreamWriter::text(const std::string& delta, std::string& out) {
+  if (open_ != Open::message) {
+    close_open(out);
+    write_calls(out);
+    open_ = Open::message;
+    open_id_ = item_id("msg", context_, output_.size());
+    open_text_.clear();
+    const size_t index = output_.size();
+    event("response.output_item.added", {{"output_index", index}, {"item", message_item(open_id_, "", "in_progress")}}, out);
+    Json part = output_text_part("");
+    event("response.content_part.added", {{"item_id", open_id_}, {"output_index", index}, {"content_index", 0}, {"part", part}}, out);
+  }
+  open_text_ += delta;
+  event("response.output_text.delta",
+        {{"item_id", open_id_}, {"output_index", output_.size()}, {"content_index", 0}, {"delta", delta}, {"logprobs", Json::array()}},
+        out);
+}
+
+void StreamWriter::tool_fragment(const ToolFragment& f) {
+  PendingCall* call = nullptr;
+  for (auto it = calls_.rbegin(); it != calls_.rend() && !call; ++it) {
+    // No index: a fragment continues the latest call unless it names a new id.
+    if (f.index >= 0 ? it->upstream_index == f.index : (f.id.empty() || it->id == f.id)) call = &*it;
+  }
+  if (call && call->written) {
+    if (f.id.empty() || f.id == call->id) {
+      ++dropped_fragments_;  // its call is already out; it cannot grow any more
+      return;
+    }
+    call = nullptr;  // the index is reused for a new call
+  }
+  if (!call) {
+    calls_.push_back({});
+    call = &calls_.back();
+    call->upstream_index = f.index >= 0 ? static_cast<int>(f.index) : static_cast<int>(calls_.size() - 1);
+  }
+  if (!f.id.empty() && call->id.empty()) call->id = f.id;
+  // Some upstreams repeat the whole name in every fragment; others split it.
+  if (!f.name.empty() && call->name != f.name) call->name += f.name;
+  call->arguments += f.arguments;
+}
+
+void StreamWriter::close_open(std::string& out) {
+  if (open_ == Open::none) return;
+  const size_t index = output_.size();
+  if (open_ == Open::reasoning) {
+    event("response.reasoning_summary_text.done",
+          {{"item_id", open_id_}, {"output_index", index}, {"summary_index", 0}, {"text", open_text_}}, out);
+    event("response.reasoning_summary_part.done",
+          {{"item_id", open_id_}, {"output_index", index}, {"summary_index", 0}, {"part", {{"type", "summary_text"}, {"text", open_text_}}}},
+          out);
+    Json item = reasoning_item(open_id_, open_text_);
+    event("response.output_item.done", {{"output_index", index}, {"item", item}}, out);
+    output_.push_back(std::move(item));
+  } else {
+    event("response.output_text.done",
+          {{"item_id", open_id_}, {"output_index", index}, {"content_index", 0}, {"text", open_text_}, {"logprobs", Json::array()}}, out);
+    event("response.content_part.done",
+          {{"item_id", open_id_}, {"output_index", index}, {"content_index", 0}, {"part", output_text_part(open_text_)}}, out);
+    Json item = message_item(open_id_, open_text_, "completed");
+    event("response.output_item.done", {{"output_index", index}, {"item", item}}, out);
+    output_.push_back(std::move(item));
+  }
+  open_ = Open::none;
+  open_text_.clear();
+}
+
+void StreamWriter::write_calls(std::string& out) {
+  for (auto& pending : calls_) {
+    if (pending.written) continue;
+    pending.written = true;
+    const size_t index = output_.size();
+    const ClientCall call = client_call(tools_, pending.name, pending.arguments);
+    const std::string id = item_id(call.custom ? "ctc" : "fc", context_, index);
+    const std::string call_id = pending.id.empty() ? "call_" + context_.nonce + "_" + std::to_string(index) : pending.id;
+    event("response.output_item.added", {{"output_index", index}, {"item", call_item(id, call_id, call, false)}}, out);
+    if (call.custom) {
+      if (!call.input.empty())
+        event("response.custom_tool_call_input.delta", {{"item_id", id}, {"output_index", index}, {"delta", call.input}}, out);
+      event("response.custom_tool_call_input.done", {{"item_id", id}, {"output_index", index}, {"input", call.input}}, out);
+    } else {
+      event("response.function_call_arguments.delta", {{"item_id", id}, {"output_index", index}, {"delta", call.arguments}}, out);
+      event("response.function_call_arguments.done",
+            {{"item_id", id}, {"output_index", index}, {"name", call.name}, {"arguments", call.arguments}}, out);
+    }
+    Json item = call_item(id, call_id, call, true);
+    event("response.output_item.done", {{"output_index", index}, {"item", item}}, out);
+    output_.push_back(std::move(item));
+  }
+}
+
+void StreamWriter::terminal(const char* type, Json response, std::string& out) {
+  ended_ = true;
+  event(type, {{"response", std::move(response)}}, out);
+}
+
+void StreamWriter::finish(const Usage& usage, std::string& out) {
+  if (ended_) return;
+  close_open(out);
+  write_calls(out);
+  const Outcome outcome = outcome_of(finish_reason_);
+  Json response = response_object(context_, outcome.status, output_);
+  response["usage"] = usage_object(usage);
+  if (outcome.incomplete_reason) response["incomplete_details"] = {{"reason", outcome.incomplete_reason}};
+  terminal(outcome.incomplete_reason ? "response.incomplete" : "response.completed", std::move(response), out);
+}
+
+void StreamWriter::fail(const UpstreamError& error, std::string& out) {
+  if (ended_) return;
+  // Text already streamed is closed; tool calls still being assembled are
+  // not written, so a cut call is never run.
+  close_open(out);
+  const FailureError failure = failure_error(error);
+  Json response = response_object(context_, "failed", output_);
+  response["error"] = {{"code", failure.code}, {"message", failure.message}};
+  terminal("response.failed", std::move(response), out);
+  // Then an `error` event, which the OpenAI SDKs raise as an APIError
+  // (Codex has already stopped at response.failed).
+  const std::string type = error.type.empty() ? std::string("server_error") : error.type;
+  event("error",
+        {{"code", failure.code},
+         {"message", failure.message},
+         {"param", nullptr},
+         {"error", {{"type", type}, {"code", failure.code}, {"message", failure.message}, {"param", nullptr}}}},
+        out);
+}
+
+}  // namespace keyaos::responses
