@@ -15,6 +15,7 @@ int fuzz_credits(const uint8_t* data, size_t size);
 int fuzz_provider_json(const uint8_t* data, size_t size);
 int fuzz_custom_provider(const uint8_t* data, size_t size);
 int fuzz_responses_request(const uint8_t* data, size_t size);
+int fuzz_messages_request(const uint8_t* data, size_t size);
 
 namespace keyaos::fuzz {
 
@@ -29,6 +30,7 @@ inline constexpr Target kTargets[] = {
     {"model_list", fuzz_model_list},         {"credits", fuzz_credits},
     {"provider_json", fuzz_provider_json},   {"custom_provider", fuzz_custom_provider},
     {"responses_request", fuzz_responses_request},
+    {"messages_request", fuzz_messages_request},
 };
 
 }  // namespace keyaos::fuzz

@@ -11,6 +11,8 @@
 #include "api/credentials.h"
 #include "api/embeddings.h"
 #include "api/logs.h"
+#include "api/messages.h"
+#include "api/model_aliases.h"
 #include "api/models.h"
 #include "api/providers.h"
 #include "api/route_explain.h"
@@ -215,11 +217,29 @@ Routed route(Gateway& gw, HttpRequest req) {
   const bool v1 = path == "/v1" || starts_with(path, "/v1/");
   const bool api = path == "/api" || starts_with(path, "/api/");
   if (!v1 && !api) return answer(ApiError::not_found("No such route: " + req.method + " " + path));
-  if (!gw.config().config_error.empty()) return answer(ApiError::internal(gw.config().config_error));
-  if (req.body_too_large) return answer(too_large(req.max_body_bytes));
+  // Anthropic clients read errors in Anthropic's shape only, from the first refusal on.
+  const bool messages = path == "/v1/messages" || path == "/v1/messages/count_tokens";
+  std::shared_ptr<ClientProtocol> shape;
+  if (messages) shape = std::make_shared<anthropic::AnthropicMessages>();
+  auto refuse = [&](const ApiError& e) -> Routed {
+    if (!shape) return answer(e);
+    return answer(respond_action(shape->error_status(e), {{"content-type", "application/json"}}, shape->error_body(e)));
+  };
+  if (!gw.config().config_error.empty()) return refuse(ApiError::internal(gw.config().config_error));
+  if (req.body_too_large) return refuse(too_large(req.max_body_bytes));
   // A body the host already read (not left pending) is checked here; a pending one after auth.
   if (!req.body.empty())
-    if (auto deep = too_deep(req.body)) return answer(*deep);
+    if (auto deep = too_deep(req.body)) return refuse(*deep);
+  if (messages) {
+    if (req.method != "POST") return refuse(ApiError::method_not_allowed("Use POST " + path + "."));
+    if (path == "/v1/messages") {
+      MessagesClient client = make_messages_client();
+      auto factory = [&gw, client](HttpRequest r, Caller caller) { return make_messages_task(gw, std::move(r), std::move(caller), client); };
+      return Routed{std::make_unique<AuthGate>(gw, std::move(req), true, std::move(factory), client.protocol), {}};
+    }
+    auto factory = [&gw](HttpRequest r, Caller caller) { return make_count_tokens_task(gw, std::move(r), std::move(caller)); };
+    return Routed{std::make_unique<AuthGate>(gw, std::move(req), true, std::move(factory), shape), {}};
+  }
 
   auto only = [&](const char* method, auto make) -> Routed {
     if (req.method != method) return answer(ApiError::method_not_allowed(std::string("Use ") + method + " " + path + "."));
@@ -262,6 +282,7 @@ Routed route(Gateway& gw, HttpRequest req) {
   if (path == "/api/catalog") return only("GET", make_catalog_task);
   if (path == "/api/catalog/sync") return only("POST", make_sync_request_task);
   if (path == "/api/providers" || starts_with(path, "/api/providers/")) return gated(gw, std::move(req), v1, make_providers_task);
+  if (path == "/api/model-aliases" || starts_with(path, "/api/model-aliases/")) return gated(gw, std::move(req), v1, make_model_aliases_task);
   // Unknown routes still need a valid key, so they reveal nothing to strangers.
   return gated(gw, std::move(req), v1, [](Gateway&, HttpRequest r, Caller) -> std::unique_ptr<Task> {
     struct NotFound : Task {

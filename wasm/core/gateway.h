@@ -100,6 +100,20 @@ class Gateway {
   void set_api_key_used(const std::string& api_key_id, int64_t nano_usd);
   void invalidate_api_keys() { api_keys_.clear(); }
 
+  // An owner's model aliases (client model name, lower case → catalogue
+  // model), from `settings`, cached like credentials.
+  struct ModelAliases {
+    std::map<std::string, std::string> by_name;
+    int64_t loaded_at = -1;
+  };
+  const ModelAliases* model_aliases(const std::string& owner_id, int64_t now_ms) const {
+    auto it = model_aliases_.find(owner_id);
+    if (it == model_aliases_.end() || it->second.loaded_at < 0 || now_ms - it->second.loaded_at >= config_.routing_cache_ms) return nullptr;
+    return &it->second;
+  }
+  void store_model_aliases(const std::string& owner_id, ModelAliases aliases) { model_aliases_[owner_id] = std::move(aliases); }
+  void invalidate_model_aliases(const std::string& owner_id) { model_aliases_.erase(owner_id); }
+
   routing::HealthBook& health() { return health_; }
 
   // ---- OAuth credentials (google_oauth, kiro_oauth) -------------------------
@@ -125,6 +139,7 @@ class Gateway {
   std::map<std::string, OwnerCache> owners_;
   std::map<std::string, OfferingCache> offerings_;
   std::map<std::string, ApiKey> api_keys_;
+  std::map<std::string, ModelAliases> model_aliases_;
   routing::HealthBook health_;
   OAuthCache oauth_;  // OAuth credentials: see oauth()
   std::vector<std::string> forgotten_;  // for the host, see take_forgotten()

@@ -10,6 +10,7 @@
 //   kMaxProviderListEntries 64 entries in each `provider` list (only/ignore/order)
 //   kMaxOutputTokens        1,000,000 for max_tokens / max_completion_tokens
 //   kMaxChoices             128 for `n` (OpenAI's own limit)
+//   kMaxModelAliases        64 model aliases per owner (/api/model-aliases)
 //   body size               8 MiB (worker-shim/index.js MAX_BODY_BYTES, answered 413)
 //
 // Isolate caches
@@ -36,6 +37,7 @@ inline constexpr size_t kMaxProviderListEntries = 64;
 inline constexpr int64_t kMaxOutputTokens = 1000000;
 inline constexpr int64_t kMaxChoices = 128;
 
+inline constexpr size_t kMaxModelAliases = 64;
 inline constexpr size_t kMaxOfferingCacheEntries = 1024;
 inline constexpr size_t kMaxApiKeyCacheEntries = 10000;
 

@@ -120,4 +120,43 @@ ModelMatch resolve_model(const std::string& requested, const std::vector<Offerin
   return m;
 }
 
+std::string undated_model(std::string_view requested) {
+  std::string s = ascii_lower(requested);
+  auto ends_with = [&](std::string_view tail) { return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0; };
+  if (ends_with("-latest")) s.resize(s.size() - 7);
+  if (s.size() > 9 && s[s.size() - 9] == '-') {
+    bool digits = true;
+    for (size_t i = s.size() - 8; i < s.size(); ++i) digits = digits && s[i] >= '0' && s[i] <= '9';
+    if (digits) s.resize(s.size() - 9);
+  }
+  return s;
+}
+
+std::string canonical_claude_model(std::string_view requested) {
+  std::string s = undated_model(requested);
+  constexpr std::string_view kVendor = "anthropic/";
+  if (s.compare(0, kVendor.size(), kVendor) == 0) s.erase(0, kVendor.size());
+  if (s.compare(0, 7, "claude-") != 0) return {};
+  // "-4-5" → "-4.5": two one-digit segments in a row are a version number.
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    if (i + 2 <= s.size() && s[i] == '-' && std::isdigit(static_cast<unsigned char>(s[i + 1])) &&
+        (i + 2 == s.size() || s[i + 2] == '-')) {
+      out.push_back('-');
+      out.push_back(s[i + 1]);
+      i += 2;
+      if (i + 2 <= s.size() && s[i] == '-' && std::isdigit(static_cast<unsigned char>(s[i + 1])) && (i + 2 == s.size() || s[i + 2] == '-')) {
+        out.push_back('.');
+        out.push_back(s[i + 1]);
+        i += 2;
+      }
+      continue;
+    }
+    out.push_back(s[i++]);
+  }
+  std::string canonical = std::string(kVendor) + out;
+  return canonical == ascii_lower(requested) ? std::string() : canonical;
+}
+
 }  // namespace keyaos::routing

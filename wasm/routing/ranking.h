@@ -59,5 +59,14 @@ struct ModelMatch {
 };
 ModelMatch resolve_model(const std::string& requested, const std::vector<Offering>& rows);
 
+// Anthropic's own model names (`claude-sonnet-4-5-20250929`,
+// `claude-3-5-haiku-latest`, `anthropic/claude-opus-4-1`) in the catalogue's
+// canonical form (`anthropic/claude-sonnet-4.5`): no date or `-latest`,
+// version digits joined by a dot. Empty when `requested` is not such a name
+// or is already canonical.
+std::string canonical_claude_model(std::string_view requested);
+// The name without a trailing `-YYYYMMDD` or `-latest` (lower case).
+std::string undated_model(std::string_view requested);
+
 
 }  // namespace keyaos::routing

@@ -93,6 +93,7 @@ export function Models() {
         }
       />
       {syncReport && <SyncReport report={syncReport} onClose={() => setSyncReport(null)} />}
+      <ModelAliases />
       <Card>
         <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
           <div className="field grow">
@@ -217,6 +218,88 @@ export function Models() {
         )}
       </Card>
     </>
+  );
+}
+
+// Client model names (such as the Anthropic names Claude Code asks for) routed to a catalogue model by /v1/messages.
+function ModelAliases() {
+  const aliases = useResource("/api/model-aliases");
+  const toast = useToast();
+  const [alias, setAlias] = useState("");
+  const [target, setTarget] = useState("");
+  const [busy, setBusy] = useState(false);
+  const save = async (e) => {
+    e.preventDefault();
+    if (!alias.trim() || !target.trim()) return;
+    setBusy(true);
+    try {
+      await api(`/api/model-aliases/${alias.trim()}`, { method: "PUT", body: { model: target.trim() } });
+      setAlias("");
+      setTarget("");
+      aliases.reload();
+      toast("Alias saved.");
+    } catch (err) {
+      toast(`Could not save the alias: ${err.message}`, "bad");
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async (name) => {
+    try {
+      await api(`/api/model-aliases/${name}`, { method: "DELETE" });
+      aliases.reload();
+      toast("Alias removed.");
+    } catch (err) {
+      toast(`Could not remove the alias: ${err.message}`, "bad");
+    }
+  };
+  const list = aliases.data?.data ?? [];
+  return (
+    <Card title="Aliases">
+      <p className="muted small">
+        Route a model name a client asks for (for example Claude Code&apos;s <span className="mono">claude-sonnet-4-5</span>) to any catalogue model on /v1/messages. A name also matches with a date or -latest suffix.
+      </p>
+      {aliases.error && <ErrorNote error={aliases.error} onRetry={aliases.reload} />}
+      {list.length > 0 && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Alias</th>
+              <th scope="col">Model</th>
+              <th scope="col"><span className="sr-only">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((a) => (
+              <tr key={a.alias}>
+                <td data-label="Alias" className="mono">{a.alias}</td>
+                <td data-label="Model" className="mono">{a.model}</td>
+                <td>
+                  <button type="button" className="btn btn-small" onClick={() => remove(a.alias)} aria-label={`Remove alias ${a.alias}`}>
+                    Remove
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form className="filters" onSubmit={save}>
+        <div className="field grow">
+          <label htmlFor="alias-name">Alias</label>
+          <input id="alias-name" placeholder="claude-sonnet-4-5" value={alias} onChange={(e) => setAlias(e.target.value)} />
+        </div>
+        <div className="field grow">
+          <label htmlFor="alias-model">Catalogue model</label>
+          <input id="alias-model" placeholder="google/gemini-2.5-pro" value={target} onChange={(e) => setTarget(e.target.value)} />
+        </div>
+        <div className="field">
+          <button type="submit" className="btn btn-primary" disabled={busy || !alias.trim() || !target.trim()}>
+            Save alias
+          </button>
+        </div>
+      </form>
+    </Card>
   );
 }
 

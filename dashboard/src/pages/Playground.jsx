@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import { api, authHeaders, errorFrom, qs, reportUnauthorized } from "../api.js";
+import { api, ApiError, authHeaders, errorFrom, qs, reportUnauthorized } from "../api.js";
 import { sseData } from "../sse.js";
 import { useProviders, useRoutableModels } from "../data.js";
 import { href, replaceParams } from "../router.js";
@@ -25,6 +25,7 @@ export function Playground({ params }) {
   const providers = useProviders();
   const [model, setModel] = useState(params.get("model") || "");
   const [provider, setProvider] = useState("");
+  const [apiKind, setApiKind] = useState("chat"); // "chat": /v1/chat/completions, "messages": Anthropic /v1/messages
   const [system, setSystem] = useState("");
   const [maxTokens, setMaxTokens] = useState("");
   const [messages, setMessages] = useState([]);
@@ -67,10 +68,14 @@ export function Playground({ params }) {
     const text = input.trim();
     if (!text || busy || !model) return;
     const history = [...messages.filter((m) => !m.error && m.content).map(({ role, content }) => ({ role, content })), { role: "user", content: text }];
-    const body = { model, messages: system.trim() ? [{ role: "system", content: system.trim() }, ...history] : history, stream: true };
-    if (provider) body.provider = provider;
+    const anthropic = apiKind === "messages";
     const mt = parseInt(maxTokens, 10);
-    if (mt > 0) body.max_tokens = mt;
+    // Anthropic's API takes the system prompt apart and requires max_tokens.
+    const body = anthropic
+      ? { model, messages: history, stream: true, max_tokens: mt > 0 ? mt : 1024, ...(system.trim() ? { system: system.trim() } : {}) }
+      : { model, messages: system.trim() ? [{ role: "system", content: system.trim() }, ...history] : history, stream: true };
+    if (provider) body.provider = provider;
+    if (!anthropic && mt > 0) body.max_tokens = mt;
 
     setInput("");
     setBusy(true);
@@ -87,7 +92,7 @@ export function Playground({ params }) {
     let requestId = null;
     let ok = false;
     try {
-      const res = await fetch("/v1/chat/completions", {
+      const res = await fetch(anthropic ? "/v1/messages" : "/v1/chat/completions", {
         method: "POST",
         headers: { ...authHeaders(), "content-type": "application/json" },
         body: JSON.stringify(body),
@@ -104,6 +109,15 @@ export function Playground({ params }) {
         estimate: h.get("x-keyaos-cost-estimate"),
       };
       setMeta({ state: "streaming", ...head });
+      if (!res.ok && anthropic) {
+        let b = null;
+        try {
+          b = await res.json();
+        } catch {}
+        const err = new ApiError(res.status, { message: b?.error?.message || `${res.status} error`, type: b?.error?.type });
+        reportUnauthorized(err);
+        throw err;
+      }
       if (!res.ok) {
         const err = await errorFrom(res);
         reportUnauthorized(err);
@@ -120,10 +134,25 @@ export function Playground({ params }) {
           continue;
         }
         if (chunk.error) throw new Error(chunk.error.message || "The upstream stream failed.");
-        if (chunk.usage) usage = chunk.usage;
-        const delta = chunk.choices?.[0]?.delta;
-        const piece = delta?.content || "";
-        const thought = delta?.reasoning_content || delta?.reasoning || "";
+        let piece = "";
+        let thought = "";
+        if (anthropic) {
+          if (chunk.type === "message_stop") break;
+          if (chunk.type === "message_delta" && chunk.usage) {
+            const u = chunk.usage;
+            const prompt = (u.input_tokens || 0) + (u.cache_read_input_tokens || 0) + (u.cache_creation_input_tokens || 0);
+            usage = { prompt_tokens: prompt, completion_tokens: u.output_tokens || 0, total_tokens: prompt + (u.output_tokens || 0) };
+          }
+          if (chunk.type === "content_block_delta") {
+            piece = chunk.delta?.type === "text_delta" ? chunk.delta.text : "";
+            thought = chunk.delta?.type === "thinking_delta" ? chunk.delta.thinking : "";
+          }
+        } else {
+          if (chunk.usage) usage = chunk.usage;
+          const delta = chunk.choices?.[0]?.delta;
+          piece = delta?.content || "";
+          thought = delta?.reasoning_content || delta?.reasoning || "";
+        }
         reply += piece;
         if (piece || thought) {
           if (firstMs === null) {
@@ -193,6 +222,13 @@ export function Playground({ params }) {
                   Best price {perM(current.pricing.input_per_m)} in / {perM(current.pricing.output_per_m)} out per 1M via {providers.name(current.pricing.provider)}
                 </p>
               )}
+            </div>
+            <div className="field">
+              <label htmlFor="pg-api">API</label>
+              <select id="pg-api" value={apiKind} onChange={(e) => setApiKind(e.target.value)} disabled={busy}>
+                <option value="chat">OpenAI chat (/v1/chat/completions)</option>
+                <option value="messages">Anthropic Messages (/v1/messages)</option>
+              </select>
             </div>
             <div className="field">
               <label htmlFor="pg-provider">Provider</label>
