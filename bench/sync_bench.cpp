@@ -70,10 +70,20 @@ std::string catalog_sync_bench_fields(int iterations) {
 
   size_t models = 0;
   const std::string body = synthetic_openrouter_list(1024 * 1024, &models);
+  // OpenRouter's second list, /embeddings/models: every sync reads it beside the main one.
+  Json entry = (*field(parse_json(read_fixture("openrouter_models_entry.json")), "data"))[0];
+  std::string embeddings = "{\"data\":[";
+  const size_t embedding_models = 3;
+  for (size_t i = 0; i < embedding_models; ++i) {
+    entry["id"] = "openai/text-embedding-bench-" + std::to_string(i);
+    embeddings += (i ? "," : "") + dump_json(entry);
+  }
+  embeddings += "]}";
+  models += embedding_models;
   const catalog::ReferenceMap own = catalog::make_reference_map(catalog::catalog_from_definition(*openrouter));
   std::vector<std::string> active;  // every model already active: the usual hourly run
   {
-    catalog::FreshList list = catalog::read_fresh_list(*openrouter, "openrouter", body, {&own});
+    catalog::FreshList list = catalog::read_fresh_list(*openrouter, "openrouter", body, {&own}, embeddings);
     if (!list.ok || list.rows.size() != models) std::abort();
     for (const auto& r : list.rows) active.push_back(r.model_id);
   }
@@ -82,7 +92,7 @@ std::string catalog_sync_bench_fields(int iterations) {
   const int64_t now = 1700000000000;
   // A list that changed throughout: every row is written (no row budget here).
   double full_ms = median_ms(iterations, [&] {
-    catalog::FreshList list = catalog::read_fresh_list(*openrouter, "openrouter", body, {&own});
+    catalog::FreshList list = catalog::read_fresh_list(*openrouter, "openrouter", body, {&own}, embeddings);
     catalog::CatalogWrite w = catalog::plan_catalog_write("openrouter", active, list.ok, std::move(list.rows), "sync", {}, models, now);
     statements = w.statements.size();
     sql_bytes = 0;
@@ -91,7 +101,7 @@ std::string catalog_sync_bench_fields(int iterations) {
   });
   // The usual hourly run: the same list, nothing to write.
   double same_ms = median_ms(iterations, [&] {
-    catalog::FreshList list = catalog::read_fresh_list(*openrouter, "openrouter", body, {&own});
+    catalog::FreshList list = catalog::read_fresh_list(*openrouter, "openrouter", body, {&own}, embeddings);
     catalog::CatalogWrite w = catalog::plan_catalog_write("openrouter", active, list.ok, std::move(list.rows), "sync", written, models, now);
     if (w.upserted != 0) std::abort();
   });
