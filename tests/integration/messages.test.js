@@ -279,3 +279,14 @@ test("Gemini CLI and Kiro upstreams answer /v1/messages streams", async () => {
     await kiro.close();
   }
 });
+
+test("an alias can be the first thing set on a fresh database", async () => {
+  const fresh = await startGateway();
+  try {
+    const put = await fresh.api("PUT", "/api/model-aliases/claude-sonnet-4-5", { model: "openai/gpt-4o-mini" });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.json.model, "openai/gpt-4o-mini");
+  } finally {
+    await fresh.close();
+  }
+});

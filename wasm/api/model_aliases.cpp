@@ -1,5 +1,7 @@
 #include "api/model_aliases.h"
 
+#include "api/routing_table.h"
+
 #include "core/limits.h"
 #include "core/text.h"
 #include "routing/ranking.h"
@@ -23,9 +25,9 @@ Json alias_json(const Json& row) {
           {"updated_at", int_field(row, "updated_at")}};
 }
 
-class ModelAliasesTask : public Task {
+class ModelAliasesTask : public RoutingTask {
  public:
-  ModelAliasesTask(Gateway& gw, HttpRequest req, Caller caller) : gw_(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ModelAliasesTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     const std::string base = "/api/model-aliases";
@@ -36,7 +38,8 @@ class ModelAliasesTask : public Task {
     }
     if (!valid_alias(alias))
       return error_response(ApiError::bad_request("An alias is 1-256 characters of letters, digits and - _ . : @ /.", "invalid_alias", "alias"));
-    if (req_.method == "PUT") return put(alias);
+    // The target is checked against the catalogue, which a fresh database has only once seeded.
+    if (req_.method == "PUT") return ensure_catalog(req_.now_ms, [this, alias] { return put(alias); });
     if (req_.method == "DELETE") return remove(alias);
     return error_response(ApiError::method_not_allowed("Use PUT or DELETE on /api/model-aliases/{alias}."));
   }
@@ -100,7 +103,6 @@ class ModelAliasesTask : public Task {
     });
   }
 
-  Gateway& gw_;
   HttpRequest req_;
   Caller caller_;
 };
