@@ -310,9 +310,9 @@ class ChatTask : public RoutingTask {
     w.head = {{"type", "write"}};
     if (!stream_closed_ && !translator_->failed()) {
       if (writer_) {
-        std::string engine;
-        translator_->feed(ev.payload, engine);
-        writer_->feed(engine, w.payload);
+        engine_events_.clear();  // kept between chunks: one buffer for the whole stream
+        translator_->feed(ev.payload, engine_events_);
+        writer_->feed(engine_events_, w.payload);
       } else {
         translator_->feed(ev.payload, w.payload);
       }
@@ -549,6 +549,7 @@ class ChatTask : public RoutingTask {
   std::shared_ptr<ClientProtocol> client_;
   std::string chat_body_;  // the mapped request, unless the client speaks chat
   std::unique_ptr<ClientStreamWriter> writer_;  // after the commit, unless the client speaks chat
+  std::string engine_events_;                   // a chunk's engine events on their way to writer_
   openai::ChatRequest chat_;
   std::string request_id_;
   int64_t started_ms_ = 0;
