@@ -51,18 +51,32 @@ function configFrom(env) {
 
 // A failed instance (see WasmEngine.broken) is replaced before the next
 // request, so one bad request never reaches the state of another.
-function engineFor(env) {
+function liveEngine() {
   if (!engine || engine.broken) {
     engine = null;
     engineConfig = null;
     engine = new WasmEngine(wasmModule);
   }
+  return engine;
+}
+
+function engineFor(env) {
+  const eng = liveEngine();
   const config = JSON.stringify(configFrom(env));
   if (config !== engineConfig) {
-    engine.init(JSON.parse(config));
+    eng.init(JSON.parse(config));
     engineConfig = config;
   }
-  return engine;
+  return eng;
+}
+
+// The paths the engine answers, from its route table: {prefixes, paths}. The
+// same for every instance of the module, so read once per isolate.
+let enginePaths = null;
+
+function isEngineRoute(path) {
+  enginePaths ??= liveEngine().paths();
+  return enginePaths.paths.includes(path) || enginePaths.prefixes.some((p) => path === p || path.startsWith(p + "/"));
 }
 
 function headersObject(headers) {
@@ -496,17 +510,14 @@ function openRequest(env) {
   return [eng, eng.open()];
 }
 
-function isEngineRoute(path) {
-  return path === "/health" || path.startsWith("/v1/") || path === "/v1" || path.startsWith("/api/") || path === "/api";
-}
-
 export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
-    if (!isEngineRoute(url.pathname) && env.ASSETS) return env.ASSETS.fetch(request);
     let eng;
     let handle;
     try {
+      // Everything the engine does not answer is the dashboard's.
+      if (env.ASSETS && !isEngineRoute(url.pathname)) return env.ASSETS.fetch(request);
       [eng, handle] = openRequest(env);
     } catch (err) {
       return failed(err);

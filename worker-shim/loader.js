@@ -87,6 +87,14 @@ export class WasmEngine {
     if (!this.broken) this.#guard(() => this.exports.kx_close(handle));
   }
 
+  // The paths the engine answers, from its route table: {prefixes: [...], paths: [...]}.
+  paths() {
+    return this.#guard(() => {
+      this.exports.kx_paths();
+      return JSON.parse(decoder.decode(this.#output()));
+    });
+  }
+
   openCount() {
     return this.#guard(() => this.exports.kx_open_count());
   }

@@ -27,7 +27,6 @@ namespace {
 using keyaos::catalog::CatalogEntry;
 using keyaos::catalog::ProviderDef;
 
-constexpr std::string_view kParsers[] = {"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity", "google_models"};
 
 const ProviderDef& custom_def() {
   static const ProviderDef def = [] {
@@ -57,7 +56,8 @@ bool same(const CatalogEntry& a, const CatalogEntry& b) {
 
 int fuzz_model_list(const uint8_t* bytes, size_t size) {
   if (size < 2) return -1;
-  const std::string_view parser = kParsers[bytes[0] % std::size(kParsers)];
+  static const std::vector<std::string_view> kParsers = keyaos::catalog::model_list_parser_names();
+  const std::string_view parser = kParsers[bytes[0] % kParsers.size()];
   const auto& providers = keyaos::fuzz::builtin_providers();
   const size_t pick = bytes[1] % (providers.size() + 1);
   const ProviderDef& def = pick == providers.size() ? custom_def() : providers[pick];

@@ -34,7 +34,9 @@ export async function applyMigrations(db) {
 // `isolates`: more copies of the Worker in the same runtime, each in its own
 // isolate (own memory and caches) on the one D1, as Cloudflare runs a Worker
 // in many isolates at once. Their base URLs are `isolateUrls` (the first is `url`).
-export async function startGateway({ upstreams = {}, bindings = {}, persist, handleRuntimeStdio, isolates = 1, migrate = true } = {}) {
+// `serviceBindings`: bindings to functions run in Node, e.g. an `ASSETS`
+// that plays the dashboard's static assets.
+export async function startGateway({ upstreams = {}, bindings = {}, serviceBindings, persist, handleRuntimeStdio, isolates = 1, migrate = true } = {}) {
   const worker = (i) => ({
     name: `keyaos${i}`,
     modules: true,
@@ -52,6 +54,7 @@ export async function startGateway({ upstreams = {}, bindings = {}, persist, han
       UPSTREAM_BASE_URLS: JSON.stringify(upstreams),
       ...bindings,
     },
+    ...(serviceBindings ? { serviceBindings } : {}),
     ...(i > 0 ? { unsafeDirectSockets: [{ port: 0 }] } : {}),
   });
   const dbName = persist ? "keyaos-test-persisted" : "keyaos-test-" + Math.random().toString(16).slice(2);

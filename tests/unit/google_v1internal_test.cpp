@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "fixtures.h"
-#include "protocols/google_v1internal/available_models.h"
 #include "protocols/google_v1internal/completion_translator.h"
 #include "protocols/google_v1internal/credentials.h"
 #include "protocols/google_v1internal/endpoints.h"
@@ -1089,28 +1088,6 @@ TEST_CASE("onboardUser request bodies and the long-running operation", "[google]
   CHECK_FALSE(failed.ok);
   CHECK(failed.error.error_class == ErrorClass::auth);
   CHECK(failed.error.message == "Precondition Failed");
-}
-
-TEST_CASE("Antigravity fetchAvailableModels", "[google]") {
-  CHECK(build_fetch_available_models_body("aicode-consumers-123456") == R"({"project":"aicode-consumers-123456"})");
-  CHECK(build_fetch_available_models_body("") == "{}");
-  AvailableModelsResult result =
-      parse_available_models(200, read_fixture("antigravity_fetchAvailableModels_response_shape.json"), 0);
-  REQUIRE(result.ok);
-  REQUIRE(result.models.size() == 3);
-  CHECK(result.models[0].id == "gemini-3-flash");
-  CHECK(result.models[0].display_name == "Gemini 3 Flash");
-  CHECK(result.models[0].max_tokens == 1048576);
-  CHECK(result.models[0].max_output_tokens == 65536);
-  CHECK(result.models[0].web_search);
-  CHECK(result.models[1].id == "claude-sonnet-4-6");
-  CHECK(result.models[1].display_name == "Claude Sonnet 4.6");
-  CHECK_FALSE(result.models[1].web_search);
-  CHECK(result.models[2].id == "gpt-oss-120b-medium");
-  CHECK(result.models[2].display_name == "GPT-OSS 120B (Medium)");
-  CHECK(result.models[2].max_output_tokens == 32768);
-  CHECK_FALSE(parse_available_models(200, "{\"models\":", 0).ok);
-  CHECK(parse_available_models(401, "{}", 0).error.error_class == ErrorClass::auth);
 }
 
 // ---------------------------------------------------------------------------

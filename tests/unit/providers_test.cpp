@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/builtin_providers.h"
+#include "catalog/credits.h"
 #include "catalog/merge.h"
 #include "catalog/model_list.h"
 #include "catalog/provider.h"
@@ -185,6 +186,17 @@ TEST_CASE("providers/schema.json documents every field the definitions use", "[p
   // And every field the C++ side writes.
   nlohmann::json written = nlohmann::json::parse(provider_to_json(provider("antigravity")), nullptr, false);
   check_documented(written, schema, schema, "provider_to_json: ");
+}
+
+TEST_CASE("providers/schema.json offers exactly the parsers the core registers", "[providers]") {
+  nlohmann::json schema = nlohmann::json::parse(read_file(kProvidersDir / "schema.json"), nullptr, false);
+  REQUIRE_FALSE(schema.is_discarded());
+  auto names = [](std::vector<std::string_view> registered) { return std::vector<std::string>(registered.begin(), registered.end()); };
+  const std::vector<std::string> lists = names(model_list_parser_names());
+  CHECK(lists == std::vector<std::string>{"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity", "google_models"});
+  CHECK(schema["$defs"]["sync"]["properties"]["parser"]["enum"].get<std::vector<std::string>>() == lists);
+  CHECK(schema["$defs"]["embeddings_list"]["properties"]["parser"]["enum"].get<std::vector<std::string>>() == lists);
+  CHECK(schema["$defs"]["credits"]["properties"]["parser"]["enum"].get<std::vector<std::string>>() == names(credits_parser_names()));
 }
 
 TEST_CASE("every provider file is embedded, byte for byte, and validates", "[providers]") {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "api/router.h"
 #include "core/engine.h"
 
 namespace {
@@ -40,6 +41,12 @@ __attribute__((export_name("kx_touch"))) void kx_touch(uint32_t handle, double n
 }
 __attribute__((export_name("kx_close"))) void kx_close(uint32_t handle) { engine()->close(handle); }
 __attribute__((export_name("kx_open_count"))) uint32_t kx_open_count() { return static_cast<uint32_t>(engine()->open_count()); }
+// The paths the engine answers (api::engine_paths), as JSON at kx_out_ptr(): the
+// host serves the dashboard's assets for every other path.
+__attribute__((export_name("kx_paths"))) uint32_t kx_paths() {
+  g_out = keyaos::dump_json(keyaos::api::engine_paths());
+  return static_cast<uint32_t>(g_out.size());
+}
 __attribute__((export_name("kx_out_ptr"))) const char* kx_out_ptr() { return g_out.data(); }
 __attribute__((export_name("kx_out_len"))) uint32_t kx_out_len() { return static_cast<uint32_t>(g_out.size()); }
 

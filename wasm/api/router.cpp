@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <optional>
+#include <string_view>
 
 #include "api/api_keys.h"
 #include "api/catalog.h"
@@ -26,12 +27,23 @@
 namespace keyaos::api {
 namespace {
 
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 Routed answer(Action a) { return Routed{nullptr, std::move(a)}; }
-Routed answer(const ApiError& e) { return answer(error_response(e)); }
 
-using TaskFactory = std::function<std::unique_ptr<Task>(HttpRequest, Caller)>;
+// The API a route's refusals speak: Anthropic clients read errors in
+// Anthropic's shape only, from the first refusal on.
+enum class ErrorShape { openai, anthropic };
+
+Action refusal(ErrorShape shape, const ApiError& e) {
+  if (shape == ErrorShape::openai) return error_response(e);
+  // No request is mapped yet, so the error carries no token estimate.
+  const anthropic::AnthropicMessages messages;
+  return respond_action(messages.error_status(e), {{"content-type", "application/json"}}, messages.error_body(e));
+}
+
+using TaskMaker = std::unique_ptr<Task> (*)(Gateway&, HttpRequest, Caller);
+using TaskFactory = std::function<std::unique_ptr<Task>(Gateway&, HttpRequest, Caller)>;
 
 // The body limit when the host does not name one.
 constexpr int64_t kDefaultMaxBodyBytes = 8 << 20;
@@ -51,14 +63,14 @@ std::optional<ApiError> too_deep(const std::string& body) {
 }
 
 // Authenticates, then hands the request to the route's task. The admin token
-// is checked in constant time; a Keyaos API key (/v1 only) is looked up by
-// its SHA-256, from the isolate cache when fresh. A body the host left
-// pending is asked for only once the caller is known, so a stranger's body is
-// never read.
+// is checked in constant time; a Keyaos API key (Access::api_key routes only)
+// is looked up by its SHA-256, from the isolate cache when fresh. A body the
+// host left pending is asked for only once the caller is known, so a
+// stranger's body is never read.
 class AuthGate : public Task {
  public:
-  AuthGate(Gateway& gw, HttpRequest req, bool v1, TaskFactory make, std::shared_ptr<const ClientProtocol> client = nullptr)
-      : gw_(gw), req_(std::move(req)), v1_(v1), make_(std::move(make)), client_(std::move(client)) {}
+  AuthGate(Gateway& gw, HttpRequest req, Access access, ErrorShape shape, TaskFactory make)
+      : gw_(gw), req_(std::move(req)), access_(access), shape_(shape), make_(std::move(make)) {}
 
   Action start(const Event&) override {
     const std::string& admin = gw_.config().admin_token;
@@ -68,7 +80,8 @@ class AuthGate : public Task {
       return reject(ApiError::unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>' or in the 'x-api-key' header."));
     if (constant_time_equals(token, admin)) return with_schema([this] { return enter({kCoreOwner, "", {}, true}); });
     if (token.rfind(kApiKeyPrefix, 0) != 0) return reject(ApiError::unauthorized("Invalid API key."));
-    if (!v1_) return reject(ApiError::unauthorized("API keys work on /v1 only; the management API needs the admin token."));
+    if (access_ != Access::api_key)
+      return reject(ApiError::unauthorized("API keys work on /v1 only; the management API needs the admin token."));
     return with_schema([this, token] { return lookup_key(token); });
   }
 
@@ -137,17 +150,13 @@ class AuthGate : public Task {
         return enter(std::move(caller));
       });
     }
-    inner_ = make_(std::move(req_), std::move(caller));
+    inner_ = make_(gw_, std::move(req_), std::move(caller));
     Event request;
     request.type = "request";
     return forward(inner_->start(request));
   }
 
-  // Refusals in the API the route speaks (OpenAI's unless told).
-  Action reject(const ApiError& e) {
-    if (!client_) return error_response(e);
-    return respond_action(client_->error_status(e), {{"content-type", "application/json"}}, client_->error_body(e));
-  }
+  Action reject(const ApiError& e) { return refusal(shape_, e); }
 
   Action forward(Action a) {
     if (!inner_->waiting()) return a;
@@ -156,24 +165,20 @@ class AuthGate : public Task {
 
   Gateway& gw_;
   HttpRequest req_;
-  bool v1_;
+  Access access_;
+  ErrorShape shape_;
   TaskFactory make_;
   std::string hash_;
   std::unique_ptr<Task> inner_;
-  std::shared_ptr<const ClientProtocol> client_;
 };
 
-// A route's task, given the authenticated caller.
-template <class Make>
-Routed gated(Gateway& gw, HttpRequest req, bool v1, Make make) {
-  // Called once, with the request (and its body) moved into the route's task.
-  auto factory = [&gw, make](HttpRequest r, Caller caller) { return make(gw, std::move(r), std::move(caller)); };
-  return Routed{std::make_unique<AuthGate>(gw, std::move(req), v1, std::move(factory)), {}};
+Routed gated(Gateway& gw, HttpRequest req, Access access, ErrorShape shape, TaskFactory make) {
+  return Routed{std::make_unique<AuthGate>(gw, std::move(req), access, shape, std::move(make)), {}};
 }
 
 // A fixed error answer, given once the caller is authenticated.
-Routed gated_error(Gateway& gw, HttpRequest req, ApiError error, Json headers = Json::object()) {
-  return gated(gw, std::move(req), true, [error, headers](Gateway&, HttpRequest, Caller) -> std::unique_ptr<Task> {
+TaskFactory refusal_after_auth(ApiError error, Json headers = Json::object()) {
+  return [error = std::move(error), headers = std::move(headers)](Gateway&, HttpRequest, Caller) -> std::unique_ptr<Task> {
     struct Refusal : Task {
       ApiError error;
       Json headers;
@@ -183,108 +188,171 @@ Routed gated_error(Gateway& gw, HttpRequest req, ApiError error, Json headers = 
     t->error = error;
     t->headers = headers;
     return t;
-  });
+  };
 }
 
-// A chat request in `client`'s API: refusals already speak it.
-Routed chat_route(Gateway& gw, HttpRequest req, std::shared_ptr<ClientProtocol> client) {
-  auto factory = [&gw, client](HttpRequest r, Caller caller) { return make_chat_task(gw, std::move(r), std::move(caller), client); };
-  return Routed{std::make_unique<AuthGate>(gw, std::move(req), true, std::move(factory), client), {}};
+// ---------------------------------------------------------------------------
+// The route table
+// ---------------------------------------------------------------------------
+
+struct Route;
+using Handler = Routed (*)(Gateway&, HttpRequest, const Route&);
+
+// What a method the route does not list gets.
+enum class OtherMethods {
+  refused,     // a 405 from the router, before auth
+  to_handler,  // the handler's answer: a resource's task says 405 or 404 itself, after auth
+};
+
+struct Route {
+  std::vector<std::string_view> methods;  // a 405 names the first
+  // `{name}` is one path segment; a final `{name*}` is the rest of the path,
+  // whatever it holds: the handler owns that subtree and refuses what it does not serve.
+  std::string_view pattern;
+  Access access;
+  ErrorShape shape;
+  OtherMethods other_methods;
+  Handler handler;
+
+  bool allows(std::string_view method) const {
+    for (std::string_view m : methods)
+      if (m == method) return true;
+    return false;
+  }
+};
+
+ApiError wrong_method(const Route& route, const std::string& path) {
+  return ApiError::method_not_allowed("Use " + std::string(route.methods.front()) + " " + path + ".");
 }
 
-}  // namespace
+// The route's task, once the caller is authenticated.
+template <TaskMaker make>
+Routed task(Gateway& gw, HttpRequest req, const Route& route) {
+  return gated(gw, std::move(req), route.access, route.shape, make);
+}
 
-Routed route(Gateway& gw, HttpRequest req) {
-  const std::string path = req.path.size() > 1 && req.path.back() == '/' ? req.path.substr(0, req.path.size() - 1) : req.path;
-  req.path = path;
-  if (path == "/health") {
-    if (req.method != "GET" && req.method != "HEAD") return answer(ApiError::method_not_allowed("Use GET /health."));
-    if (gw.schema_ok()) return answer(json_response(200, {{"status", "ok"}, {"service", "keyaos"}}));
-    // Until the schema has been seen current, /health checks it (no auth: it says nothing about the data).
-    struct Health : Task {
-      Gateway& gw;
-      explicit Health(Gateway& g) : gw(g) {}
-      Action start(const Event&) override {
-        return run_sql({schema_check_statement()}, [this](const SqlResult& r) {
-          if (auto problem = schema_problem(r)) return error_response(*problem);
-          gw.mark_schema_ok();
-          return json_response(200, {{"status", "ok"}, {"service", "keyaos"}});
-        });
-      }
-    };
-    return Routed{std::make_unique<Health>(gw), {}};
-  }
-  const bool v1 = path == "/v1" || starts_with(path, "/v1/");
-  const bool api = path == "/api" || starts_with(path, "/api/");
-  if (!v1 && !api) return answer(ApiError::not_found("No such route: " + req.method + " " + path));
-  // Anthropic clients read errors in Anthropic's shape only, from the first refusal on.
-  const bool messages = path == "/v1/messages" || path == "/v1/messages/count_tokens";
-  std::shared_ptr<ClientProtocol> shape;
-  if (messages) shape = std::make_shared<anthropic::AnthropicMessages>();
-  auto refuse = [&](const ApiError& e) -> Routed {
-    if (!shape) return answer(e);
-    return answer(respond_action(shape->error_status(e), {{"content-type", "application/json"}}, shape->error_body(e)));
-  };
-  if (!gw.config().config_error.empty()) return refuse(ApiError::internal(gw.config().config_error));
-  if (req.body_too_large) return refuse(too_large(req.max_body_bytes));
-  // A body the host already read (not left pending) is checked here; a pending one after auth.
-  if (!req.body.empty())
-    if (auto deep = too_deep(req.body)) return refuse(*deep);
-  if (messages) {
-    if (req.method != "POST") return refuse(ApiError::method_not_allowed("Use POST " + path + "."));
-    if (path == "/v1/messages") {
-      MessagesClient client = make_messages_client();
-      auto factory = [&gw, client](HttpRequest r, Caller caller) { return make_messages_task(gw, std::move(r), std::move(caller), client); };
-      return Routed{std::make_unique<AuthGate>(gw, std::move(req), true, std::move(factory), client.protocol), {}};
-    }
-    auto factory = [&gw](HttpRequest r, Caller caller) { return make_count_tokens_task(gw, std::move(r), std::move(caller)); };
-    return Routed{std::make_unique<AuthGate>(gw, std::move(req), true, std::move(factory), shape), {}};
-  }
+std::unique_ptr<Task> openai_chat(Gateway& gw, HttpRequest req, Caller caller) {
+  return make_chat_task(gw, std::move(req), std::move(caller), std::make_shared<openai::ChatClient>());
+}
+std::unique_ptr<Task> responses_chat(Gateway& gw, HttpRequest req, Caller caller) {
+  return make_chat_task(gw, std::move(req), std::move(caller), std::make_shared<responses::OpenAIResponses>());
+}
+std::unique_ptr<Task> messages_chat(Gateway& gw, HttpRequest req, Caller caller) {
+  return make_messages_task(gw, std::move(req), std::move(caller), make_messages_client());
+}
 
-  auto only = [&](const char* method, auto make) -> Routed {
-    if (req.method != method) return answer(ApiError::method_not_allowed(std::string("Use ") + method + " " + path + "."));
-    return gated(gw, std::move(req), v1, make);
-  };
-  auto chat = [&](std::shared_ptr<ClientProtocol> client) -> Routed {
-    if (req.method != "POST") {
-      ApiError e = ApiError::method_not_allowed("Use POST " + path + ".");
-      return answer(respond_action(client->error_status(e), {{"content-type", "application/json"}}, client->error_body(e)));
+// No auth: it says nothing about the data. Until the schema has been seen
+// current, /health checks it.
+Routed health(Gateway& gw, HttpRequest, const Route&) {
+  if (gw.schema_ok()) return answer(json_response(200, {{"status", "ok"}, {"service", "keyaos"}}));
+  struct Health : Task {
+    Gateway& gw;
+    explicit Health(Gateway& g) : gw(g) {}
+    Action start(const Event&) override {
+      return run_sql({schema_check_statement()}, [this](const SqlResult& r) {
+        if (auto problem = schema_problem(r)) return error_response(*problem);
+        gw.mark_schema_ok();
+        return json_response(200, {{"status", "ok"}, {"service", "keyaos"}});
+      });
     }
-    return chat_route(gw, std::move(req), std::move(client));
   };
-  if (path == "/v1/chat/completions") return chat(std::make_shared<openai::ChatClient>());
-  if (path == "/v1/responses") {
-    // Codex tries a WebSocket first unless told otherwise; a 426 makes it use HTTP at once.
-    if (req.method == "GET" && ascii_lower(str_field(req.headers, "upgrade")) == "websocket")
-      return gated_error(gw, std::move(req),
-                         {426, "WebSocket transport is not available; send POST /v1/responses over HTTP.", "invalid_request_error",
-                          "websocket_not_supported", {}},
-                         {{"upgrade", "HTTP/1.1"}});
-    return chat(std::make_shared<responses::OpenAIResponses>());
+  return Routed{std::make_unique<Health>(gw), {}};
+}
+
+// GET is only Codex's WebSocket attempt: a 426 makes it use HTTP at once.
+Routed responses(Gateway& gw, HttpRequest req, const Route& route) {
+  if (req.method != "GET") return task<responses_chat>(gw, std::move(req), route);
+  if (ascii_lower(str_field(req.headers, "upgrade")) != "websocket") return answer(refusal(route.shape, wrong_method(route, req.path)));
+  return gated(gw, std::move(req), route.access, route.shape,
+               refusal_after_auth({426, "WebSocket transport is not available; send POST /v1/responses over HTTP.",
+                                   "invalid_request_error", "websocket_not_supported", {}},
+                                  {{"upgrade", "HTTP/1.1"}}));
+}
+
+// Remote compaction and stored responses need server-side state, which the
+// gateway does not keep; on a 404 Codex compacts the conversation itself.
+Routed no_compaction(Gateway& gw, HttpRequest req, const Route& route) {
+  ApiError e = ApiError::not_found("Remote compaction is not supported by this gateway: " + req.method + " " + req.path + ".");
+  return gated(gw, std::move(req), route.access, route.shape, refusal_after_auth(std::move(e)));
+}
+Routed no_stored_responses(Gateway& gw, HttpRequest req, const Route& route) {
+  ApiError e = ApiError::not_found("This gateway stores no responses: " + req.method + " " + req.path + " does not exist.");
+  return gated(gw, std::move(req), route.access, route.shape, refusal_after_auth(std::move(e)));
+}
+
+// Every route the engine serves, first match wins. The docs (README's API
+// table, dashboard/public/openapi.json) are checked against it by a unit test.
+const std::vector<Route>& routes() {
+  constexpr Access anyone = Access::anyone, api_key = Access::api_key, admin = Access::admin;
+  constexpr ErrorShape openai = ErrorShape::openai, anthropic = ErrorShape::anthropic;
+  constexpr OtherMethods refused = OtherMethods::refused, to_handler = OtherMethods::to_handler;
+  static const std::vector<Route> table = {
+      {{"GET", "HEAD"}, "/health", anyone, openai, refused, health},
+      {{"POST"}, "/v1/chat/completions", api_key, openai, refused, task<openai_chat>},
+      {{"POST"}, "/v1/messages", api_key, anthropic, refused, task<messages_chat>},
+      {{"POST"}, "/v1/messages/count_tokens", api_key, anthropic, refused, task<make_count_tokens_task>},
+      {{"POST", "GET"}, "/v1/responses", api_key, openai, refused, responses},
+      {{"POST"}, "/v1/responses/compact", api_key, openai, to_handler, no_compaction},
+      {{"GET"}, "/v1/responses/{id*}", api_key, openai, to_handler, no_stored_responses},
+      {{"POST"}, "/v1/embeddings", api_key, openai, refused, task<make_embeddings_task>},
+      {{"GET"}, "/v1/models", api_key, openai, refused, task<make_models_task>},
+      {{"GET", "POST"}, "/api/credentials", admin, openai, to_handler, task<make_credentials_task>},
+      {{"GET", "PATCH", "DELETE"}, "/api/credentials/{id*}", admin, openai, to_handler, task<make_credentials_task>},
+      {{"GET", "POST"}, "/api/api-keys", admin, openai, to_handler, task<make_api_keys_task>},
+      {{"POST"}, "/api/api-keys/{id}/reset-usage", admin, openai, to_handler, task<make_api_keys_task>},
+      {{"GET", "PATCH", "DELETE"}, "/api/api-keys/{id*}", admin, openai, to_handler, task<make_api_keys_task>},
+      {{"GET"}, "/api/logs", admin, openai, refused, task<make_logs_task>},
+      {{"GET"}, "/api/logs/{id*}", admin, openai, refused, task<make_logs_task>},
+      {{"GET"}, "/api/usage", admin, openai, refused, task<make_usage_task>},
+      {{"GET"}, "/api/route", admin, openai, refused, task<make_route_explain_task>},
+      {{"GET"}, "/api/catalog", admin, openai, refused, task<make_catalog_task>},
+      {{"POST"}, "/api/catalog/sync", admin, openai, refused, task<make_sync_request_task>},
+      {{"GET", "POST"}, "/api/providers", admin, openai, to_handler, task<make_providers_task>},
+      {{"GET", "PATCH", "DELETE"}, "/api/providers/{id*}", admin, openai, to_handler, task<make_providers_task>},
+      {{"GET"}, "/api/model-aliases", admin, openai, to_handler, task<make_model_aliases_task>},
+      {{"PUT", "DELETE"}, "/api/model-aliases/{alias*}", admin, openai, to_handler, task<make_model_aliases_task>},
+  };
+  return table;
+}
+
+// Path spaces the engine owns whole: an unknown path in one is a 404, given
+// only to a caller with the namespace's access so that it reveals nothing.
+struct Namespace {
+  std::string_view prefix;
+  Access access;
+};
+constexpr Namespace kNamespaces[] = {{"/v1", Access::api_key}, {"/api", Access::admin}};
+
+const Namespace* namespace_of(std::string_view path) {
+  for (const Namespace& ns : kNamespaces)
+    if (starts_with(path, ns.prefix) && (path.size() == ns.prefix.size() || path[ns.prefix.size()] == '/')) return &ns;
+  return nullptr;
+}
+
+bool matches(std::string_view pattern, std::string_view path) {
+  for (;;) {
+    const size_t open = pattern.find('{');
+    if (open == std::string_view::npos) return pattern == path;
+    if (path.substr(0, open) != pattern.substr(0, open)) return false;
+    pattern.remove_prefix(open);
+    path.remove_prefix(open);
+    const size_t close = pattern.find('}');
+    if (pattern[close - 1] == '*') return true;
+    pattern.remove_prefix(close + 1);
+    const std::string_view segment = path.substr(0, path.find('/'));
+    if (segment.empty()) return false;
+    path.remove_prefix(segment.size());
   }
-  // Remote compaction and stored responses need server-side state, which the
-  // gateway does not keep; on a 404 Codex compacts the conversation itself.
-  if (path == "/v1/responses/compact") {
-    ApiError e = ApiError::not_found("Remote compaction is not supported by this gateway: " + req.method + " " + path + ".");
-    return gated_error(gw, std::move(req), std::move(e));
-  }
-  if (starts_with(path, "/v1/responses/")) {
-    ApiError e = ApiError::not_found("This gateway stores no responses: " + req.method + " " + path + " does not exist.");
-    return gated_error(gw, std::move(req), std::move(e));
-  }
-  if (path == "/v1/embeddings") return only("POST", make_embeddings_task);
-  if (path == "/v1/models") return only("GET", make_models_task);
-  if (path == "/api/credentials" || starts_with(path, "/api/credentials/")) return gated(gw, std::move(req), v1, make_credentials_task);
-  if (path == "/api/api-keys" || starts_with(path, "/api/api-keys/")) return gated(gw, std::move(req), v1, make_api_keys_task);
-  if (path == "/api/logs" || starts_with(path, "/api/logs/")) return only("GET", make_logs_task);
-  if (path == "/api/usage") return only("GET", make_usage_task);
-  if (path == "/api/route") return only("GET", make_route_explain_task);
-  if (path == "/api/catalog") return only("GET", make_catalog_task);
-  if (path == "/api/catalog/sync") return only("POST", make_sync_request_task);
-  if (path == "/api/providers" || starts_with(path, "/api/providers/")) return gated(gw, std::move(req), v1, make_providers_task);
-  if (path == "/api/model-aliases" || starts_with(path, "/api/model-aliases/")) return gated(gw, std::move(req), v1, make_model_aliases_task);
-  // Unknown routes still need a valid key, so they reveal nothing to strangers.
-  return gated(gw, std::move(req), v1, [](Gateway&, HttpRequest r, Caller) -> std::unique_ptr<Task> {
+}
+
+const Route* find_route(std::string_view path) {
+  for (const Route& r : routes())
+    if (matches(r.pattern, path)) return &r;
+  return nullptr;
+}
+
+Routed no_such_route(Gateway& gw, HttpRequest req, Access access) {
+  return gated(gw, std::move(req), access, ErrorShape::openai, [](Gateway&, HttpRequest r, Caller) -> std::unique_ptr<Task> {
     struct NotFound : Task {
       std::string what;
       Action start(const Event&) override { return error_response(ApiError::not_found("No such route: " + what)); }
@@ -293,6 +361,47 @@ Routed route(Gateway& gw, HttpRequest req) {
     t->what = r.method + " " + r.path;
     return t;
   });
+}
+
+}  // namespace
+
+Routed route(Gateway& gw, HttpRequest req) {
+  if (req.path.size() > 1 && req.path.back() == '/') req.path.pop_back();
+  const Route* r = find_route(req.path);
+  const Namespace* ns = namespace_of(req.path);
+  if (!r && !ns) return answer(error_response(ApiError::not_found("No such route: " + req.method + " " + req.path)));
+  // A route anyone may call reads no body and works without configuration.
+  if (!r || r->access != Access::anyone) {
+    const ErrorShape shape = r ? r->shape : ErrorShape::openai;
+    if (!gw.config().config_error.empty()) return answer(refusal(shape, ApiError::internal(gw.config().config_error)));
+    if (req.body_too_large) return answer(refusal(shape, too_large(req.max_body_bytes)));
+    // A body the host already read (not left pending) is checked here; a pending one after auth.
+    if (!req.body.empty())
+      if (auto deep = too_deep(req.body)) return answer(refusal(shape, *deep));
+  }
+  // Unknown routes still need a valid key, so they reveal nothing to strangers.
+  if (!r) return no_such_route(gw, std::move(req), ns->access);
+  if (r->other_methods == OtherMethods::refused && !r->allows(req.method)) return answer(refusal(r->shape, wrong_method(*r, req.path)));
+  return r->handler(gw, std::move(req), *r);
+}
+
+std::vector<DeclaredRoute> declared_routes() {
+  std::vector<DeclaredRoute> out;
+  for (const Route& r : routes()) {
+    DeclaredRoute d{{r.methods.begin(), r.methods.end()}, std::string(r.pattern), r.access};
+    // `{name*}` is how the router matches; the docs name the parameter alone.
+    for (size_t star; (star = d.path.find("*}")) != std::string::npos;) d.path.erase(star, 1);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Json engine_paths() {
+  Json prefixes = Json::array(), paths = Json::array();
+  for (const Namespace& ns : kNamespaces) prefixes.push_back(std::string(ns.prefix));
+  for (const Route& r : routes())
+    if (!namespace_of(r.pattern)) paths.push_back(std::string(r.pattern));
+  return {{"prefixes", prefixes}, {"paths", paths}};
 }
 
 }  // namespace keyaos::api

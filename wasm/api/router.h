@@ -1,5 +1,7 @@
 #pragma once
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "api/http.h"
 #include "core/gateway.h"
@@ -14,5 +16,26 @@ struct Routed {
 };
 
 Routed route(Gateway& gateway, HttpRequest request);
+
+// Who may call a route.
+enum class Access {
+  anyone,   // no credential
+  api_key,  // a Keyaos API key or the admin token
+  admin,    // the admin token only
+};
+
+// A route as the router's table declares it: its methods, its path with
+// parameters as `{name}`, and who may call it. What the docs must list.
+struct DeclaredRoute {
+  std::vector<std::string> methods;
+  std::string path;
+  Access access;
+};
+std::vector<DeclaredRoute> declared_routes();
+
+// The paths the engine answers, for the host to tell them from the dashboard's
+// assets: {"prefixes": ["/v1", ...], "paths": ["/health", ...]}. A prefix
+// covers itself and everything under it.
+Json engine_paths();
 
 }  // namespace keyaos::api

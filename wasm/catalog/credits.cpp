@@ -1,6 +1,7 @@
 #include "catalog/credits.h"
 
 #include <cmath>
+#include <utility>
 
 #include "catalog/decimal.h"
 #include "simdjson.h"
@@ -113,7 +114,28 @@ bool parse_deepseek(od::document& doc, double cny_per_usd, CreditBalance& out, s
   return true;
 }
 
+using CreditsParser = bool (*)(od::document& doc, double cny_per_usd, CreditBalance& out, std::string& error);
+
+// Every credits parser under the name provider definitions give it: a new
+// parser is one entry here (and in providers/schema.json, which a test checks).
+constexpr std::pair<std::string_view, CreditsParser> kCreditsParsers[] = {
+    {"openrouter", [](od::document& doc, double, CreditBalance& out, std::string& error) { return parse_openrouter(doc, out, error); }},
+    {"deepseek", parse_deepseek},
+};
+
+CreditsParser credits_parser(std::string_view name) {
+  for (const auto& [parser_name, parse] : kCreditsParsers)
+    if (parser_name == name) return parse;
+  return nullptr;
+}
+
 }  // namespace
+
+std::vector<std::string_view> credits_parser_names() {
+  std::vector<std::string_view> names;
+  for (const auto& entry : kCreditsParsers) names.push_back(entry.first);
+  return names;
+}
 
 bool parse_credits(std::string_view parser, std::string_view body, double cny_per_usd, CreditBalance& out,
                    std::string& error) {
@@ -122,15 +144,9 @@ bool parse_credits(std::string_view parser, std::string_view body, double cny_pe
   od::document doc;
   if (json_parser.iterate(padded).get(doc) != simdjson::SUCCESS) return fail(error, "credits: not valid JSON");
   CreditBalance balance;
-  bool ok = false;
-  if (parser == "openrouter") {
-    ok = parse_openrouter(doc, balance, error);
-  } else if (parser == "deepseek") {
-    ok = parse_deepseek(doc, cny_per_usd, balance, error);
-  } else {
-    return fail(error, "unknown credits parser \"" + std::string(parser) + "\"");
-  }
-  if (!ok) return false;
+  const CreditsParser parse = credits_parser(parser);
+  if (!parse) return fail(error, "unknown credits parser \"" + std::string(parser) + "\"");
+  if (!parse(doc, cny_per_usd, balance, error)) return false;
   out = balance;
   return true;
 }

@@ -2,6 +2,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace keyaos::catalog {
 
@@ -20,5 +21,9 @@ struct CreditBalance {
 // amount beyond ±9e9 USD (what int64 nano-USD holds) is refused.
 bool parse_credits(std::string_view parser, std::string_view body, double cny_per_usd, CreditBalance& out,
                    std::string& error);
+
+// The names parse_credits knows, in a fixed order: what a definition's
+// `credits.parser` may be.
+std::vector<std::string_view> credits_parser_names();
 
 }  // namespace keyaos::catalog

@@ -507,7 +507,42 @@ bool parse_antigravity(od::document& doc, ParseContext& ctx, std::string& error)
   return true;
 }
 
+using ListParser = bool (*)(od::document& doc, ParseContext& ctx, std::string& error);
+
+// A list of models under "data", each read by `parse_model`.
+template <void (*parse_model)(od::value, ParseContext&)>
+bool data_list(od::document& doc, ParseContext& ctx, std::string& error) {
+  return for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_model(m, ctx); });
+}
+
+bool google_models_list(od::document& doc, ParseContext& ctx, std::string& error) {
+  return for_each_listed_model(doc, "models", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_google_model(m, ctx); });
+}
+
+// Every model-list parser under the name provider definitions give it: a new
+// parser is one entry here (and in providers/schema.json, which a test checks).
+constexpr std::pair<std::string_view, ListParser> kListParsers[] = {
+    {"openrouter", data_list<parse_openrouter_model>},
+    {"zenmux", data_list<parse_zenmux_model>},
+    {"deepinfra", data_list<parse_deepinfra_model>},
+    {"openai_list", data_list<parse_openai_list_model>},
+    {"antigravity", parse_antigravity},
+    {"google_models", google_models_list},
+};
+
+ListParser list_parser(std::string_view name) {
+  for (const auto& [parser_name, parse] : kListParsers)
+    if (parser_name == name) return parse;
+  return nullptr;
+}
+
 }  // namespace
+
+std::vector<std::string_view> model_list_parser_names() {
+  std::vector<std::string_view> names;
+  for (const auto& entry : kListParsers) names.push_back(entry.first);
+  return names;
+}
 
 bool parse_model_list(const ProviderDef& def, std::string_view parser, std::string_view body,
                       std::vector<CatalogEntry>& out, std::string& error, bool embeddings_list) {
@@ -529,18 +564,8 @@ bool parse_model_list(const ProviderDef& def, std::string_view parser, std::stri
   }
 
   bool ok = false;
-  if (parser == "openrouter") {
-    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_openrouter_model(m, ctx); });
-  } else if (parser == "zenmux") {
-    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_zenmux_model(m, ctx); });
-  } else if (parser == "deepinfra") {
-    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_deepinfra_model(m, ctx); });
-  } else if (parser == "openai_list") {
-    ok = for_each_listed_model(doc, "data", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_openai_list_model(m, ctx); });
-  } else if (parser == "google_models") {
-    ok = for_each_listed_model(doc, "models", ctx, error, [&](od::value m) { ctx.begin_entry(); parse_google_model(m, ctx); });
-  } else if (parser == "antigravity") {
-    ok = parse_antigravity(doc, ctx, error);
+  if (ListParser parse = list_parser(parser)) {
+    ok = parse(doc, ctx, error);
   } else {
     error = "unknown model list parser \"" + std::string(parser) + "\"";
   }

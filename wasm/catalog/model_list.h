@@ -27,9 +27,9 @@ struct CatalogEntry {
   ModelType type = ModelType::chat;
 };
 
-// Parses a provider's model-list response with the named parser
-// (openrouter | zenmux | deepinfra | openai_list | antigravity |
-// google_models: Google's native {"models":[{name, supportedGenerationMethods}]}) into rows of
+// Parses a provider's model-list response with the named parser (one of
+// model_list_parser_names(); google_models reads Google's native
+// {"models":[{name, supportedGenerationMethods}]}) into rows of
 // `def`, replacing `out`. Native ids are mapped with canonical_model_id; ids
 // that do not map to a canonical id are left out, as are duplicates (the
 // first wins) and, for OpenRouter, models with a dynamic ("-1") price.
@@ -43,6 +43,10 @@ struct CatalogEntry {
 // matches are kept, all as embedding models.
 bool parse_model_list(const ProviderDef& def, std::string_view parser, std::string_view body,
                       std::vector<CatalogEntry>& out, std::string& error, bool embeddings_list = false);
+
+// The names parse_model_list knows, in a fixed order: what a definition's
+// `models.sync.parser` and `embeddings.list.parser` may be.
+std::vector<std::string_view> model_list_parser_names();
 
 // The definition's own snapshot / static list as catalogue rows.
 std::vector<CatalogEntry> catalog_from_definition(const ProviderDef& def);

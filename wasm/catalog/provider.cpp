@@ -1,9 +1,10 @@
 #include "catalog/provider.h"
 
 #include <algorithm>
-#include <initializer_list>
 
+#include "catalog/credits.h"
 #include "catalog/json_fields.h"
+#include "catalog/model_list.h"
 #include "core/text.h"
 #include "simdjson.h"
 
@@ -171,11 +172,11 @@ bool read_enum(od::value v, const std::string& path, const std::pair<const char*
   return fail(error, path, "\"" + text + "\" is not one of " + list);
 }
 
-bool read_choice(od::value v, const std::string& path, std::initializer_list<const char*> options,
-                 std::string& out, std::string& error) {
+bool read_choice(od::value v, const std::string& path, const std::vector<std::string_view>& options, std::string& out,
+                 std::string& error) {
   if (!json::read_string(v, path, out, error)) return false;
   std::string list;
-  for (const char* option : options) {
+  for (std::string_view option : options) {
     if (out == option) return true;
     if (!list.empty()) list += ", ";
     list += option;
@@ -363,9 +364,7 @@ bool parse_sync(od::value v, const std::string& path, std::optional<ModelSyncDef
     }
     if (key == "parser") {
       has_parser = true;
-      return json::step(read_choice(field, field_path,
-                                    {"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity", "google_models"},
-                                    sync.parser, error));
+      return json::step(read_choice(field, field_path, model_list_parser_names(), sync.parser, error));
     }
     if (key == "auth") {
       has_auth = true;
@@ -440,7 +439,7 @@ bool parse_credits(od::value v, const std::string& path, std::optional<CreditsDe
     }
     if (key == "parser") {
       has_parser = true;
-      return json::step(read_choice(field, field_path, {"openrouter", "deepseek"}, credits.parser, error));
+      return json::step(read_choice(field, field_path, credits_parser_names(), credits.parser, error));
     }
     return FieldStep::unknown;
   });
@@ -521,7 +520,7 @@ bool parse_embedding_list(od::value v, const std::string& path, std::optional<Em
     }
     if (key == "parser") {
       has_parser = true;
-      return json::step(read_choice(field, field_path, {"openrouter", "zenmux", "deepinfra", "openai_list", "antigravity", "google_models"}, list.parser, error));
+      return json::step(read_choice(field, field_path, model_list_parser_names(), list.parser, error));
     }
     if (key == "auth") {
       has_auth = true;
