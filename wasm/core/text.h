@@ -31,13 +31,14 @@ inline std::string url_origin(std::string_view url) {
   return std::string(path == std::string_view::npos ? url : url.substr(0, path));
 }
 
-// `text` as one URL path segment: everything but RFC 3986's unreserved
-// characters percent-encoded.
-inline std::string path_segment(std::string_view text) {
+// Everything but RFC 3986's unreserved characters percent-encoded: a URL
+// path segment, or a form value (spaces as %20, which form parsers accept).
+inline std::string percent_encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
+  out.reserve(text.size() + 8);
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

@@ -43,7 +43,7 @@ Action OpenAIAdapter::count_tokens_fetch(int64_t) {
   const std::string upstream_model = catalog::to_upstream_model_id(def, ctx_.offering.model_id, ctx_.offering.upstream_model_id);
   const std::string base = ctx_.gw->base_url(def);
   std::string path = count.path;
-  path.replace(path.find("{model}"), 7, path_segment(upstream_model));
+  path.replace(path.find("{model}"), 7, percent_encode(upstream_model));
   Action a = keyed_fetch((count.from_origin ? url_origin(base) : base) + path, {{"accept", "application/json"}}, count.auth_header);
   a.payload = google_v1internal::gemini_count_tokens_body(ctx_.client_body, upstream_model);  // format "gemini", the only one
   return a;
