@@ -41,6 +41,7 @@ function configFrom(env) {
       headers_ms: Number(env.UPSTREAM_HEADERS_TIMEOUT_MS || 0) || undefined,
       first_token_ms: Number(env.UPSTREAM_FIRST_TOKEN_TIMEOUT_MS || 0) || undefined,
       idle_ms: Number(env.UPSTREAM_IDLE_TIMEOUT_MS || 0) || undefined,
+      keepalive_ms: Number(env.STREAM_KEEPALIVE_MS || 0) || undefined,
     },
     routing_cache_ms: Number(env.ROUTING_CACHE_MS || 0) || undefined,
     cny_usd_rate: Number(env.CNY_USD_RATE || 0) || undefined,
@@ -327,8 +328,10 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
     let closed = false;
     let queued = 0; // written to the client, not yet taken by it
     let lastWrite = null;
+    let lastSent = Date.now();
     const send = (bytes) => {
       if (clientGone || !bytes?.length) return;
+      lastSent = Date.now();
       queued += bytes.length;
       lastWrite = client.write(bytes).then(
         () => (queued -= bytes.length),
@@ -343,19 +346,33 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
       if (upstream.response?.body) {
         const reader = upstream.reader ?? upstream.response.body.getReader();
         const idleMs = head.idle_ms;
+        const keepaliveMs = Number(head.keepalive_ms) || 0;
         let last = Date.now();
         let stalled = false;
         let waitingForClient = false;
-        // Also keeps the engine's task marked alive while bytes only pass through.
+        // Also keeps the engine's task marked alive while bytes only pass
+        // through, and asks it for a keepalive frame when the client's stream
+        // has been quiet (the upstream's idle clock is not reset by it).
         const watchdog = setInterval(() => {
           const now = Date.now();
           eng.touch(handle, now);
+          if (keepaliveMs && !waitingForClient && !clientGone && now - lastSent >= keepaliveMs) {
+            try {
+              const out = eng.step(handle, { type: "keepalive", now }, null);
+              forgetSecrets(out.head);
+              send(out.payload);
+            } catch (err) {
+              engineFailed = err;
+              reader.cancel().catch(() => {});
+            }
+            lastSent = now;
+          }
           if (!idleMs || waitingForClient || now - last <= idleMs) return;
           stalled = true;
           clearInterval(watchdog);
           reader.cancel().catch(() => {});
           upstream.controller?.abort();
-        }, Math.max(50, Math.min(1000, (idleMs || 4000) / 4)));
+        }, Math.max(50, Math.min(1000, (idleMs || 4000) / 4, keepaliveMs ? keepaliveMs / 2 : 1000)));
         try {
           for (;;) {
             const { value, done } = await reader.read();

@@ -20,7 +20,7 @@ before(async () => {
   const handler = (entry, n) => (plan ? plan(entry, n) : undefined);
   openai = await startMockUpstream("openai", handler);
   openrouter = await startMockUpstream("openrouter", handler);
-  gw = await startGateway({ upstreams: { openai: openai.url + "/v1", openrouter: openrouter.url + "/api/v1" } });
+  gw = await startGateway({ upstreams: { openai: openai.url + "/v1", openrouter: openrouter.url + "/api/v1" }, bindings: { STREAM_KEEPALIVE_MS: "150" } });
   await gw.addCredential("openai", "sk-proj-messageskey0123456789abcd", { price_multiplier: 0.5 });
   await gw.addCredential("openrouter", "sk-or-v1-" + "b".repeat(64), { price_multiplier: 1 });
 });
@@ -224,6 +224,48 @@ test("errors before a stream are Anthropic-shaped with the SDK's error classes",
   plan = null;
 });
 
+test("a quiet upstream: the client's stream gets ping events, and the answer is whole", async () => {
+  plan = () => ({ sse: openaiStream({ parts: ["slow", " but", " sure"] }), gapMs: 450 });
+  // Raw frames: the SDK drops pings before a caller sees them.
+  const res = await gw.fetch("/v1/messages", {
+    method: "POST",
+    headers: { "x-api-key": ADMIN_TOKEN, "content-type": "application/json" },
+    body: JSON.stringify({ model: "openai/gpt-4o-mini", max_tokens: 50, stream: true, messages: [{ role: "user", content: "x" }] }),
+  });
+  const frames = (await res.text()).trim().split("\n\n");
+  plan = null;
+  const types = frames.map((f) => f.split("\n")[0].replace("event: ", ""));
+  const text = frames
+    .map((f) => JSON.parse(f.split("\n")[1].replace("data: ", "")))
+    .filter((e) => e.type === "content_block_delta")
+    .map((e) => e.delta.text)
+    .join("");
+  assert.equal(text, "slow but sure");
+  const firstDelta = types.indexOf("content_block_delta");
+  assert.ok(types.slice(firstDelta).includes("ping"), types.join(","));
+  assert.equal(types.at(-1), "message_stop");
+});
+
+test("a model that refuses the reasoning control Claude Code's thinking maps to gets the request again without it", async () => {
+  const seen = [];
+  plan = (entry) => {
+    seen.push(entry.body);
+    if (entry.body.reasoning_effort)
+      return { status: 400, json: { error: { message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.", type: "invalid_request_error", param: "reasoning_effort", code: "unsupported_parameter" } } };
+    return { sse: openaiStream({ parts: ["no thinking needed"] }) };
+  };
+  const msg = await client().messages.stream({ model: "openai/gpt-4o-mini", max_tokens: 2000, thinking: { type: "enabled", budget_tokens: 1024 }, messages: [{ role: "user", content: "x" }] }).finalMessage();
+  plan = null;
+  assert.equal(msg.content.at(-1).text, "no thinking needed");
+  assert.equal(seen.length, 2);
+  assert.equal(seen[0].reasoning_effort, "low");
+  assert.equal(seen[1].reasoning_effort, undefined);
+  assert.deepEqual(seen[1].messages, seen[0].messages);
+  const row = (await gw.api("GET", "/api/logs?limit=1")).json.data[0];
+  assert.equal(row.status, "ok");
+  assert.equal(row.attempts, 2);
+});
+
 test("an upstream stream that breaks after the first content ends in an SDK error", async () => {
   plan = () => ({ sse: openaiStream({ parts: ["partial", " answer", " more"] }), cutAfter: 3 });
   const stream = client().messages.stream({ model: "openai/gpt-4o-mini", max_tokens: 50, messages: [{ role: "user", content: "x" }] });
@@ -247,7 +289,8 @@ test("failover before the first event: a failing upstream is replaced by the nex
 });
 
 test("Gemini CLI and Kiro upstreams answer /v1/messages streams", async () => {
-  const google = await startMockGoogle({ onboarded: true });
+  const googleOptions = { onboarded: true };
+  const google = await startMockGoogle(googleOptions);
   const kiro = await startMockKiro({ validRefreshTokens: ["aorSocialInitialxxxxxxxxxxxxxxxxxxxx"] });
   const g = await startGateway({ upstreams: { "gemini-cli": google.url, "gemini-cli:oauth": google.url, kiro: kiro.url, "kiro:oauth": kiro.url } });
   try {
@@ -273,10 +316,89 @@ test("Gemini CLI and Kiro upstreams answer /v1/messages streams", async () => {
       messages: [{ role: "user", content: "weather?" }, { role: "assistant", content: call.content }, { role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "sunny" }] }],
     }).finalMessage();
     assert.match(answer.content.at(-1).text, /sunny/);
+
+    // count_tokens for a Gemini model is Google's own count of what the model
+    // reads: the conversation, and the system prompt and tools as a first turn.
+    const countRes = await g.fetch("/v1/messages/count_tokens?beta=true", {
+      method: "POST",
+      headers: { "x-api-key": ADMIN_TOKEN, "content-type": "application/json", "anthropic-beta": "token-counting-2024-11-01" },
+      body: JSON.stringify({ model: "google/gemini-2.5-flash", system: "You are terse.", tools, messages: [{ role: "user", content: "one two three" }] }),
+    });
+    assert.equal(countRes.status, 200);
+    assert.equal(countRes.headers.get("x-keyaos-token-count"), "gemini-cli");
+    const counted = await countRes.json();
+    const sentCount = google.state.requests.filter((r) => r.url === "/v1internal:countTokens").at(-1).body;
+    assert.equal(sentCount.request.model, "models/gemini-2.5-flash");
+    assert.equal(sentCount.request.contents.length, 2);
+    const preamble = sentCount.request.contents[0].parts[0].text;
+    assert.match(preamble, /You are terse\./);
+    assert.match(preamble, /get_weather/);
+    assert.equal(sentCount.request.contents[1].parts[0].text, "one two three");
+    const preambleWords = preamble.split(/\s+/).filter(Boolean).length;
+    assert.deepEqual(counted, { input_tokens: preambleWords + 3 });
+    // Through the SDK too; a model with no Google candidate is estimated.
+    const viaSdk = await c.messages.countTokens({ model: "google/gemini-2.5-flash", messages: [{ role: "user", content: "alpha beta" }] });
+    assert.equal(viaSdk.input_tokens, 2);
+    const kiroCount = await g.fetch("/v1/messages/count_tokens", {
+      method: "POST",
+      headers: { "x-api-key": ADMIN_TOKEN, "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-5-20250929", messages: [{ role: "user", content: "hello ".repeat(400) }] }),
+    });
+    assert.equal(kiroCount.headers.get("x-keyaos-token-count"), "estimate");
+    const estimated = (await kiroCount.json()).input_tokens;
+    assert.ok(estimated >= 500 && estimated <= 1000, String(estimated));
+    // Google failing to count: the estimate, still a 200.
+    googleOptions.countStatus = 503;
+    const failed = await g.fetch("/v1/messages/count_tokens", {
+      method: "POST",
+      headers: { "x-api-key": ADMIN_TOKEN, "content-type": "application/json" },
+      body: JSON.stringify({ model: "google/gemini-2.5-flash", messages: [{ role: "user", content: "hello ".repeat(400) }] }),
+    });
+    assert.equal(failed.status, 200);
+    assert.equal(failed.headers.get("x-keyaos-token-count"), "estimate");
+    assert.ok((await failed.json()).input_tokens >= 500);
+    // No billing row for a count.
+    const logs = await g.api("GET", "/api/logs?limit=50");
+    assert.equal(logs.json.data.length, 4);
   } finally {
     await g.close();
     await google.close();
     await kiro.close();
+  }
+});
+
+test("count_tokens for a model Google AI Studio serves is Google's own count of the whole prompt", async () => {
+  const counts = [];
+  const studio = await startMockUpstream("google-ai-studio", (entry) => {
+    if (entry.url.startsWith("/v1beta/openai/models")) return { text: fixture("google_ai_studio_openai_models_list.json") };
+    const m = entry.url.match(/^\/v1beta\/models\/([^/:]+):countTokens$/);
+    if (!m) return { status: 404, json: { error: { code: 404, message: "no such method" } } };
+    counts.push({ model: m[1], key: entry.headers["x-goog-api-key"], authorization: entry.headers.authorization, body: entry.body });
+    const g = entry.body.generateContentRequest;
+    const texts = [...(g.systemInstruction?.parts || []), ...g.contents.flatMap((c) => c.parts)].map((p) => p.text || "");
+    return { json: { totalTokens: texts.join(" ").split(/\s+/).filter(Boolean).length + (g.tools ? 10 : 0), promptTokensDetails: [{ modality: "TEXT", tokenCount: 1 }] } };
+  });
+  const g = await startGateway({ upstreams: { "google-ai-studio": studio.url + "/v1beta/openai" } });
+  try {
+    const key = "AIzaSyCount_0123456789-abcdefghijkl";
+    await g.addCredential("google-ai-studio", key);
+    const c = new Anthropic({ apiKey: ADMIN_TOKEN, baseURL: g.url, maxRetries: 0 });
+    const tools = [{ name: "get_weather", description: "Weather", input_schema: { type: "object", properties: { city: { type: "string" } } } }];
+    const counted = await c.messages.countTokens({ model: "google/gemini-2.5-flash", system: "Be brief please", tools, messages: [{ role: "user", content: "one two three" }] });
+    assert.equal(counts.length, 1);
+    assert.equal(counts[0].model, "gemini-2.5-flash");
+    assert.equal(counts[0].key, key);
+    assert.equal(counts[0].authorization, undefined);
+    const sent = counts[0].body.generateContentRequest;
+    assert.equal(sent.model, "models/gemini-2.5-flash");
+    assert.deepEqual(sent.contents, [{ role: "user", parts: [{ text: "one two three" }] }]);
+    assert.equal(sent.systemInstruction.parts[0].text, "Be brief please");
+    assert.equal(sent.tools[0].functionDeclarations[0].name, "get_weather");
+    assert.equal(counted.input_tokens, 3 + 3 + 10);
+    assert.equal((await g.api("GET", "/api/logs?limit=5")).json.data.length, 0);
+  } finally {
+    await g.close();
+    await studio.close();
   }
 });
 

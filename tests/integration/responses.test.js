@@ -167,6 +167,20 @@ test("responses.create() without streaming: the same response object", async () 
   assert.ok(Number.isInteger(r.created_at));
 });
 
+test("reasoning.effort that the model refuses: the same request again without reasoning_effort", async () => {
+  const seen = [];
+  plan = (entry) => {
+    seen.push(entry.body);
+    if (entry.body.reasoning_effort) return { status: 400, json: { error: { message: "Unrecognized request argument supplied: reasoning_effort", type: "invalid_request_error", param: null, code: null } } };
+    return undefined;
+  };
+  const r = await client().responses.create({ model: OPENAI_MODEL, reasoning: { effort: "high" }, input: "hi" });
+  plan = null;
+  assert.equal(r.status, "completed");
+  assert.equal(r.output_text, "Hello from the mock");
+  assert.deepEqual(seen.map((b) => b.reasoning_effort), ["high", undefined]);
+});
+
 test("reasoning deltas become a reasoning item before the message", async () => {
   const sse = chunks([{ reasoning_content: "Think" }, { reasoning_content: "ing." }, { content: "Done." }], {
     usage: { prompt_tokens: 20, completion_tokens: 10, completion_tokens_details: { reasoning_tokens: 6 } },

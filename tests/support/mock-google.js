@@ -76,6 +76,15 @@ export async function startMockGoogle(options = {}) {
       state.modelCalls++;
       return json(200, fixture("antigravity_fetchAvailableModels_response_shape.json"));
     }
+    // Counts the words of every text part: a test can tell what was counted.
+    if (req.url === "/v1internal:countTokens") {
+      state.countCalls = (state.countCalls || 0) + 1;
+      if (options.countStatus) return json(options.countStatus, { error: { code: options.countStatus, message: "count failed", status: "UNAVAILABLE" } });
+      const contents = body?.request?.contents;
+      if (!Array.isArray(contents) || !/^models\//.test(body.request.model || "")) return json(400, { error: { code: 400, message: "bad count request", status: "INVALID_ARGUMENT" } });
+      const words = contents.flatMap((c) => c.parts || []).map((p) => (p.text || "").split(/\s+/).filter(Boolean).length);
+      return json(200, { totalTokens: words.reduce((a, b) => a + b, 0) });
+    }
     if (req.url === "/v1internal:streamGenerateContent?alt=sse" || req.url === "/v1internal:generateContent") {
       state.generateCalls++;
       const plan = (await options.generate?.(body, entry)) ?? undefined;

@@ -154,3 +154,34 @@ TEST_CASE("an attempt that could not start counts for the answer but changes no 
   CHECK(policy.answer().status == 501);
   CHECK(policy.answer().retry_after_s == -1);
 }
+
+TEST_CASE("a client error refusing an optional member the gateway added is retried once without it", "[routing][failover]") {
+  const UpstreamError refused = err(ErrorClass::bad_request, 400);
+  SECTION("once, before the answer, then the client's error stands") {
+    FailoverPolicy policy;
+    FailoverDecision d = policy.on_failure(refused, before, false, true);
+    CHECK(d.next == Next::relax_retry);
+    CHECK(d.health == HealthChange::pair_works);
+    d = policy.on_failure(refused, before, false, true);
+    CHECK(d.next == Next::answer);
+    CHECK(policy.answer().status == 400);
+  }
+  SECTION("the refusal it answered is never the error reported") {
+    FailoverPolicy policy;
+    CHECK(policy.on_failure(refused, before, false, true).next == Next::relax_retry);
+    CHECK_FALSE(policy.failed());
+    CHECK(policy.on_failure(err(ErrorClass::server, 503), before, false, false).next == Next::try_next);
+    CHECK(policy.answer().status == 503);
+    CHECK(policy.reported().error_class == ErrorClass::server);
+  }
+  SECTION("not when the error names nothing optional, not once the answer is under way, not for other classes") {
+    FailoverPolicy a;
+    CHECK(a.on_failure(refused, before, false, false).next == Next::answer);
+    FailoverPolicy b;
+    CHECK(b.on_failure(refused, answering, false, true).next == Next::answer);
+    FailoverPolicy c;
+    CHECK(c.on_failure(err(ErrorClass::server, 503), before, false, true).next == Next::try_next);
+    FailoverPolicy e;
+    CHECK(e.on_failure(err(ErrorClass::context_length, 400), before, false, true).next == Next::answer);
+  }
+}

@@ -7,6 +7,7 @@
 
 #include "fixtures.h"
 #include "protocols/google_v1internal/completion_translator.h"
+#include "protocols/google_v1internal/count_tokens.h"
 #include "protocols/google_v1internal/credentials.h"
 #include "protocols/google_v1internal/endpoints.h"
 #include "protocols/google_v1internal/error_classifier.h"
@@ -1226,4 +1227,30 @@ TEST_CASE("thinking config for unknown efforts falls back to the model default",
   CHECK(thinking_config("gemini-2.5-flash-lite", "minimal") ==
         nlohmann::ordered_json::parse(R"({"includeThoughts":true,"thinkingBudget":512})"));
   CHECK(thinking_config("gpt-oss-120b-medium", "high").is_null());
+}
+
+TEST_CASE("countTokens: the request counts contents, system instruction and tools; the answer's totalTokens is read", "[google][count_tokens]") {
+  // The recorded request shape, from a generate envelope without system or tools.
+  const json recorded = json::parse(read_fixture("gemini_v1internal_countTokens_request.json"));
+  const std::string plain = R"({"model":"gemini-2.5-pro","project":"p","request":{"contents":[{"role":"user","parts":[{"text":"Hello"}]}],"generationConfig":{"maxOutputTokens":5}}})";
+  CHECK(json::parse(count_tokens_body(plain, "gemini-2.5-pro")) == recorded);
+
+  const std::string full = R"({"model":"m","request":{"systemInstruction":{"role":"user","parts":[{"text":"Be terse."},{"text":"Be kind."}]},)"
+                           R"("tools":[{"functionDeclarations":[{"name":"get_weather","parameters":{"type":"object"}}]}],)"
+                           R"("contents":[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"yo"}]}]}})";
+  const json body = json::parse(count_tokens_body(full, "gemini-2.5-flash"));
+  CHECK(body["request"]["model"] == "models/gemini-2.5-flash");
+  REQUIRE(body["request"]["contents"].size() == 3);
+  const std::string preamble = body["request"]["contents"][0]["parts"][0]["text"].get<std::string>();
+  CHECK(preamble.find("Be terse.\nBe kind.\n") == 0);
+  CHECK(preamble.find("\"get_weather\"") != std::string::npos);
+  CHECK(body["request"]["contents"][2]["parts"][0]["text"] == "yo");
+
+  CHECK(count_tokens_body(R"({"model":"m"})", "m").empty());
+  CHECK(count_tokens_body("not json", "m").empty());
+  CHECK(read_total_tokens(read_fixture("gemini_v1internal_countTokens_response.json")) == 2);
+  CHECK(read_total_tokens(R"({"totalTokens":"123"})") == 123);
+  CHECK(read_total_tokens(R"({"totalTokens":-4})") == -1);
+  CHECK(read_total_tokens(R"({"error":{"code":400}})") == -1);
+  CHECK(read_total_tokens("") == -1);
 }

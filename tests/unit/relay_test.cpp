@@ -322,3 +322,42 @@ TEST_CASE("an error event naming a masked key after content hides the key", "[re
   CHECK(event["error"]["code"] == "invalid_api_key");
   CHECK(out.find("wxyz") == std::string::npos);
 }
+
+TEST_CASE("a committed Anthropic stream asks for keepalives and answers each with a ping; a chat stream does not", "[relay][keepalive]") {
+  FakeHost host;
+  const std::string stream = openai_stream({"Hi", " there"}, 7, 2);
+  const size_t first_content = stream.find("\n\n", stream.find("Hi")) + 2;
+
+  const uint32_t h = host.engine.open();
+  Json ev = {{"type", "request"}, {"method", "POST"}, {"path", "/v1/messages"}, {"query", "beta=true"},
+             {"headers", {{"x-api-key", testing::kAdminToken}}}, {"now", 1000}, {"nonce", "abababababababababababababababab"}};
+  Action a = host.settle(h, host.engine.step(h, FakeHost::event(ev),
+                                             R"({"model":"openai/gpt-4o-mini","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"hi"}]})"),
+                         1000);
+  REQUIRE(type_of(a) == "fetch");
+  host.head(h, 200, 1001);
+  a = host.chunk(h, std::string_view(stream).substr(0, first_content), 1002);
+  REQUIRE(type_of(a) == "commit_stream");
+  CHECK(int_field(a.head, "keepalive_ms") == 15000);
+  CHECK(a.payload.find("event: message_start") == 0);
+
+  a = host.engine.step(h, FakeHost::event({{"type", "keepalive"}, {"now", 17000}}), "");
+  REQUIRE(type_of(a) == "write");
+  CHECK(a.payload == "event: ping\ndata: {\"type\":\"ping\"}\n\n");
+  // The stream goes on as before: the rest of the answer, then the end.
+  a = host.chunk(h, std::string_view(stream).substr(first_content), 17001);
+  REQUIRE(type_of(a) == "write");
+  CHECK(a.payload.find("\"text\":\" there\"") != std::string::npos);
+  a = host.stream_end(h, "", 17002);
+  CHECK(a.payload.find("event: message_stop") != std::string::npos);
+  host.engine.close(h);
+
+  const uint32_t c = host.engine.open();
+  a = host.settle(c, host.request(c, kStreamBody, 2000, "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"), 2000);
+  REQUIRE(type_of(a) == "fetch");
+  host.head(c, 200, 2001);
+  a = host.chunk(c, stream, 2002);
+  REQUIRE(type_of(a) == "commit_stream");
+  CHECK(field(a.head, "keepalive_ms") == nullptr);  // OpenAI chat has no keepalive frame of its own
+  host.engine.close(c);
+}

@@ -294,6 +294,9 @@ class ChatTask : public RoutingTask {
     Action a;
     a.head = {{"type", "commit_stream"}, {"status", upstream_status_}, {"headers", headers}, {"idle_ms", gw_.config().timeouts.idle_ms}};
     if (!client_->is_chat()) {
+      // The client's API has a keepalive frame: the host asks for one when
+      // the stream has been quiet this long.
+      a.head["keepalive_ms"] = gw_.config().timeouts.keepalive_ms;
       writer_ = client_->stream_writer(response_context());
       writer_->open(a.payload);
       writer_->feed(prefix_, a.payload);
@@ -305,9 +308,13 @@ class ChatTask : public RoutingTask {
   }
 
   Action on_committed(const Event& ev) {
-    if (ev.type != "upstream_chunk") return on_stream_end(ev);
     Action w;
     w.head = {{"type", "write"}};
+    if (ev.type == "keepalive") {
+      if (writer_ && !stream_closed_) writer_->keepalive(w.payload);
+      return then(std::move(w), [this](const Event& e) { return on_committed(e); });
+    }
+    if (ev.type != "upstream_chunk") return on_stream_end(ev);
     if (!stream_closed_ && !translator_->failed()) {
       if (writer_) {
         engine_events_.clear();  // kept between chunks: one buffer for the whole stream
@@ -400,11 +407,23 @@ class ChatTask : public RoutingTask {
   Action fail(const UpstreamError& e, bool token_dropped = false,
               routing::AttemptPhase phase = routing::AttemptPhase::before_answer) {
     record_attempt(false, e, now_of_last_event());
-    const routing::FailoverDecision d = policy_.on_failure(e, phase, token_dropped);
+    std::string refused;
+    std::string relaxed = relaxed_body(e, refused);
+    const routing::FailoverDecision d = policy_.on_failure(e, phase, token_dropped, !relaxed.empty());
     apply_health(d.health, e);
     switch (d.next) {
       case routing::FailoverDecision::Next::answer:
         return answer_upstream_failure();
+      case routing::FailoverDecision::Next::relax_retry: {
+        ApiError unused;
+        openai::ChatRequest chat;
+        if (!openai::parse_chat_request(relaxed, chat, unused)) return answer_upstream_failure();
+        chat_body_ = std::move(relaxed);
+        chat_ = std::move(chat);
+        attempt_note_ = "sent again without " + refused + ", which the upstream refused";
+        --next_attempt_;
+        return attempt();
+      }
       case routing::FailoverDecision::Next::retry_same:
       case routing::FailoverDecision::Next::refresh_retry:
         --next_attempt_;
@@ -413,6 +432,29 @@ class ChatTask : public RoutingTask {
         break;
     }
     return attempt();
+  }
+
+  // The mapped body without the optional members (OptionalChatMember) that
+  // the upstream's client error names, or empty when it names none of them.
+  std::string relaxed_body(const UpstreamError& e, std::string& refused) const {
+    if (client_->is_chat() || e.error_class != ErrorClass::bad_request) return {};
+    const std::string said = e.message + " " + e.code;
+    std::string body = chat_body_;
+    for (const OptionalChatMember& member : client_->optional_members()) {
+      bool named = false;
+      for (std::string_view words = member.refusal_words; !words.empty() && !named;) {
+        const size_t space = words.find(' ');
+        const std::string_view word = words.substr(0, space);
+        named = !word.empty() && contains_ascii_ci(said, word);
+        words = space == std::string_view::npos ? std::string_view() : words.substr(space + 1);
+      }
+      if (!named) continue;
+      std::string without = openai::without_member(body, member.name);
+      if (without.empty() || without.size() == body.size()) continue;  // not in the body
+      body = std::move(without);
+      refused += (refused.empty() ? "" : ", ") + std::string(member.name);
+    }
+    return refused.empty() ? std::string() : body;
   }
 
   void apply_health(routing::HealthChange change, const UpstreamError& e) {

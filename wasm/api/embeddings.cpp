@@ -224,6 +224,7 @@ class EmbeddingsTask : public RoutingTask {
         return answer_failure();
       case routing::FailoverDecision::Next::retry_same:
       case routing::FailoverDecision::Next::refresh_retry:
+      case routing::FailoverDecision::Next::relax_retry:  // not asked for: an embeddings body has no optional members
         --next_attempt_;
         return attempt();
       case routing::FailoverDecision::Next::try_next:

@@ -20,8 +20,10 @@ MessagesClient make_messages_client();
 // POST /v1/messages: loads the owner's model aliases (cached), then runs the
 // chat task with the Anthropic protocol.
 std::unique_ptr<Task> make_messages_task(Gateway& gateway, HttpRequest request, Caller caller, MessagesClient client);
-// POST /v1/messages/count_tokens: {"input_tokens": N}, estimated from the
-// mapped chat body (see anthropic::estimate_input_tokens).
+// POST /v1/messages/count_tokens: {"input_tokens": N}, the upstream's own
+// count when the model's cheapest candidate has one (Google countTokens),
+// else estimated from the mapped chat body (anthropic::estimate_input_tokens);
+// the header x-keyaos-token-count names the provider or says "estimate".
 std::unique_ptr<Task> make_count_tokens_task(Gateway& gateway, HttpRequest request, Caller caller);
 
 }  // namespace keyaos::api

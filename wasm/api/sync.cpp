@@ -88,13 +88,6 @@ struct ListJob {
   Json embeddings_headers = Json::object();
 };
 
-// scheme://host[:port] of a URL.
-std::string url_origin(const std::string& url) {
-  const size_t scheme = url.find("://");
-  const size_t path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  return path == std::string::npos ? url : url.substr(0, path);
-}
-
 // One auto-quota credential whose balance is refreshed.
 struct CreditJob {
   std::string credential_id;

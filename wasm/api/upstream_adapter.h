@@ -101,6 +101,14 @@ class UpstreamAdapter {
     return PrepareStep::fail({ErrorClass::server, 501, "This credential has no token to refresh.", "server_error", "unsupported_protocol", -1});
   }
 
+  // count_tokens: the upstream's own count of the request's input tokens, a
+  // `fetch` sent once prepared (prepare() as for the chat call), and the
+  // count read from its 2xx body (-1 when it has none). Only protocols with
+  // such a method count; the others leave it to the gateway's estimate.
+  virtual bool counts_tokens() const { return false; }
+  virtual Action count_tokens_fetch(int64_t now_ms) { (void)now_ms; return {}; }
+  virtual int64_t token_count(std::string_view body) const { (void)body; return -1; }
+
   // The answer reached the client in full: state worth keeping for the next
   // turn of the conversation is kept now.
   virtual void answered() {}

@@ -505,6 +505,15 @@ bool parse_embedding_mark(od::value v, const std::string& path, EmbeddingMarkDef
   return true;
 }
 
+// A header a credential may be sent in instead of Authorization.
+bool check_auth_header(const std::optional<std::string>& header, const std::string& path, std::string& error) {
+  if (!header) return true;
+  const std::string name = ascii_lower(*header);
+  const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return is_lower_alnum(c) || c == '-'; });
+  if (!token || name == "cookie") return fail(error, path, "must be a header name ([A-Za-z0-9-]+), not Cookie");
+  return true;
+}
+
 bool parse_embedding_list(od::value v, const std::string& path, std::optional<EmbeddingListDef>& out, std::string& error) {
   if (json::is_null(v)) {
     out.reset();
@@ -536,12 +545,40 @@ bool parse_embedding_list(od::value v, const std::string& path, std::optional<Em
   if (!has_auth) return fail(error, join(path, "auth"), "missing");
   std::string why;
   if (!check_path(list.path, why)) return fail(error, join(path, "path"), why);
-  if (list.auth_header) {
-    const std::string name = ascii_lower(*list.auth_header);
-    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) { return is_lower_alnum(c) || c == '-'; });
-    if (!token || name == "cookie") return fail(error, join(path, "auth_header"), "must be a header name ([A-Za-z0-9-]+), not Cookie");
-  }
+  if (!check_auth_header(list.auth_header, join(path, "auth_header"), error)) return false;
   out = std::move(list);
+  return true;
+}
+
+bool parse_count_tokens(od::value v, const std::string& path, std::optional<CountTokensDef>& out, std::string& error) {
+  if (json::is_null(v)) {
+    out.reset();
+    return true;
+  }
+  CountTokensDef def;
+  bool has_path = false, has_format = false;
+  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
+    std::string field_path = join(path, key);
+    if (key == "path") {
+      has_path = true;
+      return json::step(json::read_string(field, field_path, def.path, error));
+    }
+    if (key == "format") {
+      has_format = true;
+      return json::step(read_choice(field, field_path, {"gemini"}, def.format, error));
+    }
+    if (key == "from_origin") return json::step(json::read_bool(field, field_path, def.from_origin, error));
+    if (key == "auth_header") return json::step(json::read_optional_string(field, field_path, def.auth_header, error));
+    return FieldStep::unknown;
+  });
+  if (!ok) return false;
+  if (!has_path) return fail(error, join(path, "path"), "missing");
+  if (!has_format) return fail(error, join(path, "format"), "missing");
+  std::string why;
+  if (!check_path(def.path, why)) return fail(error, join(path, "path"), why);
+  if (def.path.find("{model}") == std::string::npos) return fail(error, join(path, "path"), "must contain {model}");
+  if (!check_auth_header(def.auth_header, join(path, "auth_header"), error)) return false;
+  out = std::move(def);
   return true;
 }
 
@@ -683,6 +720,7 @@ bool parse_provider(std::string_view json_text, ProviderDef& out, std::string& e
       return json::step(parse_validation(field, path, def.validation, error));
     }
     if (key == "embeddings") return json::step(parse_embeddings(field, path, def.embeddings, error));
+    if (key == "count_tokens") return json::step(parse_count_tokens(field, path, def.count_tokens, error));
     return FieldStep::unknown;
   });
   if (!ok) return false;
@@ -712,6 +750,9 @@ bool parse_provider(std::string_view json_text, ProviderDef& out, std::string& e
   std::string why;
   if (!check_url(def.base_url, UrlUse::endpoint, why)) return fail(error, "base_url", why);
   if (!check_protocol_auth(def, error)) return false;
+  if (def.count_tokens && def.protocol != Protocol::openai) {
+    return fail(error, "count_tokens", "needs protocol \"openai\" (the other protocols count their own way)");
+  }
   if (def.embeddings && def.protocol != Protocol::openai) {
     return fail(error, "embeddings", "needs protocol \"openai\" (the gateway calls its POST /embeddings)");
   }

@@ -107,6 +107,15 @@ struct EmbeddingsDef {
   EmbeddingMarkDef mark;
 };
 
+// The provider's own count of a request's input tokens, for the Anthropic
+// count_tokens API (Google AI Studio's models/{model}:countTokens).
+struct CountTokensDef {
+  std::string path;          // appended to base_url (or its origin); "{model}" is the upstream model id
+  bool from_origin = false;  // `path` replaces base_url's path instead of extending it
+  std::optional<std::string> auth_header;  // the key's header, bare; default Authorization: Bearer
+  std::string format;        // gemini: {"generateContentRequest":{…}} → {"totalTokens":N}
+};
+
 struct CreditsDef {
   std::string path;
   std::string parser;  // openrouter | deepseek
@@ -135,6 +144,7 @@ struct ProviderDef {
   std::optional<CreditsDef> credits;
   ValidationDef validation;
   std::optional<EmbeddingsDef> embeddings;  // none: chat only
+  std::optional<CountTokensDef> count_tokens;  // none: count_tokens estimates
 };
 
 // True for a canonical model id: lower-case "vendor/model", as OpenRouter

@@ -121,6 +121,13 @@ std::string provider_to_json(const ProviderDef& def) {
     }
     out["embeddings"] = {{"path", e.path}, {"list", std::move(list)}, {"mark", std::move(mark)}};
   }
+  if (def.count_tokens) {
+    const CountTokensDef& c = *def.count_tokens;
+    json count = {{"path", c.path}, {"format", c.format}};
+    if (c.from_origin) count["from_origin"] = true;
+    if (c.auth_header) count["auth_header"] = *c.auth_header;
+    out["count_tokens"] = std::move(count);
+  }
 
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }

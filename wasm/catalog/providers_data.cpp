@@ -279,6 +279,12 @@ const char* const kProviderDefinitions[] = {
     "method": "GET",
     "path": "/models"
   },
+  "count_tokens": {
+    "path": "/v1beta/models/{model}:countTokens",
+    "format": "gemini",
+    "from_origin": true,
+    "auth_header": "x-goog-api-key"
+  },
   "embeddings": {
     "path": "/embeddings",
     "list": {

@@ -46,6 +46,7 @@ std::string Gateway::configure(const Json& config) {
     next.timeouts.headers_ms = int_field(*t, "headers_ms", next.timeouts.headers_ms);
     next.timeouts.first_token_ms = int_field(*t, "first_token_ms", next.timeouts.first_token_ms);
     next.timeouts.idle_ms = int_field(*t, "idle_ms", next.timeouts.idle_ms);
+    next.timeouts.keepalive_ms = int_field(*t, "keepalive_ms", next.timeouts.keepalive_ms);
   }
   next.routing_cache_ms = int_field(config, "routing_cache_ms", next.routing_cache_ms);
   if (double rate = num_field(config, "cny_usd_rate", 0); rate > 0) next.cny_usd_rate = rate;

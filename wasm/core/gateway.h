@@ -21,6 +21,9 @@ struct Timeouts {
   int64_t headers_ms = 30000;      // upstream response headers
   int64_t first_token_ms = 60000;  // first content event of a stream
   int64_t idle_ms = 60000;         // gap between chunks
+  // A committed stream in the Anthropic or Responses API gets a keepalive
+  // frame (`ping`) when nothing was written to the client for this long.
+  int64_t keepalive_ms = 15000;
 };
 
 struct Config {

@@ -5,7 +5,7 @@
 //
 // events:  request | request_body | rows | crypto | upstream_head | upstream_error
 //          | upstream_body | upstream_chunk | upstream_end | stream_end | scheduled | timer
-//          | cancelled
+//          | cancelled | keepalive
 // actions: sql | crypto | fetch | read_request_body | read_body | read_chunk | respond
 //          | commit_stream | write | finish | done | sleep {ms} (then `timer`)
 //          | cancel_upstream (then `cancelled`)
@@ -32,6 +32,9 @@
 //   breaks or stalls for idle_ms, it sends stream_end {client_aborted,
 //   upstream_error} (optionally with a last block of bytes not yet handed
 //   over) and writes the `finish` payload, then runs its background SQL.
+//   With keepalive_ms, a client stream nothing was written to for that long
+//   gets the `write` the engine answers to a `keepalive` event (Anthropic's
+//   `ping`); keepalives never count as upstream activity.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -24,4 +24,29 @@ inline bool contains_ascii_ci(std::string_view haystack, std::string_view needle
   return false;
 }
 
+// scheme://host[:port] of a URL.
+inline std::string url_origin(std::string_view url) {
+  const size_t scheme = url.find("://");
+  const size_t path = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  return std::string(path == std::string_view::npos ? url : url.substr(0, path));
+}
+
+// Everything but RFC 3986's unreserved characters percent-encoded: a URL
+// path segment, or a form value (spaces as %20, which form parsers accept).
+inline std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (unsigned char c : text) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 }  // namespace keyaos

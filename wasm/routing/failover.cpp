@@ -31,9 +31,18 @@ void FailoverPolicy::tally(const UpstreamError& e) {
   else if (error_class_fails_over(e.error_class)) all_rate_limited_ = false;
 }
 
-FailoverDecision FailoverPolicy::on_failure(const UpstreamError& e, AttemptPhase phase, bool can_refresh) {
-  tally(e);
+FailoverDecision FailoverPolicy::on_failure(const UpstreamError& e, AttemptPhase phase, bool can_refresh, bool can_relax) {
   FailoverDecision d;
+  // The upstream refused only what the gateway added on the client's behalf:
+  // the request without it is still the client's request. Not tallied: the
+  // retry answers that refusal, so it is never the error the client sees.
+  if (phase == AttemptPhase::before_answer && can_relax && !relaxed_ && e.error_class == ErrorClass::bad_request) {
+    relaxed_ = true;
+    d.next = FailoverDecision::Next::relax_retry;
+    d.health = HealthChange::pair_works;
+    return d;
+  }
+  tally(e);
   // A rejected access token may just be stale: refresh it and try the same
   // credential once more before declaring it dead.
   if (phase == AttemptPhase::before_answer && can_refresh && may_refresh(e)) {

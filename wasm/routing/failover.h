@@ -26,6 +26,7 @@ struct FailoverDecision {
     try_next,       // the next candidate in cost order
     retry_same,     // the same candidate once more (a first 500)
     refresh_retry,  // the same credential after dropping its access token
+    relax_retry,    // the same candidate without the optional members it refused
     answer,         // stop: the client gets the reported error
   };
   Next next = Next::try_next;
@@ -48,8 +49,11 @@ class FailoverPolicy {
   // Whether an auth failure may still be retried with a refreshed token.
   bool may_refresh(const UpstreamError& error) const { return error.error_class == ErrorClass::auth && !refreshed_; }
   // `can_refresh`: the credential had an access token that was dropped, so
-  // the same credential may be tried again with a fresh one.
-  FailoverDecision on_failure(const UpstreamError& error, AttemptPhase phase, bool can_refresh);
+  // the same credential may be tried again with a fresh one. `can_relax`:
+  // the error refuses a member the gateway added as a best-effort
+  // translation (see OptionalChatMember), so the same candidate may be tried
+  // once more without it.
+  FailoverDecision on_failure(const UpstreamError& error, AttemptPhase phase, bool can_refresh, bool can_relax = false);
   // An attempt that could not start (no adapter for the protocol): counted
   // for the reported error, no health change, next candidate.
   void note(const UpstreamError& error) { tally(error); }
@@ -71,6 +75,7 @@ class FailoverPolicy {
   bool all_rate_limited_ = true;  // among errors another candidate could have avoided
   bool retried_same_ = false;
   bool refreshed_ = false;
+  bool relaxed_ = false;
 };
 
 }  // namespace keyaos::routing

@@ -1,6 +1,7 @@
 #include "api/adapters/google_v1internal_adapter.h"
 
 #include "protocols/google_v1internal/completion_translator.h"
+#include "protocols/google_v1internal/count_tokens.h"
 #include "protocols/google_v1internal/credentials.h"
 #include "protocols/google_v1internal/endpoints.h"
 #include "protocols/google_v1internal/error_classifier.h"
@@ -198,6 +199,18 @@ Action GoogleV1InternalAdapter::chat_fetch(int64_t) {
   access_token_.assign(access_token_.size(), '\0');
   return fetch_action(request, ctx_.gw->config().timeouts.headers_ms);
 }
+
+Action GoogleV1InternalAdapter::count_tokens_fetch(int64_t) {
+  UpstreamRequest request;
+  request.method = "POST";
+  request.url = gv::method_url(base_url_, "countTokens");
+  request.headers = gv::generate_headers(product_, access_token_, upstream_model_);
+  request.body = gv::count_tokens_body(body_, upstream_model_);
+  access_token_.assign(access_token_.size(), '\0');
+  return fetch_action(request, ctx_.gw->config().timeouts.headers_ms);
+}
+
+int64_t GoogleV1InternalAdapter::token_count(std::string_view body) const { return gv::read_total_tokens(body); }
 
 gv::TranslationOptions GoogleV1InternalAdapter::translation(int64_t now_ms) const {
   gv::TranslationOptions o;

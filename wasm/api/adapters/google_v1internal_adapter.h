@@ -25,6 +25,9 @@ class GoogleV1InternalAdapter final : public OAuthAdapter {
   BodyResult translate_body(int http_status, std::string_view body, int64_t now_ms) override;
   UpstreamError classify_error(int http_status, std::string_view body, const Json& headers, int64_t now_ms) override;
   void answered() override;
+  bool counts_tokens() const override { return true; }
+  Action count_tokens_fetch(int64_t now_ms) override;
+  int64_t token_count(std::string_view body) const override;
 
  protected:
   bool load(OAuthEntry& entry, std::string_view plaintext, std::string& error) override;

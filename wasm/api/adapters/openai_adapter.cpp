@@ -3,32 +3,53 @@
 #include "billing/cost.h"
 #include "core/secrets.h"
 #include "core/text.h"
+#include "protocols/google_v1internal/count_tokens.h"
 #include "protocols/openai/errors.h"
 #include "protocols/openai/usage.h"
 
 namespace keyaos::api {
 
-Action OpenAIAdapter::chat_fetch(int64_t) {
-  const catalog::ProviderDef& def = *ctx_.def;
-  const openai::ChatRequest& chat = *ctx_.chat;
-  std::string upstream_model = catalog::to_upstream_model_id(def, ctx_.offering.model_id, ctx_.offering.upstream_model_id);
-  Json headers = {{"content-type", "application/json"},
-                  {"accept", chat.stream ? "text/event-stream" : "application/json"},
-                  {"authorization", "Bearer ${secret}"}};
-  for (const auto& [k, v] : def.extra_headers) headers[ascii_lower(k)] = v;
+Action OpenAIAdapter::keyed_fetch(std::string url, Json headers, const std::optional<std::string>& auth_header) const {
+  headers["content-type"] = "application/json";
+  if (auth_header) headers[ascii_lower(*auth_header)] = "${secret}";
+  else headers["authorization"] = "Bearer ${secret}";
+  for (const auto& [k, v] : ctx_.def->extra_headers) headers[ascii_lower(k)] = v;
   Action a;
   a.head = {{"type", "fetch"},
-            {"url", ctx_.gw->base_url(def) + "/chat/completions"},
+            {"url", std::move(url)},
             {"method", "POST"},
-            {"headers", headers},
+            {"headers", std::move(headers)},
             {"credential",
              {{"id", ctx_.credential.id},
               {"ciphertext", ctx_.credential.ciphertext},
               {"aad", credential_aad(ctx_.credential.owner_id, ctx_.credential.id)}}},
             {"timeouts", {{"headers_ms", ctx_.gw->config().timeouts.headers_ms}}}};
+  return a;
+}
+
+Action OpenAIAdapter::chat_fetch(int64_t) {
+  const catalog::ProviderDef& def = *ctx_.def;
+  const openai::ChatRequest& chat = *ctx_.chat;
+  std::string upstream_model = catalog::to_upstream_model_id(def, ctx_.offering.model_id, ctx_.offering.upstream_model_id);
+  Action a = keyed_fetch(ctx_.gw->base_url(def) + "/chat/completions", {{"accept", chat.stream ? "text/event-stream" : "application/json"}},
+                         std::nullopt);
   a.payload = openai::upstream_chat_body(chat, upstream_model);
   return a;
 }
+
+Action OpenAIAdapter::count_tokens_fetch(int64_t) {
+  const catalog::ProviderDef& def = *ctx_.def;
+  const catalog::CountTokensDef& count = *def.count_tokens;
+  const std::string upstream_model = catalog::to_upstream_model_id(def, ctx_.offering.model_id, ctx_.offering.upstream_model_id);
+  const std::string base = ctx_.gw->base_url(def);
+  std::string path = count.path;
+  path.replace(path.find("{model}"), 7, percent_encode(upstream_model));
+  Action a = keyed_fetch((count.from_origin ? url_origin(base) : base) + path, {{"accept", "application/json"}}, count.auth_header);
+  a.payload = google_v1internal::gemini_count_tokens_body(ctx_.client_body, upstream_model);  // format "gemini", the only one
+  return a;
+}
+
+int64_t OpenAIAdapter::token_count(std::string_view body) const { return google_v1internal::read_total_tokens(body); }
 
 StreamTranslator& OpenAIAdapter::start_stream(int64_t) {
   stream_ = std::make_unique<openai::PassThroughTranslator>(ctx_.chat->prompt_bytes);

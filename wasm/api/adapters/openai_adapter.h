@@ -20,8 +20,15 @@ class OpenAIAdapter final : public UpstreamAdapter {
   std::string served_model() const override { return stream_ ? stream_->model() : std::string(); }
   BodyResult translate_body(int http_status, std::string_view body, int64_t now_ms) override;
   UpstreamError classify_error(int http_status, std::string_view body, const Json& headers, int64_t now_ms) override;
+  // The provider's own count endpoint, when its definition names one (count_tokens).
+  bool counts_tokens() const override { return ctx_.def->count_tokens.has_value(); }
+  Action count_tokens_fetch(int64_t now_ms) override;
+  int64_t token_count(std::string_view body) const override;
 
  private:
+  // The fetch of `url` with the credential's key in `auth_header` (default Authorization: Bearer).
+  Action keyed_fetch(std::string url, Json headers, const std::optional<std::string>& auth_header) const;
+
   AttemptContext ctx_;
   std::unique_ptr<openai::PassThroughTranslator> stream_;
 };

@@ -22,6 +22,7 @@ class AnthropicMessages : public ClientProtocol {
 
   std::string_view name() const override { return "messages"; }
   bool map_request(std::string_view client_body, std::string& chat_body, ApiError& error) override;
+  std::vector<OptionalChatMember> optional_members() const override { return reasoning_effort_is_optional(); }
   std::string render_body(std::string_view chat_completion, const Usage& usage, const ClientResponseContext& context) override;
   std::unique_ptr<ClientStreamWriter> stream_writer(const ClientResponseContext& context) override;
   std::string error_body(const ApiError& error) const override;

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/api_error.h"
 #include "core/json.h"
@@ -51,6 +52,20 @@ class ClientStreamWriter {
   virtual void keepalive(std::string& out) { (void)out; }
 };
 
+// A member the mapping put in the chat body as a best-effort translation of
+// the client's wish (Anthropic `thinking`, the Responses `reasoning.effort`
+// → `reasoning_effort`), with the words an upstream's refusal of it names.
+// The client never asked for this exact parameter, so an upstream that
+// refuses it gets the request once more without it rather than a failure.
+struct OptionalChatMember {
+  std::string_view name;           // top-level member of the chat body
+  std::string_view refusal_words;  // lower case, space-separated: an upstream error naming one refers to it
+};
+
+// `thinking` (Anthropic) and `reasoning.effort` (Responses) both become
+// `reasoning_effort`, which models without reasoning may refuse.
+inline std::vector<OptionalChatMember> reasoning_effort_is_optional() { return {{"reasoning_effort", "reasoning_effort reasoning thinking"}}; }
+
 class ClientProtocol {
  public:
   virtual ~ClientProtocol() = default;
@@ -64,6 +79,8 @@ class ClientProtocol {
   virtual bool map_request(std::string_view client_body, std::string& chat_body, ApiError& error) = 0;
   // True when the client's body is already a chat body (no mapping, no copy).
   virtual bool is_chat() const { return false; }
+  // The members of the mapped body an upstream may refuse (see OptionalChatMember).
+  virtual std::vector<OptionalChatMember> optional_members() const { return {}; }
 
   // The whole engine answer (`chat.completion` JSON) rendered for the client.
   virtual std::string render_body(std::string_view chat_completion, const Usage& usage, const ClientResponseContext& context) = 0;

@@ -1,5 +1,6 @@
 #include "protocols/google_v1internal/oauth.h"
 
+#include "core/text.h"
 #include "protocols/google_v1internal/error_classifier.h"
 #include "protocols/google_v1internal/json_read.h"
 #include "simdjson.h"
@@ -15,23 +16,7 @@ OAuthClient oauth_client(Product product) {
           "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"};
 }
 
-std::string form_encode(std::string_view value) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size() + 8);
-  for (unsigned char c : value) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '_' || c == '.' || c == '~';
-    if (unreserved) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    }
-  }
-  return out;
-}
+std::string form_encode(std::string_view value) { return percent_encode(value); }
 
 UpstreamRequest build_refresh_request(Product product, std::string_view refresh_token, std::string_view token_origin) {
   OAuthClient client = oauth_client(product);

@@ -260,4 +260,32 @@ std::string upstream_chat_body(const ChatRequest& req, std::string_view upstream
   return body;
 }
 
+std::string without_member(std::string_view body, std::string_view name) {
+  simdjson::padded_string padded(body);
+  od::parser parser;
+  od::document doc;
+  od::object obj;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS) return {};
+  std::string out;
+  out.reserve(body.size());
+  out.push_back('{');
+  for (auto f : obj) {
+    od::field field;
+    if (std::move(f).get(field) != simdjson::SUCCESS) return {};
+    std::string_view raw_key = field.key_raw_json_token();
+    while (!raw_key.empty() && raw_key.back() != '"') raw_key.remove_suffix(1);
+    std::string_view key, raw;
+    if (field.unescaped_key(false).get(key) != simdjson::SUCCESS || field.value().raw_json().get(raw) != simdjson::SUCCESS) return {};
+    if (key == name) continue;
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+    if (out.size() > 1) out.push_back(',');
+    out.append(raw_key);
+    out.push_back(':');
+    out.append(raw);
+  }
+  if (!doc.at_end()) return {};
+  out.push_back('}');
+  return out;
+}
+
 }  // namespace keyaos::openai

@@ -44,4 +44,8 @@ bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error
 // streamed request can be billed from the upstream's own numbers.
 std::string upstream_chat_body(const ChatRequest& req, std::string_view upstream_model);
 
+// `body` (a JSON object) without its top-level member `name`; the other
+// members verbatim, in order. Empty when `body` is not a JSON object.
+std::string without_member(std::string_view body, std::string_view name);
+
 }  // namespace keyaos::openai
