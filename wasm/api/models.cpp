@@ -3,6 +3,8 @@
 #include <map>
 
 #include "api/routing_table.h"
+#include "store/catalog_store.h"
+#include "store/credentials_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -21,16 +23,7 @@ class ModelsTask : public RoutingTask {
 
  private:
   Action query() {
-    Statement offers;
-    offers.sql =
-        "SELECT provider_id, model_id, name, input_price, output_price, context_length, created_at, model_type FROM catalog "
-        "WHERE is_active = 1 ORDER BY model_id";
-    Statement creds;
-    creds.sql =
-        "SELECT provider_id, MIN(price_multiplier) AS multiplier FROM credentials WHERE owner_id = ? AND is_enabled = 1 "
-        "AND health != 'dead' AND (quota_nusd IS NULL OR quota_nusd > 0) GROUP BY provider_id";
-    creds.params = Json::array({caller_.owner_id});
-    return run_sql({offers, creds}, [this](const SqlResult& r) {
+    return run_sql({store::catalog::active_models(), store::credentials::usable_multipliers(caller_.owner_id)}, [this](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
       std::map<std::string, double> multiplier;
       for (const auto& row : r.at(1)) multiplier[str_field(row, "provider_id")] = num_field(row, "multiplier", 1.0);

@@ -6,6 +6,9 @@
 
 #include "billing/cost.h"
 #include "core/secrets.h"
+#include "store/api_keys_store.h"
+#include "store/credentials_store.h"
+#include "store/ledger_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -18,21 +21,11 @@ Action RoutingTask::reserve_quota(const Caller& caller, const std::string& reque
                                   std::function<Action()> next) {
   // At least 1 nano-USD, so a free-looking request is refused once the quota is spent.
   const int64_t amount = std::max<int64_t>(static_cast<int64_t>(std::ceil(expected_usd * 1e9)), 1);
-  Statement expire;
-  expire.sql = "DELETE FROM api_key_reservations WHERE api_key_id = ? AND created_at < ?";
-  expire.params = Json::array({caller.api_key_id, now_ms - kReservationTtlMs});
-  Statement take;
-  take.sql =
-      "INSERT INTO api_key_reservations (request_id, api_key_id, amount_nusd, created_at) "
-      "SELECT ?1, k.id, ?2, ?3 FROM api_keys k WHERE k.id = ?4 AND (k.quota_nusd IS NULL OR k.used_nusd + ?2 + "
-      "(SELECT COALESCE(SUM(r.amount_nusd), 0) FROM api_key_reservations r WHERE r.api_key_id = ?4) <= k.quota_nusd) "
-      "RETURNING request_id";
-  take.params = Json::array({request_id, amount, now_ms, caller.api_key_id});
-  Statement spent;
-  spent.sql = "SELECT used_nusd, quota_nusd FROM api_keys WHERE id = ?";
-  spent.params = Json::array({caller.api_key_id});
   const std::string api_key_id = caller.api_key_id;
-  return run_sql({expire, take, spent}, [this, amount, api_key_id, next](const SqlResult& r) {
+  return run_sql({store::ledger::expire_reservations(api_key_id, now_ms - kReservationTtlMs),
+                  store::ledger::reserve(caller.owner_id, api_key_id, request_id, amount, now_ms),
+                  store::api_keys::spend(caller.owner_id, api_key_id)},
+                 [this, amount, api_key_id, next](const SqlResult& r) {
     if (!r.ok())
       return reject({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
                      "service_unavailable", "database_unavailable", {}});
@@ -58,10 +51,7 @@ void RoutingTask::apply_health_change(const std::string& owner_id, const std::st
       return;
     case routing::HealthChange::dead: {
       std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
-      Statement s;
-      s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
-      s.params = Json::array({reason, now, credential_id});
-      writes.push_back(std::move(s));
+      writes.push_back(store::credentials::mark_dead(owner_id, credential_id, reason, now));
       for (auto& c : gw_.owner(owner_id).credentials)
         if (c.id == credential_id) {
           c.dead = true;
@@ -142,11 +132,8 @@ Action RoutingTask::reseal_legacy(const std::string& owner_id, std::function<Act
       const Json* v = values && values->is_array() && i < values->size() ? &(*values)[i] : nullptr;
       std::string ct = v ? str_field(*v, "ciphertext") : "";
       if (!sealed_with_aad(ct)) continue;  // does not open: left as it is, and fails when used
-      Statement s;
       // Only over the value it was made from: a concurrent write wins.
-      s.sql = "UPDATE credentials SET encrypted_secret = ? WHERE id = ? AND owner_id = ? AND encrypted_secret = ? RETURNING id";
-      s.params = Json::array({ct, legacy[i].id, legacy[i].owner_id, legacy[i].ciphertext});
-      writes.push_back(std::move(s));
+      writes.push_back(store::credentials::reseal(legacy[i].owner_id, legacy[i].id, ct, legacy[i].ciphertext));
       sealed.emplace_back(legacy[i].id, ct);
     }
     if (writes.empty()) return ready();

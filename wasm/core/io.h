@@ -52,8 +52,12 @@ struct Action {
   std::string payload;  // bytes: a body to send or to write
 };
 
-// One SQL statement with positional parameters (D1 `?` placeholders).
+// One SQL statement with positional parameters (D1 `?` placeholders). Built
+// by wasm/store/ only; `name` ("credentials.list") says which statement it is,
+// so tests answer it without reading SQL and a host may name it in an error
+// log (never with its parameters).
 struct Statement {
+  std::string name;
   std::string sql;
   Json params = Json::array();
 };
