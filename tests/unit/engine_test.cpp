@@ -126,3 +126,31 @@ TEST_CASE("adding a credential seals the secret through the host and stores only
   CHECK(a.head["status"] == 201);
   CHECK(a.payload.find("sk-proj-abc0123456789") == std::string::npos);
 }
+
+TEST_CASE("the catalogue is seeded once per isolate, before its first catalogue read", "[engine][catalog]") {
+  FakeHost host;
+  auto get = [&](const char* path, int64_t now) {
+    const uint32_t h = host.engine.open();
+    Json ev = {{"type", "request"}, {"method", "GET"}, {"path", path}, {"query", ""},
+               {"headers", {{"authorization", std::string("Bearer ") + keyaos::testing::kAdminToken}}}, {"now", now}};
+    std::vector<std::string> names;
+    Action a = host.engine.step(h, FakeHost::event(ev), "");
+    while (type_of(a) == "sql") {
+      for (const auto& s : a.head["statements"]) names.push_back(str_field(s, "name"));
+      a = host.engine.step(h, FakeHost::event({{"type", "rows"}, {"results", host.rows_for(a)}, {"now", now}}), "");
+    }
+    CHECK(type_of(a) == "respond");
+    host.engine.close(h);
+    // Each distinct name once, in order.
+    std::vector<std::string> distinct;
+    for (const auto& n : names)
+      if (distinct.empty() || distinct.back() != n) distinct.push_back(n);
+    return distinct;
+  };
+  // No catalogue read, no seed.
+  CHECK(get("/api/credentials", 1000) == std::vector<std::string>{"credentials.list", "health.owner_cooldowns"});
+  // The first read waits for the snapshot; later ones do not.
+  CHECK(get("/v1/models", 2000) == std::vector<std::string>{"catalog.seed_version", "catalog.upsert", "catalog.set_seed_version",
+                                                            "catalog.active_models", "credentials.usable_multipliers"});
+  CHECK(get("/api/catalog", 3000) == std::vector<std::string>{"catalog.browse"});
+}

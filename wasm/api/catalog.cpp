@@ -36,10 +36,10 @@ Json offering_json(const Json& row) {
 
 class CatalogTask : public RoutingTask {
  public:
-  CatalogTask(Gateway& gw, HttpRequest req) : RoutingTask(gw), req_(std::move(req)) {}
+  CatalogTask(Gateway& gw, HttpRequest req) : RoutingTask(gw, req.now_ms), req_(std::move(req)) {}
 
   Action start(const Event&) override {
-    return ensure_catalog(req_.now_ms, [this] { return query(); });
+    return query();
   }
 
  private:

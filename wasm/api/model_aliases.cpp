@@ -29,7 +29,7 @@ Json alias_json(const Json& row) {
 
 class ModelAliasesTask : public RoutingTask {
  public:
-  ModelAliasesTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ModelAliasesTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     const std::string base = "/api/model-aliases";
@@ -41,7 +41,7 @@ class ModelAliasesTask : public RoutingTask {
     if (!valid_alias(alias))
       return error_response(ApiError::bad_request("An alias is 1-256 characters of letters, digits and - _ . : @ /.", "invalid_alias", "alias"));
     // The target is checked against the catalogue, which a fresh database has only once seeded.
-    if (req_.method == "PUT") return ensure_catalog(req_.now_ms, [this, alias] { return put(alias); });
+    if (req_.method == "PUT") return put(alias);
     if (req_.method == "DELETE") return remove(alias);
     return error_response(ApiError::method_not_allowed("Use PUT or DELETE on /api/model-aliases/{alias}."));
   }

@@ -11,14 +11,14 @@ namespace {
 
 class ModelsTask : public RoutingTask {
  public:
-  ModelsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ModelsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     include_all_ = query_param(req_.query, "all") == "1" || query_param(req_.query, "all") == "true";
     type_ = query_param(req_.query, "type");
     if (!type_.empty() && type_ != "chat" && type_ != "embedding")
       return error_response(ApiError::bad_request("'type' must be chat or embedding.", "invalid_value", "type"));
-    return ensure_catalog(req_.now_ms, [this] { return query(); });
+    return query();
   }
 
  private:

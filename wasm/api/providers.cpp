@@ -60,7 +60,7 @@ std::string top_field(const std::string& error) {
 
 class ProvidersTask : public RoutingTask {
  public:
-  ProvidersTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ProvidersTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     if (!caller_.admin) return error_response(ApiError::forbidden("Managing providers needs the admin token.", "admin_only"));
@@ -68,11 +68,11 @@ class ProvidersTask : public RoutingTask {
     std::string id = req_.path.size() > base.size() ? req_.path.substr(base.size() + 1) : "";
     if (id.find('/') != std::string::npos) return error_response(ApiError::not_found("No such route: " + req_.path));
     if (id.empty()) {
-      if (req_.method == "GET") return ensure_catalog(req_.now_ms, [this] { return show(""); });
+      if (req_.method == "GET") return show("");
       if (req_.method == "POST") return create();
       return error_response(ApiError::method_not_allowed("Use GET or POST on /api/providers."));
     }
-    if (req_.method == "GET") return ensure_catalog(req_.now_ms, [this, id] { return show(id); });
+    if (req_.method == "GET") return show(id);
     if (req_.method != "PATCH" && req_.method != "DELETE")
       return error_response(ApiError::method_not_allowed("Use GET, PATCH or DELETE on /api/providers/{id}."));
     if (gw_.builtin_provider(id))

@@ -7,6 +7,7 @@
 #include "billing/cost.h"
 #include "core/secrets.h"
 #include "store/api_keys_store.h"
+#include "store/catalog_store.h"
 #include "store/credentials_store.h"
 #include "store/ledger_store.h"
 
@@ -71,15 +72,23 @@ void RoutingTask::apply_health_change(const std::string& owner_id, const std::st
   }
 }
 
-Action RoutingTask::ensure_catalog(int64_t now_ms, std::function<Action()> ready) {
+Action RoutingTask::run_sql(std::vector<Statement> statements, std::function<Action(const SqlResult&)> k) {
+  const bool reads_catalog = std::any_of(statements.begin(), statements.end(), store::catalog::reads_rows);
+  if (gw_.seed_checked() || !reads_catalog) return Task::run_sql(std::move(statements), std::move(k));
+  return ensure_catalog_seeded([this, statements = std::move(statements), k = std::move(k)]() mutable {
+    return Task::run_sql(std::move(statements), std::move(k));
+  });
+}
+
+Action RoutingTask::ensure_catalog_seeded(std::function<Action()> ready) {
   if (gw_.seed_checked()) return ready();
-  return run_sql({Gateway::seed_version_statement()}, [this, now_ms, ready](const SqlResult& r) {
+  return Task::run_sql({Gateway::seed_version_statement()}, [this, ready](const SqlResult& r) {
     if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
     if (!r.at(0).empty() && str_field(r.at(0)[0], "value") == gw_.seed_version()) {
       gw_.mark_seeded();
       return ready();
     }
-    return run_sql(gw_.seed_statements(now_ms), [this, ready](const SqlResult& s) {
+    return Task::run_sql(gw_.seed_statements(now_ms_), [this, ready](const SqlResult& s) {
       if (!s.ok()) return reject(ApiError::internal("Could not load the model catalogue: " + s.error));
       gw_.mark_seeded();
       gw_.invalidate_offerings();
@@ -90,27 +99,25 @@ Action RoutingTask::ensure_catalog(int64_t now_ms, std::function<Action()> ready
 
 Action RoutingTask::load_routing_table(const std::string& owner_id, const std::string& requested, int64_t now_ms,
                                        std::function<Action()> ready) {
-  return ensure_catalog(now_ms, [this, owner_id, requested, now_ms, ready]() {
-    std::vector<Statement> batch;
-    const bool load_owner = !gw_.owner_fresh(owner_id, now_ms);
-    const bool load_offers = gw_.offerings(requested, now_ms) == nullptr;
-    if (load_owner)
-      for (auto& s : Gateway::load_owner_statements(owner_id, now_ms)) batch.push_back(std::move(s));
-    if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
-    if (batch.empty()) return ready();  // warm path: no D1 round trip
-    return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_offers, ready](const SqlResult& r) {
-      if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
-      size_t i = 0;
-      if (load_owner) {
-        const Json& creds = r.at(i++);
-        const Json& cools = r.at(i++);
-        gw_.store_owner(owner_id, creds, cools, now_ms);
-      }
-      if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
-      // The bounded cache may have dropped the entry while the owner was loading.
-      else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready);
-      return load_owner ? reseal_legacy(owner_id, ready) : ready();
-    });
+  std::vector<Statement> batch;
+  const bool load_owner = !gw_.owner_fresh(owner_id, now_ms);
+  const bool load_offers = gw_.offerings(requested, now_ms) == nullptr;
+  if (load_owner)
+    for (auto& s : Gateway::load_owner_statements(owner_id, now_ms)) batch.push_back(std::move(s));
+  if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
+  if (batch.empty()) return ready();  // warm path: no D1 round trip
+  return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_offers, ready](const SqlResult& r) {
+    if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
+    size_t i = 0;
+    if (load_owner) {
+      const Json& creds = r.at(i++);
+      const Json& cools = r.at(i++);
+      gw_.store_owner(owner_id, creds, cools, now_ms);
+    }
+    if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
+    // The bounded cache may have dropped the entry while the owner was loading.
+    else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready);
+    return load_owner ? reseal_legacy(owner_id, ready) : ready();
   });
 }
 

@@ -110,11 +110,11 @@ struct CheckJob {
 class SyncTask : public RoutingTask {
  public:
   SyncTask(Gateway& gw, int64_t now_ms, bool on_request, std::string only_provider, std::string nonce, bool allowed = true)
-      : RoutingTask(gw), now_ms_(now_ms), on_request_(on_request), allowed_(allowed), only_(std::move(only_provider)), nonce_(std::move(nonce)) {}
+      : RoutingTask(gw, now_ms), now_ms_(now_ms), on_request_(on_request), allowed_(allowed), only_(std::move(only_provider)), nonce_(std::move(nonce)) {}
 
   Action start(const Event&) override {
     if (!allowed_) return error_response(ApiError::forbidden("Syncing the catalogue needs the admin token.", "admin_only"));
-    return ensure_catalog(now_ms_, [this] { return load_state(); });
+    return load_state();
   }
 
  private:

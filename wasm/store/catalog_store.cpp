@@ -149,6 +149,15 @@ Statement remove_unowned_custom(const std::string& provider_id) {
                    Json::array({provider_id, provider_id}));
 }
 
+bool reads_rows(const Statement& s) {
+  static const char* const kReads[] = {"catalog.offerings",    "catalog.active_models", "catalog.browse",
+                                       "catalog.find_model",   "catalog.active_counts", "catalog.active_count",
+                                       "catalog.active_ids",   "catalog.openrouter_references"};
+  for (const char* name : kReads)
+    if (s.name == name) return true;
+  return false;
+}
+
 Statement seed_version() { return statement("catalog.seed_version", "SELECT value FROM meta WHERE key = 'catalog_seed'"); }
 
 Statement set_seed_version(const std::string& version) {

@@ -40,6 +40,10 @@ Statement prune_custom(const std::string& provider_id, const std::vector<std::st
 // A custom provider's rows, once no owner has a provider of that id.
 Statement remove_unowned_custom(const std::string& provider_id);
 
+// Whether a statement reads catalogue rows: the isolate seeds the catalogue
+// before its first such read.
+bool reads_rows(const Statement& s);
+
 // The provider-definitions version whose snapshot is in D1 (meta 'catalog_seed').
 Statement seed_version();
 Statement set_seed_version(const std::string& version);
