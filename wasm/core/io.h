@@ -6,7 +6,7 @@
 // events:  request | request_body | rows | crypto | upstream_head | upstream_error
 //          | upstream_body | upstream_chunk | upstream_end | stream_end | scheduled | timer
 //          | cancelled
-// actions: sql | crypto | fetch | read_request_body | read_body | read_chunk | respond
+// actions: sql {statements: [{name, sql, params}]} (name: see Statement) | crypto | fetch | read_request_body | read_body | read_chunk | respond
 //          | commit_stream | write | finish | done | sleep {ms} (then `timer`)
 //          | cancel_upstream (then `cancelled`)
 //
