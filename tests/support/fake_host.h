@@ -24,17 +24,20 @@ class FakeHost {
                               {"input_price", 0.15}, {"output_price", 0.6}, {"cache_read_price", 0.075}, {"cache_write_price", nullptr}}});
   }
 
+  // The rows the host would read back for a statement, by its name: the
+  // owner's credentials and the model's offerings; nothing for the rest.
+  Json rows_named(const std::string& name) const {
+    if (name == "credentials.load_for_routing") return credentials;
+    if (name == "catalog.offerings") return offerings;
+    return Json::array();
+  }
+
   // The rows the host would read back for each statement of a `sql` action.
   Json rows_for(const Action& sql) const {
     Json results = Json::array();
     const Json* statements = field(sql.head, "statements");
     if (statements && statements->is_array())
-      for (const auto& s : *statements) {
-        std::string text = str_field(s, "sql");
-        if (text.rfind("SELECT", 0) == 0 && text.find("FROM credentials") != std::string::npos) results.push_back(credentials);
-        else if (text.rfind("SELECT", 0) == 0 && text.find("FROM catalog") != std::string::npos) results.push_back(offerings);
-        else results.push_back(Json::array());
-      }
+      for (const auto& s : *statements) results.push_back(rows_named(str_field(s, "name")));
     return results;
   }
 

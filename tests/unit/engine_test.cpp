@@ -2,9 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include "fake_host.h"
+#include "statements.h"
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::inserted;
 using keyaos::testing::openai_stream;
 
 namespace {
@@ -13,14 +15,8 @@ const char* kBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":
 
 std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
-// The request_logs INSERT among a finish action's background statements.
-const Json* log_insert(const Action& finish) {
-  const Json* statements = field(finish.head, "background");
-  if (!statements) return nullptr;
-  for (const auto& s : *statements)
-    if (str_field(s, "sql").find("INSERT OR IGNORE INTO request_logs") != std::string::npos) return &s;
-  return nullptr;
-}
+// The log row among a finish action's background statements.
+const Json* log_insert(const Action& finish) { return keyaos::testing::background_named(finish, "ledger.insert_log"); }
 
 }  // namespace
 
@@ -67,12 +63,12 @@ TEST_CASE("overlapping streamed requests on one engine keep their own state", "[
   REQUIRE(log_a);
   REQUIRE(log_b);
   // Each request id is its own start and nonce.
-  CHECK(log_a->at("params")[0] == "req_0000000003e8-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-  CHECK(log_b->at("params")[0] == "req_0000000003e9-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
-  CHECK(log_a->at("params")[12] == 10);  // input tokens
-  CHECK(log_a->at("params")[13] == 2);
-  CHECK(log_b->at("params")[12] == 20);
-  CHECK(log_b->at("params")[13] == 3);
+  CHECK(inserted(*log_a, "id") == "req_0000000003e8-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  CHECK(inserted(*log_b, "id") == "req_0000000003e9-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+  CHECK(inserted(*log_a, "input_tokens") == 10);
+  CHECK(inserted(*log_a, "output_tokens") == 2);
+  CHECK(inserted(*log_b, "input_tokens") == 20);
+  CHECK(inserted(*log_b, "output_tokens") == 3);
   host.engine.close(a);
   host.engine.close(b);
   CHECK(host.engine.open_count() == 0);
@@ -102,8 +98,8 @@ TEST_CASE("a stream that stops before finishing ends with an error event and no 
   CHECK(end.payload.find("[DONE]") == std::string::npos);
   const Json* log = log_insert(end);
   REQUIRE(log);
-  CHECK(log->at("params")[7] == "error");
-  CHECK(log->at("params")[16] == 0);  // no cost on a failed request
+  CHECK(inserted(*log, "status") == "error");
+  CHECK(inserted(*log, "base_cost_nusd") == 0);  // no cost on a failed request
 }
 
 TEST_CASE("adding a credential seals the secret through the host and stores only ciphertext", "[engine]") {
@@ -117,9 +113,10 @@ TEST_CASE("adding a credential seals the secret through the host and stores only
   CHECK(a.head["items"][0]["op"] == "seal");
   a = host.engine.step(h, FakeHost::event({{"type", "crypto"}, {"values", Json::array({{{"ciphertext", "CT"}, {"sha256", "HASH"}}})}, {"now", 1001}}), "");
   REQUIRE(type_of(a) == "sql");
-  const std::string insert = dump_json(a.head["statements"][0]);
-  CHECK(insert.find("sk-proj-abc0123456789") == std::string::npos);
-  CHECK(insert.find("CT") != std::string::npos);
+  CHECK(dump_json(a.head["statements"]).find("sk-proj-abc0123456789") == std::string::npos);
+  const Json* insert = keyaos::testing::statement_named(a, "credentials.insert");
+  REQUIRE(insert);
+  CHECK(inserted(*insert, "encrypted_secret") == "CT");
   Json row = {{"id", "cred_x"}, {"provider_id", "openai"}, {"secret_hint", "sk-pro...6789"}, {"price_multiplier", 1.0}, {"is_enabled", 1}, {"health", "ok"}};
   Json results = Json::array();
   for (size_t i = 0; i + 1 < a.head["statements"].size(); ++i) results.push_back(Json::array());
@@ -128,4 +125,32 @@ TEST_CASE("adding a credential seals the secret through the host and stores only
   REQUIRE(type_of(a) == "respond");
   CHECK(a.head["status"] == 201);
   CHECK(a.payload.find("sk-proj-abc0123456789") == std::string::npos);
+}
+
+TEST_CASE("the catalogue is seeded once per isolate, before its first catalogue read", "[engine][catalog]") {
+  FakeHost host;
+  auto get = [&](const char* path, int64_t now) {
+    const uint32_t h = host.engine.open();
+    Json ev = {{"type", "request"}, {"method", "GET"}, {"path", path}, {"query", ""},
+               {"headers", {{"authorization", std::string("Bearer ") + keyaos::testing::kAdminToken}}}, {"now", now}};
+    std::vector<std::string> names;
+    Action a = host.engine.step(h, FakeHost::event(ev), "");
+    while (type_of(a) == "sql") {
+      for (const auto& s : a.head["statements"]) names.push_back(str_field(s, "name"));
+      a = host.engine.step(h, FakeHost::event({{"type", "rows"}, {"results", host.rows_for(a)}, {"now", now}}), "");
+    }
+    CHECK(type_of(a) == "respond");
+    host.engine.close(h);
+    // Each distinct name once, in order.
+    std::vector<std::string> distinct;
+    for (const auto& n : names)
+      if (distinct.empty() || distinct.back() != n) distinct.push_back(n);
+    return distinct;
+  };
+  // No catalogue read, no seed.
+  CHECK(get("/api/credentials", 1000) == std::vector<std::string>{"credentials.list", "health.owner_cooldowns"});
+  // The first read waits for the snapshot; later ones do not.
+  CHECK(get("/v1/models", 2000) == std::vector<std::string>{"catalog.seed_version", "catalog.upsert", "catalog.set_seed_version",
+                                                            "catalog.active_models", "credentials.usable_multipliers"});
+  CHECK(get("/api/catalog", 3000) == std::vector<std::string>{"catalog.browse"});
 }

@@ -4,10 +4,13 @@
 
 #include "billing/ledger.h"
 #include "fake_host.h"
+#include "statements.h"
 #include "fixtures.h"
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::background_named;
+using keyaos::testing::inserted;
 using keyaos::testing::openai_stream;
 
 namespace {
@@ -16,13 +19,6 @@ const char* kStreamBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"
 
 std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
-const Json* statement_with(const Action& a, const char* sql_part) {
-  const Json* statements = field(a.head, "background");
-  if (!statements) return nullptr;
-  for (const auto& s : *statements)
-    if (str_field(s, "sql").find(sql_part) != std::string::npos) return &s;
-  return nullptr;
-}
 
 }  // namespace
 
@@ -45,14 +41,14 @@ TEST_CASE("a one-attempt success keeps its attempt on its log row; a failover wr
   REQUIRE(type_of(host.chunk(h, stream, 1010)) == "commit_stream");
   Action fin = host.stream_end(h, "", 1020);
   REQUIRE(type_of(fin) == "finish");
-  CHECK_FALSE(statement_with(fin, "request_attempt_rows"));
-  const Json* log = statement_with(fin, "INSERT OR IGNORE INTO request_logs");
+  CHECK_FALSE(background_named(fin, "ledger.insert_attempts"));
+  const Json* log = background_named(fin, "ledger.insert_log");
   REQUIRE(log);
-  const Json& params = log->at("params");
-  CHECK(params[0] == "req_0000000003e8-cccccccccccccccccccccccccccccccc");
-  CHECK(params[26] == 1000);  // created_at
-  CHECK(params[29].is_number());  // attempt_offset_ms: the attempt, kept on the row
-  CHECK(params[29].get<int64_t>() >= 0);
+  CHECK(inserted(*log, "id") == "req_0000000003e8-cccccccccccccccccccccccccccccccc");
+  CHECK(inserted(*log, "created_at") == 1000);
+  const Json offset = inserted(*log, "attempt_offset_ms");  // the attempt, kept on the row
+  CHECK(offset.is_number());
+  CHECK(offset.get<int64_t>() >= 0);
   host.engine.close(h);
 
   // A 500 then a success on the same credential: two attempts, each its own row.
@@ -68,11 +64,11 @@ TEST_CASE("a one-attempt success keeps its attempt on its log row; a failover wr
   host.head(f, 200, 2004);
   REQUIRE(type_of(host.chunk(f, stream, 2005)) == "commit_stream");
   Action fin2 = host.stream_end(f, "", 2006);
-  const Json* rows = statement_with(fin2, "INSERT OR IGNORE INTO request_attempt_rows");
+  const Json* rows = background_named(fin2, "ledger.insert_attempts");
   REQUIRE(rows);
   CHECK(rows->at("params").size() == 26);  // 2 attempts x 13 columns
-  const Json* log2 = statement_with(fin2, "INSERT OR IGNORE INTO request_logs");
+  const Json* log2 = background_named(fin2, "ledger.insert_log");
   REQUIRE(log2);
-  CHECK(log2->at("params")[29].is_null());
+  CHECK(inserted(*log2, "attempt_offset_ms").is_null());
   host.engine.close(f);
 }

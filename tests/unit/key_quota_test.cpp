@@ -2,10 +2,15 @@
 // one D1 round trip before the upstream; a key without one costs none.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "fake_host.h"
+#include "statements.h"
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::background_named;
+using keyaos::testing::statement_named;
 
 namespace {
 
@@ -18,7 +23,6 @@ struct KeyHost : FakeHost {
   Json key_row;
   bool reservation_fits = true;
   int sql_actions = 0;
-  std::vector<std::string> sql_seen;
 
   Action request_with_key(uint32_t h, int64_t now, const std::string& nonce) {
     Json ev = {{"type", "request"}, {"method", "POST"}, {"path", "/v1/chat/completions"}, {"query", ""},
@@ -39,12 +43,10 @@ struct KeyHost : FakeHost {
       Json results = rows_for(a);
       const Json& statements = a.head["statements"];
       for (size_t i = 0; i < statements.size(); ++i) {
-        const std::string sql = str_field(statements[i], "sql");
-        sql_seen.push_back(sql);
-        if (sql.find("FROM api_keys WHERE key_hash") != std::string::npos) results[i] = Json::array({key_row});
-        if (sql.find("INSERT INTO api_key_reservations") != std::string::npos)
-          results[i] = reservation_fits ? Json::array({{{"request_id", "r"}}}) : Json::array();
-        if (sql.rfind("SELECT used_nusd", 0) == 0) results[i] = Json::array({{{"used_nusd", 0}, {"quota_nusd", key_row["quota_nusd"]}}});
+        const std::string name = str_field(statements[i], "name");
+        if (name == "api_keys.by_hash") results[i] = Json::array({key_row});
+        if (name == "ledger.reserve") results[i] = reservation_fits ? Json::array({{{"request_id", "r"}}}) : Json::array();
+        if (name == "api_keys.spend") results[i] = Json::array({{{"used_nusd", 0}, {"quota_nusd", key_row["quota_nusd"]}}});
       }
       a = engine.step(h, event({{"type", "rows"}, {"results", results}, {"now", now}}), "");
     }
@@ -77,20 +79,19 @@ TEST_CASE("a warm request with a quota'd API key reserves its estimate in one ro
   host.run(cold, host.request_with_key(cold, 1000, "11111111111111111111111111111111"), 1000);
   host.engine.close(cold);
   host.sql_actions = 0;
-  host.sql_seen.clear();
   const uint32_t warm = host.engine.open();
   Action a = host.request_with_key(warm, 2000, "22222222222222222222222222222222");
   REQUIRE(type_of(a) == "crypto");  // the key's hash; the key itself comes from the cache
   a = host.engine.step(warm, FakeHost::event({{"type", "crypto"}, {"values", Json::array({{{"sha256", "HASH"}}})}, {"now", 2000}}), "");
   REQUIRE(type_of(a) == "sql");
-  const Json statements = a.head["statements"];
-  REQUIRE(statements.size() == 3);
+  REQUIRE(a.head["statements"].size() == 3);
   // 1000 output tokens at $0.60/M with the credential's 0.5 multiplier, plus the prompt: >= 300,000 nano-USD.
-  const Json& take = statements[1];
-  CHECK(str_field(take, "sql").find("<= k.quota_nusd") != std::string::npos);
-  CHECK(take["params"][0] == "req_0000000007d0-22222222222222222222222222222222");
-  CHECK(take["params"][1].get<int64_t>() >= 300000);
-  CHECK(take["params"][1].get<int64_t>() < 301000);
+  // (store_test checks that the reservation fits the quota in SQL, and its parameters.)
+  const Json* take = statement_named(a, "ledger.reserve");
+  REQUIRE(take);
+  CHECK(take->at("params")[0] == "req_0000000007d0-22222222222222222222222222222222");
+  CHECK(take->at("params")[1].get<int64_t>() >= 300000);
+  CHECK(take->at("params")[1].get<int64_t>() < 301000);
   CHECK(type_of(host.run(warm, a, 2000)) == "fetch");
   CHECK(host.sql_actions == 1);
 
@@ -99,9 +100,10 @@ TEST_CASE("a warm request with a quota'd API key reserves its estimate in one ro
   std::string body = R"({"id":"x","object":"chat.completion","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":10,"completion_tokens":100,"total_tokens":110}})";
   Action done = host.body(warm, body, 2020);
   REQUIRE(type_of(done) == "respond");
-  const std::string ledger = dump_json(done.head["background"]);
-  CHECK(ledger.find("UPDATE api_keys SET used_nusd = used_nusd + ?1") != std::string::npos);
-  CHECK(ledger.find("DELETE FROM api_key_reservations WHERE request_id = ?") != std::string::npos);
+  CHECK(background_named(done, "ledger.charge_api_key"));
+  const Json* release = background_named(done, "ledger.release_reservation");
+  REQUIRE(release);
+  CHECK(release->at("params") == Json::array({"req_0000000007d0-22222222222222222222222222222222"}));
 }
 
 TEST_CASE("a reservation that does not fit is refused with 429 key_quota_exceeded before the upstream", "[quota]") {
@@ -129,17 +131,18 @@ TEST_CASE("every balance update of the ledger batch acts only before the log row
   REQUIRE(type_of(done) == "respond");
   const Json& statements = done.head["background"];
   REQUIRE(statements.size() >= 4);
+  // Both balance updates are guarded by the log row's absence (the guard's
+  // SQL is checked in store_test), looked up by this request's id and start.
   size_t updates = 0;
-  for (size_t i = 0; i < statements.size(); ++i) {
-    const std::string sql = str_field(statements[i], "sql");
-    if (sql.rfind("UPDATE credentials SET quota_nusd", 0) == 0 || sql.rfind("UPDATE api_keys", 0) == 0) {
-      ++updates;
-      CHECK(sql.find("NOT EXISTS (SELECT 1 FROM request_logs WHERE owner_id = ?5 AND created_at = ?6 AND id = ?4)") != std::string::npos);
-      CHECK(statements[i]["params"][3] == "req_0000000003e8-44444444444444444444444444444444");
-      CHECK(statements[i]["params"][5] == 1000);
-    }
+  for (const auto& s : statements) {
+    const std::string name = str_field(s, "name");
+    if (name != "ledger.charge_credential" && name != "ledger.charge_api_key") continue;
+    ++updates;
+    const Json& params = s.at("params");
+    CHECK(std::find(params.begin(), params.end(), Json("req_0000000003e8-44444444444444444444444444444444")) != params.end());
+    CHECK(std::find(params.begin(), params.end(), Json(1000)) != params.end());
   }
   CHECK(updates == 2);
   // The log row is the batch's last statement: its presence marks the batch as applied.
-  CHECK(str_field(statements.back(), "sql").rfind("INSERT OR IGNORE INTO request_logs", 0) == 0);
+  CHECK(str_field(statements.back(), "name") == "ledger.insert_log");
 }

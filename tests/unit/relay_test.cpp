@@ -8,11 +8,14 @@
 #include <random>
 
 #include "fake_host.h"
+#include "statements.h"
 #include "fixtures.h"
 #include "protocols/openai/sse_scanner.h"
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::background_named;
+using keyaos::testing::inserted;
 using keyaos::testing::openai_stream;
 
 namespace {
@@ -22,13 +25,6 @@ const char* kPlainBody = R"({"model":"gpt-4o-mini","messages":[{"role":"user","c
 
 std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
-const Json* statement_with(const Action& a, const char* sql_part) {
-  const Json* statements = field(a.head, "background");
-  if (!statements) return nullptr;
-  for (const auto& s : *statements)
-    if (str_field(s, "sql").find(sql_part) != std::string::npos) return &s;
-  return nullptr;
-}
 
 struct Relayed {
   std::string client;  // every byte written to the client
@@ -119,11 +115,11 @@ TEST_CASE("the incremental meter gives the same usage for random splits, through
     std::snprintf(nonce, sizeof nonce, "%032d", round);
     Relayed r = relay(host, stream, cuts, nonce);
     REQUIRE(r.client == stream);
-    const Json* log = statement_with(r.finish, "INTO request_logs");
+    const Json* log = background_named(r.finish, "ledger.insert_log");
     REQUIRE(log);
-    CHECK(log->at("params")[7] == "ok");
-    CHECK(log->at("params")[12] == 14);
-    CHECK(log->at("params")[13] == 30);
+    CHECK(inserted(*log, "status") == "ok");
+    CHECK(inserted(*log, "input_tokens") == 14);
+    CHECK(inserted(*log, "output_tokens") == 30);
   }
 }
 
@@ -188,12 +184,12 @@ TEST_CASE("a malformed event after content is dropped from the relay and counted
   FakeHost host;
   Relayed r = relay(host, stream, {after_content, after_content + 10}, "dddddddddddddddddddddddddddddddd");
   CHECK(r.client == good);
-  const Json* attempt = statement_with(r.finish, "INTO request_attempt_rows");
+  const Json* attempt = background_named(r.finish, "ledger.insert_attempts");
   REQUIRE(attempt);
   CHECK(dump_json(attempt->at("params")).find("1 malformed stream event dropped") != std::string::npos);
-  const Json* log = statement_with(r.finish, "INTO request_logs");
+  const Json* log = background_named(r.finish, "ledger.insert_log");
   REQUIRE(log);
-  CHECK(log->at("params")[7] == "ok");
+  CHECK(inserted(*log, "status") == "ok");
 }
 
 TEST_CASE("a malformed event before content still fails the attempt", "[relay][sse]") {

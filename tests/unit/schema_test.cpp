@@ -28,7 +28,7 @@ Action rows(Engine& engine, uint32_t h, const Json& results, const std::string& 
 }
 
 bool is_schema_check(const Action& a) {
-  return type_of(a) == "sql" && str_field(a.head["statements"][0], "sql").find("d1_migrations") != std::string::npos;
+  return type_of(a) == "sql" && str_field(a.head["statements"][0], "name") == "schema.check";
 }
 
 }  // namespace

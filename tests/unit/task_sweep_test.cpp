@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "fake_host.h"
+#include "statements.h"
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
@@ -64,7 +65,7 @@ TEST_CASE("a task whose host stopped stepping it is swept; one kept alive by tou
   CHECK(type_of(host.engine.step(never_stepped, FakeHost::event({{"type", "rows"}, {"now", t0 + 2 * limit + 20}}), "")) == "respond");
   Action fin = host.stream_end(relayed, "data: [DONE]\n\n", t0 + 2 * limit + 20);
   CHECK(type_of(fin) == "finish");
-  CHECK(dump_json(fin.head["background"]).find("INSERT OR IGNORE INTO request_logs") != std::string::npos);
+  CHECK(keyaos::testing::background_named(fin, "ledger.insert_log"));
 }
 
 TEST_CASE("past the bound on open tasks a new request is refused with a 503 in OpenAI's shape", "[engine][sweep]") {

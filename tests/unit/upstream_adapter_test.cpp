@@ -112,7 +112,7 @@ TEST_CASE("Kiro adapter: open, refresh with rotation, persist, then a translated
   a = host.crypto(h, Json::array({{{"ciphertext", "sealed-v2"}, {"sha256", "x"}}}), kNow);
   REQUIRE(type_of(a) == "sql");
   const std::string statements = dump_json(a.head["statements"]);
-  REQUIRE(statements.find("UPDATE credentials SET encrypted_secret") != std::string::npos);
+  REQUIRE(str_field(a.head["statements"][0], "name") == "oauth.write_back");
   REQUIRE(statements.find("sealed-v2") != std::string::npos);
   REQUIRE(statements.find("aor") == std::string::npos);
   REQUIRE(statements.find("aoa") == std::string::npos);

@@ -1,13 +1,10 @@
 #include "api/api_keys.h"
 
 #include "billing/cost.h"
+#include "store/api_keys_store.h"
 
 namespace keyaos::api {
 namespace {
-
-const char* kColumns =
-    "SELECT id, name, key_hint, is_enabled, expires_at, quota_nusd, used_nusd, request_count, allowed_models, "
-    "allowed_ips, created_at, last_used_at FROM api_keys";
 
 Json nullable_int(const Json& row, const char* key) {
   const Json* v = field(row, key);
@@ -76,10 +73,7 @@ class ApiKeysTask : public Task {
 
  private:
   Action list() {
-    Statement s;
-    s.sql = std::string(kColumns) + " WHERE owner_id = ? ORDER BY created_at DESC";
-    s.params = Json::array({caller_.owner_id});
-    return run_sql({s}, [](const SqlResult& r) {
+    return run_sql({store::api_keys::list(caller_.owner_id)}, [](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read API keys: " + r.error));
       Json data = Json::array();
       for (const auto& row : r.at(0)) data.push_back(key_json(row));
@@ -95,12 +89,7 @@ class ApiKeysTask : public Task {
     });
   }
 
-  Statement select_one(const std::string& id) const {
-    Statement s;
-    s.sql = std::string(kColumns) + " WHERE owner_id = ? AND id = ?";
-    s.params = Json::array({caller_.owner_id, id});
-    return s;
-  }
+  Statement select_one(const std::string& id) const { return store::api_keys::get(caller_.owner_id, id); }
 
   // Validates the settable fields into SQL values; `creating` requires a name.
   bool read_fields(const Json& body, bool creating, ApiError& error) {
@@ -164,16 +153,9 @@ class ApiKeysTask : public Task {
   Action insert(const Event& ev) {
     const Json* values = field(ev.head, "values");
     if (!values || !values->is_array() || values->empty()) return error_response(ApiError::internal("Hashing the key failed."));
-    Statement s;
-    s.sql =
-        "INSERT INTO api_keys (id, owner_id, name, key_hash, key_hint, is_enabled, expires_at, quota_nusd, allowed_models, "
-        "allowed_ips, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    std::string hint = key_.substr(0, 14) + "..." + key_.substr(key_.size() - 4);
-    s.params = Json::array({id_, caller_.owner_id, set_["name"], str_field((*values)[0], "sha256"), hint,
-                            set_.value("is_enabled", Json(1)), set_.value("expires_at", Json(nullptr)),
-                            set_.value("quota_nusd", Json(nullptr)), set_.value("allowed_models", Json(nullptr)),
-                            set_.value("allowed_ips", Json(nullptr)), req_.now_ms});
-    return run_sql({s, select_one(id_)}, [this](const SqlResult& r) {
+    const store::api_keys::NewKey key{id_, str_field((*values)[0], "sha256"),
+                                      key_.substr(0, 14) + "..." + key_.substr(key_.size() - 4), req_.now_ms};
+    return run_sql({store::api_keys::insert(caller_.owner_id, key, set_), select_one(id_)}, [this](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not store the API key: " + r.error));
       Json out = key_json(r.at(1).empty() ? Json::object() : r.at(1)[0]);
       out["key"] = key_;  // the only time the key is shown
@@ -187,25 +169,11 @@ class ApiKeysTask : public Task {
     ApiError error;
     if (!read_fields(body, false, error)) return error_response(error);
     if (set_.empty()) return error_response(ApiError::bad_request("Nothing to update.", "invalid_request"));
-    Statement s;
-    s.sql = "UPDATE api_keys SET ";
-    bool first = true;
-    for (auto it = set_.begin(); it != set_.end(); ++it) {
-      s.sql += (first ? "" : ", ") + it.key() + " = ?";  // keys come from read_fields' fixed set
-      s.params.push_back(it.value());
-      first = false;
-    }
-    s.sql += " WHERE owner_id = ? AND id = ?";
-    s.params.push_back(caller_.owner_id);
-    s.params.push_back(id);
-    return write_then_show(s, id);
+    return write_then_show(store::api_keys::update(caller_.owner_id, id, set_), id);
   }
 
   Action reset(const std::string& id) {
-    Statement s;
-    s.sql = "UPDATE api_keys SET used_nusd = 0, request_count = 0 WHERE owner_id = ? AND id = ?";
-    s.params = Json::array({caller_.owner_id, id});
-    return write_then_show(s, id);
+    return write_then_show(store::api_keys::reset_usage(caller_.owner_id, id), id);
   }
 
   Action write_then_show(const Statement& write, const std::string& id) {
@@ -218,10 +186,7 @@ class ApiKeysTask : public Task {
   }
 
   Action remove(const std::string& id) {
-    Statement s;
-    s.sql = "DELETE FROM api_keys WHERE owner_id = ? AND id = ? RETURNING id";
-    s.params = Json::array({caller_.owner_id, id});
-    return run_sql({s}, [this, id](const SqlResult& r) {
+    return run_sql({store::api_keys::remove(caller_.owner_id, id)}, [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not delete the API key: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No API key with id '" + id + "'.", "api_key_not_found"));
       gw_.invalidate_api_keys();

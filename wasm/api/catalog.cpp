@@ -2,6 +2,7 @@
 
 #include "api/routing_table.h"
 #include "core/text.h"
+#include "store/catalog_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -35,31 +36,15 @@ Json offering_json(const Json& row) {
 
 class CatalogTask : public RoutingTask {
  public:
-  CatalogTask(Gateway& gw, HttpRequest req) : RoutingTask(gw), req_(std::move(req)) {}
+  CatalogTask(Gateway& gw, HttpRequest req) : RoutingTask(gw, req.now_ms), req_(std::move(req)) {}
 
   Action start(const Event&) override {
-    return ensure_catalog(req_.now_ms, [this] { return query(); });
+    return query();
   }
 
  private:
   Action query() {
-    Statement s;
-    s.sql =
-        "SELECT provider_id, model_id, upstream_model_id, name, input_price, output_price, cache_read_price, "
-        "cache_write_price, context_length, input_modalities, output_modalities, is_active, source, refreshed_at, model_type "
-        "FROM catalog WHERE 1 = 1";
-    const std::string provider = ascii_lower(query_param(req_.query, "provider"));
-    const std::string model = ascii_lower(query_param(req_.query, "model"));
-    if (!provider.empty()) {
-      s.sql += " AND provider_id = ?";
-      s.params.push_back(provider);
-    }
-    if (!model.empty()) {
-      s.sql += " AND (model_id = ? OR model_suffix = ?)";
-      s.params.push_back(model);
-      s.params.push_back(model);
-    }
-    s.sql += " ORDER BY model_id, provider_id";
+    Statement s = store::catalog::browse(ascii_lower(query_param(req_.query, "provider")), ascii_lower(query_param(req_.query, "model")));
     return run_sql({s}, [](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
       Json data = Json::array();

@@ -41,7 +41,7 @@ std::string format_usd(double usd) {
 class ChatTask : public RoutingTask {
  public:
   ChatTask(Gateway& gw, HttpRequest req, Caller caller, std::shared_ptr<ClientProtocol> client)
-      : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)), client_(std::move(client)) {}
+      : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)), client_(std::move(client)) {}
 
   Action start(const Event&) override {
     started_ms_ = req_.now_ms;

@@ -6,6 +6,9 @@
 #include "catalog/credits.h"
 #include "catalog/custom_provider.h"
 #include "core/secrets.h"
+#include "store/credentials_store.h"
+#include "store/health_store.h"
+#include "store/providers_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -29,10 +32,6 @@ Json credential_json(const Json& row) {
           {"updated_at", int_field(row, "updated_at")}};
 }
 
-const char* kSelectColumns =
-    "SELECT id, provider_id, label, secret_hint, price_multiplier, quota_nusd, quota_source, is_enabled, health, "
-    "dead_reason, spent_nusd, request_count, created_at, updated_at FROM credentials";
-
 class CredentialsTask : public Task {
  public:
   CredentialsTask(Gateway& gw, HttpRequest req, Caller caller) : gw_(gw), req_(std::move(req)), caller_(std::move(caller)) {}
@@ -55,16 +54,8 @@ class CredentialsTask : public Task {
  private:
   // Credentials of the caller (one id, or all), each with its active cooldowns.
   Action show(const std::string& id) {
-    Statement s;
-    s.sql = std::string(kSelectColumns) + " WHERE owner_id = ?" + (id.empty() ? " ORDER BY created_at" : " AND id = ?");
-    s.params = Json::array({caller_.owner_id});
-    if (!id.empty()) s.params.push_back(id);
-    Statement cools;
-    cools.sql =
-        "SELECT c.credential_id, c.model_id, c.until_ms, c.failures, c.reason FROM cooldowns c JOIN credentials k "
-        "ON k.id = c.credential_id WHERE k.owner_id = ? AND c.until_ms > ? ORDER BY c.until_ms";
-    cools.params = Json::array({caller_.owner_id, req_.now_ms});
-    return run_sql({s, cools}, [this, id](const SqlResult& r) {
+    Statement s = id.empty() ? store::credentials::list(caller_.owner_id) : store::credentials::get(caller_.owner_id, id);
+    return run_sql({s, store::health::owner_cooldowns(caller_.owner_id, req_.now_ms)}, [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read credentials: " + r.error));
       Json data = Json::array();
       for (const auto& row : r.at(0)) {
@@ -90,40 +81,34 @@ class CredentialsTask : public Task {
   Action update(const std::string& id) {
     Json body = parse_json(req_.body);
     if (!body.is_object()) return error_response(ApiError::bad_request("The request body must be a JSON object.", "invalid_json"));
-    Statement s;
-    s.sql = "UPDATE credentials SET updated_at = ?";
-    s.params = Json::array({req_.now_ms});
+    store::credentials::Changes changes;
+    changes.now_ms = req_.now_ms;
     if (const Json* m = field(body, "price_multiplier")) {
       if (!m->is_number() || m->get<double>() <= 0 || m->get<double>() > 100)
         return error_response(ApiError::bad_request("'price_multiplier' must be a number above 0 and at most 100.", "invalid_value", "price_multiplier"));
-      s.sql += ", price_multiplier = ?";
-      s.params.push_back(m->get<double>());
+      changes.multiplier = m->get<double>();
     }
     if (const Json* q = field(body, "quota_usd")) {
       if (!q->is_null() && (!q->is_number() || q->get<double>() < 0))
         return error_response(ApiError::bad_request("'quota_usd' must be a number of dollars, 0 or more, or null for unlimited.", "invalid_value", "quota_usd"));
-      s.sql += ", quota_nusd = ?, quota_source = ?";
-      s.params.push_back(q->is_null() ? Json(nullptr) : Json(billing::usd_to_nano(q->get<double>())));
-      s.params.push_back(q->is_null() ? Json(nullptr) : Json("manual"));
+      changes.set_quota = true;
+      if (!q->is_null()) changes.quota_nusd = billing::usd_to_nano(q->get<double>());
     }
     if (const Json* e = field(body, "is_enabled")) {
       if (!e->is_boolean()) return error_response(ApiError::bad_request("'is_enabled' must be true or false.", "invalid_type", "is_enabled"));
-      s.sql += e->get<bool>() ? ", is_enabled = 1, health = 'ok', dead_reason = NULL" : ", is_enabled = 0";
+      changes.enabled = e->get<bool>();
     }
     if (const Json* l = field(body, "label")) {
       if (!l->is_string() && !l->is_null()) return error_response(ApiError::bad_request("'label' must be a string.", "invalid_type", "label"));
-      s.sql += ", label = ?";
-      s.params.push_back(*l);
+      changes.set_label = true;
+      changes.label = *l;
     }
-    if (s.params.size() == 1 && !field(body, "is_enabled"))
+    if (!changes.multiplier && !changes.set_quota && !changes.enabled && !changes.set_label)
       return error_response(ApiError::bad_request("Nothing to update: send price_multiplier, quota_usd, is_enabled or label.", "invalid_request"));
-    s.sql += " WHERE owner_id = ? AND id = ? RETURNING id";
-    s.params.push_back(caller_.owner_id);
-    s.params.push_back(id);
-    Statement revive;
-    revive.sql = "DELETE FROM cooldowns WHERE credential_id = ? AND ?";
-    revive.params = Json::array({id, field(body, "is_enabled") && body["is_enabled"].is_boolean() && body["is_enabled"].get<bool>() ? 1 : 0});
-    return run_sql({s, revive}, [this, id](const SqlResult& r) {
+    // Enabling revives: its cooldowns go too.
+    return run_sql({store::credentials::update(caller_.owner_id, id, changes),
+                    store::health::clear_credential_if(id, changes.enabled.value_or(false))},
+                   [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not update the credential: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No credential with id '" + id + "'.", "credential_not_found"));
       gw_.invalidate_owner(caller_.owner_id);
@@ -145,10 +130,7 @@ class CredentialsTask : public Task {
       return check_and_add();
     }
     // Not built in: one of the owner's custom providers, read fresh from D1.
-    Statement s;
-    s.sql = "SELECT definition FROM custom_providers WHERE owner_id = ? AND id = ?";
-    s.params = Json::array({caller_.owner_id, provider_id_});
-    return run_sql({s}, [this](const SqlResult& r) {
+    return run_sql({store::providers::definition(caller_.owner_id, provider_id_)}, [this](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the providers: " + r.error));
       catalog::CustomProvider custom;
       std::string error;
@@ -258,20 +240,20 @@ class CredentialsTask : public Task {
     if (!values || !values->is_array() || values->empty())
       return error_response(ApiError::internal("Encrypting the credential failed."));
     const Json& sealed = (*values)[0];
-    Statement s;
-    s.sql =
-        "INSERT INTO credentials (id, owner_id, provider_id, label, encrypted_secret, secret_hash, secret_hint, "
-        "price_multiplier, quota_nusd, quota_source, is_enabled, health, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 'ok', ?, ?)";
-    s.params = Json::array({id_, caller_.owner_id, provider_id_, label_.empty() ? Json(nullptr) : Json(label_),
-                            str_field(sealed, "ciphertext"), str_field(sealed, "sha256"), oauth_hint_.empty() ? secret_hint(secret_) : oauth_hint_, multiplier_,
-                            quota_ ? Json(*quota_) : Json(nullptr), auto_quota_ ? Json("auto") : quota_ ? Json("manual") : Json(nullptr), req_.now_ms,
-                            req_.now_ms});
+    store::credentials::NewCredential c;
+    c.id = id_;
+    c.provider_id = provider_id_;
+    c.label = label_;
+    c.ciphertext = str_field(sealed, "ciphertext");
+    c.secret_hash = str_field(sealed, "sha256");
+    c.hint = oauth_hint_.empty() ? secret_hint(secret_) : oauth_hint_;
+    c.multiplier = multiplier_;
+    c.quota_nusd = quota_;
+    if (auto_quota_) c.quota_source = "auto";
+    else if (quota_) c.quota_source = "manual";
+    c.now_ms = req_.now_ms;
     secret_.assign(secret_.size(), '\0');  // the plaintext is not needed any more
-    Statement back;
-    back.sql = std::string(kSelectColumns) + " WHERE id = ?";
-    back.params = Json::array({id_});
-    return run_sql({s, back}, [this](const SqlResult& r) {
+    return run_sql({store::credentials::insert(caller_.owner_id, c), store::credentials::get(caller_.owner_id, id_)}, [this](const SqlResult& r) {
       if (!r.ok()) {
         if (r.error.find("UNIQUE") != std::string::npos)
           return error_response({409, "This credential has already been added.", "invalid_request_error", "credential_duplicate", "secret"});
@@ -285,13 +267,7 @@ class CredentialsTask : public Task {
   }
 
   Action remove(const std::string& id) {
-    Statement del;
-    del.sql = "DELETE FROM credentials WHERE owner_id = ? AND id = ? RETURNING id";
-    del.params = Json::array({caller_.owner_id, id});
-    Statement cool;
-    cool.sql = "DELETE FROM cooldowns WHERE credential_id = ? AND NOT EXISTS (SELECT 1 FROM credentials WHERE id = ?)";
-    cool.params = Json::array({id, id});
-    return run_sql({del, cool}, [this, id](const SqlResult& r) {
+    return run_sql({store::credentials::remove(caller_.owner_id, id), store::health::clear_deleted(id)}, [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not delete the credential: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No credential with id '" + id + "'.", "credential_not_found"));
       gw_.invalidate_owner(caller_.owner_id);

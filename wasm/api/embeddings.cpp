@@ -34,7 +34,7 @@ struct PlannedAttempt {
 
 class EmbeddingsTask : public RoutingTask {
  public:
-  EmbeddingsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  EmbeddingsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     request_id_ = billing::request_id(req_.now_ms, req_.nonce);

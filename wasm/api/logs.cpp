@@ -5,16 +5,10 @@
 
 #include "billing/cost.h"
 #include "billing/ledger.h"
+#include "store/ledger_store.h"
 
 namespace keyaos::api {
 namespace {
-
-const char* kColumns =
-    "SELECT id, created_at, model_id, served_model, provider_id, credential_id, api_key_id, status, http_status, "
-    "error_class, error_message, stream, api, input_tokens, output_tokens, cached_tokens, cache_write_tokens, "
-    "reasoning_tokens, base_cost_nusd, "
-    "price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, usage_estimated, client_aborted, latency_ms, "
-    "first_byte_ms, attempts, attempt_offset_ms FROM request_logs";
 
 Json text_or_null(const Json& row, const char* key) {
   const Json* v = field(row, key);
@@ -88,38 +82,25 @@ class LogsTask : public Task {
   Action list() {
     int64_t limit = std::atoll(query_param(req_.query, "limit").c_str());
     if (limit <= 0 || limit > 200) limit = 50;
-    Statement s;
-    s.sql = std::string(kColumns) + " WHERE owner_id = ?";
-    s.params = Json::array({caller_.owner_id});
+    store::ledger::LogQuery q;
+    q.limit = limit + 1;  // one more: is there a next page?
     const std::string cursor_text = query_param(req_.query, "cursor");
     const std::string before = query_param(req_.query, "before");
     if (!cursor_text.empty()) {
       Cursor c;
       if (!decode_cursor(cursor_text, c))
         return error_response(ApiError::bad_request("'cursor' is not a cursor from this API; pass a page's next_cursor unchanged.", "invalid_cursor", "cursor"));
-      // Rows after the cursor in (created_at DESC, id DESC) order.
-      s.sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
-      s.params.push_back(c.created_at);
-      s.params.push_back(c.created_at);
-      s.params.push_back(c.id);
+      q.after = std::pair{c.created_at, c.id};
     } else if (!before.empty()) {  // older clients: a created_at only
-      s.sql += " AND created_at < ?";
-      s.params.push_back(std::atoll(before.c_str()));
+      q.before_ms = std::atoll(before.c_str());
     }
-    for (const auto& [param, column] : {std::pair{"model", "model_id"}, {"provider", "provider_id"}, {"status", "status"}, {"api_key", "api_key_id"}}) {
-      std::string value = query_param(req_.query, param);
-      if (value.empty()) continue;
-      s.sql += std::string(" AND ") + column + " = ?";
-      s.params.push_back(value);
-    }
+    q.model_id = query_param(req_.query, "model");
+    q.provider_id = query_param(req_.query, "provider");
+    q.status = query_param(req_.query, "status");
+    q.api_key_id = query_param(req_.query, "api_key");
     const std::string since = query_param(req_.query, "since");
-    if (!since.empty()) {
-      s.sql += " AND created_at >= ?";
-      s.params.push_back(std::atoll(since.c_str()));
-    }
-    s.sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
-    s.params.push_back(limit + 1);
-    return run_sql({s}, [limit](const SqlResult& r) {
+    if (!since.empty()) q.since_ms = std::atoll(since.c_str());
+    return run_sql({store::ledger::list_logs(caller_.owner_id, q)}, [limit](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read logs: " + r.error));
       Json data = Json::array();
       const Json& rows = r.at(0);
@@ -131,23 +112,12 @@ class LogsTask : public Task {
   }
 
   Action one(const std::string& id) {
-    Statement row;
     // An id that carries its start is found through the table's key.
     int64_t started = 0;
-    if (billing::request_id_start(id, started)) {
-      row.sql = std::string(kColumns) + " WHERE owner_id = ? AND created_at = ? AND id = ?";
-      row.params = Json::array({caller_.owner_id, started, id});
-    } else {
-      row.sql = std::string(kColumns) + " WHERE owner_id = ? AND id = ?";
-      row.params = Json::array({caller_.owner_id, id});
-    }
+    std::optional<int64_t> start;
+    if (billing::request_id_start(id, started)) start = started;
     // The attempts written one row each; a lone plain success is on the log row.
-    Statement attempts;
-    attempts.sql =
-        "SELECT attempt, provider_id, credential_id, model_id, status, http_status, error_class, error_message, latency_ms, "
-        "first_byte_ms, created_at FROM request_attempt_rows WHERE owner_id = ? AND request_id = ? ORDER BY attempt";
-    attempts.params = Json::array({caller_.owner_id, id});
-    return run_sql({row, attempts}, [id](const SqlResult& r) {
+    return run_sql({store::ledger::get_log(caller_.owner_id, id, start), store::ledger::attempts(caller_.owner_id, id)}, [id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the log: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No request with id '" + id + "'.", "log_not_found"));
       const Json& log = r.at(0)[0];

@@ -56,7 +56,7 @@ class MessagesTask : public Task {
 // a count is advice, so it never fails over, bills or changes health.
 class CountTokensTask : public RoutingTask {
  public:
-  CountTokensTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  CountTokensTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     if (const Gateway::ModelAliases* cached = gw_.model_aliases(caller_.owner_id, req_.now_ms)) return enter(cached->by_name);

@@ -5,6 +5,8 @@
 #include "core/limits.h"
 #include "core/text.h"
 #include "routing/ranking.h"
+#include "store/catalog_store.h"
+#include "store/settings_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -20,14 +22,14 @@ bool valid_alias(const std::string& alias) {
 
 Json alias_json(const Json& row) {
   std::string key = str_field(row, "key");
-  return {{"alias", key.substr(std::string(kModelAliasPrefix).size())},
+  return {{"alias", key.substr(std::string(store::settings::kModelAliasPrefix).size())},
           {"model", str_field(row, "value")},
           {"updated_at", int_field(row, "updated_at")}};
 }
 
 class ModelAliasesTask : public RoutingTask {
  public:
-  ModelAliasesTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ModelAliasesTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     const std::string base = "/api/model-aliases";
@@ -39,7 +41,7 @@ class ModelAliasesTask : public RoutingTask {
     if (!valid_alias(alias))
       return error_response(ApiError::bad_request("An alias is 1-256 characters of letters, digits and - _ . : @ /.", "invalid_alias", "alias"));
     // The target is checked against the catalogue, which a fresh database has only once seeded.
-    if (req_.method == "PUT") return ensure_catalog(req_.now_ms, [this, alias] { return put(alias); });
+    if (req_.method == "PUT") return put(alias);
     if (req_.method == "DELETE") return remove(alias);
     return error_response(ApiError::method_not_allowed("Use PUT or DELETE on /api/model-aliases/{alias}."));
   }
@@ -62,13 +64,7 @@ class ModelAliasesTask : public RoutingTask {
       return error_response(ApiError::bad_request("'model' must be a catalogue model id of at most 256 bytes.", "invalid_type", "model"));
     const std::string model = ascii_lower(m->get<std::string>());
     // The target must be a catalogue model (canonical or unique bare id), so a typo fails here, not on every request.
-    Statement known;
-    known.sql = "SELECT DISTINCT model_id FROM catalog WHERE model_id = ?1 OR model_suffix = ?1 LIMIT 2";
-    known.params = Json::array({model});
-    Statement count;
-    count.sql = "SELECT COUNT(*) AS n FROM settings WHERE owner_id = ? AND key LIKE 'model\\_alias:%' ESCAPE '\\' AND key <> ?";
-    count.params = Json::array({caller_.owner_id, kModelAliasPrefix + alias});
-    return run_sql({known, count}, [this, alias, model](const SqlResult& r) {
+    return run_sql({store::catalog::find_model(model), store::settings::count_other_aliases(caller_.owner_id, alias)}, [this, alias, model](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not check the model: " + r.error));
       if (r.at(0).empty())
         return error_response(ApiError::bad_request("The model '" + model + "' is not in the catalogue.", "model_not_found", "model"));
@@ -78,12 +74,7 @@ class ModelAliasesTask : public RoutingTask {
         return error_response(ApiError::bad_request("At most " + std::to_string(limits::kMaxModelAliases) + " model aliases can be set.",
                                                     "too_many_aliases", "alias"));
       const std::string target = str_field(r.at(0)[0], "model_id");
-      Statement s;
-      s.sql =
-          "INSERT INTO settings (owner_id, key, value, updated_at) VALUES (?, ?, ?, ?) "
-          "ON CONFLICT (owner_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
-      s.params = Json::array({caller_.owner_id, kModelAliasPrefix + alias, target, req_.now_ms});
-      return run_sql({s}, [this, alias, target](const SqlResult& w) {
+      return run_sql({store::settings::put_alias(caller_.owner_id, alias, target, req_.now_ms)}, [this, alias, target](const SqlResult& w) {
         if (!w.ok()) return error_response(ApiError::internal("Could not save the model alias: " + w.error));
         gw_.invalidate_model_aliases(caller_.owner_id);
         return json_response(200, {{"alias", alias}, {"model", target}, {"updated_at", req_.now_ms}});
@@ -92,10 +83,7 @@ class ModelAliasesTask : public RoutingTask {
   }
 
   Action remove(const std::string& alias) {
-    Statement s;
-    s.sql = "DELETE FROM settings WHERE owner_id = ? AND key = ? RETURNING key";
-    s.params = Json::array({caller_.owner_id, kModelAliasPrefix + alias});
-    return run_sql({s}, [this, alias](const SqlResult& r) {
+    return run_sql({store::settings::remove_alias(caller_.owner_id, alias)}, [this, alias](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not delete the model alias: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No model alias '" + alias + "'.", "model_alias_not_found"));
       gw_.invalidate_model_aliases(caller_.owner_id);
@@ -109,17 +97,12 @@ class ModelAliasesTask : public RoutingTask {
 
 }  // namespace
 
-Statement load_model_aliases_statement(const std::string& owner_id) {
-  Statement s;
-  s.sql = "SELECT key, value, updated_at FROM settings WHERE owner_id = ? AND key LIKE 'model\\_alias:%' ESCAPE '\\' ORDER BY key";
-  s.params = Json::array({owner_id});
-  return s;
-}
+Statement load_model_aliases_statement(const std::string& owner_id) { return store::settings::model_aliases(owner_id); }
 
 Gateway::ModelAliases model_aliases_from(const Json& rows, int64_t now_ms) {
   Gateway::ModelAliases a;
   a.loaded_at = now_ms;
-  const size_t prefix = std::string(kModelAliasPrefix).size();
+  const size_t prefix = std::string(store::settings::kModelAliasPrefix).size();
   for (const auto& row : rows) {
     std::string key = str_field(row, "key");
     if (key.size() > prefix && a.by_name.size() < limits::kMaxModelAliases) a.by_name[key.substr(prefix)] = str_field(row, "value");

@@ -17,7 +17,6 @@ namespace keyaos::api {
 // `settings` as `model_alias:<alias>`.
 std::unique_ptr<Task> make_model_aliases_task(Gateway& gateway, HttpRequest request, Caller caller);
 
-inline constexpr const char* kModelAliasPrefix = "model_alias:";
 Statement load_model_aliases_statement(const std::string& owner_id);
 Gateway::ModelAliases model_aliases_from(const Json& rows, int64_t now_ms);
 

@@ -3,34 +3,27 @@
 #include <map>
 
 #include "api/routing_table.h"
+#include "store/catalog_store.h"
+#include "store/credentials_store.h"
 
 namespace keyaos::api {
 namespace {
 
 class ModelsTask : public RoutingTask {
  public:
-  ModelsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ModelsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     include_all_ = query_param(req_.query, "all") == "1" || query_param(req_.query, "all") == "true";
     type_ = query_param(req_.query, "type");
     if (!type_.empty() && type_ != "chat" && type_ != "embedding")
       return error_response(ApiError::bad_request("'type' must be chat or embedding.", "invalid_value", "type"));
-    return ensure_catalog(req_.now_ms, [this] { return query(); });
+    return query();
   }
 
  private:
   Action query() {
-    Statement offers;
-    offers.sql =
-        "SELECT provider_id, model_id, name, input_price, output_price, context_length, created_at, model_type FROM catalog "
-        "WHERE is_active = 1 ORDER BY model_id";
-    Statement creds;
-    creds.sql =
-        "SELECT provider_id, MIN(price_multiplier) AS multiplier FROM credentials WHERE owner_id = ? AND is_enabled = 1 "
-        "AND health != 'dead' AND (quota_nusd IS NULL OR quota_nusd > 0) GROUP BY provider_id";
-    creds.params = Json::array({caller_.owner_id});
-    return run_sql({offers, creds}, [this](const SqlResult& r) {
+    return run_sql({store::catalog::active_models(), store::credentials::usable_multipliers(caller_.owner_id)}, [this](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
       std::map<std::string, double> multiplier;
       for (const auto& row : r.at(1)) multiplier[str_field(row, "provider_id")] = num_field(row, "multiplier", 1.0);

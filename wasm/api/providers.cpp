@@ -6,8 +6,10 @@
 #include "catalog/custom_provider.h"
 #include "catalog/model_list.h"
 #include "catalog/sync_plan.h"
-#include "store/catalog_sql.h"
-#include "store/sql.h"
+#include "store/catalog_store.h"
+#include "store/credentials_store.h"
+#include "store/providers_store.h"
+#include "store/sync_state_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -58,7 +60,7 @@ std::string top_field(const std::string& error) {
 
 class ProvidersTask : public RoutingTask {
  public:
-  ProvidersTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  ProvidersTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     if (!caller_.admin) return error_response(ApiError::forbidden("Managing providers needs the admin token.", "admin_only"));
@@ -66,11 +68,11 @@ class ProvidersTask : public RoutingTask {
     std::string id = req_.path.size() > base.size() ? req_.path.substr(base.size() + 1) : "";
     if (id.find('/') != std::string::npos) return error_response(ApiError::not_found("No such route: " + req_.path));
     if (id.empty()) {
-      if (req_.method == "GET") return ensure_catalog(req_.now_ms, [this] { return show(""); });
+      if (req_.method == "GET") return show("");
       if (req_.method == "POST") return create();
       return error_response(ApiError::method_not_allowed("Use GET or POST on /api/providers."));
     }
-    if (req_.method == "GET") return ensure_catalog(req_.now_ms, [this, id] { return show(id); });
+    if (req_.method == "GET") return show(id);
     if (req_.method != "PATCH" && req_.method != "DELETE")
       return error_response(ApiError::method_not_allowed("Use GET, PATCH or DELETE on /api/providers/{id}."));
     if (gw_.builtin_provider(id))
@@ -81,21 +83,14 @@ class ProvidersTask : public RoutingTask {
  private:
   // ---- reading ---------------------------------------------------------------
   Action show(const std::string& id) {
-    Statement counts;
-    counts.sql = "SELECT provider_id, COUNT(*) AS n FROM catalog WHERE is_active = 1 GROUP BY provider_id";
-    Statement states;
-    states.sql = "SELECT key, value FROM meta WHERE key LIKE 'sync:%'";
-    Statement customs;
-    customs.sql = "SELECT id, definition FROM custom_providers WHERE owner_id = ? ORDER BY created_at";
-    customs.params = Json::array({caller_.owner_id});
-    return run_sql({counts, states, customs}, [this, id](const SqlResult& r) {
+    return run_sql({store::catalog::active_counts(), store::sync_state::all(), store::providers::list(caller_.owner_id)}, [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the providers: " + r.error));
       std::map<std::string, int64_t> count;
       for (const auto& row : r.at(0)) count[str_field(row, "provider_id")] = int_field(row, "n");
       std::map<std::string, catalog::SyncState> sync;
       for (const auto& row : r.at(1)) {
         catalog::SyncState s;
-        if (catalog::parse_sync_state(str_field(row, "value"), s)) sync[str_field(row, "key").substr(5)] = s;
+        if (catalog::parse_sync_state(str_field(row, "value"), s)) sync[store::sync_state::provider_of(str_field(row, "key"))] = s;
       }
       Json data = Json::array();
       for (const auto& def : gw_.providers())
@@ -130,17 +125,14 @@ class ProvidersTask : public RoutingTask {
   // The custom provider's own models as catalogue rows (source 'custom').
   std::vector<Statement> catalog_rows(const catalog::CustomProvider& p) const {
     std::vector<catalog::CatalogEntry> rows = catalog::catalog_from_definition(catalog::custom_provider_def(p));
-    return store::upsert_catalog(rows, "custom", req_.now_ms);
+    return store::catalog::upsert(rows, "custom", req_.now_ms);
   }
 
   Action create() {
     catalog::CustomProvider p;
     Action failure;
     if (!parse_body(req_.body, p, failure)) return failure;
-    Statement insert;
-    insert.sql = "INSERT INTO custom_providers (id, owner_id, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)";
-    insert.params = Json::array({p.id, caller_.owner_id, catalog::custom_provider_to_json(p), req_.now_ms, req_.now_ms});
-    std::vector<Statement> batch = {insert};
+    std::vector<Statement> batch = {store::providers::insert(caller_.owner_id, p.id, catalog::custom_provider_to_json(p), req_.now_ms)};
     for (auto& s : catalog_rows(p)) batch.push_back(std::move(s));
     return run_sql(std::move(batch), [this, p](const SqlResult& r) {
       if (!r.ok()) {
@@ -160,10 +152,7 @@ class ProvidersTask : public RoutingTask {
     if (!patch.is_object()) return error_response(ApiError::bad_request("The request body must be a JSON object.", "invalid_json"));
     if (const Json* new_id = field(patch, "id"); new_id && (!new_id->is_string() || new_id->get<std::string>() != id))
       return error_response(ApiError::bad_request("A provider's id cannot change.", "invalid_value", "id"));
-    Statement read;
-    read.sql = "SELECT definition FROM custom_providers WHERE owner_id = ? AND id = ?";
-    read.params = Json::array({caller_.owner_id, id});
-    return run_sql({read}, [this, id, patch](const SqlResult& r) {
+    return run_sql({store::providers::definition(caller_.owner_id, id)}, [this, id, patch](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the provider: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No custom provider with id '" + id + "'.", "provider_not_found"));
       Json merged = parse_json(str_field(r.at(0)[0], "definition"));
@@ -173,28 +162,17 @@ class ProvidersTask : public RoutingTask {
       Action failure;
       if (!parse_body(dump_json(merged), p, failure)) return failure;
 
-      Statement save;
-      save.sql = "UPDATE custom_providers SET definition = ?, updated_at = ? WHERE owner_id = ? AND id = ?";
-      save.params = Json::array({catalog::custom_provider_to_json(p), req_.now_ms, caller_.owner_id, id});
-      std::vector<Statement> batch = {save};
+      std::vector<Statement> batch = {store::providers::update(caller_.owner_id, id, catalog::custom_provider_to_json(p), req_.now_ms)};
       for (auto& s : catalog_rows(p)) batch.push_back(std::move(s));
       if (!p.models_url) {
         // A fixed list is the whole truth: models dropped from it go.
-        Statement prune;
-        prune.sql = "DELETE FROM catalog WHERE provider_id = " + store::quote(id) + " AND model_id NOT IN (";
-        for (size_t i = 0; i < p.models.size(); ++i) prune.sql += (i ? "," : "") + store::quote(p.models[i].id);
-        prune.sql += ")";
-        batch.push_back(std::move(prune));
+        std::vector<std::string> keep;
+        for (const auto& m : p.models) keep.push_back(m.id);
+        batch.push_back(store::catalog::prune_custom(id, keep));
       }
       // Its URL or prices may have changed: the next sync writes every row again.
-      Statement forget;
-      forget.sql = "DELETE FROM meta WHERE key IN (?, ?)";
-      forget.params = Json::array({"sync:" + id, "sync_rows:" + id});
-      batch.push_back(std::move(forget));
-      Statement count;
-      count.sql = "SELECT COUNT(*) AS n FROM catalog WHERE provider_id = ? AND is_active = 1";
-      count.params = Json::array({id});
-      batch.push_back(std::move(count));
+      batch.push_back(store::sync_state::forget(id));
+      batch.push_back(store::catalog::active_count(id));
       return run_sql(std::move(batch), [this, p](const SqlResult& w) {
         if (!w.ok()) return error_response(ApiError::internal("Could not update the provider: " + w.error));
         gw_.invalidate_offerings();
@@ -206,21 +184,10 @@ class ProvidersTask : public RoutingTask {
   }
 
   Action remove(const std::string& id) {
-    Statement in_use;
-    in_use.sql = "SELECT COUNT(*) AS n FROM credentials WHERE owner_id = ? AND provider_id = ?";
-    in_use.params = Json::array({caller_.owner_id, id});
-    const char* unused = "NOT EXISTS (SELECT 1 FROM credentials WHERE owner_id = ?2 AND provider_id = ?1)";
-    Statement del;
-    del.sql = std::string("DELETE FROM custom_providers WHERE id = ?1 AND owner_id = ?2 AND ") + unused + " RETURNING id";
-    del.params = Json::array({id, caller_.owner_id});
     // Rows and sync state go once no owner has a provider of this id.
-    Statement rows;
-    rows.sql = "DELETE FROM catalog WHERE provider_id = ? AND NOT EXISTS (SELECT 1 FROM custom_providers WHERE id = ?)";
-    rows.params = Json::array({id, id});
-    Statement state;
-    state.sql = "DELETE FROM meta WHERE key IN (?, ?) AND NOT EXISTS (SELECT 1 FROM custom_providers WHERE id = ?)";
-    state.params = Json::array({"sync:" + id, "sync_rows:" + id, id});
-    return run_sql({in_use, del, rows, state}, [this, id](const SqlResult& r) {
+    return run_sql({store::credentials::count_for_provider(caller_.owner_id, id), store::providers::remove_unused(caller_.owner_id, id),
+                    store::catalog::remove_unowned_custom(id), store::sync_state::forget_unowned_custom(id)},
+                   [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not delete the provider: " + r.error));
       if (r.at(1).empty()) {
         int64_t credentials = r.at(0).empty() ? 0 : int_field(r.at(0)[0], "n");

@@ -11,7 +11,7 @@ Json price(const std::optional<double>& p) { return p ? Json(*p) : Json(nullptr)
 
 class RouteExplainTask : public RoutingTask {
  public:
-  RouteExplainTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
+  RouteExplainTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     request_.model = query_param(req_.query, "model");

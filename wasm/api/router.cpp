@@ -23,6 +23,7 @@
 #include "core/json_depth.h"
 #include "core/schema.h"
 #include "core/text.h"
+#include "store/api_keys_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -105,12 +106,7 @@ class AuthGate : public Task {
       if (!values || !values->is_array() || values->empty()) return reject(ApiError::internal("Hashing the API key failed."));
       hash_ = str_field((*values)[0], "sha256");
       if (gw_.api_key(hash_, req_.now_ms)) return check_key();
-      Statement s;
-      s.sql =
-          "SELECT id, owner_id, is_enabled, expires_at, quota_nusd, used_nusd, allowed_models, allowed_ips FROM api_keys "
-          "WHERE key_hash = ?";
-      s.params = Json::array({hash_});
-      return run_sql({s}, [this](const SqlResult& r) {
+      return run_sql({store::api_keys::by_hash(hash_)}, [this](const SqlResult& r) {
         if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
         gw_.store_api_key(hash_, r.at(0).empty() ? Json(nullptr) : r.at(0)[0], req_.now_ms);
         return check_key();

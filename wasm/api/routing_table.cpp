@@ -6,6 +6,10 @@
 
 #include "billing/cost.h"
 #include "core/secrets.h"
+#include "store/api_keys_store.h"
+#include "store/catalog_store.h"
+#include "store/credentials_store.h"
+#include "store/ledger_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -18,21 +22,11 @@ Action RoutingTask::reserve_quota(const Caller& caller, const std::string& reque
                                   std::function<Action()> next) {
   // At least 1 nano-USD, so a free-looking request is refused once the quota is spent.
   const int64_t amount = std::max<int64_t>(static_cast<int64_t>(std::ceil(expected_usd * 1e9)), 1);
-  Statement expire;
-  expire.sql = "DELETE FROM api_key_reservations WHERE api_key_id = ? AND created_at < ?";
-  expire.params = Json::array({caller.api_key_id, now_ms - kReservationTtlMs});
-  Statement take;
-  take.sql =
-      "INSERT INTO api_key_reservations (request_id, api_key_id, amount_nusd, created_at) "
-      "SELECT ?1, k.id, ?2, ?3 FROM api_keys k WHERE k.id = ?4 AND (k.quota_nusd IS NULL OR k.used_nusd + ?2 + "
-      "(SELECT COALESCE(SUM(r.amount_nusd), 0) FROM api_key_reservations r WHERE r.api_key_id = ?4) <= k.quota_nusd) "
-      "RETURNING request_id";
-  take.params = Json::array({request_id, amount, now_ms, caller.api_key_id});
-  Statement spent;
-  spent.sql = "SELECT used_nusd, quota_nusd FROM api_keys WHERE id = ?";
-  spent.params = Json::array({caller.api_key_id});
   const std::string api_key_id = caller.api_key_id;
-  return run_sql({expire, take, spent}, [this, amount, api_key_id, next](const SqlResult& r) {
+  return run_sql({store::ledger::expire_reservations(api_key_id, now_ms - kReservationTtlMs),
+                  store::ledger::reserve(caller.owner_id, api_key_id, request_id, amount, now_ms),
+                  store::api_keys::spend(caller.owner_id, api_key_id)},
+                 [this, amount, api_key_id, next](const SqlResult& r) {
     if (!r.ok())
       return reject({503, "The gateway database is unavailable, so the API key's quota cannot be checked: " + r.error,
                      "service_unavailable", "database_unavailable", {}});
@@ -58,10 +52,7 @@ void RoutingTask::apply_health_change(const std::string& owner_id, const std::st
       return;
     case routing::HealthChange::dead: {
       std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
-      Statement s;
-      s.sql = "UPDATE credentials SET health = 'dead', dead_reason = ?, updated_at = ? WHERE id = ?";
-      s.params = Json::array({reason, now, credential_id});
-      writes.push_back(std::move(s));
+      writes.push_back(store::credentials::mark_dead(owner_id, credential_id, reason, now));
       for (auto& c : gw_.owner(owner_id).credentials)
         if (c.id == credential_id) {
           c.dead = true;
@@ -81,15 +72,23 @@ void RoutingTask::apply_health_change(const std::string& owner_id, const std::st
   }
 }
 
-Action RoutingTask::ensure_catalog(int64_t now_ms, std::function<Action()> ready) {
+Action RoutingTask::run_sql(std::vector<Statement> statements, std::function<Action(const SqlResult&)> k) {
+  const bool reads_catalog = std::any_of(statements.begin(), statements.end(), store::catalog::reads_rows);
+  if (gw_.seed_checked() || !reads_catalog) return Task::run_sql(std::move(statements), std::move(k));
+  return ensure_catalog_seeded([this, statements = std::move(statements), k = std::move(k)]() mutable {
+    return Task::run_sql(std::move(statements), std::move(k));
+  });
+}
+
+Action RoutingTask::ensure_catalog_seeded(std::function<Action()> ready) {
   if (gw_.seed_checked()) return ready();
-  return run_sql({Gateway::seed_version_statement()}, [this, now_ms, ready](const SqlResult& r) {
+  return Task::run_sql({Gateway::seed_version_statement()}, [this, ready](const SqlResult& r) {
     if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
     if (!r.at(0).empty() && str_field(r.at(0)[0], "value") == gw_.seed_version()) {
       gw_.mark_seeded();
       return ready();
     }
-    return run_sql(gw_.seed_statements(now_ms), [this, ready](const SqlResult& s) {
+    return Task::run_sql(gw_.seed_statements(now_ms_), [this, ready](const SqlResult& s) {
       if (!s.ok()) return reject(ApiError::internal("Could not load the model catalogue: " + s.error));
       gw_.mark_seeded();
       gw_.invalidate_offerings();
@@ -100,27 +99,25 @@ Action RoutingTask::ensure_catalog(int64_t now_ms, std::function<Action()> ready
 
 Action RoutingTask::load_routing_table(const std::string& owner_id, const std::string& requested, int64_t now_ms,
                                        std::function<Action()> ready) {
-  return ensure_catalog(now_ms, [this, owner_id, requested, now_ms, ready]() {
-    std::vector<Statement> batch;
-    const bool load_owner = !gw_.owner_fresh(owner_id, now_ms);
-    const bool load_offers = gw_.offerings(requested, now_ms) == nullptr;
-    if (load_owner)
-      for (auto& s : Gateway::load_owner_statements(owner_id, now_ms)) batch.push_back(std::move(s));
-    if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
-    if (batch.empty()) return ready();  // warm path: no D1 round trip
-    return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_offers, ready](const SqlResult& r) {
-      if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
-      size_t i = 0;
-      if (load_owner) {
-        const Json& creds = r.at(i++);
-        const Json& cools = r.at(i++);
-        gw_.store_owner(owner_id, creds, cools, now_ms);
-      }
-      if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
-      // The bounded cache may have dropped the entry while the owner was loading.
-      else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready);
-      return load_owner ? reseal_legacy(owner_id, ready) : ready();
-    });
+  std::vector<Statement> batch;
+  const bool load_owner = !gw_.owner_fresh(owner_id, now_ms);
+  const bool load_offers = gw_.offerings(requested, now_ms) == nullptr;
+  if (load_owner)
+    for (auto& s : Gateway::load_owner_statements(owner_id, now_ms)) batch.push_back(std::move(s));
+  if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
+  if (batch.empty()) return ready();  // warm path: no D1 round trip
+  return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_offers, ready](const SqlResult& r) {
+    if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
+    size_t i = 0;
+    if (load_owner) {
+      const Json& creds = r.at(i++);
+      const Json& cools = r.at(i++);
+      gw_.store_owner(owner_id, creds, cools, now_ms);
+    }
+    if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
+    // The bounded cache may have dropped the entry while the owner was loading.
+    else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready);
+    return load_owner ? reseal_legacy(owner_id, ready) : ready();
   });
 }
 
@@ -142,11 +139,8 @@ Action RoutingTask::reseal_legacy(const std::string& owner_id, std::function<Act
       const Json* v = values && values->is_array() && i < values->size() ? &(*values)[i] : nullptr;
       std::string ct = v ? str_field(*v, "ciphertext") : "";
       if (!sealed_with_aad(ct)) continue;  // does not open: left as it is, and fails when used
-      Statement s;
       // Only over the value it was made from: a concurrent write wins.
-      s.sql = "UPDATE credentials SET encrypted_secret = ? WHERE id = ? AND owner_id = ? AND encrypted_secret = ? RETURNING id";
-      s.params = Json::array({ct, legacy[i].id, legacy[i].owner_id, legacy[i].ciphertext});
-      writes.push_back(std::move(s));
+      writes.push_back(store::credentials::reseal(legacy[i].owner_id, legacy[i].id, ct, legacy[i].ciphertext));
       sealed.emplace_back(legacy[i].id, ct);
     }
     if (writes.empty()) return ready();

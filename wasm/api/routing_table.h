@@ -18,14 +18,17 @@ namespace keyaos::api {
 // entirely when the isolate's cache is fresh.
 class RoutingTask : public Task {
  protected:
-  explicit RoutingTask(Gateway& gw) : gw_(gw) {}
+  // `now_ms`: the request's (or the cron run's) time, which a catalogue seed is written with.
+  RoutingTask(Gateway& gw, int64_t now_ms) : gw_(gw), now_ms_(now_ms) {}
 
   // An error answer before any response byte; a task whose client speaks
   // another API than OpenAI's shapes it for that API.
   virtual Action reject(const ApiError& error, Json headers = Json::object()) { return error_response(error, std::move(headers)); }
 
-  // Makes sure the shipped catalogue snapshot is in D1, then continues.
-  Action ensure_catalog(int64_t now_ms, std::function<Action()> ready);
+  // Runs a batch like Task::run_sql. The one place the catalogue is seeded:
+  // the isolate's first batch that reads catalogue rows waits until the
+  // shipped snapshot is in D1 (once per definitions version).
+  Action run_sql(std::vector<Statement> statements, std::function<Action(const SqlResult&)> k);
   // Loads (or reuses) the routing table for `requested`, then continues.
   Action load_routing_table(const std::string& owner_id, const std::string& requested, int64_t now_ms,
                             std::function<Action()> ready);
@@ -64,6 +67,10 @@ class RoutingTask : public Task {
   Gateway& gw_;
 
  private:
+  // Makes sure the shipped catalogue snapshot is in D1, then continues.
+  Action ensure_catalog_seeded(std::function<Action()> ready);
+  int64_t now_ms_;
+
   // Ciphertexts sealed before rows were bound (no "v2:" prefix) are sealed
   // again with their row's additional data, a few per load, then `ready`.
   Action reseal_legacy(const std::string& owner_id, std::function<Action()> ready);

@@ -16,7 +16,11 @@
 #include "core/secrets.h"
 #include "core/text.h"
 #include "protocols/openai/errors.h"
-#include "store/sql.h"
+#include "store/catalog_store.h"
+#include "store/credentials_store.h"
+#include "store/health_store.h"
+#include "store/providers_store.h"
+#include "store/sync_state_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -28,9 +32,6 @@ constexpr int64_t kMaxErrorBytes = 4096;
 constexpr int64_t kMaxCreditsBytes = 64 * 1024;
 constexpr size_t kMaxReferenceLookups = 1000;
 constexpr int64_t kMaxDeadChecks = 5;  // dead credentials re-validated per run (API keys and OAuth), least recently checked first
-
-std::string sync_key(const std::string& provider_id) { return "sync:" + provider_id; }
-std::string rows_key(const std::string& provider_id) { return "sync_rows:" + provider_id; }
 
 std::vector<std::string> string_list(const Json& text) {
   std::vector<std::string> out;
@@ -63,13 +64,6 @@ catalog::CatalogEntry entry_from_row(const Json& row) {
   if (const Json* m = field(row, "output_modalities")) e.output_modalities = string_list(*m);
   if (str_field(row, "model_type") == "embedding") e.type = catalog::ModelType::embedding;
   return e;
-}
-
-Statement meta_statement(const std::string& key, const std::string& value) {
-  Statement s;
-  s.sql = "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-  s.params = Json::array({key, value});
-  return s;
 }
 
 Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
@@ -109,36 +103,20 @@ struct CheckJob {
 class SyncTask : public RoutingTask {
  public:
   SyncTask(Gateway& gw, int64_t now_ms, bool on_request, std::string only_provider, std::string nonce, bool allowed = true)
-      : RoutingTask(gw), now_ms_(now_ms), on_request_(on_request), allowed_(allowed), only_(std::move(only_provider)), nonce_(std::move(nonce)) {}
+      : RoutingTask(gw, now_ms), now_ms_(now_ms), on_request_(on_request), allowed_(allowed), only_(std::move(only_provider)), nonce_(std::move(nonce)) {}
 
   Action start(const Event&) override {
     if (!allowed_) return error_response(ApiError::forbidden("Syncing the catalogue needs the admin token.", "admin_only"));
-    return ensure_catalog(now_ms_, [this] { return load_state(); });
+    return load_state();
   }
 
  private:
   Action load_state() {
-    Statement states;
-    states.sql = "SELECT key, value FROM meta WHERE key LIKE 'sync:%'";
-    Statement creds;
-    creds.sql =
-        "SELECT id, owner_id, provider_id, encrypted_secret FROM credentials WHERE is_enabled = 1 AND health != 'dead' "
-        "ORDER BY created_at";
-    Statement customs;
-    customs.sql = "SELECT owner_id, id, definition FROM custom_providers ORDER BY created_at";
-    Statement auto_quota;
-    // Credentials resting on an empty balance first: their refresh may put them back in rotation.
-    auto_quota.sql =
-        "SELECT id, owner_id, provider_id, encrypted_secret FROM credentials WHERE quota_source = 'auto' AND is_enabled = 1 "
-        "ORDER BY EXISTS (SELECT 1 FROM cooldowns c WHERE c.credential_id = credentials.id AND c.model_id = '*') DESC, "
-        "updated_at LIMIT ?";
-    auto_quota.params = Json::array({budget_.balances});
-    Statement dead;
-    dead.sql =
-        "SELECT id, owner_id, provider_id, encrypted_secret FROM credentials WHERE health = 'dead' AND is_enabled = 1 "
-        "ORDER BY updated_at LIMIT ?";
-    dead.params = Json::array({kMaxDeadChecks});
-    return run_sql({states, creds, customs, auto_quota, dead}, [this](const SqlResult& r) {
+    // The cron works across owners. Credentials resting on an empty balance
+    // come first among the balances: their refresh may put them back in rotation.
+    return run_sql({store::sync_state::all(), store::credentials::all_owners_usable(), store::providers::all_owners(),
+                    store::credentials::all_owners_auto_quota(budget_.balances), store::credentials::all_owners_dead(kMaxDeadChecks)},
+                   [this](const SqlResult& r) {
       if (!r.ok()) return finish_with_error("The gateway database is unavailable: " + r.error);
       return plan(r);
     });
@@ -149,7 +127,7 @@ class SyncTask : public RoutingTask {
     for (const auto& row : r.at(0)) {
       std::string key = str_field(row, "key");
       catalog::SyncState state;
-      if (catalog::parse_sync_state(str_field(row, "value"), state)) states[key.substr(5)] = std::move(state);
+      if (catalog::parse_sync_state(str_field(row, "value"), state)) states[store::sync_state::provider_of(key)] = std::move(state);
     }
     // The first usable credential per provider lists its models; a custom
     // provider's, per owner too, since its id is the owner's own.
@@ -366,26 +344,10 @@ class SyncTask : public RoutingTask {
     catalog::FreshList list = catalog::read_fresh_list(job.def, job.parser, body, references, embeddings_body);
     if (!list.ok) return list_failed("the model list could not be parsed: " + list.error);
 
-    // One string, not a row per model: far less JSON for the engine to read.
-    Statement active;
-    active.sql = "SELECT group_concat(model_id, char(10)) AS ids FROM catalog WHERE provider_id = ? AND is_active = 1";
-    active.params = Json::array({job.def.id});
-    Statement written;
-    written.sql = "SELECT value FROM meta WHERE key = ?";
-    written.params = Json::array({rows_key(job.def.id)});
-    std::vector<Statement> batch = {active, written};
+    std::vector<Statement> batch = {store::catalog::active_ids(job.def.id), store::sync_state::row_digests(job.def.id)};
     // Prices still missing come from OpenRouter's rows in D1, when its list was not fetched in this run.
     const bool lookup = !job.reference && !fresh_reference_ && !list.fill.unpriced.empty();
-    if (lookup) {
-      Statement refs;
-      refs.sql =
-          "SELECT model_id, name, input_price, output_price, cache_read_price, cache_write_price, context_length, "
-          "input_modalities, output_modalities, model_type FROM catalog WHERE provider_id = 'openrouter' AND is_active = 1 AND model_id IN (";
-      for (size_t i = 0; i < list.fill.unpriced.size() && i < kMaxReferenceLookups; ++i)
-        refs.sql += (i ? "," : "") + store::quote(list.fill.unpriced[i]);
-      refs.sql += ")";
-      batch.push_back(std::move(refs));
-    }
+    if (lookup) batch.push_back(store::catalog::openrouter_references(list.fill.unpriced, kMaxReferenceLookups));
     fresh_rows_ = std::move(list.rows);
     unpriced_ = list.fill.unpriced.size();
     return run_sql(std::move(batch), [this, lookup](const SqlResult& r) { return write_list(r, lookup); });
@@ -443,8 +405,8 @@ class SyncTask : public RoutingTask {
                    {"error", text_or_null(state.error)}};
     std::vector<Statement> statements = std::move(write.statements);
     const bool catalog_changed = !statements.empty();
-    statements.push_back(meta_statement(sync_key(job.def.id), catalog::sync_state_json(state)));
-    if (catalog_changed && state.ok) statements.push_back(meta_statement(rows_key(job.def.id), catalog::row_digests_text(write.digests)));
+    statements.push_back(store::sync_state::put_state(job.def.id, catalog::sync_state_json(state)));
+    if (catalog_changed && state.ok) statements.push_back(store::sync_state::put_row_digests(job.def.id, catalog::row_digests_text(write.digests)));
     return run_sql(std::move(statements), [this, report, catalog_changed](const SqlResult& w) {
       if (!w.ok()) return list_failed("the catalogue could not be written: " + w.error);
       catalog_changed_ = catalog_changed_ || catalog_changed;
@@ -461,7 +423,7 @@ class SyncTask : public RoutingTask {
     catalog::SyncState state = job.state;
     state.at = now_ms_;
     state.bytes = list_bytes_;
-    final_writes_.push_back(meta_statement(sync_key(job.def.id), catalog::sync_state_json(state)));
+    final_writes_.push_back(store::sync_state::put_state(job.def.id, catalog::sync_state_json(state)));
     providers_report_.push_back({{"id", job.def.id}, {"ok", true}, {"models", state.models}, {"upserted", 0}, {"pending", 0},
                                  {"deactivated", 0}, {"unchanged", true}, {"unpriced", nullptr},
                                  {"refused", nullptr}, {"error", nullptr}});
@@ -478,7 +440,7 @@ class SyncTask : public RoutingTask {
     state.error = why;
     state.note.clear();
     main_body_.clear();
-    final_writes_.push_back(meta_statement(sync_key(job.def.id), catalog::sync_state_json(state)));
+    final_writes_.push_back(store::sync_state::put_state(job.def.id, catalog::sync_state_json(state)));
     providers_report_.push_back({{"id", job.def.id}, {"ok", false}, {"models", 0}, {"upserted", 0}, {"pending", 0},
                                  {"deactivated", 0}, {"unchanged", false}, {"unpriced", 0}, {"refused", nullptr}, {"error", why}});
     fresh_rows_.clear();
@@ -520,16 +482,10 @@ class SyncTask : public RoutingTask {
     const CreditJob& job = credits_.front();
     if (ok) {
       const int64_t remaining = billing::usd_to_nano(remaining_usd.get<double>());
-      Statement s;
-      s.sql = "UPDATE credentials SET quota_nusd = ?, updated_at = ? WHERE id = ? AND quota_source = 'auto'";
-      s.params = Json::array({remaining, now_ms_, job.credential_id});
-      final_writes_.push_back(std::move(s));
+      final_writes_.push_back(store::credentials::set_auto_quota(job.owner_id, job.credential_id, remaining, now_ms_));
       if (remaining > 0) {
         // Money again: the rest an empty balance imposed ends with this refresh.
-        Statement lift;
-        lift.sql = "DELETE FROM cooldowns WHERE credential_id = ? AND model_id = '*'";
-        lift.params = Json::array({job.credential_id});
-        final_writes_.push_back(std::move(lift));
+        final_writes_.push_back(store::health::clear(job.credential_id, routing::kAllModels));
         gw_.health().clear_credential(job.credential_id);
       }
       owners_touched_.insert(job.owner_id);
@@ -561,19 +517,13 @@ class SyncTask : public RoutingTask {
 
   Action check_done(KeyVerdict verdict, int status) {
     const CheckJob& job = checks_.front();
-    Statement s;
     if (verdict == KeyVerdict::valid) {
-      s.sql = "UPDATE credentials SET health = 'ok', dead_reason = NULL, updated_at = ? WHERE id = ? AND health = 'dead'";
-      Statement cools;
-      cools.sql = "DELETE FROM cooldowns WHERE credential_id = ?";
-      cools.params = Json::array({job.credential_id});
-      final_writes_.push_back(std::move(cools));
+      final_writes_.push_back(store::health::clear_credential(job.credential_id));
+      final_writes_.push_back(store::credentials::revive(job.owner_id, job.credential_id, now_ms_));
       owners_touched_.insert(job.owner_id);
     } else {
-      s.sql = "UPDATE credentials SET updated_at = ? WHERE id = ? AND health = 'dead'";  // to the back of the queue
+      final_writes_.push_back(store::credentials::requeue_dead(job.owner_id, job.credential_id, now_ms_));
     }
-    s.params = Json::array({now_ms_, job.credential_id});
-    final_writes_.push_back(std::move(s));
     checks_report_.push_back({{"credential_id", job.credential_id},
                               {"provider_id", job.def.id},
                               {"status", status ? Json(status) : Json(nullptr)},
@@ -624,20 +574,12 @@ class SyncTask : public RoutingTask {
     adapter_.reset();
     const bool revived = !error;
     if (revived) {
-      Statement s;
-      s.sql = "UPDATE credentials SET health = 'ok', dead_reason = NULL, updated_at = ? WHERE id = ? AND health = 'dead'";
-      s.params = Json::array({now_ms_, job.credential_id});
-      Statement cools;
-      cools.sql = "DELETE FROM cooldowns WHERE credential_id = ?";
-      cools.params = Json::array({job.credential_id});
-      final_writes_.push_back(std::move(cools));
-      final_writes_.push_back(std::move(s));
+      final_writes_.push_back(store::health::clear_credential(job.credential_id));
+      final_writes_.push_back(store::credentials::revive(job.owner_id, job.credential_id, now_ms_));
       owners_touched_.insert(job.owner_id);
     } else if (health_effect(error->error_class) == HealthEffect::dead) {
-      Statement s;
-      s.sql = "UPDATE credentials SET dead_reason = ?, updated_at = ? WHERE id = ? AND health = 'dead'";
-      s.params = Json::array({std::string(error_class_name(error->error_class)) + ": " + error->message.substr(0, 200), now_ms_, job.credential_id});
-      final_writes_.push_back(std::move(s));
+      final_writes_.push_back(store::credentials::set_dead_reason(
+          job.owner_id, job.credential_id, std::string(error_class_name(error->error_class)) + ": " + error->message.substr(0, 200), now_ms_));
       owners_touched_.insert(job.owner_id);
     }
     const int status = revived ? 200 : error->http_status;

@@ -3,15 +3,10 @@
 #include <cstdlib>
 
 #include "billing/cost.h"
+#include "store/ledger_store.h"
 
 namespace keyaos::api {
 namespace {
-
-// Sums in SQL stay in integer nano-USD; they become dollars only here.
-const char* kSums =
-    "COUNT(*) AS requests, SUM(status = 'error') AS errors, SUM(input_tokens) AS input_tokens, "
-    "SUM(output_tokens) AS output_tokens, SUM(base_cost_nusd) AS base, SUM(effective_cost_nusd) AS effective, "
-    "SUM(list_cost_nusd) AS list";
 
 Json totals_json(const Json& row) {
   const int64_t effective = int_field(row, "effective"), list = int_field(row, "list");
@@ -34,15 +29,11 @@ class UsageTask : public Task {
     if (days <= 0 || days > 366) days = 30;
     const int64_t day_ms = 86'400'000;
     const int64_t since = (req_.now_ms / day_ms - (days - 1)) * day_ms;  // whole UTC days
-    auto grouped = [&](const std::string& key) {
-      Statement s;
-      s.sql = "SELECT " + key + " AS k, " + kSums + " FROM request_logs WHERE owner_id = ? AND created_at >= ?" +
-              (key == "''" ? "" : " GROUP BY k ORDER BY k");
-      s.params = Json::array({caller_.owner_id, since});
-      return s;
-    };
-    std::vector<Statement> batch = {grouped("''"), grouped("strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')"),
-                                    grouped("model_id"), grouped("COALESCE(provider_id, '')")};
+    // Sums in SQL stay in integer nano-USD; they become dollars only here.
+    using store::ledger::UsageGroup;
+    std::vector<Statement> batch;
+    for (UsageGroup g : {UsageGroup::total, UsageGroup::day, UsageGroup::model, UsageGroup::provider})
+      batch.push_back(store::ledger::usage(caller_.owner_id, since, g));
     return run_sql(std::move(batch), [days, since](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read usage: " + r.error));
       auto rows = [&](size_t i, const char* name) {

@@ -4,14 +4,12 @@
 #include <cstring>
 #include <unordered_set>
 
-#include "store/catalog_sql.h"
-#include "store/sql.h"
+#include "store/catalog_store.h"
 
 namespace keyaos::catalog {
 
 namespace {
 
-constexpr size_t kIdsPerDeactivation = 400;  // keeps a statement far below D1's 100 KB
 
 struct Fnv {
   uint64_t h = 1469598103934665603ULL;
@@ -178,20 +176,9 @@ CatalogWrite plan_catalog_write(const std::string& provider_id, const std::vecto
     }
   }
   write.upserted = changed.size();
-  if (!changed.empty()) write.statements = store::upsert_catalog(changed, source, now_ms);
+  if (!changed.empty()) write.statements = store::catalog::upsert(changed, source, now_ms);
 
-  const std::vector<std::string>& gone = write.decision.deactivate;
-  for (size_t i = 0; i < gone.size(); i += kIdsPerDeactivation) {
-    Statement s;
-    s.sql = "UPDATE catalog SET is_active = 0, refreshed_at = " + std::to_string(now_ms) +
-            " WHERE provider_id = " + store::quote(provider_id) + " AND is_active = 1 AND model_id IN (";
-    for (size_t j = i; j < gone.size() && j < i + kIdsPerDeactivation; ++j) {
-      if (j > i) s.sql += ',';
-      s.sql += store::quote(gone[j]);
-    }
-    s.sql += ')';
-    write.statements.push_back(std::move(s));
-  }
+  for (auto& s : store::catalog::deactivate(provider_id, write.decision.deactivate, now_ms)) write.statements.push_back(std::move(s));
   return write;
 }
 

@@ -7,7 +7,9 @@
 #include "routing/ranking.h"
 #include "catalog/merge.h"
 #include "core/limits.h"
-#include "store/catalog_sql.h"
+#include "store/catalog_store.h"
+#include "store/credentials_store.h"
+#include "store/health_store.h"
 
 namespace keyaos {
 namespace {
@@ -102,21 +104,8 @@ bool Gateway::owner_fresh(const std::string& owner_id, int64_t now_ms) const {
 }
 
 std::vector<Statement> Gateway::load_owner_statements(const std::string& owner_id, int64_t now_ms) {
-  Statement creds;
-  creds.sql =
-      "SELECT id, owner_id, provider_id, secret_hint, encrypted_secret, price_multiplier, quota_nusd, is_enabled, "
-      "health, dead_reason, "
-      // A custom provider's definition travels with its credentials, so it is cached with them.
-      "(SELECT p.definition FROM custom_providers p WHERE p.owner_id = credentials.owner_id "
-      "AND p.id = credentials.provider_id) AS custom_definition "
-      "FROM credentials WHERE owner_id = ?";
-  creds.params = Json::array({owner_id});
-  Statement cools;
-  cools.sql =
-      "SELECT c.credential_id, c.model_id, c.until_ms, c.failures, c.reason FROM cooldowns c "
-      "JOIN credentials k ON k.id = c.credential_id WHERE k.owner_id = ? AND c.until_ms > ?";
-  cools.params = Json::array({owner_id, now_ms - 10LL * 60 * 1000});
-  return {creds, cools};
+  // Cooldowns that ended within ten minutes still carry their failure counts.
+  return {store::credentials::load_for_routing(owner_id), store::health::owner_cooldowns(owner_id, now_ms - 10LL * 60 * 1000)};
 }
 
 void Gateway::forget_credential(const std::string& credential_id) {
@@ -177,12 +166,7 @@ const Gateway::OfferingCache* Gateway::offerings(const std::string& requested, i
 }
 
 Statement Gateway::load_offerings_statement(const std::string& requested) {
-  Statement s;
-  s.sql =
-      "SELECT provider_id, model_id, upstream_model_id, input_price, output_price, cache_read_price, cache_write_price, "
-      "model_type FROM catalog WHERE is_active = 1 AND (model_id = ?1 OR model_suffix = ?1)";
-  s.params = Json::array({ascii_lower(requested)});
-  return s;
+  return store::catalog::offerings(ascii_lower(requested));
 }
 
 void Gateway::store_offerings(const std::string& requested, const Json& rows, int64_t now_ms) {
@@ -252,11 +236,7 @@ void Gateway::set_api_key_used(const std::string& api_key_id, int64_t nano_usd) 
     if (key.id == api_key_id) key.used = nano_usd;
 }
 
-Statement Gateway::seed_version_statement() {
-  Statement s;
-  s.sql = "SELECT value FROM meta WHERE key = 'catalog_seed'";
-  return s;
-}
+Statement Gateway::seed_version_statement() { return store::catalog::seed_version(); }
 
 std::vector<Statement> Gateway::seed_statements(int64_t now_ms) const {
   // Prices a provider does not publish are filled here, once, from OpenRouter's
@@ -270,11 +250,8 @@ std::vector<Statement> Gateway::seed_statements(int64_t now_ms) const {
     catalog::fill_from_reference(own, {&reference});
     rows.insert(rows.end(), own.begin(), own.end());
   }
-  std::vector<Statement> out = store::upsert_catalog(rows, "snapshot", now_ms);
-  Statement meta;
-  meta.sql = "INSERT INTO meta (key, value) VALUES ('catalog_seed', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
-  meta.params = Json::array({seed_version_});
-  out.push_back(std::move(meta));
+  std::vector<Statement> out = store::catalog::upsert(rows, "snapshot", now_ms);
+  out.push_back(store::catalog::set_seed_version(seed_version_));
   return out;
 }
 

@@ -4,7 +4,7 @@ namespace keyaos {
 
 Json statements_json(const std::vector<Statement>& statements) {
   Json arr = Json::array();
-  for (const auto& s : statements) arr.push_back({{"sql", s.sql}, {"params", s.params}});
+  for (const auto& s : statements) arr.push_back({{"name", s.name}, {"sql", s.sql}, {"params", s.params}});
   return arr;
 }
 

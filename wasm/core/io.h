@@ -6,7 +6,7 @@
 // events:  request | request_body | rows | crypto | upstream_head | upstream_error
 //          | upstream_body | upstream_chunk | upstream_end | stream_end | scheduled | timer
 //          | cancelled | keepalive
-// actions: sql | crypto | fetch | read_request_body | read_body | read_chunk | respond
+// actions: sql {statements: [{name, sql, params}]} (name: see Statement) | crypto | fetch | read_request_body | read_body | read_chunk | respond
 //          | commit_stream | write | finish | done | sleep {ms} (then `timer`)
 //          | cancel_upstream (then `cancelled`)
 //
@@ -55,8 +55,12 @@ struct Action {
   std::string payload;  // bytes: a body to send or to write
 };
 
-// One SQL statement with positional parameters (D1 `?` placeholders).
+// One SQL statement with positional parameters (D1 `?` placeholders). Built
+// by wasm/store/ only; `name` ("credentials.list") says which statement it is,
+// so tests answer it without reading SQL and a host may name it in an error
+// log (never with its parameters).
 struct Statement {
+  std::string name;
   std::string sql;
   Json params = Json::array();
 };

@@ -1,5 +1,7 @@
 #include "core/schema.h"
 
+#include "store/schema_store.h"
+
 #ifndef KEYAOS_SCHEMA_VERSION
 #error "KEYAOS_SCHEMA_VERSION (the newest migration file name) is set by CMakeLists.txt"
 #endif
@@ -13,12 +15,7 @@ const char* kApplyStep = "run `npx wrangler d1 migrations apply DB --remote` (or
 
 const char* required_schema_version() { return KEYAOS_SCHEMA_VERSION; }
 
-Statement schema_check_statement() {
-  Statement s;
-  s.sql = "SELECT MAX(name) AS latest FROM d1_migrations HAVING MAX(name) IS NULL OR MAX(name) < ?";
-  s.params = Json::array({required_schema_version()});
-  return s;
-}
+Statement schema_check_statement() { return store::schema::check(required_schema_version()); }
 
 std::optional<ApiError> schema_problem(const SqlResult& r) {
   if (!r.ok()) {

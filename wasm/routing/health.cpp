@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "store/health_store.h"
+
 namespace keyaos::routing {
 namespace {
 constexpr int64_t kMaxRateLimitMs = 60LL * 60 * 1000;        // never park a key on a rate limit for over an hour
@@ -104,13 +106,7 @@ void HealthBook::failure(const std::string& credential_id, const std::string& mo
     s.until_ms = now_ms + wait;
   }
   s.reason = error_class_name(error.error_class);
-  Statement st;
-  st.sql =
-      "INSERT INTO cooldowns (credential_id, model_id, until_ms, failures, reason, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-      "ON CONFLICT (credential_id, model_id) DO UPDATE SET until_ms = excluded.until_ms, failures = excluded.failures, "
-      "reason = excluded.reason, updated_at = excluded.updated_at";
-  st.params = Json::array({credential_id, model_id, s.until_ms, s.failures, s.reason, now_ms});
-  writes.push_back(std::move(st));
+  writes.push_back(store::health::upsert(credential_id, model_id, s.until_ms, s.failures, s.reason, now_ms));
 }
 
 void HealthBook::erase(const std::string& credential_id, const std::string& model_id, std::vector<Statement>& writes) {
@@ -119,10 +115,7 @@ void HealthBook::erase(const std::string& credential_id, const std::string& mode
   bool persisted = it->second.until_ms != 0;
   states_.erase(it);
   if (!persisted) return;
-  Statement st;
-  st.sql = "DELETE FROM cooldowns WHERE credential_id = ? AND model_id = ?";
-  st.params = Json::array({credential_id, model_id});
-  writes.push_back(std::move(st));
+  writes.push_back(store::health::clear(credential_id, model_id));
 }
 
 void HealthBook::success(const std::string& credential_id, const std::string& model_id, std::vector<Statement>& writes) {

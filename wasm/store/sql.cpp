@@ -5,6 +5,14 @@
 
 namespace keyaos::store {
 
+Statement statement(const char* name, std::string sql, Json params) {
+  Statement s;
+  s.name = name;
+  s.sql = std::move(sql);
+  s.params = std::move(params);
+  return s;
+}
+
 std::string quote(std::string_view text) {
   std::string out = "'";
   for (char c : text) {
@@ -21,6 +29,15 @@ std::string number_or_null(const std::optional<double>& value) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.17g", *value);
   return buf;
+}
+
+std::string quoted_list(const std::vector<std::string>& items, size_t from, size_t count) {
+  std::string out;
+  for (size_t i = from; i < items.size() && i - from < count; ++i) {
+    if (i > from) out.push_back(',');
+    out += quote(items[i]);
+  }
+  return out;
 }
 
 }  // namespace keyaos::store

@@ -4,6 +4,7 @@
 
 #include "core/secrets.h"
 #include "core/task.h"
+#include "store/oauth_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -196,20 +197,14 @@ void OAuthAdapter::use_ciphertext(const std::string& ciphertext) {
   ctx_.credential.ciphertext = ciphertext;
 }
 
-Statement OAuthAdapter::read_row() const {
-  Statement s;
-  s.sql = "SELECT encrypted_secret FROM credentials WHERE id = ? AND owner_id = ?";
-  s.params = Json::array({ctx_.credential.id, ctx_.credential.owner_id});
-  return s;
-}
+Statement OAuthAdapter::read_row() const { return store::oauth::read_secret(ctx_.credential.owner_id, ctx_.credential.id); }
 
 PrepareStep OAuthAdapter::write_back(int attempt, int64_t now_ms) {
   OAuthEntry* e = entry();
   if (!e || e->unsaved_ciphertext.empty()) return after_setup(now_ms);
   const std::string written = e->unsaved_ciphertext;
-  Statement cas;
-  cas.sql = "UPDATE credentials SET encrypted_secret = ?, state = ?, updated_at = ? WHERE id = ? AND owner_id = ? AND encrypted_secret = ? RETURNING id";
-  cas.params = Json::array({written, e->unsaved_state, now_ms, ctx_.credential.id, ctx_.credential.owner_id, e->stored_ciphertext});
+  Statement cas = store::oauth::write_back(ctx_.credential.owner_id, ctx_.credential.id, written, e->unsaved_state, now_ms,
+                                           e->stored_ciphertext);
   e->write_in_flight = true;
   Action a;
   a.head = {{"type", "sql"}, {"statements", statements_json({cas, read_row()})}};

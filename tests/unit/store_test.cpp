@@ -1,0 +1,176 @@
+// The repositories in wasm/store/: the guards that make statements safe to
+// run again or concurrently live in their SQL, so their SQL is checked here;
+// every other test knows statements by name only.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "billing/ledger.h"
+#include "store/api_keys_store.h"
+#include "store/catalog_store.h"
+#include "store/credentials_store.h"
+#include "store/health_store.h"
+#include "store/ledger_store.h"
+#include "store/oauth_store.h"
+#include "store/providers_store.h"
+#include "store/settings_store.h"
+#include "store/sync_state_store.h"
+
+using namespace keyaos;
+
+namespace {
+
+bool has(const Statement& s, const std::string& text) { return s.sql.find(text) != std::string::npos; }
+
+size_t placeholders(const std::string& sql) {
+  size_t n = 0;
+  for (char c : sql) n += c == '?';
+  return n;
+}
+
+billing::RequestRecord billed_request() {
+  billing::RequestRecord r;
+  r.id = "req_0000000003e8-aaaa";
+  r.owner_id = "owner_1";
+  r.api_key_id = "key_1";
+  r.credential_id = "cred_1";
+  r.model_id = "openai/gpt-4o-mini";
+  r.ok = true;
+  r.http_status = 200;
+  r.cost.effective = 1234;
+  r.created_at = 1000;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the ledger's balance updates act only while the request's log row is absent", "[store][ledger]") {
+  const billing::RequestRecord r = billed_request();
+  const std::string unlogged = "AND NOT EXISTS (SELECT 1 FROM request_logs WHERE owner_id = ?5 AND created_at = ?6 AND id = ?4)";
+  for (const Statement& s : {store::ledger::charge_credential(r), store::ledger::charge_api_key(r, r.cost.effective)}) {
+    INFO(s.name);
+    CHECK(has(s, unlogged));
+    // ?1 cost, ?2 time, ?3 the row's id, ?4 request id, ?5 owner, ?6 the request's start.
+    REQUIRE(s.params.size() == 6);
+    CHECK(s.params[0] == 1234);
+    CHECK(s.params[3] == r.id);
+    CHECK(s.params[4] == r.owner_id);
+    CHECK(s.params[5] == r.created_at);
+    CHECK(has(s, "WHERE id = ?3 AND owner_id = ?5"));
+  }
+  CHECK(store::ledger::charge_credential(r).params[2] == "cred_1");
+  CHECK(has(store::ledger::charge_credential(r), "MAX(quota_nusd - ?1, 0)"));  // never below zero
+  CHECK(store::ledger::charge_api_key(r, 0).params[2] == "key_1");
+  // The log row and attempts are inserted at most once.
+  CHECK(store::ledger::insert_log(r, 1, std::nullopt).sql.rfind("INSERT OR IGNORE INTO request_logs", 0) == 0);
+  std::vector<billing::AttemptRecord> attempts(1);
+  CHECK(store::ledger::insert_attempts(r, attempts)[0].sql.rfind("INSERT OR IGNORE INTO request_attempt_rows", 0) == 0);
+}
+
+TEST_CASE("the ledger batch: balances first, the log row last, each statement named", "[store][ledger]") {
+  const billing::RequestRecord r = billed_request();
+  std::vector<billing::AttemptRecord> attempts(2);
+  const std::vector<Statement> batch = billing::ledger_statements(r, attempts);
+  std::vector<std::string> names;
+  for (const auto& s : batch) names.push_back(s.name);
+  CHECK(names == std::vector<std::string>{"ledger.charge_credential", "ledger.charge_api_key", "ledger.release_reservation",
+                                          "ledger.insert_attempts", "ledger.insert_log"});
+}
+
+TEST_CASE("attempt rows are split so no statement binds more than D1's 100 parameters", "[store][ledger]") {
+  const billing::RequestRecord r = billed_request();
+  std::vector<billing::AttemptRecord> attempts(20);
+  const std::vector<Statement> rows = store::ledger::insert_attempts(r, attempts);
+  REQUIRE(rows.size() == 3);  // 7 + 7 + 6 attempts of 13 columns
+  size_t bound = 0;
+  for (const auto& s : rows) {
+    CHECK(s.params.size() <= 100);
+    CHECK(placeholders(s.sql) == s.params.size());
+    bound += s.params.size();
+  }
+  CHECK(bound == 20 * 13);
+  CHECK(rows[2].params[1] == 15);  // attempts keep their numbers across statements
+}
+
+TEST_CASE("a quota reservation fits the key's spend, its requests in flight and its quota in one statement", "[store][quota]") {
+  const Statement s = store::ledger::reserve("owner_1", "key_1", "req_1", 500, 1000);
+  CHECK(has(s, "k.used_nusd + ?2 + (SELECT COALESCE(SUM(r.amount_nusd), 0) FROM api_key_reservations r WHERE r.api_key_id = ?4) <= k.quota_nusd"));
+  CHECK(has(s, "k.quota_nusd IS NULL OR"));
+  CHECK(has(s, "WHERE k.id = ?4 AND k.owner_id = ?5"));
+  CHECK(has(s, "RETURNING request_id"));
+  CHECK(s.params == Json::array({"req_1", 500, 1000, "key_1", "owner_1"}));
+}
+
+TEST_CASE("writes of sealed secrets compare the ciphertext they replace", "[store][secrets]") {
+  const Statement cas = store::oauth::write_back("self", "cred_o", "v2:new", "{}", 5, "v2:old");
+  CHECK(has(cas, "WHERE id = ? AND owner_id = ? AND encrypted_secret = ? RETURNING id"));
+  CHECK(cas.params == Json::array({"v2:new", "{}", 5, "cred_o", "self", "v2:old"}));
+  const Statement reseal = store::credentials::reseal("self", "cred_a", "v2:bound", "legacy");
+  CHECK(has(reseal, "WHERE id = ? AND owner_id = ? AND encrypted_secret = ? RETURNING id"));
+  CHECK(reseal.params == Json::array({"v2:bound", "cred_a", "self", "legacy"}));
+}
+
+TEST_CASE("statements on an owner's rows bind the owner", "[store][tenancy]") {
+  const std::string owner = "owner_42";
+  store::credentials::Changes changes;
+  changes.enabled = true;
+  store::credentials::NewCredential credential;
+  credential.id = "cred_1";
+  const std::vector<Statement> scoped = {
+      store::credentials::list(owner), store::credentials::get(owner, "c"), store::credentials::load_for_routing(owner),
+      store::credentials::usable_multipliers(owner), store::credentials::count_for_provider(owner, "p"),
+      store::credentials::insert(owner, credential), store::credentials::update(owner, "c", changes),
+      store::credentials::remove(owner, "c"), store::credentials::reseal(owner, "c", "x", "y"),
+      store::credentials::mark_dead(owner, "c", "why", 1), store::credentials::set_auto_quota(owner, "c", 1, 1),
+      store::credentials::revive(owner, "c", 1), store::credentials::requeue_dead(owner, "c", 1),
+      store::credentials::set_dead_reason(owner, "c", "why", 1), store::api_keys::list(owner), store::api_keys::get(owner, "k"),
+      store::api_keys::insert(owner, {"k", "h", "hint", 1}, {{"name", "n"}}), store::api_keys::update(owner, "k", {{"name", "n"}}),
+      store::api_keys::reset_usage(owner, "k"), store::api_keys::remove(owner, "k"), store::api_keys::spend(owner, "k"),
+      store::providers::list(owner), store::providers::definition(owner, "p"), store::providers::insert(owner, "p", "{}", 1),
+      store::providers::update(owner, "p", "{}", 1), store::providers::remove_unused(owner, "p"),
+      store::settings::model_aliases(owner), store::settings::count_other_aliases(owner, "a"),
+      store::settings::put_alias(owner, "a", "m", 1), store::settings::remove_alias(owner, "a"),
+      store::health::owner_cooldowns(owner, 1), store::oauth::read_secret(owner, "c"),
+      store::oauth::write_back(owner, "c", "x", "{}", 1, "y"), store::ledger::list_logs(owner, {}),
+      store::ledger::get_log(owner, "r", std::nullopt), store::ledger::attempts(owner, "r"),
+      store::ledger::usage(owner, 0, store::ledger::UsageGroup::day), store::ledger::reserve(owner, "k", "r", 1, 1)};
+  std::set<std::string> names;
+  for (const auto& s : scoped) {
+    INFO(s.name << ": " << s.sql);
+    CHECK((has(s, "owner_id = ?") || has(s, "(id, owner_id,") || has(s, "(owner_id,")));
+    CHECK(std::find(s.params.begin(), s.params.end(), Json(owner)) != s.params.end());
+    CHECK(placeholders(s.sql) >= 1);
+    names.insert(s.name);
+  }
+  CHECK(names.size() == scoped.size());  // no name twice
+}
+
+TEST_CASE("every statement has a name of its family", "[store]") {
+  const std::vector<Statement> some = {store::catalog::offerings("m"), store::catalog::seed_version(), store::sync_state::all(),
+                                       store::health::clear("c", "*"), store::credentials::all_owners_usable()};
+  for (const auto& s : some) {
+    INFO(s.sql);
+    REQUIRE_FALSE(s.name.empty());
+    CHECK(s.name.find('.') != std::string::npos);
+  }
+  CHECK(statements_json(some)[0]["name"] == "catalog.offerings");
+}
+
+TEST_CASE("catalogue writes inline their values within D1's statement limits", "[store][catalog]") {
+  CHECK(store::catalog::deactivate("p", {"a/gone"}, 1000)[0].sql ==
+        "UPDATE catalog SET is_active = 0, refreshed_at = 1000 WHERE provider_id = 'p' AND is_active = 1 AND model_id IN ('a/gone')");
+  std::vector<std::string> ids(401, "a/x'y");
+  const std::vector<Statement> chunks = store::catalog::deactivate("p", ids, 1);
+  REQUIRE(chunks.size() == 2);  // 400 ids per statement
+  CHECK(chunks[1].sql.find("IN ('a/x''y')") != std::string::npos);  // quoted
+  CHECK(store::catalog::prune_custom("p", {"m1", "m2"}).sql == "DELETE FROM catalog WHERE provider_id = 'p' AND model_id NOT IN ('m1','m2')");
+  CHECK(store::catalog::openrouter_references({"a", "b", "c"}, 2).sql.find("model_id IN ('a','b')") != std::string::npos);
+}
+
+TEST_CASE("an API key update writes only its settable columns", "[store][api_keys]") {
+  const Statement s = store::api_keys::update("o", "k", {{"name", "n"}, {"key_hash", "forged"}, {"quota_nusd", 5}});
+  CHECK(s.sql.find("key_hash") == std::string::npos);
+  CHECK(has(s, "name = ?"));
+  CHECK(has(s, "quota_nusd = ?"));
+  CHECK(placeholders(s.sql) == s.params.size());
+}
