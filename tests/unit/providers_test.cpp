@@ -233,6 +233,11 @@ TEST_CASE("the seed providers", "[providers]") {
   const ProviderDef& openrouter = provider("openrouter");
   CHECK(openrouter.base_url == "https://openrouter.ai/api/v1");
   CHECK(openrouter.cost_source == CostSource::usage_cost);
+  // Exactly one built-in provider's prices are the reference, and it is OpenRouter.
+  std::vector<std::string> references;
+  for (const ProviderDef& def : providers())
+    if (def.price_reference) references.push_back(def.id);
+  CHECK(references == std::vector<std::string>{"openrouter"});
   CHECK(openrouter.extra_headers ==
         std::vector<std::pair<std::string, std::string>>{{"HTTP-Referer", "https://github.com/keyaos/keyaos"},
                                                          {"X-Title", "Keyaos"}});

@@ -164,7 +164,9 @@ TEST_CASE("catalogue writes inline their values within D1's statement limits", "
   REQUIRE(chunks.size() == 2);  // 400 ids per statement
   CHECK(chunks[1].sql.find("IN ('a/x''y')") != std::string::npos);  // quoted
   CHECK(store::catalog::prune_custom("p", {"m1", "m2"}).sql == "DELETE FROM catalog WHERE provider_id = 'p' AND model_id NOT IN ('m1','m2')");
-  CHECK(store::catalog::openrouter_references({"a", "b", "c"}, 2).sql.find("model_id IN ('a','b')") != std::string::npos);
+  const Statement refs = store::catalog::reference_prices("openrouter", {"a", "b", "c"}, 2);
+  CHECK(refs.sql.find("model_id IN ('a','b')") != std::string::npos);
+  CHECK(refs.sql.find("provider_id = 'openrouter'") != std::string::npos);
 }
 
 TEST_CASE("an API key update writes only its settable columns", "[store][api_keys]") {

@@ -171,8 +171,9 @@ void RoutingTask::route(const std::string& owner_id, const std::string& requeste
   if (out.match.model_id.empty()) return;
   for (const auto& o : rows)
     if (o.model_id == out.match.model_id) out.offerings.push_back(o);
-  for (const auto& o : out.offerings)
-    if (o.provider_id == "openrouter") out.reference = o.prices;
+  if (const catalog::ProviderDef* reference = gw_.price_reference())
+    for (const auto& o : out.offerings)
+      if (o.provider_id == reference->id) out.reference = o.prices;
   routing::RankInput in;
   in.offerings = &out.offerings;
   in.credentials = &gw_.owner(owner_id).credentials;

@@ -156,7 +156,7 @@ class SyncTask : public RoutingTask {
       job.url = gw_.base_url(def) + def.models.sync->path;
       job.parser = def.models.sync->parser;
       job.source = "sync";
-      job.reference = def.id == "openrouter";
+      job.reference = def.price_reference;
       if (def.models.sync->auth) {
         auto cred = credential_of.find(def.id);
         // An OAuth refresh token is no bearer key: those lists come with their protocol.
@@ -211,7 +211,8 @@ class SyncTask : public RoutingTask {
     }
     if (!only_found) return finish_with_error("No provider with id '" + only_ + "'.", 404);
 
-    if (auto s = states.find("openrouter"); s != states.end()) reference_key_ = s->second.list_key;
+    if (const catalog::ProviderDef* reference = gw_.price_reference())
+      if (auto s = states.find(reference->id); s != states.end()) reference_key_ = s->second.list_key;
     std::vector<catalog::SyncCandidate> candidates;
     for (auto& job : jobs) {
       if (auto s = states.find(job.def.id); s != states.end()) job.state = s->second;
@@ -269,6 +270,11 @@ class SyncTask : public RoutingTask {
   }
 
   // ---- model lists ---------------------------------------------------------
+  std::string reference_id() const {
+    const catalog::ProviderDef* reference = gw_.price_reference();
+    return reference ? reference->id : std::string();
+  }
+
   Action next_list() {
     if (lists_.empty()) return next_credit();
     ListJob& job = lists_.front();
@@ -345,9 +351,9 @@ class SyncTask : public RoutingTask {
     if (!list.ok) return list_failed("the model list could not be parsed: " + list.error);
 
     std::vector<Statement> batch = {store::catalog::active_ids(job.def.id), store::sync_state::row_digests(job.def.id)};
-    // Prices still missing come from OpenRouter's rows in D1, when its list was not fetched in this run.
+    // Prices still missing come from the reference provider's rows in D1, when its list was not fetched in this run.
     const bool lookup = !job.reference && !fresh_reference_ && !list.fill.unpriced.empty();
-    if (lookup) batch.push_back(store::catalog::openrouter_references(list.fill.unpriced, kMaxReferenceLookups));
+    if (lookup) batch.push_back(store::catalog::reference_prices(reference_id(), list.fill.unpriced, kMaxReferenceLookups));
     fresh_rows_ = std::move(list.rows);
     unpriced_ = list.fill.unpriced.size();
     return run_sql(std::move(batch), [this, lookup](const SqlResult& r) { return write_list(r, lookup); });
@@ -364,10 +370,10 @@ class SyncTask : public RoutingTask {
       std::vector<catalog::CatalogEntry> rows;
       for (const auto& row : r.at(2)) rows.push_back(entry_from_row(row));
       catalog::ReferenceMap from_db = catalog::make_reference_map(rows);
-      // OpenRouter's shipped snapshot is the last resort.
+      // The reference provider's shipped snapshot is the last resort.
       catalog::ReferenceMap from_snapshot;
-      if (const catalog::ProviderDef* openrouter = gw_.builtin_provider("openrouter"))
-        from_snapshot = catalog::make_reference_map(catalog::catalog_from_definition(*openrouter));
+      if (const catalog::ProviderDef* reference = gw_.price_reference())
+        from_snapshot = catalog::make_reference_map(catalog::catalog_from_definition(*reference));
       unpriced_ = catalog::fill_from_reference(fresh_rows_, {&from_db, &from_snapshot}).unpriced.size();
     }
     const size_t listed = fresh_rows_.size();
@@ -643,13 +649,13 @@ class SyncTask : public RoutingTask {
   std::vector<Statement> final_writes_;
   std::set<std::string> owners_touched_;
   catalog::ReferenceMap own_reference_;
-  std::optional<catalog::ReferenceMap> fresh_reference_;  // OpenRouter's list, once fetched in this run
+  std::optional<catalog::ReferenceMap> fresh_reference_;  // the reference provider's list, once fetched in this run
   std::vector<catalog::CatalogEntry> fresh_rows_;
   std::string main_body_;  // the main list, held while the embeddings list is fetched
   size_t unpriced_ = 0;  // rows of the current list still without a price
   int64_t list_bytes_ = 0;
   std::string list_key_;       // of the list being synced
-  std::string reference_key_;  // of OpenRouter's list as last fully written
+  std::string reference_key_;  // of the reference provider's list as last fully written
   int64_t rows_written_ = 0;  // in this run, against budget_.rows
   catalog::SyncBudget budget_;
   bool catalog_changed_ = false;

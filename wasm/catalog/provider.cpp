@@ -721,6 +721,7 @@ bool parse_provider(std::string_view json_text, ProviderDef& out, std::string& e
     }
     if (key == "embeddings") return json::step(parse_embeddings(field, path, def.embeddings, error));
     if (key == "count_tokens") return json::step(parse_count_tokens(field, path, def.count_tokens, error));
+    if (key == "price_reference") return json::step(json::read_bool(field, path, def.price_reference, error));
     return FieldStep::unknown;
   });
   if (!ok) return false;

@@ -145,6 +145,10 @@ struct ProviderDef {
   ValidationDef validation;
   std::optional<EmbeddingsDef> embeddings;  // none: chat only
   std::optional<CountTokensDef> count_tokens;  // none: count_tokens estimates
+  // Its list prices are the reference: list costs in the ledger, and the
+  // prices of models another provider lists without any. One built-in
+  // provider has it (OpenRouter, the widest priced list).
+  bool price_reference = false;
 };
 
 // True for a canonical model id: lower-case "vendor/model", as OpenRouter

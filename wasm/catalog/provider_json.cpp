@@ -121,6 +121,7 @@ std::string provider_to_json(const ProviderDef& def) {
     }
     out["embeddings"] = {{"path", e.path}, {"list", std::move(list)}, {"mark", std::move(mark)}};
   }
+  if (def.price_reference) out["price_reference"] = true;
   if (def.count_tokens) {
     const CountTokensDef& c = *def.count_tokens;
     json count = {{"path", c.path}, {"format", c.format}};

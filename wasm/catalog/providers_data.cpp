@@ -487,6 +487,7 @@ const char* const kProviderDefinitions[] = {
   "id": "openrouter",
   "name": "OpenRouter",
   "protocol": "openai",
+  "price_reference": true,
   "base_url": "https://openrouter.ai/api/v1",
   "auth": {
     "kind": "bearer"

@@ -85,6 +85,12 @@ const catalog::ProviderDef* Gateway::builtin_provider(const std::string& id) con
   return nullptr;
 }
 
+const catalog::ProviderDef* Gateway::price_reference() const {
+  for (const auto& p : providers_)
+    if (p.price_reference) return &p;
+  return nullptr;
+}
+
 const catalog::ProviderDef* Gateway::provider(const std::string& id) const {
   if (const catalog::ProviderDef* builtin = builtin_provider(id)) return builtin;
   for (const auto& [owner_id, cache] : owners_)
@@ -239,10 +245,10 @@ void Gateway::set_api_key_used(const std::string& api_key_id, int64_t nano_usd) 
 Statement Gateway::seed_version_statement() { return store::catalog::seed_version(); }
 
 std::vector<Statement> Gateway::seed_statements(int64_t now_ms) const {
-  // Prices a provider does not publish are filled here, once, from OpenRouter's
-  // reference list, so routing and listing read priced rows only.
+  // Prices a provider does not publish are filled here, once, from the
+  // reference provider's list, so routing and listing read priced rows only.
   std::vector<catalog::CatalogEntry> reference_rows;
-  if (const catalog::ProviderDef* openrouter = provider("openrouter")) reference_rows = catalog::catalog_from_definition(*openrouter);
+  if (const catalog::ProviderDef* reference = price_reference()) reference_rows = catalog::catalog_from_definition(*reference);
   const catalog::ReferenceMap reference = catalog::make_reference_map(reference_rows);
   std::vector<catalog::CatalogEntry> rows;
   for (const auto& def : providers_) {

@@ -47,6 +47,8 @@ class Gateway {
   // A built-in provider, else a custom one of an owner whose cache is loaded.
   const catalog::ProviderDef* provider(const std::string& id) const;
   const catalog::ProviderDef* builtin_provider(const std::string& id) const;
+  // The built-in provider whose prices are the reference (catalog::ProviderDef::price_reference), or nullptr.
+  const catalog::ProviderDef* price_reference() const;
   const std::vector<catalog::ProviderDef>& providers() const { return providers_; }
   // Base URL after UPSTREAM_BASE_URLS overrides.
   std::string base_url(const catalog::ProviderDef& def) const;

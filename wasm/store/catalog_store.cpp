@@ -130,12 +130,12 @@ Statement active_ids(const std::string& provider_id) {
                    Json::array({provider_id}));
 }
 
-Statement openrouter_references(const std::vector<std::string>& model_ids, size_t max_ids) {
+Statement reference_prices(const std::string& reference_provider_id, const std::vector<std::string>& model_ids, size_t max_ids) {
   // Inlined: the list is longer than D1's 100 parameters.
-  return statement("catalog.openrouter_references",
+  return statement("catalog.reference_prices",
                    "SELECT model_id, name, input_price, output_price, cache_read_price, cache_write_price, context_length, "
-                   "input_modalities, output_modalities, model_type FROM catalog WHERE provider_id = 'openrouter' AND "
-                   "is_active = 1 AND model_id IN (" + quoted_list(model_ids, 0, max_ids) + ")");
+                   "input_modalities, output_modalities, model_type FROM catalog WHERE provider_id = " + quote(reference_provider_id) +
+                       " AND is_active = 1 AND model_id IN (" + quoted_list(model_ids, 0, max_ids) + ")");
 }
 
 Statement prune_custom(const std::string& provider_id, const std::vector<std::string>& keep_model_ids) {
@@ -152,7 +152,7 @@ Statement remove_unowned_custom(const std::string& provider_id) {
 bool reads_rows(const Statement& s) {
   static const char* const kReads[] = {"catalog.offerings",    "catalog.active_models", "catalog.browse",
                                        "catalog.find_model",   "catalog.active_counts", "catalog.active_count",
-                                       "catalog.active_ids",   "catalog.openrouter_references"};
+                                       "catalog.active_ids",   "catalog.reference_prices"};
   for (const char* name : kReads)
     if (s.name == name) return true;
   return false;

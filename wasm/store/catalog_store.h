@@ -33,8 +33,8 @@ Statement active_counts();
 Statement active_count(const std::string& provider_id);
 // A provider's active model ids as one newline-separated `ids` column.
 Statement active_ids(const std::string& provider_id);
-// OpenRouter's active rows of these models (at most `max_ids`), as price references.
-Statement openrouter_references(const std::vector<std::string>& model_ids, size_t max_ids);
+// The reference provider's active rows of these models (at most `max_ids`), as price references.
+Statement reference_prices(const std::string& reference_provider_id, const std::vector<std::string>& model_ids, size_t max_ids);
 // A custom provider with a fixed list: its rows outside that list go.
 Statement prune_custom(const std::string& provider_id, const std::vector<std::string>& keep_model_ids);
 // A custom provider's rows, once no owner has a provider of that id.
