@@ -429,6 +429,8 @@ test("a rejected token anywhere returns to the login page with a message", async
   await page.goto(`${gw.url}/?reload=1#/logs`);
   await page.getByText("did not accept the saved token").waitFor();
   await page.getByLabel("Admin token").waitFor();
+  // The page's other requests with the revoked token may still be answering.
+  await page.waitForLoadState("networkidle");
   expected401 = false;
   assert.equal(await page.evaluate(() => localStorage.getItem("keyaos.admin_token")), null);
 });
