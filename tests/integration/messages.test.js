@@ -174,6 +174,20 @@ test("count_tokens answers an estimate; model aliases route an Anthropic name an
   assert.equal((await gw.api("DELETE", "/api/model-aliases/claude-3-5-haiku")).status, 404);
 });
 
+test("count_tokens refuses a body that is not a Messages request in Anthropic's shape, and bills nothing", async () => {
+  const before = (await gw.api("GET", "/api/logs?limit=200")).json.data.length;
+  for (const body of ['{"model":"claude-sonnet-4-5"}', "not json", '{"model":"claude-sonnet-4-5","messages":"hi"}']) {
+    const res = await gw.fetch("/v1/messages/count_tokens", { method: "POST", headers: { "x-api-key": ADMIN_TOKEN, "content-type": "application/json" }, body });
+    assert.equal(res.status, 400, body);
+    const json = await res.json();
+    assert.equal(json.type, "error");
+    assert.equal(json.error.type, "invalid_request_error");
+    assert.ok(json.error.message.length > 0);
+  }
+  await assert.rejects(client().messages.countTokens({ model: "claude-sonnet-4-5", messages: [] }), (e) => e instanceof Anthropic.BadRequestError);
+  assert.equal((await gw.api("GET", "/api/logs?limit=200")).json.data.length, before);
+});
+
 test("the real Claude Code request is accepted and answered as an Anthropic stream", async () => {
   const cc = JSON.parse(fixture("clients/claude_code_2.1.328_messages_request.json"));
   assert.equal((await gw.api("PUT", "/api/model-aliases/ag/agent", { model: "openai/gpt-4o-mini" })).status, 200);
