@@ -84,10 +84,7 @@ Price read_price(od::value v, int scale, double& out, ParseContext& ctx) {
       return parse_decimal_scaled(text, scale, out) ? Price::known : Price::invalid;
     }
     case od::json_type::number: {
-      std::string_view raw = v.raw_json_token();
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
-        raw.remove_suffix(1);
-      }
+      std::string_view raw = trim_json_whitespace_end(v.raw_json_token());
       return parse_decimal_scaled(raw, scale, out) ? Price::known : Price::invalid;
     }
     default:

@@ -24,6 +24,12 @@ inline bool contains_ascii_ci(std::string_view haystack, std::string_view needle
   return false;
 }
 
+// `raw` without the JSON whitespace simdjson's raw_json() leaves after a scalar.
+inline std::string_view trim_json_whitespace_end(std::string_view raw) {
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+  return raw;
+}
+
 // scheme://host[:port] of a URL.
 inline std::string url_origin(std::string_view url) {
   const size_t scheme = url.find("://");

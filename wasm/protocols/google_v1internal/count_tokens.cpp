@@ -1,6 +1,7 @@
 #include "protocols/google_v1internal/count_tokens.h"
 
 #include "core/json.h"
+#include "core/text.h"
 #include "protocols/google_v1internal/json_read.h"
 #include "protocols/google_v1internal/request_mapper.h"
 
@@ -66,7 +67,7 @@ std::string gemini_count_tokens_body(std::string_view chat_body, std::string_vie
     // The members of a GenerateContentRequest that are part of the prompt.
     if (key != "contents" && key != "systemInstruction" && key != "tools" && key != "toolConfig") continue;
     if (f.value().raw_json().get(raw) != simdjson::SUCCESS) return {};
-    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+    raw = trim_json_whitespace_end(raw);
     has_contents = has_contents || key == "contents";
     body += ",\"" + std::string(key) + "\":";
     body.append(raw);

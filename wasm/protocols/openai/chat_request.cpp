@@ -5,6 +5,7 @@
 #include "core/json.h"
 #include "core/limits.h"
 #include "core/json_validate.h"
+#include "core/text.h"
 #include "simdjson.h"
 
 namespace keyaos::openai {
@@ -199,7 +200,7 @@ bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error
       // Forwarded verbatim, and On-Demand does not check the tokens of a skipped value.
       if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) { bad_json = true; break; }
       // raw_json of a scalar may carry trailing whitespace
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+      raw = trim_json_whitespace_end(raw);
     }
     if (key == "messages") {
       if (raw.empty() || raw.front() != '[') {
@@ -277,7 +278,7 @@ std::string without_member(std::string_view body, std::string_view name) {
     std::string_view key, raw;
     if (field.unescaped_key(false).get(key) != simdjson::SUCCESS || field.value().raw_json().get(raw) != simdjson::SUCCESS) return {};
     if (key == name) continue;
-    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+    raw = trim_json_whitespace_end(raw);
     if (out.size() > 1) out.push_back(',');
     out.append(raw_key);
     out.push_back(':');

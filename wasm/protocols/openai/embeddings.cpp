@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "core/json_validate.h"
 #include "core/limits.h"
+#include "core/text.h"
 #include "protocols/openai/usage.h"
 
 namespace keyaos::openai {
@@ -18,7 +19,7 @@ namespace od = simdjson::ondemand;
 namespace {
 
 std::string_view trimmed(std::string_view raw) {
-  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+  raw = trim_json_whitespace_end(raw);
   return raw;
 }
 
