@@ -5,11 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { readFileSync } from "node:fs";
-import { createHash } from "node:crypto";
-import { join } from "node:path";
-import { startGateway, ADMIN_TOKEN, root } from "../support/gateway.js";
-import { WasmEngine } from "../../worker-shim/loader.js";
+import { startGateway, ADMIN_TOKEN, ENCRYPTION_KEY } from "../support/gateway.js";
+import { driveRequest, loadEngine, runSql as runBatch } from "../support/engine-host.js";
 import { startMockUpstream, openaiCompletion } from "../support/mock-upstream.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -128,40 +125,14 @@ test("D1 stays broken: the ledger write is abandoned after bounded retries and r
 test("the same ledger batch written twice bills once: the second write changes nothing", async () => {
   await withGateway({ plan: () => ({ json: openaiCompletion({ usage: USAGE }) }) }, async ({ gw, mock, credential }) => {
     const key = await createKey(gw, 1);
-    const runSql = async (statements) => {
-      const results = await gw.db.batch(statements.map((s) => gw.db.prepare(s.sql).bind(...(s.params || []))));
-      return { type: "rows", results: results.map((r) => r.results || []) };
-    };
-    const engine = new WasmEngine(new WebAssembly.Module(readFileSync(join(root, "worker-shim", "keyaos.wasm"))));
-    engine.init({ admin_token: ADMIN_TOKEN, encryption_configured: true, upstream_base_urls: { openai: mock.url + "/v1" } });
-    const handle = engine.open();
+    const engine = loadEngine({ admin_token: ADMIN_TOKEN, encryption_configured: true, upstream_base_urls: { openai: mock.url + "/v1" } });
     const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] });
-    const request = { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${key.key}` }, client_ip: "", nonce: "5e".repeat(16), now: Date.now() };
-    let action = engine.step(handle, request, new TextEncoder().encode(body));
-    let upstream = null;
-    let background = null;
-    for (let steps = 0; !background && steps < 50; steps++) {
-      const { head, payload } = action;
-      let event;
-      let bytes = null;
-      if (head.type === "sql") event = await runSql(head.statements);
-      else if (head.type === "crypto") event = { type: "crypto", values: head.items.map((i) => ({ sha256: createHash("sha256").update(i.text).digest("hex") })) };
-      else if (head.type === "fetch") {
-        upstream = await fetch(head.url, { method: head.method || "POST", headers: { "content-type": "application/json" }, body: payload.length ? payload.slice() : undefined });
-        event = { type: "upstream_head", status: upstream.status, headers: Object.fromEntries(upstream.headers) };
-      } else if (head.type === "read_body") {
-        bytes = new Uint8Array(await upstream.arrayBuffer());
-        event = { type: "upstream_body" };
-      } else if (head.type === "respond") {
-        assert.equal(head.status, 200);
-        background = head.background;
-        break;
-      } else assert.fail(`unexpected engine action ${head.type}`);
-      event.now = Date.now();
-      action = engine.step(handle, event, bytes);
-    }
-    engine.close(handle);
-    assert.ok(background?.length, "the engine handed over a ledger batch");
+    const request = { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${key.key}` }, client_ip: "", nonce: "5e".repeat(16) };
+    const answer = await driveRequest(engine, { db: gw.db, encryptionKey: ENCRYPTION_KEY, request, body });
+    assert.equal(answer.status, 200, answer.body);
+    const background = answer.background;
+    assert.ok(background.length, "the engine handed over a ledger batch");
+    const runSql = (statements) => runBatch(gw.db, statements);
 
     await runSql(background);
     const once = await balances(gw, credential.id, key.id);

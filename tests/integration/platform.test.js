@@ -8,9 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startGateway, ADMIN_TOKEN, ENCRYPTION_KEY, root } from "../support/gateway.js";
 import { startClerk } from "../support/clerk.js";
+import { driveRequest, loadEngine, runSql as runBatch } from "../support/engine-host.js";
 import { startMockUpstream, openaiCompletion } from "../support/mock-upstream.js";
-import { WasmEngine } from "../../worker-shim/loader.js";
-import { verifyRs256, sha256Hex } from "../../worker-shim/crypto.js";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const OPERATOR = "user_operator";
@@ -40,19 +39,7 @@ after(async () => {
   await clerk?.close();
 });
 
-async function call(token, method, path, body) {
-  const res = await gw.fetch(path, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {}
-  return { status: res.status, headers: res.headers, json, text };
-}
+const call = (token, method, path, body) => gw.as(token)(method, path, body);
 const as = (user) => (method, path, body) => call(clerk.sign({ sub: user }), method, path, body);
 
 async function grant(owner, nusd, id = `grant_${owner}_${Math.random().toString(16).slice(2)}`) {
@@ -246,57 +233,19 @@ test("200 concurrent shared-pool requests: the ledger sums equal the log rows, a
 test("a replayed settlement batch moves nothing twice", async () => {
   const erin = "user_erin";
   await grant(erin, 1_000_000_000);
-  const runSql = async (statements) => {
-    const results = await gw.db.batch(statements.map((s) => gw.db.prepare(s.sql).bind(...(s.params || []))));
-    return { type: "rows", results: results.map((r) => r.results || []) };
-  };
-  const engine = new WasmEngine(new WebAssembly.Module(readFileSync(join(root, "worker-shim", "keyaos.wasm"))));
-  engine.init({
+  const engine = loadEngine({
     admin_token: ADMIN_TOKEN,
     encryption_configured: true,
     upstream_base_urls: { openai: mock.url + "/v1" },
     platform: { secret_key_set: true, publishable_key: clerk.publishableKey, jwt_key: clerk.jwtKeyPem, owner_id: OPERATOR },
   });
-  const { open } = await import("../../worker-shim/crypto.js");
-  const handle = engine.open();
   const body = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "x" }] });
-  const request = { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${clerk.sign({ sub: erin })}` }, client_ip: "", nonce: "7a".repeat(16), now: Date.now() };
-  let action = engine.step(handle, request, new TextEncoder().encode(body));
-  let upstream = null;
-  let background = null;
-  for (let steps = 0; !background && steps < 60; steps++) {
-    const { head, payload } = action;
-    let event;
-    let bytes = null;
-    if (head.type === "sql") event = await runSql(head.statements);
-    else if (head.type === "crypto") {
-      const values = [];
-      for (const item of head.items) {
-        if (item.op === "verify_rs256") values.push({ valid: await verifyRs256(item) });
-        else if (item.op === "sha256") values.push({ sha256: await sha256Hex(item.text) });
-        else values.push({ error: "unexpected" });
-      }
-      event = { type: "crypto", values };
-    } else if (head.type === "fetch") {
-      // The Worker opens the sealed secret itself before the fetch.
-      const secret = head.credential ? await open(ENCRYPTION_KEY, head.credential.ciphertext, head.credential.aad) : null;
-      const headers = {};
-      for (const [k, v] of Object.entries(head.headers || {})) headers[k] = secret !== null ? v.replaceAll("${secret}", secret) : v;
-      upstream = await fetch(head.url, { method: head.method || "POST", headers: { ...headers, "content-type": "application/json" }, body: payload.length ? payload.slice() : undefined });
-      event = { type: "upstream_head", status: upstream.status, headers: Object.fromEntries(upstream.headers) };
-    } else if (head.type === "read_body") {
-      bytes = new Uint8Array(await upstream.arrayBuffer());
-      event = { type: "upstream_body" };
-    } else if (head.type === "respond") {
-      assert.equal(head.status, 200, new TextDecoder().decode(payload));
-      background = head.background;
-      break;
-    } else assert.fail(`unexpected engine action ${head.type}`);
-    event.now = Date.now();
-    action = engine.step(handle, event, bytes);
-  }
-  engine.close(handle);
-  assert.ok(background?.some((s) => s.name === "wallet.spend"), "the batch settles a shared-pool request");
+  const request = { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${clerk.sign({ sub: erin })}` }, client_ip: "", nonce: "7a".repeat(16) };
+  const answer = await driveRequest(engine, { db: gw.db, encryptionKey: ENCRYPTION_KEY, request, body });
+  assert.equal(answer.status, 200, answer.body);
+  const background = answer.background;
+  assert.ok(background.some((s) => s.name === "wallet.spend"), "the batch settles a shared-pool request");
+  const runSql = (statements) => runBatch(gw.db, statements);
 
   const snapshot = async () => ({
     erin: await balance(erin),

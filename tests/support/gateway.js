@@ -70,25 +70,29 @@ export async function startGateway({ upstreams = {}, bindings = {}, serviceBindi
   const db = await mf.getD1Database("DB");
   if (migrate) await applyMigrations(db);
   const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  // A JSON call with these headers: {status, headers, json, text}.
+  const caller = (headers) => async (method, path, body) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {}
+    return { status: res.status, headers: res.headers, json, text };
+  };
   return {
     mf,
     url,
     isolateUrls,
     db,
     fetch: (path, init = {}) => fetch(url + path, init),
-    api: async (method, path, body) => {
-      const res = await fetch(url + path, {
-        method,
-        headers: { ...auth, ...(body ? { "content-type": "application/json" } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.text();
-      let json = null;
-      try {
-        json = JSON.parse(text);
-      } catch {}
-      return { status: res.status, headers: res.headers, json, text };
-    },
+    api: caller(auth),
+    // The same calls with another bearer token (an API key, a Platform session), or none.
+    as: (token) => caller(token ? { authorization: `Bearer ${token}` } : {}),
     addCredential: async (provider_id, secret, extra = {}) => {
       const res = await fetch(url + "/api/credentials", {
         method: "POST",

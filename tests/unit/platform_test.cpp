@@ -5,6 +5,7 @@
 
 #include "billing/ledger.h"
 #include "billing/settlement.h"
+#include "core/base64.h"
 #include "core/engine.h"
 #include "platform/config.h"
 #include "platform/session.h"
@@ -13,20 +14,6 @@
 using namespace keyaos;
 
 namespace {
-
-std::string base64url(const std::string& in) {
-  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) out.push_back(k[(acc >> (bits -= 6)) & 63]);
-  }
-  if (bits > 0) out.push_back(k[(acc << (6 - bits)) & 63]);
-  return out;
-}
 
 // "clerk.keyaos.test$" in base64.
 const char* kPublishableKey = "pk_test_Y2xlcmsua2V5YW9zLnRlc3Qk";
@@ -44,7 +31,7 @@ platform::Config platform_config() {
 }
 
 std::string token(Json header, Json claims, const std::string& signature = "c2ln") {
-  return base64url(dump_json(header)) + "." + base64url(dump_json(claims)) + "." + signature;
+  return base64url_encode(dump_json(header)) + "." + base64url_encode(dump_json(claims)) + "." + signature;
 }
 
 Json good_claims() {

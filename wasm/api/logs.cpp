@@ -1,9 +1,9 @@
 #include "api/logs.h"
 
 #include <cstdlib>
-#include <cstring>
 
 #include "billing/cost.h"
+#include "core/base64.h"
 #include "billing/ledger.h"
 #include "store/ledger_store.h"
 
@@ -21,44 +21,16 @@ Json int_or_null(const Json& row, const char* key) {
 
 // A page cursor is the last row's (created_at, id), base64url-encoded: rows
 // can share a millisecond, so created_at alone is not a position.
-const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64url(const std::string& in) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) out.push_back(kB64[(acc >> (bits -= 6)) & 63]);
-  }
-  if (bits > 0) out.push_back(kB64[(acc << (6 - bits)) & 63]);
-  return out;
-}
-
-bool unbase64url(const std::string& in, std::string& out) {
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    const char* p = c ? std::strchr(kB64, c) : nullptr;
-    if (!p) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(p - kB64);
-    bits += 6;
-    if (bits >= 8) out.push_back(static_cast<char>((acc >> (bits -= 8)) & 0xFF));
-  }
-  return true;
-}
-
 struct Cursor {
   int64_t created_at = 0;
   std::string id;
 };
 
-std::string encode_cursor(const Json& row) { return base64url(std::to_string(int_field(row, "created_at")) + ":" + str_field(row, "id")); }
+std::string encode_cursor(const Json& row) { return base64url_encode(std::to_string(int_field(row, "created_at")) + ":" + str_field(row, "id")); }
 
 bool decode_cursor(const std::string& text, Cursor& c) {
   std::string raw;
-  if (text.size() > 512 || !unbase64url(text, raw)) return false;
+  if (text.size() > 512 || !base64_decode(text, raw)) return false;
   const size_t colon = raw.find(':');
   if (colon == 0 || colon == std::string::npos || colon + 1 >= raw.size()) return false;
   for (size_t i = 0; i < colon; ++i)

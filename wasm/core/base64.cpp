@@ -34,4 +34,19 @@ bool base64_decode(std::string_view text, std::string& out) {
   return bits < 6;  // a lone 6-bit group is not base64
 }
 
+std::string base64url_encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve(bytes.size() * 4 / 3 + 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) out.push_back(kAlphabet[(acc >> (bits -= 6)) & 63]);
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+  return out;
+}
+
 }  // namespace keyaos

@@ -8,4 +8,7 @@ namespace keyaos {
 // a dangling group.
 bool base64_decode(std::string_view text, std::string& out);
 
+// URL-safe base64 without padding (a JWT part, a page cursor).
+std::string base64url_encode(std::string_view bytes);
+
 }  // namespace keyaos

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base64.h"
 #include "protocols/google_v1internal/google_time.h"
 #include "protocols/google_v1internal/json_read.h"
 #include "simdjson.h"
@@ -82,32 +83,6 @@ bool read_fields(object obj, Fields& f, bool nested) {
   return true;
 }
 
-int base64url_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-' || c == '+') return 62;
-  if (c == '_' || c == '/') return 63;
-  return -1;
-}
-
-bool base64url_decode(std::string_view in, std::string& out) {
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    int v = base64url_value(c);
-    if (v < 0) return false;
-    buffer = (buffer << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string email_from_id_token(std::string_view id_token) {
@@ -116,7 +91,7 @@ std::string email_from_id_token(std::string_view id_token) {
   size_t second = id_token.find('.', first + 1);
   if (second == std::string_view::npos) return {};
   std::string payload;
-  if (!base64url_decode(id_token.substr(first + 1, second - first - 1), payload)) return {};
+  if (!base64_decode(id_token.substr(first + 1, second - first - 1), payload)) return {};
   simdjson::ondemand::parser parser;
   simdjson::padded_string padded(payload);
   simdjson::ondemand::document doc;
