@@ -72,3 +72,40 @@ export async function sha256Hex(text) {
 export function randomHex(bytes) {
   return bytesToHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }
+
+// Imported verification keys, by JWK modulus or PEM text; bounded, since a
+// JWKS rotates rarely and CLERK_JWT_KEY is one key.
+const verifyKeys = new Map();
+const VERIFY_KEYS_MAX = 32;
+const RS256 = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+
+function base64UrlToBytes(text) {
+  return base64ToBytes(text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "="));
+}
+
+async function verifyKey(item) {
+  const id = item.jwk ? "jwk:" + item.jwk.n + ":" + item.jwk.e : "pem:" + item.spki_pem;
+  let key = verifyKeys.get(id);
+  if (!key) {
+    if (item.jwk) {
+      key = await crypto.subtle.importKey("jwk", { kty: "RSA", n: item.jwk.n, e: item.jwk.e, alg: "RS256", ext: true }, RS256, false, ["verify"]);
+    } else {
+      const body = String(item.spki_pem || "").replace(/-----(BEGIN|END) PUBLIC KEY-----/g, "").replace(/\s+/g, "");
+      key = await crypto.subtle.importKey("spki", base64ToBytes(body), RS256, false, ["verify"]);
+    }
+    if (verifyKeys.size >= VERIFY_KEYS_MAX) verifyKeys.clear();
+    verifyKeys.set(id, key);
+  }
+  return key;
+}
+
+// True only for a signature that verifies; a key that does not import, or a
+// malformed signature, is false rather than an error the engine must parse.
+export async function verifyRs256(item) {
+  try {
+    const key = await verifyKey(item);
+    return await crypto.subtle.verify(RS256, key, base64UrlToBytes(item.signature || ""), encoder.encode(item.data || ""));
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,7 @@
 // No routing, pricing or protocol logic lives here.
 import wasmModule from "./keyaos.wasm";
 import { WasmEngine } from "./loader.js";
-import { open as openSecret, randomHex, seal, sha256Hex } from "./crypto.js";
+import { open as openSecret, randomHex, seal, sha256Hex, verifyRs256 } from "./crypto.js";
 
 // Buffer bounds: a client's request body (read only for an authenticated
 // caller, when the engine asks), an upstream body read whole (the engine names
@@ -47,6 +47,17 @@ function configFrom(env) {
     cny_usd_rate: Number(env.CNY_USD_RATE || 0) || undefined,
     cooldown_ms: Number(env.UPSTREAM_COOLDOWN_MS || 0) || undefined,
     cooldown_max_ms: Number(env.UPSTREAM_COOLDOWN_MAX_MS || 0) || undefined,
+    // Platform mode is on when Clerk's keys are set. The secret key itself
+    // stays here: the engine only needs to know it is configured.
+    platform: {
+      secret_key_set: Boolean(env.CLERK_SECRET_KEY),
+      publishable_key: env.CLERK_PUBLISHABLE_KEY || "",
+      jwt_key: env.CLERK_JWT_KEY || "",
+      jwks_url: env.CLERK_JWKS_URL || "",
+      authorized_parties: env.CLERK_AUTHORIZED_PARTIES || "",
+      owner_id: env.PLATFORM_OWNER_ID || "",
+      allow_private_hosts: env.PLATFORM_ALLOW_PRIVATE_HOSTS === "true",
+    },
   };
 }
 
@@ -170,6 +181,10 @@ async function runCrypto(env, head) {
         values.push({ error: "cannot decrypt" });
       }
     }
+    // A Clerk session's RS256 signature, with a JWK from Clerk's JWKS or CLERK_JWT_KEY's PEM.
+    else if (item.op === "verify_rs256") values.push({ valid: await verifyRs256(item) });
+    // One value per item, always, so an unknown op cannot shift the others.
+    else values.push({ error: `unknown crypto op ${String(item.op)}` });
   }
   return { type: "crypto", values };
 }

@@ -50,13 +50,16 @@ TEST_CASE("the ledger's balance updates act only while the request's log row is 
   for (const Statement& s : {store::ledger::charge_credential(r), store::ledger::charge_api_key(r, r.cost.effective)}) {
     INFO(s.name);
     CHECK(has(s, unlogged));
-    // ?1 cost, ?2 time, ?3 the row's id, ?4 request id, ?5 owner, ?6 the request's start.
-    REQUIRE(s.params.size() == 6);
+    // ?1 cost, ?2 time, ?3 the row's id, ?4 request id, ?5 owner, ?6 the request's start
+    // (and for the credential ?7, its owner: the caller's own, or a shared-pool contributor).
+    const bool credential = s.name == "ledger.charge_credential";
+    REQUIRE(s.params.size() == (credential ? 7 : 6));
     CHECK(s.params[0] == 1234);
     CHECK(s.params[3] == r.id);
     CHECK(s.params[4] == r.owner_id);
     CHECK(s.params[5] == r.created_at);
-    CHECK(has(s, "WHERE id = ?3 AND owner_id = ?5"));
+    if (credential) CHECK(s.params[6] == r.owner_id);
+    CHECK(has(s, credential ? "WHERE id = ?3 AND owner_id = ?7" : "WHERE id = ?3 AND owner_id = ?5"));
   }
   CHECK(store::ledger::charge_credential(r).params[2] == "cred_1");
   CHECK(has(store::ledger::charge_credential(r), "MAX(quota_nusd - ?1, 0)"));  // never below zero

@@ -25,13 +25,6 @@ constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
 // whole body); past this it is refused rather than held.
 constexpr size_t kMaxBodyBytes = 16u << 20;
 
-struct PlannedAttempt {
-  routing::Offering offering;
-  routing::Credential credential;
-  double expected_cost_usd = 0;
-  bool probe = false;  // holds the pair's probe after a cooldown
-};
-
 std::string format_usd(double usd) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.9f", usd);
@@ -74,12 +67,13 @@ class ChatTask : public RoutingTask {
   }
 
   Action load_routing() {
-    return load_routing_table(caller_.owner_id, models_[model_index_], req_.now_ms, [this] { return plan(); });
+    return load_routing_table(caller_.owner_id, models_[model_index_], req_.now_ms, [this] { return plan(); },
+                              gw_.config().platform.enabled);
   }
 
   Action plan() {
     const std::string& requested = models_[model_index_];
-    route(caller_.owner_id, requested, chat_, req_.now_ms, route_);
+    route(caller_.owner_id, requested, chat_, req_.now_ms, route_, false, false, scope());
     const routing::ModelMatch& match = route_.match;
     if (match.model_id.empty()) {
       if (!match.ambiguous.empty()) {
@@ -109,12 +103,17 @@ class ChatTask : public RoutingTask {
       plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});
     }
     if (plan_.empty()) {
+      if (wallet_refused()) return next_model_or(insufficient_credits(model_id_));
       std::string why;
       for (const auto& s : ranking.skipped)
         why += (why.empty() ? "" : "; ") + s.provider_id + (s.credential_id.empty() ? "" : "/" + s.credential_id) + ": " + s.reason;
       return next_model_or(ApiError{503, "No upstream can serve '" + model_id_ + "' right now (" + (why.empty() ? "no provider offers it" : why) + ").",
                                     "service_unavailable", "no_available_credential", {}});
     }
+    return admit(caller_.owner_id, request_id_, plan_, req_.now_ms, [this] { return admitted(); }, [this] { return plan(); });
+  }
+
+  Action admitted() {
     if (caller_.quota && !reserved_) return reserve();
     return attempt();
   }
@@ -458,7 +457,7 @@ class ChatTask : public RoutingTask {
   }
 
   void apply_health(routing::HealthChange change, const UpstreamError& e) {
-    apply_health_change(caller_.owner_id, current_.credential.id, current_.offering.model_id, change, e, now_of_last_event(), jitter(),
+    apply_health_change(current_.credential.owner_id, current_.credential.id, current_.offering.model_id, change, e, now_of_last_event(), jitter(),
                         health_writes_);
   }
 
@@ -481,7 +480,8 @@ class ChatTask : public RoutingTask {
     a.http_status = ok ? upstream_status_ : (e.http_status ? e.http_status : upstream_status_);
     if (!ok) {
       a.error_class = error_class_name(e.error_class);
-      a.error_message = e.message;
+      // Another owner's upstream may name its account: the caller's rows keep what clients are shown.
+      a.error_message = foreign(current_.credential) ? client_view(e).message : e.message;
     }
     // A successful attempt's notes (e.g. events dropped) go in its message.
     if (!attempt_note_.empty()) a.error_message += (a.error_message.empty() ? "" : "; ") + attempt_note_;
@@ -539,8 +539,8 @@ class ChatTask : public RoutingTask {
     r.usage = usage;
     r.client_aborted = client_aborted;
     r.cost = billing::compute_cost(usage, current_.offering.prices, reference_, current_.credential.multiplier);
-    for (auto& c : gw_.owner(caller_.owner_id).credentials)
-      if (c.id == current_.credential.id && c.quota) c.quota = std::max<int64_t>(*c.quota - r.cost.effective, 0);
+    settle_record(r, current_.credential);
+    gw_.note_spend(current_.credential.id, r.cost.effective);
     if (!caller_.api_key_id.empty()) gw_.add_api_key_usage(caller_.api_key_id, r.cost.effective);
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());
@@ -564,18 +564,23 @@ class ChatTask : public RoutingTask {
     r.latency_ms = now - started_ms_;
     r.first_byte_ms = first_byte_ms_ >= 0 ? attempt_started_ms_ + first_byte_ms_ - started_ms_ : -1;
     r.created_at = started_ms_;
+    settle_record(r, current_.credential);
     return r;
   }
 
+  bool foreign(const routing::Credential& c) const { return !c.owner_id.empty() && c.owner_id != caller_.owner_id; }
+
   Json client_headers(const char* content_type) const {
-    return {{"content-type", content_type},
-            {"x-request-id", request_id_},
-            {"x-keyaos-provider", current_.offering.provider_id},
-            // The credential's opaque id: a hint or an account name is for /api only.
-            {"x-keyaos-credential", current_.credential.id},
-            {"x-keyaos-model", current_.offering.model_id},
-            {"x-keyaos-attempts", std::to_string(attempts_.size() + 1)},
-            {"x-keyaos-cost-estimate", format_usd(current_.expected_cost_usd)}};
+    Json headers = {{"content-type", content_type},
+                    {"x-request-id", request_id_},
+                    {"x-keyaos-provider", current_.offering.provider_id},
+                    {"x-keyaos-model", current_.offering.model_id},
+                    {"x-keyaos-attempts", std::to_string(attempts_.size() + 1)},
+                    {"x-keyaos-cost-estimate", format_usd(current_.expected_cost_usd)}};
+    // The credential's opaque id, and only the caller's own: a shared-pool
+    // consumer never learns whose credential served them.
+    if (!foreign(current_.credential)) headers["x-keyaos-credential"] = current_.credential.id;
+    return headers;
   }
 
   // A jitter in [0,1) from the request's random nonce and the attempt number.

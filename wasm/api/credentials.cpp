@@ -9,6 +9,7 @@
 #include "store/credentials_store.h"
 #include "store/health_store.h"
 #include "store/providers_store.h"
+#include "store/wallet_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -55,11 +56,22 @@ class CredentialsTask : public Task {
   // Credentials of the caller (one id, or all), each with its active cooldowns.
   Action show(const std::string& id) {
     Statement s = id.empty() ? store::credentials::list(caller_.owner_id) : store::credentials::get(caller_.owner_id, id);
-    return run_sql({s, store::health::owner_cooldowns(caller_.owner_id, req_.now_ms)}, [this, id](const SqlResult& r) {
+    std::vector<Statement> batch = {s, store::health::owner_cooldowns(caller_.owner_id, req_.now_ms)};
+    // Platform mode: what each credential earned serving others.
+    const bool platform = gw_.config().platform.enabled;
+    if (platform) batch.push_back(store::wallet::earnings_by_credential(caller_.owner_id));
+    return run_sql(std::move(batch), [this, id, platform](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read credentials: " + r.error));
       Json data = Json::array();
       for (const auto& row : r.at(0)) {
         Json c = credential_json(row);
+        if (platform) {
+          int64_t earned = 0;
+          for (const auto& e : r.at(2))
+            if (str_field(e, "credential_id") == str_field(row, "id")) earned = int_field(e, "earned_nusd");
+          c["earnings_usd"] = billing::nano_to_usd(earned);
+          c["earnings_nusd"] = earned;
+        }
         Json list = Json::array();
         for (const auto& cool : r.at(1))
           if (str_field(cool, "credential_id") == str_field(row, "id"))

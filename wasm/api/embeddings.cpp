@@ -25,13 +25,6 @@ std::string format_usd(double usd) {
   return buf;
 }
 
-struct PlannedAttempt {
-  routing::Offering offering;
-  routing::Credential credential;
-  double expected_cost_usd = 0;
-  bool probe = false;
-};
-
 class EmbeddingsTask : public RoutingTask {
  public:
   EmbeddingsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
@@ -58,12 +51,13 @@ class EmbeddingsTask : public RoutingTask {
 
  private:
   Action load_routing() {
-    return load_routing_table(caller_.owner_id, models_[model_index_], req_.now_ms, [this] { return plan(); });
+    return load_routing_table(caller_.owner_id, models_[model_index_], req_.now_ms, [this] { return plan(); },
+                              gw_.config().platform.enabled);
   }
 
   Action plan() {
     const std::string& requested = models_[model_index_];
-    route(caller_.owner_id, requested, shape_, req_.now_ms, route_, false, true);
+    route(caller_.owner_id, requested, shape_, req_.now_ms, route_, false, true, scope());
     const routing::ModelMatch& match = route_.match;
     if (match.model_id.empty()) {
       if (!match.ambiguous.empty()) {
@@ -97,6 +91,7 @@ class EmbeddingsTask : public RoutingTask {
           plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});  // the one that recovers soonest
           break;
         }
+    if (plan_.empty() && wallet_refused()) return next_model_or(insufficient_credits(model_id_));
     if (plan_.empty()) {
       std::string why;
       for (const auto& s : route_.ranking.skipped)
@@ -104,6 +99,10 @@ class EmbeddingsTask : public RoutingTask {
       return next_model_or(ApiError{503, "No upstream can serve '" + model_id_ + "' right now (" + (why.empty() ? "no provider offers it" : why) + ").",
                                     "service_unavailable", "no_available_credential", {}});
     }
+    return admit(caller_.owner_id, request_id_, plan_, req_.now_ms, [this] { return admitted(); }, [this] { return plan(); });
+  }
+
+  Action admitted() {
     if (caller_.quota && !reserved_) {
       reserved_ = true;
       double expected = 0;
@@ -197,18 +196,19 @@ class EmbeddingsTask : public RoutingTask {
     r.http_status = upstream_status_;
     r.usage = answer.usage;
     r.cost = billing::compute_cost(answer.usage, current_.offering.prices, route_.reference, current_.credential.multiplier);
-    for (auto& c : gw_.owner(caller_.owner_id).credentials)
-      if (c.id == current_.credential.id && c.quota) c.quota = std::max<int64_t>(*c.quota - r.cost.effective, 0);
+    settle_record(r, current_.credential);
+    gw_.note_spend(current_.credential.id, r.cost.effective);
     if (!caller_.api_key_id.empty()) gw_.add_api_key_usage(caller_.api_key_id, r.cost.effective);
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());
     Json headers = {{"content-type", "application/json"},
                     {"x-request-id", request_id_},
                     {"x-keyaos-provider", current_.offering.provider_id},
-                    {"x-keyaos-credential", current_.credential.id},
                     {"x-keyaos-model", current_.offering.model_id},
                     {"x-keyaos-attempts", std::to_string(attempts_.size())},
                     {"x-keyaos-cost-estimate", format_usd(current_.expected_cost_usd)}};
+    // Only the caller's own credential is named (see the chat task).
+    if (current_.credential.owner_id == caller_.owner_id) headers["x-keyaos-credential"] = current_.credential.id;
     return respond_action(upstream_status_, headers, std::move(answer.body), std::move(writes));
   }
 
@@ -218,7 +218,7 @@ class EmbeddingsTask : public RoutingTask {
     const int64_t now = last_event_ms_ ? last_event_ms_ : req_.now_ms;
     record_attempt(false, e);
     const routing::FailoverDecision d = policy_.on_failure(e, phase, false);
-    apply_health_change(caller_.owner_id, current_.credential.id, current_.offering.model_id, d.health, e, now, jitter(), health_writes_);
+    apply_health_change(current_.credential.owner_id, current_.credential.id, current_.offering.model_id, d.health, e, now, jitter(), health_writes_);
     switch (d.next) {
       case routing::FailoverDecision::Next::answer:
         return answer_failure();
@@ -284,7 +284,7 @@ class EmbeddingsTask : public RoutingTask {
     a.http_status = ok ? upstream_status_ : (e.http_status ? e.http_status : upstream_status_);
     if (!ok) {
       a.error_class = error_class_name(e.error_class);
-      a.error_message = e.message;
+      a.error_message = current_.credential.owner_id != caller_.owner_id ? client_view(e).message : e.message;
     }
     a.latency_ms = now - attempt_started_ms_;
     a.first_byte_ms = first_byte_ms_;
@@ -309,6 +309,7 @@ class EmbeddingsTask : public RoutingTask {
     r.latency_ms = now - req_.now_ms;
     r.first_byte_ms = first_byte_ms_ >= 0 ? attempt_started_ms_ + first_byte_ms_ - req_.now_ms : -1;
     r.created_at = req_.now_ms;
+    settle_record(r, current_.credential);
     return r;
   }
 

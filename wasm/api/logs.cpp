@@ -70,7 +70,8 @@ bool decode_cursor(const std::string& text, Cursor& c) {
 
 class LogsTask : public Task {
  public:
-  LogsTask(HttpRequest req, Caller caller) : req_(std::move(req)), caller_(std::move(caller)) {}
+  LogsTask(Gateway& gw, HttpRequest req, Caller caller)
+      : platform_(gw.config().platform.enabled), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     const std::string base = "/api/logs";
@@ -100,11 +101,12 @@ class LogsTask : public Task {
     q.api_key_id = query_param(req_.query, "api_key");
     const std::string since = query_param(req_.query, "since");
     if (!since.empty()) q.since_ms = std::atoll(since.c_str());
-    return run_sql({store::ledger::list_logs(caller_.owner_id, q)}, [limit](const SqlResult& r) {
+    q.with_earned = platform_;
+    return run_sql({store::ledger::list_logs(caller_.owner_id, q)}, [this, limit](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read logs: " + r.error));
       Json data = Json::array();
       const Json& rows = r.at(0);
-      for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) data.push_back(log_json(rows[i]));
+      for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) data.push_back(log_json(rows[i], viewer()));
       const bool more = static_cast<int64_t>(rows.size()) > limit;
       Json next = more ? Json(encode_cursor(rows[static_cast<size_t>(limit - 1)])) : Json(nullptr);
       return json_response(200, {{"object", "list"}, {"data", data}, {"has_more", more}, {"next_cursor", next}});
@@ -117,18 +119,19 @@ class LogsTask : public Task {
     std::optional<int64_t> start;
     if (billing::request_id_start(id, started)) start = started;
     // The attempts written one row each; a lone plain success is on the log row.
-    return run_sql({store::ledger::get_log(caller_.owner_id, id, start), store::ledger::attempts(caller_.owner_id, id)}, [id](const SqlResult& r) {
+    return run_sql({store::ledger::get_log(caller_.owner_id, id, start), store::ledger::attempts(caller_.owner_id, id, platform_)},
+                   [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the log: " + r.error));
       if (r.at(0).empty()) return error_response(ApiError::not_found("No request with id '" + id + "'.", "log_not_found"));
       const Json& log = r.at(0)[0];
-      Json out = log_json(log);
+      Json out = log_json(log, viewer());
       Json list = Json::array();
       if (const Json* offset = field(log, "attempt_offset_ms"); offset && offset->is_number()) {
         const int64_t d = int_field(log, "attempt_offset_ms");
         const Json* first = field(log, "first_byte_ms");
         list.push_back({{"attempt", 1},
                         {"provider_id", str_field(log, "provider_id")},
-                        {"credential_id", str_field(log, "credential_id")},
+                        {"credential_id", out["credential_id"]},
                         {"model_id", str_field(log, "model_id")},
                         {"status", "ok"},
                         {"http_status", int_or_null(log, "http_status")},
@@ -141,7 +144,7 @@ class LogsTask : public Task {
       for (const auto& a : r.at(1))
         list.push_back({{"attempt", int_field(a, "attempt")},
                         {"provider_id", str_field(a, "provider_id")},
-                        {"credential_id", str_field(a, "credential_id")},
+                        {"credential_id", platform_ ? text_or_null(a, "credential_id") : Json(str_field(a, "credential_id"))},
                         {"model_id", str_field(a, "model_id")},
                         {"status", str_field(a, "status")},
                         {"http_status", int_or_null(a, "http_status")},
@@ -155,15 +158,18 @@ class LogsTask : public Task {
     });
   }
 
+  std::string viewer() const { return platform_ ? caller_.owner_id : std::string(); }
+
+  bool platform_;
   HttpRequest req_;
   Caller caller_;
 };
 
 }  // namespace
 
-Json log_json(const Json& row) {
+Json log_json(const Json& row, const std::string& viewer) {
   const int64_t effective = int_field(row, "effective_cost_nusd"), list = int_field(row, "list_cost_nusd");
-  return {{"id", str_field(row, "id")},
+  Json out = {{"id", str_field(row, "id")},
           {"created_at", int_field(row, "created_at")},
           {"model_id", str_field(row, "model_id")},
           {"served_model", text_or_null(row, "served_model")},
@@ -192,10 +198,26 @@ Json log_json(const Json& row) {
           {"latency_ms", int_or_null(row, "latency_ms")},
           {"first_byte_ms", int_or_null(row, "first_byte_ms")},
           {"attempts", int_field(row, "attempts")}};
+  if (viewer.empty()) return out;
+  const std::string contributor = str_field(row, "credential_owner_id");
+  const bool mine = str_field(row, "owner_id") == viewer;
+  if (mine && contributor.empty()) {
+    out["direction"] = "self";
+    out["net_usd"] = 0.0;
+  } else if (mine) {
+    out["direction"] = "spent";
+    out["net_usd"] = -billing::nano_to_usd(int_field(row, "consumer_charged_nusd"));
+    out["credential_id"] = nullptr;
+  } else {
+    out["direction"] = "earned";
+    out["net_usd"] = billing::nano_to_usd(int_field(row, "provider_earned_nusd"));
+    out["api_key_id"] = nullptr;
+  }
+  return out;
 }
 
-std::unique_ptr<Task> make_logs_task(Gateway&, HttpRequest request, Caller caller) {
-  return std::make_unique<LogsTask>(std::move(request), std::move(caller));
+std::unique_ptr<Task> make_logs_task(Gateway& gw, HttpRequest request, Caller caller) {
+  return std::make_unique<LogsTask>(gw, std::move(request), std::move(caller));
 }
 
 }  // namespace keyaos::api

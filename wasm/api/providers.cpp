@@ -63,7 +63,7 @@ class ProvidersTask : public RoutingTask {
   ProvidersTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
-    if (!caller_.admin) return error_response(ApiError::forbidden("Managing providers needs the admin token.", "admin_only"));
+    if (!caller_.admin && !caller_.session) return error_response(ApiError::forbidden("Managing providers needs the admin token.", "admin_only"));
     const std::string base = "/api/providers";
     std::string id = req_.path.size() > base.size() ? req_.path.substr(base.size() + 1) : "";
     if (id.find('/') != std::string::npos) return error_response(ApiError::not_found("No such route: " + req_.path));

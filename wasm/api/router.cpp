@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 
+#include "api/account.h"
 #include "api/api_keys.h"
 #include "api/catalog.h"
 #include "api/chat.h"
@@ -23,6 +24,7 @@
 #include "core/json_depth.h"
 #include "core/schema.h"
 #include "core/text.h"
+#include "platform/session.h"
 #include "store/api_keys_store.h"
 
 namespace keyaos::api {
@@ -45,6 +47,9 @@ Action refusal(ErrorShape shape, const ApiError& e) {
 
 using TaskMaker = std::unique_ptr<Task> (*)(Gateway&, HttpRequest, Caller);
 using TaskFactory = std::function<std::unique_ptr<Task>(Gateway&, HttpRequest, Caller)>;
+
+// How long Clerk's JWKS may take to answer.
+constexpr int64_t kJwksTimeoutMs = 5000;
 
 // The body limit when the host does not name one.
 constexpr int64_t kDefaultMaxBodyBytes = 8 << 20;
@@ -74,12 +79,18 @@ class AuthGate : public Task {
       : gw_(gw), req_(std::move(req)), access_(access), shape_(shape), make_(std::move(make)) {}
 
   Action start(const Event&) override {
+    if (gw_.config().platform.enabled) return start_platform();
     const std::string& admin = gw_.config().admin_token;
     const std::string token = request_token(req_.headers);
     if (admin.empty()) return reject(ApiError::unauthorized("The gateway has no ADMIN_TOKEN configured; set it to enable access."));
     if (token.empty())
       return reject(ApiError::unauthorized("Missing API key. Send it as 'Authorization: Bearer <key>' or in the 'x-api-key' header."));
-    if (constant_time_equals(token, admin)) return with_schema([this] { return enter({kCoreOwner, "", {}, true}); });
+    if (constant_time_equals(token, admin)) return with_schema([this] {
+      Caller caller;
+      caller.owner_id = caller.user_id = kCoreOwner;
+      caller.admin = true;
+      return enter(std::move(caller));
+    });
     if (token.rfind(kApiKeyPrefix, 0) != 0) return reject(ApiError::unauthorized("Invalid API key."));
     if (access_ != Access::api_key)
       return reject(ApiError::unauthorized("API keys work on /v1 only; the management API needs the admin token."));
@@ -114,6 +125,79 @@ class AuthGate : public Task {
     });
   }
 
+  // Platform mode: a Clerk session on every route, or a Keyaos API key on
+  // /v1. The admin token opens nothing here: accounts replace it.
+  Action start_platform() {
+    const std::string token = request_token(req_.headers);
+    if (token.empty())
+      return reject(ApiError::unauthorized(access_ == Access::api_key
+                                               ? "Missing API key or session. Send it as 'Authorization: Bearer <key>' or in the 'x-api-key' header."
+                                               : "Sign in: this route needs a session ('Authorization: Bearer <Clerk session token>')."));
+    if (token.rfind(kApiKeyPrefix, 0) == 0) {
+      if (access_ != Access::api_key)
+        return reject(ApiError::unauthorized("API keys work on /v1 only; the management API needs a signed-in session."));
+      return with_schema([this, token] { return lookup_key(token); });
+    }
+    if (!platform::looks_like_session_token(token)) return reject(ApiError::unauthorized("Invalid API key or session token."));
+    std::string error;
+    if (!platform::parse_session_token(token, session_, error)) return reject(ApiError::unauthorized("Invalid session token."));
+    if (std::string problem = platform::claims_problem(session_, gw_.config().platform, req_.now_ms); !problem.empty())
+      return reject(ApiError::unauthorized("Invalid session: " + problem + "."));
+    return with_schema([this] { return session_key(); });
+  }
+
+  // The key that signed the session: CLERK_JWT_KEY, else Clerk's JWKS.
+  Action session_key() {
+    const platform::Config& config = gw_.config().platform;
+    if (!config.jwt_key_pem.empty()) return verify_session({{"spki_pem", config.jwt_key_pem}});
+    platform::JwksCache& jwks = gw_.jwks();
+    if (!jwks.should_fetch(session_.kid, req_.now_ms)) return verify_with_jwks();
+    jwks.fetch_started(req_.now_ms);
+    Action a;
+    a.head = {{"type", "fetch"},
+              {"url", config.jwks_url},
+              {"method", "GET"},
+              {"headers", {{"accept", "application/json"}}},
+              {"timeouts", {{"headers_ms", kJwksTimeoutMs}}}};
+    return then(std::move(a), [this](const Event& ev) {
+      if (ev.type != "upstream_head" || int_field(ev.head, "status") != 200) return verify_with_jwks();
+      Action read;
+      read.head = {{"type", "read_body"}, {"max_bytes", platform::JwksCache::kMaxBytes}, {"timeout_ms", kJwksTimeoutMs}, {"whole", true}};
+      return then(std::move(read), [this](const Event& body) {
+        if (body.type == "upstream_body") gw_.jwks().store(body.payload, req_.now_ms);
+        return verify_with_jwks();
+      });
+    });
+  }
+
+  Action verify_with_jwks() {
+    const Json* jwk = gw_.jwks().key(session_.kid);
+    // A failed fetch keeps the keys held before, so Clerk being unreachable
+    // only refuses tokens signed with a key this isolate has never seen.
+    if (!jwk) return reject(ApiError::unauthorized("Invalid session: the token's signing key is not one of the Clerk instance's keys."));
+    return verify_session({{"jwk", *jwk}});
+  }
+
+  Action verify_session(Json key) {
+    key["op"] = "verify_rs256";
+    key["data"] = session_.signed_part;
+    key["signature"] = session_.signature;
+    Action a;
+    a.head = {{"type", "crypto"}, {"items", Json::array({std::move(key)})}};
+    return then(std::move(a), [this](const Event& ev) {
+      const Json* values = field(ev.head, "values");
+      const bool valid = values && values->is_array() && !values->empty() && bool_field((*values)[0], "valid");
+      if (!valid) return reject(ApiError::unauthorized("Invalid session: the signature does not verify."));
+      const platform::Config& config = gw_.config().platform;
+      Caller caller;
+      caller.user_id = session_.sub;
+      caller.owner_id = platform::owner_of(session_.sub, config);
+      caller.session = true;
+      caller.admin = !config.operator_id.empty() && session_.sub == config.operator_id;
+      return enter(std::move(caller));
+    });
+  }
+
   Action check_key() {
     const Gateway::ApiKey* key = gw_.api_key(hash_, req_.now_ms);
     if (!key || !key->found || !key->enabled) return reject(ApiError::unauthorized("Invalid or disabled API key."));
@@ -129,7 +213,13 @@ class AuthGate : public Task {
                                                       " are not allowed for this API key.",
                                                   "ip_not_allowed"));
     }
-    return enter({key->owner_id, key->id, key->allowed_models, false, key->quota});
+    Caller caller;
+    caller.owner_id = key->owner_id;
+    caller.user_id = platform::user_of(key->owner_id, gw_.config().platform);
+    caller.api_key_id = key->id;
+    caller.allowed_models = key->allowed_models;
+    caller.quota = key->quota;
+    return enter(std::move(caller));
   }
 
   Action enter(Caller caller) {
@@ -165,6 +255,7 @@ class AuthGate : public Task {
   ErrorShape shape_;
   TaskFactory make_;
   std::string hash_;
+  platform::SessionToken session_;
   std::unique_ptr<Task> inner_;
 };
 
@@ -255,6 +346,8 @@ Routed health(Gateway& gw, HttpRequest, const Route&) {
   return Routed{std::make_unique<Health>(gw), {}};
 }
 
+Routed gateway_config(Gateway& gw, HttpRequest, const Route&) { return answer(gateway_config_response(gw)); }
+
 // GET is only Codex's WebSocket attempt: a 426 makes it use HTTP at once.
 Routed responses(Gateway& gw, HttpRequest req, const Route& route) {
   if (req.method != "GET") return task<responses_chat>(gw, std::move(req), route);
@@ -292,6 +385,10 @@ const std::vector<Route>& routes() {
       {{"GET"}, "/v1/responses/{id*}", api_key, openai, to_handler, no_stored_responses},
       {{"POST"}, "/v1/embeddings", api_key, openai, refused, task<make_embeddings_task>},
       {{"GET"}, "/v1/models", api_key, openai, refused, task<make_models_task>},
+      {{"GET"}, "/v1/credits", api_key, openai, refused, task<make_credits_task>},
+      {{"GET"}, "/api/config", anyone, openai, refused, gateway_config},
+      {{"GET"}, "/api/me", admin, openai, refused, task<make_me_task>},
+      {{"GET"}, "/api/pool/stats", admin, openai, refused, task<make_pool_stats_task>},
       {{"GET", "POST"}, "/api/credentials", admin, openai, to_handler, task<make_credentials_task>},
       {{"GET", "PATCH", "DELETE"}, "/api/credentials/{id*}", admin, openai, to_handler, task<make_credentials_task>},
       {{"GET", "POST"}, "/api/api-keys", admin, openai, to_handler, task<make_api_keys_task>},

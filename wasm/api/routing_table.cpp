@@ -10,6 +10,7 @@
 #include "store/catalog_store.h"
 #include "store/credentials_store.h"
 #include "store/ledger_store.h"
+#include "store/wallet_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -44,6 +45,56 @@ Action RoutingTask::reserve_quota(const Caller& caller, const std::string& reque
   });
 }
 
+Action RoutingTask::reserve_wallet(const std::string& owner_id, const std::string& request_id, double expected_usd, int64_t now_ms,
+                                   std::function<Action(bool reserved)> next) {
+  const int64_t amount = std::max<int64_t>(static_cast<int64_t>(std::ceil(expected_usd * 1e9)), 1);
+  return run_sql({store::wallet::expire_reservations(owner_id, now_ms - kReservationTtlMs),
+                  store::wallet::reserve(owner_id, request_id, amount, now_ms)},
+                 [this, next](const SqlResult& r) {
+    if (!r.ok())
+      return reject({503, "The gateway database is unavailable, so the credit balance cannot be checked: " + r.error,
+                     "service_unavailable", "database_unavailable", {}});
+    return next(!r.at(1).empty());
+  });
+}
+
+Action RoutingTask::admit(const std::string& owner_id, const std::string& request_id, const std::vector<PlannedAttempt>& plan,
+                          int64_t now_ms, std::function<Action()> go, std::function<Action()> replan) {
+  bool has_foreign = false;
+  double foreign_expected_usd = 0;
+  for (const auto& p : plan)
+    if (p.credential.owner_id != owner_id) {
+      has_foreign = true;
+      foreign_expected_usd = std::max(foreign_expected_usd, p.expected_cost_usd);
+    }
+  if (!gw_.config().platform.enabled || wallet_checked_ || !has_foreign) return go();
+  wallet_checked_ = true;
+  // The consumer pays the contributor's price plus the service fee.
+  const double charged_usd = foreign_expected_usd * (100 + billing::kServiceFeePercent) / 100;
+  return reserve_wallet(owner_id, request_id, charged_usd, now_ms, [this, go, replan](bool reserved) {
+    if (reserved) {
+      wallet_reserved_ = true;
+      return go();
+    }
+    wallet_refused_ = true;
+    return replan();
+  });
+}
+
+void RoutingTask::settle_record(billing::RequestRecord& r, const routing::Credential& served_by) const {
+  r.wallet_reserved = wallet_reserved_;
+  if (r.credential_id.empty() || served_by.owner_id.empty() || served_by.owner_id == r.owner_id) return;
+  r.credential_owner_id = served_by.owner_id;
+  if (r.ok) r.settlement = billing::settle(r.cost.effective, true);
+}
+
+ApiError RoutingTask::insufficient_credits(const std::string& model_id) {
+  return {402,
+          "Your credit balance is used up, and none of your own credentials can serve '" + model_id +
+              "'. Add credits, or add a credential of a provider that offers it.",
+          "billing_error", "insufficient_credits", {}};
+}
+
 void RoutingTask::apply_health_change(const std::string& owner_id, const std::string& credential_id, const std::string& model_id,
                                       routing::HealthChange change, const UpstreamError& e, int64_t now, double jitter,
                                       std::vector<Statement>& writes) {
@@ -53,11 +104,12 @@ void RoutingTask::apply_health_change(const std::string& owner_id, const std::st
     case routing::HealthChange::dead: {
       std::string reason = std::string(error_class_name(e.error_class)) + ": " + e.message.substr(0, 200);
       writes.push_back(store::credentials::mark_dead(owner_id, credential_id, reason, now));
-      for (auto& c : gw_.owner(owner_id).credentials)
-        if (c.id == credential_id) {
-          c.dead = true;
-          c.dead_reason = reason;
-        }
+      for (auto* list : {&gw_.owner(owner_id).credentials, &gw_.pool().credentials})
+        for (auto& c : *list)
+          if (c.id == credential_id) {
+            c.dead = true;
+            c.dead_reason = reason;
+          }
       return;
     }
     case routing::HealthChange::cool_credential:
@@ -98,15 +150,18 @@ Action RoutingTask::ensure_catalog_seeded(std::function<Action()> ready) {
 }
 
 Action RoutingTask::load_routing_table(const std::string& owner_id, const std::string& requested, int64_t now_ms,
-                                       std::function<Action()> ready) {
+                                       std::function<Action()> ready, bool with_pool) {
   std::vector<Statement> batch;
   const bool load_owner = !gw_.owner_fresh(owner_id, now_ms);
+  const bool load_pool = with_pool && !gw_.pool_fresh(now_ms);
   const bool load_offers = gw_.offerings(requested, now_ms) == nullptr;
   if (load_owner)
     for (auto& s : Gateway::load_owner_statements(owner_id, now_ms)) batch.push_back(std::move(s));
+  if (load_pool)
+    for (auto& s : Gateway::load_pool_statements(now_ms)) batch.push_back(std::move(s));
   if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
   if (batch.empty()) return ready();  // warm path: no D1 round trip
-  return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_offers, ready](const SqlResult& r) {
+  return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_pool, load_offers, ready, with_pool](const SqlResult& r) {
     if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
     size_t i = 0;
     if (load_owner) {
@@ -114,9 +169,14 @@ Action RoutingTask::load_routing_table(const std::string& owner_id, const std::s
       const Json& cools = r.at(i++);
       gw_.store_owner(owner_id, creds, cools, now_ms);
     }
+    if (load_pool) {
+      const Json& creds = r.at(i++);
+      const Json& cools = r.at(i++);
+      gw_.store_pool(creds, cools, now_ms);
+    }
     if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
     // The bounded cache may have dropped the entry while the owner was loading.
-    else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready);
+    else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready, with_pool);
     return load_owner ? reseal_legacy(owner_id, ready) : ready();
   });
 }
@@ -157,7 +217,7 @@ Action RoutingTask::reseal_legacy(const std::string& owner_id, std::function<Act
 }
 
 void RoutingTask::route(const std::string& owner_id, const std::string& requested, const openai::ChatRequest& request,
-                        int64_t now_ms, Route& out, bool explain_only, bool embedding) {
+                        int64_t now_ms, Route& out, bool explain_only, bool embedding, CredentialScope scope) {
   const Gateway::OfferingCache* cache = gw_.offerings(requested, now_ms);
   static const std::vector<routing::Offering> kNone;
   const std::vector<routing::Offering>& all = cache ? cache->rows : kNone;
@@ -177,6 +237,12 @@ void RoutingTask::route(const std::string& owner_id, const std::string& requeste
   routing::RankInput in;
   in.offerings = &out.offerings;
   in.credentials = &gw_.owner(owner_id).credentials;
+  if (scope == CredentialScope::pool) {
+    out.pooled = gw_.owner(owner_id).credentials;
+    for (const auto& c : gw_.pool().credentials)
+      if (c.owner_id != owner_id) out.pooled.push_back(c);
+    in.credentials = &out.pooled;
+  }
   in.preferences = &request.providers;
   in.prompt_tokens = billing::estimate_tokens_from_bytes(request.prompt_bytes);
   in.output_tokens = request.max_output_tokens.value_or(routing::kDefaultExpectedOutputTokens);
@@ -184,6 +250,31 @@ void RoutingTask::route(const std::string& owner_id, const std::string& requeste
   in.now_ms = now_ms;
   in.claim_probes = !explain_only;
   out.ranking = routing::rank(in, gw_.health());
+  if (scope == CredentialScope::pool) keep_affordable_foreign(owner_id, out.ranking);
+}
+
+void RoutingTask::keep_affordable_foreign(const std::string& owner_id, routing::Ranking& ranking) {
+  auto covered = [&](const routing::Candidate& c) {
+    const routing::Credential& k = *c.credential;
+    return k.owner_id == owner_id || !k.quota || static_cast<double>(*k.quota) >= c.expected_cost_usd * 1e9;
+  };
+  for (auto* list : {&ranking.candidates, &ranking.cooling}) {
+    std::vector<routing::Candidate> kept;
+    for (const auto& c : *list) {
+      if (covered(c)) kept.push_back(c);
+      else if (c.probe) gw_.health().release_probe(c.credential->id, c.offering->model_id);
+    }
+    *list = std::move(kept);
+  }
+  // Another owner's credential is never named to the caller, only its provider.
+  for (auto& skip : ranking.skipped) {
+    bool own = skip.credential_id.empty();
+    for (const auto& c : gw_.owner(owner_id).credentials) own = own || c.id == skip.credential_id;
+    if (!own) {
+      skip.credential_id = "shared";
+      skip.detail.clear();
+    }
+  }
 }
 
 }  // namespace keyaos::api

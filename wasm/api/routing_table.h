@@ -8,10 +8,19 @@
 #include "core/gateway.h"
 #include "core/task.h"
 #include "protocols/openai/chat_request.h"
+#include "billing/ledger.h"
 #include "routing/failover.h"
 #include "routing/ranking.h"
 
 namespace keyaos::api {
+
+// One upstream a request will try, copied out of the ranking.
+struct PlannedAttempt {
+  routing::Offering offering;
+  routing::Credential credential;
+  double expected_cost_usd = 0;
+  bool probe = false;  // holds the pair's half-open probe
+};
 
 // A task that routes: it loads what routing needs (the catalogue seed, the
 // owner's credentials and cooldowns, the model's offerings) and skips D1
@@ -30,8 +39,14 @@ class RoutingTask : public Task {
   // shipped snapshot is in D1 (once per definitions version).
   Action run_sql(std::vector<Statement> statements, std::function<Action(const SqlResult&)> k);
   // Loads (or reuses) the routing table for `requested`, then continues.
+  // `with_pool` (Platform mode) also loads the shared pool.
   Action load_routing_table(const std::string& owner_id, const std::string& requested, int64_t now_ms,
-                            std::function<Action()> ready);
+                            std::function<Action()> ready, bool with_pool = false);
+
+  // Whose credentials a request may use: the caller's own (Core mode, or a
+  // Platform wallet that is empty), or the shared pool of every owner's
+  // (Platform mode with a positive balance; the caller's own stay in it, free).
+  enum class CredentialScope { own, pool };
 
   // The ranked candidates for a requested model, from the loaded table.
   struct Route {
@@ -41,13 +56,45 @@ class RoutingTask : public Task {
     bool wrong_kind = false;
     std::vector<routing::Offering> offerings;  // of the resolved model
     billing::Prices reference;                 // OpenRouter's price, for list costs
-    routing::Ranking ranking;                  // points into `offerings` and the owner's credentials
+    routing::Ranking ranking;                  // points into `offerings` and the credentials ranked
+    std::vector<routing::Credential> pooled;   // CredentialScope::pool: the caller's own and the pool's
   };
   // Route is not movable once ranked (it holds pointers into itself): fill in place.
   // `explain_only` ranks without claiming half-open probes.
   // `embedding` picks embedding offerings (for /v1/embeddings), else chat ones.
+  // In the pool, another owner's credential is ranked only when its quota
+  // covers the request's expected cost, and the skip list does not name it.
   void route(const std::string& owner_id, const std::string& requested, const openai::ChatRequest& request,
-             int64_t now_ms, Route& out, bool explain_only = false, bool embedding = false);
+             int64_t now_ms, Route& out, bool explain_only = false, bool embedding = false,
+             CredentialScope scope = CredentialScope::own);
+
+  // Platform mode: a request that may be served by another owner's
+  // credential reserves its expected cost on the caller's wallet, and is let
+  // into the pool only while the balance minus what the caller's requests in
+  // flight reserved is positive. So the wallet goes negative by at most one
+  // request's cost. `next(false)`: the wallet is empty, use own credentials.
+  Action reserve_wallet(const std::string& owner_id, const std::string& request_id, double expected_usd, int64_t now_ms,
+                        std::function<Action(bool reserved)> next);
+  // The 402 of a Platform caller with no credits and no usable credential of their own.
+  static ApiError insufficient_credits(const std::string& model_id);
+
+  // ---- Platform admission, once per request --------------------------------
+  // The scope to rank in: the pool while Platform mode is on and the wallet
+  // has not been found empty.
+  CredentialScope scope() const {
+    return gw_.config().platform.enabled && !wallet_refused_ ? CredentialScope::pool : CredentialScope::own;
+  }
+  // Called with a ranked plan: when another owner's credential is in it, the
+  // wallet reserves what the dearest such attempt is expected to charge
+  // (its cost plus the service fee) first; then
+  // `go`, or (an empty wallet) `replan` in the own scope.
+  Action admit(const std::string& owner_id, const std::string& request_id, const std::vector<PlannedAttempt>& plan,
+               int64_t now_ms, std::function<Action()> go, std::function<Action()> replan);
+  bool wallet_refused() const { return wallet_refused_; }
+  bool wallet_reserved() const { return wallet_reserved_; }
+  // What a finished request records of the pool: the credential's owner when
+  // it is not the caller, the settlement of a billed request, the reservation.
+  void settle_record(billing::RequestRecord& record, const routing::Credential& served_by) const;
 
   // A key with a quota reserves a request's expected cost (that of the
   // dearest candidate it may fail over to) in one atomic statement before any
@@ -67,9 +114,14 @@ class RoutingTask : public Task {
   Gateway& gw_;
 
  private:
+  // Drops pool candidates of other owners whose quota is below their expected cost.
+  void keep_affordable_foreign(const std::string& owner_id, routing::Ranking& ranking);
   // Makes sure the shipped catalogue snapshot is in D1, then continues.
   Action ensure_catalog_seeded(std::function<Action()> ready);
   int64_t now_ms_;
+  bool wallet_checked_ = false;   // admit() has run its reservation
+  bool wallet_reserved_ = false;  // the wallet holds this request's reservation
+  bool wallet_refused_ = false;   // the wallet is empty: own credentials only
 
   // Ciphertexts sealed before rows were bound (no "v2:" prefix) are sealed
   // again with their row's additional data, a few per load, then `ready`.

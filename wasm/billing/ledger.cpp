@@ -1,6 +1,7 @@
 #include "billing/ledger.h"
 
 #include "store/ledger_store.h"
+#include "store/wallet_store.h"
 
 namespace keyaos::billing {
 namespace {
@@ -51,6 +52,11 @@ std::vector<Statement> ledger_statements(const RequestRecord& r, const std::vect
     out.push_back(store::ledger::charge_api_key(r, billed ? r.cost.effective : 0));
     out.push_back(store::ledger::release_reservation(r.id));
   }
+  if (billed && r.settlement.moves() && !r.credential_owner_id.empty()) {
+    out.push_back(store::wallet::spend(r, r.settlement.consumer_charged));
+    out.push_back(store::wallet::earn(r, r.settlement.provider_earned));
+  }
+  if (r.wallet_reserved) out.push_back(store::wallet::release_reservation(r.id));
   const bool folded = folds(r, attempts);
   if (!folded)
     for (auto& s : store::ledger::insert_attempts(r, attempts)) out.push_back(std::move(s));

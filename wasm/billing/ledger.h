@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "billing/cost.h"
+#include "billing/settlement.h"
 #include "core/io.h"
 #include "protocols/common/usage.h"
 
@@ -32,6 +33,11 @@ struct RequestRecord {
   std::string served_model;
   std::string provider_id;
   std::string credential_id;
+  // Platform mode: the credential's owner when it is not the consumer
+  // (empty for self-use), and what that moves between their wallets.
+  std::string credential_owner_id;
+  Settlement settlement;
+  bool wallet_reserved = false;  // a shared-pool reservation to release
   bool ok = false;
   int http_status = 0;
   std::string error_class;
@@ -47,8 +53,10 @@ struct RequestRecord {
 };
 
 // Every write a finished request causes, as one batch: its log row, its
-// attempts, (when billed) the credential's quota and spend, and the API key's
-// usage in place of its reservation. The batch is idempotent: the balance
+// attempts, (when billed) the credential's quota and spend, the API key's
+// usage in place of its reservation, and (a shared-pool request) the
+// consumer's spend and the contributor's earning in place of the wallet's
+// reservation. The batch is idempotent: the balance
 // updates act only while the log row (keyed by the request id, inserted last)
 // is absent, so running it again changes nothing.
 std::vector<Statement> ledger_statements(const RequestRecord& request, const std::vector<AttemptRecord>& attempts);

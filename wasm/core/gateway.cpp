@@ -29,6 +29,21 @@ std::optional<double> optional_number(const Json& row, const char* key) {
 }
 
 
+routing::Credential credential_from_row(const Json& r) {
+  routing::Credential c;
+  c.id = str_field(r, "id");
+  c.owner_id = str_field(r, "owner_id");
+  c.provider_id = str_field(r, "provider_id");
+  c.hint = str_field(r, "secret_hint");
+  c.ciphertext = str_field(r, "encrypted_secret");
+  c.multiplier = num_field(r, "price_multiplier", 1.0);
+  if (const Json* q = field(r, "quota_nusd"); q && q->is_number()) c.quota = int_field(r, "quota_nusd");
+  c.enabled = int_field(r, "is_enabled", 1) != 0;
+  c.dead = str_field(r, "health") == "dead";
+  c.dead_reason = str_field(r, "dead_reason");
+  return c;
+}
+
 }  // namespace
 
 std::string Gateway::configure(const Json& config) {
@@ -55,6 +70,11 @@ std::string Gateway::configure(const Json& config) {
   if (int64_t ms = int_field(config, "cooldown_ms", 0); ms > 0) next.health.cooldown_ms = ms;
   if (int64_t ms = int_field(config, "cooldown_max_ms", 0); ms > 0) next.health.cooldown_max_ms = ms;
   next.health.cooldown_max_ms = std::max(next.health.cooldown_max_ms, next.health.cooldown_ms);
+  if (const Json* p = field(config, "platform"); p && p->is_object()) {
+    std::string error;
+    next.platform = platform::config_from(*p, error);
+    if (!error.empty() && next.config_error.empty()) next.config_error = error;
+  }
 
   if (providers_.empty()) {
     uint64_t version = 1469598103934665603ULL;
@@ -76,6 +96,8 @@ std::string Gateway::configure(const Json& config) {
   config_ = std::move(next);
   owners_.clear();
   offerings_.clear();
+  pool_ = {};
+  jwks_.clear();
   return {};
 }
 
@@ -125,17 +147,38 @@ std::vector<std::string> Gateway::take_forgotten() {
   return out;
 }
 
-void Gateway::store_owner(const std::string& owner_id, const Json& credential_rows, const Json& cooldown_rows,
-                          int64_t now_ms) {
-  OwnerCache& cache = owners_[owner_id];
-  // Credentials deleted or re-sealed elsewhere since the last load: their
-  // opened secrets are dropped here too.
+// Credentials deleted or re-sealed elsewhere since the last load: their
+// opened secrets are dropped here too.
+void Gateway::forget_changed(const std::vector<routing::Credential>& cached, const Json& rows) {
   std::map<std::string, std::string> fresh;
-  for (const auto& r : credential_rows) fresh[str_field(r, "id")] = str_field(r, "encrypted_secret");
-  for (const auto& old : cache.credentials) {
+  for (const auto& r : rows) fresh[str_field(r, "id")] = str_field(r, "encrypted_secret");
+  for (const auto& old : cached) {
     auto it = fresh.find(old.id);
     if (it == fresh.end() || it->second != old.ciphertext) forget_credential(old.id);
   }
+}
+
+void Gateway::note_spend(const std::string& credential_id, int64_t nano_usd) {
+  auto spend = [&](std::vector<routing::Credential>& list) {
+    for (auto& c : list)
+      if (c.id == credential_id && c.quota) c.quota = std::max<int64_t>(*c.quota - nano_usd, 0);
+  };
+  for (auto& [owner_id, cache] : owners_) spend(cache.credentials);
+  spend(pool_.credentials);
+}
+
+void Gateway::store_owner(const std::string& owner_id, const Json& credential_rows, const Json& cooldown_rows,
+                          int64_t now_ms) {
+  // Bounded: in Platform mode every caller is an owner. The entries loaded
+  // longest ago go first (they are the stalest anyway).
+  if (owners_.size() >= limits::kMaxOwnerCacheEntries && owners_.find(owner_id) == owners_.end()) {
+    auto oldest = owners_.begin();
+    for (auto it = owners_.begin(); it != owners_.end(); ++it)
+      if (it->second.loaded_at < oldest->second.loaded_at) oldest = it;
+    owners_.erase(oldest);
+  }
+  OwnerCache& cache = owners_[owner_id];
+  forget_changed(cache.credentials, credential_rows);
   cache.credentials.clear();
   cache.custom_providers.clear();
   for (const auto& r : credential_rows) {
@@ -148,21 +191,23 @@ void Gateway::store_owner(const std::string& owner_id, const Json& credential_ro
       if (!known && catalog::parse_custom_provider(text, custom, error))
         cache.custom_providers.push_back(catalog::custom_provider_def(custom));
     }
-    routing::Credential c;
-    c.id = str_field(r, "id");
-    c.owner_id = str_field(r, "owner_id");
-    c.provider_id = str_field(r, "provider_id");
-    c.hint = str_field(r, "secret_hint");
-    c.ciphertext = str_field(r, "encrypted_secret");
-    c.multiplier = num_field(r, "price_multiplier", 1.0);
-    if (const Json* q = field(r, "quota_nusd"); q && q->is_number()) c.quota = int_field(r, "quota_nusd");
-    c.enabled = int_field(r, "is_enabled", 1) != 0;
-    c.dead = str_field(r, "health") == "dead";
-    c.dead_reason = str_field(r, "dead_reason");
-    cache.credentials.push_back(std::move(c));
+    cache.credentials.push_back(credential_from_row(r));
   }
   health_.load(cooldown_rows);
   cache.loaded_at = now_ms;
+}
+
+std::vector<Statement> Gateway::load_pool_statements(int64_t now_ms) {
+  return {store::credentials::load_pool(limits::kMaxPoolCredentials), store::health::pool_cooldowns(now_ms - 10LL * 60 * 1000, 4 * limits::kMaxPoolCredentials)};
+}
+
+void Gateway::store_pool(const Json& credential_rows, const Json& cooldown_rows, int64_t now_ms) {
+  forget_changed(pool_.credentials, credential_rows);
+  pool_.credentials.clear();
+  for (const auto& r : credential_rows)
+    if (builtin_provider(str_field(r, "provider_id"))) pool_.credentials.push_back(credential_from_row(r));
+  health_.load(cooldown_rows);
+  pool_.loaded_at = now_ms;
 }
 
 const Gateway::OfferingCache* Gateway::offerings(const std::string& requested, int64_t now_ms) const {

@@ -9,6 +9,8 @@
 #include "catalog/provider.h"
 #include "core/io.h"
 #include "core/oauth_cache.h"
+#include "platform/config.h"
+#include "platform/session.h"
 #include "routing/health.h"
 #include "routing/types.h"
 
@@ -35,6 +37,7 @@ struct Config {
   int64_t routing_cache_ms = 30000;
   double cny_usd_rate = 7.2;  // CNY_USD_RATE: CNY balances (DeepSeek) -> USD quota
   routing::HealthBook::Schedule health;  // UPSTREAM_COOLDOWN_MS, UPSTREAM_COOLDOWN_MAX_MS
+  platform::Config platform;            // accounts and the shared pool; off in Core mode
 };
 
 // Isolate-wide state shared by all requests: configuration, provider
@@ -62,9 +65,29 @@ class Gateway {
   };
   OwnerCache& owner(const std::string& owner_id) { return owners_[owner_id]; }
   bool owner_fresh(const std::string& owner_id, int64_t now_ms) const;
-  void invalidate_owner(const std::string& owner_id) { owners_[owner_id].loaded_at = -1; }
+  // The pool holds the owner's credentials too, so it is reloaded with them.
+  void invalidate_owner(const std::string& owner_id) {
+    owners_[owner_id].loaded_at = -1;
+    pool_.loaded_at = -1;
+  }
   static std::vector<Statement> load_owner_statements(const std::string& owner_id, int64_t now_ms);
   void store_owner(const std::string& owner_id, const Json& credential_rows, const Json& cooldown_rows, int64_t now_ms);
+
+  // Platform mode: every owner's usable credentials of built-in providers
+  // (custom providers never join the pool: their owner controls what such an
+  // upstream answers, and so what others would pay). Cached like an owner's.
+  struct PoolCache {
+    std::vector<routing::Credential> credentials;
+    int64_t loaded_at = -1;
+  };
+  const PoolCache& pool() const { return pool_; }
+  PoolCache& pool() { return pool_; }
+  bool pool_fresh(int64_t now_ms) const { return pool_.loaded_at >= 0 && now_ms - pool_.loaded_at < config_.routing_cache_ms; }
+  static std::vector<Statement> load_pool_statements(int64_t now_ms);
+  void store_pool(const Json& credential_rows, const Json& cooldown_rows, int64_t now_ms);
+  void invalidate_pool() { pool_.loaded_at = -1; }
+  // A billed request lowers its credential's cached quota wherever it is cached.
+  void note_spend(const std::string& credential_id, int64_t nano_usd);
 
   // Offerings whose canonical id or bare suffix equals `requested`.
   struct OfferingCache {
@@ -131,6 +154,9 @@ class Gateway {
   std::vector<std::string> take_forgotten();
   // ---------------------------------------------------------------------------
 
+  // Clerk's signing keys (Platform mode).
+  platform::JwksCache& jwks() { return jwks_; }
+
   uint64_t next_rotation() { return rotation_++; }
 
   // The D1 schema was found current once; a failed check is not remembered,
@@ -142,12 +168,15 @@ class Gateway {
   Config config_;
   std::vector<catalog::ProviderDef> providers_;
   std::map<std::string, OwnerCache> owners_;
+  PoolCache pool_;
+  platform::JwksCache jwks_;
   std::map<std::string, OfferingCache> offerings_;
   std::map<std::string, ApiKey> api_keys_;
   std::map<std::string, ModelAliases> model_aliases_;
   routing::HealthBook health_;
   OAuthCache oauth_;  // OAuth credentials: see oauth()
   std::vector<std::string> forgotten_;  // for the host, see take_forgotten()
+  void forget_changed(const std::vector<routing::Credential>& cached, const Json& rows);
   uint64_t rotation_ = 0;
   bool seed_checked_ = false;
   bool schema_ok_ = false;

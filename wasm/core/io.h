@@ -10,6 +10,12 @@
 //          | commit_stream | write | finish | done | sleep {ms} (then `timer`)
 //          | cancel_upstream (then `cancelled`)
 //
+// crypto {items: [{op, ...}]} is answered by crypto {values: [...]}, one value
+// per item in order (an op the host does not know gets {error}, never a gap):
+//   seal {text, aad} -> {ciphertext, sha256}; open {ciphertext, aad} -> {plaintext} | {error};
+//   reseal {ciphertext, aad} -> {ciphertext} | {error}; sha256 {text} -> {sha256};
+//   random {bytes} -> {hex}; verify_rs256 {data, signature (base64url), jwk | spki_pem} -> {valid}.
+//
 // Bodies and streams, and what each buffer may hold:
 // - request {body_pending: true}: the host has not read the client's body.
 //   The engine decides auth from the headers alone and asks for the body

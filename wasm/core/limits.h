@@ -19,7 +19,8 @@
 //   API keys by hash (misses too) kMaxApiKeyCacheEntries (10,000), then cleared
 //   OAuth credentials             4,096 (core/oauth_cache.h)
 //   Gemini thought signatures     512 per OAuth credential, then cleared (api/adapters/google_v1internal_adapter.cpp)
-//   owners' credentials           one entry per owner in D1 (Core mode: one)
+//   owners' credentials           kMaxOwnerCacheEntries (512) owners; the one loaded longest ago goes
+//   shared pool (Platform)        kMaxPoolCredentials (2,000) usable credentials, cheapest multiplier first
 //   cooldowns                     one per credential x catalogue model (routing/health.h)
 //   opened secrets (shim)         1,000, then cleared (worker-shim/index.js)
 #include <cstddef>
@@ -38,6 +39,8 @@ inline constexpr int64_t kMaxOutputTokens = 1000000;
 inline constexpr int64_t kMaxChoices = 128;
 
 inline constexpr size_t kMaxModelAliases = 64;
+inline constexpr size_t kMaxOwnerCacheEntries = 512;
+inline constexpr size_t kMaxPoolCredentials = 2000;
 inline constexpr size_t kMaxOfferingCacheEntries = 1024;
 inline constexpr size_t kMaxApiKeyCacheEntries = 10000;
 

@@ -34,6 +34,19 @@ Statement load_for_routing(const std::string& owner_id) {
                    Json::array({owner_id}));
 }
 
+Statement load_pool(size_t limit) {
+  return statement("credentials.load_pool",
+                   "SELECT id, owner_id, provider_id, secret_hint, encrypted_secret, price_multiplier, quota_nusd, is_enabled, "
+                   "health, dead_reason FROM credentials WHERE is_enabled = 1 AND health != 'dead' AND "
+                   "(quota_nusd IS NULL OR quota_nusd > 0) AND price_multiplier <= 1.0 ORDER BY price_multiplier, created_at LIMIT ?",
+                   Json::array({static_cast<int64_t>(limit)}));
+}
+
+Statement pool_healthy_count() {
+  return statement("credentials.pool_healthy_count",
+                   "SELECT COUNT(*) AS n FROM credentials WHERE is_enabled = 1 AND health != 'dead'");
+}
+
 Statement usable_multipliers(const std::string& owner_id) {
   return statement("credentials.usable_multipliers",
                    "SELECT provider_id, MIN(price_multiplier) AS multiplier FROM credentials WHERE owner_id = ? AND "

@@ -14,6 +14,12 @@ Statement list(const std::string& owner_id);
 Statement get(const std::string& owner_id, const std::string& id);
 // What routing needs of an owner's credentials, each with its custom provider's definition.
 Statement load_for_routing(const std::string& owner_id);
+// Platform mode: every owner's usable credentials, for the shared pool
+// (at most `limit`, cheapest multiplier first). A multiplier above 1 stays
+// out: a contributor may sell below the list price, never above it.
+Statement load_pool(size_t limit);
+// How many credentials of all owners are enabled and not dead.
+Statement pool_healthy_count();
 // Per provider, the lowest price multiplier among the owner's usable credentials.
 Statement usable_multipliers(const std::string& owner_id);
 // How many of the owner's credentials belong to a provider.

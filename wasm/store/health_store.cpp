@@ -11,6 +11,13 @@ Statement owner_cooldowns(const std::string& owner_id, int64_t after_ms) {
                    Json::array({owner_id, after_ms}));
 }
 
+Statement pool_cooldowns(int64_t after_ms, size_t limit) {
+  return statement("health.pool_cooldowns",
+                   "SELECT credential_id, model_id, until_ms, failures, reason FROM cooldowns WHERE until_ms > ? "
+                   "ORDER BY until_ms LIMIT ?",
+                   Json::array({after_ms, static_cast<int64_t>(limit)}));
+}
+
 Statement upsert(const std::string& credential_id, const std::string& model_id, int64_t until_ms, int64_t failures,
                  const std::string& reason, int64_t now_ms) {
   return statement("health.upsert",

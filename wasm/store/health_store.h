@@ -11,6 +11,8 @@ namespace keyaos::store::health {
 
 // The owner's cooldowns ending after `after_ms`, soonest first.
 Statement owner_cooldowns(const std::string& owner_id, int64_t after_ms);
+// Platform mode: every owner's cooldowns ending after `after_ms` (at most `limit`).
+Statement pool_cooldowns(int64_t after_ms, size_t limit);
 Statement upsert(const std::string& credential_id, const std::string& model_id, int64_t until_ms, int64_t failures,
                  const std::string& reason, int64_t now_ms);
 Statement clear(const std::string& credential_id, const std::string& model_id);

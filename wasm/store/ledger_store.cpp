@@ -19,7 +19,8 @@ const char* kLogColumns =
     "error_class, error_message, stream, api, input_tokens, output_tokens, cached_tokens, cache_write_tokens, "
     "reasoning_tokens, base_cost_nusd, "
     "price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, usage_estimated, client_aborted, latency_ms, "
-    "first_byte_ms, attempts, attempt_offset_ms FROM request_logs";
+    "first_byte_ms, attempts, attempt_offset_ms, owner_id, credential_owner_id, consumer_charged_nusd, "
+    "provider_earned_nusd FROM request_logs";
 
 const char* kSums =
     "COUNT(*) AS requests, SUM(status = 'error') AS errors, SUM(input_tokens) AS input_tokens, "
@@ -33,8 +34,10 @@ Statement charge_credential(const billing::RequestRecord& r) {
   return statement("ledger.charge_credential",
                    std::string("UPDATE credentials SET quota_nusd = CASE WHEN quota_nusd IS NULL THEN NULL ELSE "
                                "MAX(quota_nusd - ?1, 0) END, spent_nusd = spent_nusd + ?1, request_count = request_count + 1, "
-                               "updated_at = ?2 WHERE id = ?3 AND owner_id = ?5") + kUnlogged,
-                   Json::array({r.cost.effective, r.created_at, r.credential_id, r.id, r.owner_id, r.created_at}));
+                               "updated_at = ?2 WHERE id = ?3 AND owner_id = ?7") + kUnlogged,
+                   Json::array({r.cost.effective, r.created_at, r.credential_id, r.id, r.owner_id, r.created_at,
+                                // A shared-pool request spends its contributor's credential.
+                                r.credential_owner_id.empty() ? r.owner_id : r.credential_owner_id}));
 }
 
 Statement charge_api_key(const billing::RequestRecord& r, int64_t cost_nusd) {
@@ -80,7 +83,8 @@ Statement insert_log(const billing::RequestRecord& r, int64_t attempt_count, std
       "status, http_status, error_class, error_message, stream, input_tokens, output_tokens, cached_tokens, "
       "reasoning_tokens, base_cost_nusd, price_multiplier, effective_cost_nusd, list_cost_nusd, cost_source, "
       "usage_estimated, client_aborted, attempts, latency_ms, first_byte_ms, created_at, api, cache_write_tokens, "
-      "attempt_offset_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "attempt_offset_ms, credential_owner_id, consumer_charged_nusd, provider_earned_nusd) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       Json::array({r.id, r.owner_id, nullable(r.api_key_id), r.model_id, nullable(r.served_model), nullable(r.provider_id),
                    nullable(r.credential_id), r.ok ? "ok" : "error", r.http_status, nullable(r.error_class),
                    nullable(clip(r.error_message)), r.stream ? 1 : 0, billed ? r.usage.prompt_tokens : 0,
@@ -90,7 +94,8 @@ Statement insert_log(const billing::RequestRecord& r, int64_t attempt_count, std
                    billed ? Json(r.cost.upstream_reported ? "upstream" : "catalog") : Json(nullptr),
                    billed && r.usage.estimated ? 1 : 0, r.client_aborted ? 1 : 0, attempt_count, r.latency_ms,
                    nullable_ms(r.first_byte_ms), r.created_at, r.api, billed ? r.usage.cache_write_tokens : 0,
-                   attempt_offset_ms ? Json(*attempt_offset_ms) : Json(nullptr)}));
+                   attempt_offset_ms ? Json(*attempt_offset_ms) : Json(nullptr), nullable(r.credential_owner_id),
+                   billed ? r.settlement.consumer_charged : 0, billed ? r.settlement.provider_earned : 0}));
 }
 
 Statement expire_reservations(const std::string& api_key_id, int64_t before_ms) {
@@ -109,7 +114,9 @@ Statement reserve(const std::string& owner_id, const std::string& api_key_id, co
 }
 
 Statement list_logs(const std::string& owner_id, const LogQuery& q) {
-  Statement s = statement("ledger.list_logs", std::string(kLogColumns) + " WHERE owner_id = ?", Json::array({owner_id}));
+  Statement s = q.with_earned ? statement("ledger.list_logs", std::string(kLogColumns) + " WHERE (owner_id = ? OR credential_owner_id = ?)",
+                                         Json::array({owner_id, owner_id}))
+                              : statement("ledger.list_logs", std::string(kLogColumns) + " WHERE owner_id = ?", Json::array({owner_id}));
   if (q.after) {
     // Rows after the cursor in (created_at DESC, id DESC) order.
     s.sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
@@ -144,11 +151,15 @@ Statement get_log(const std::string& owner_id, const std::string& id, std::optio
   return statement("ledger.get_log", std::string(kLogColumns) + " WHERE owner_id = ? AND id = ?", Json::array({owner_id, id}));
 }
 
-Statement attempts(const std::string& owner_id, const std::string& request_id) {
+Statement attempts(const std::string& owner_id, const std::string& request_id, bool own_credentials_only) {
+  const std::string credential =
+      own_credentials_only ? "CASE WHEN EXISTS (SELECT 1 FROM credentials k WHERE k.id = a.credential_id AND k.owner_id = ?1) "
+                             "THEN a.credential_id END AS credential_id"
+                           : "a.credential_id";
   return statement("ledger.attempts",
-                   "SELECT attempt, provider_id, credential_id, model_id, status, http_status, error_class, error_message, "
-                   "latency_ms, first_byte_ms, created_at FROM request_attempt_rows WHERE owner_id = ? AND request_id = ? "
-                   "ORDER BY attempt",
+                   "SELECT a.attempt, a.provider_id, " + credential + ", a.model_id, a.status, a.http_status, a.error_class, "
+                   "a.error_message, a.latency_ms, a.first_byte_ms, a.created_at FROM request_attempt_rows a WHERE "
+                   "a.owner_id = ?1 AND a.request_id = ?2 ORDER BY a.attempt",
                    Json::array({owner_id, request_id}));
 }
 

@@ -42,11 +42,15 @@ struct LogQuery {
   std::string model_id, provider_id, status, api_key_id;
   std::optional<int64_t> since_ms;
   int64_t limit = 50;
+  // Platform mode: also the requests other owners made on this owner's
+  // credentials (through the partial index on credential_owner_id).
+  bool with_earned = false;
 };
 Statement list_logs(const std::string& owner_id, const LogQuery& query);
 // One log row; `started_ms` (from the request id) finds it through the table's key.
 Statement get_log(const std::string& owner_id, const std::string& id, std::optional<int64_t> started_ms);
-Statement attempts(const std::string& owner_id, const std::string& request_id);
+// `own_credentials_only`: another owner's credential id reads NULL (a shared-pool consumer's view).
+Statement attempts(const std::string& owner_id, const std::string& request_id, bool own_credentials_only = false);
 
 enum class UsageGroup { total, day, model, provider };
 // Request counts, tokens and costs since `since_ms`, grouped by `k`.

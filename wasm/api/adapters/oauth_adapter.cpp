@@ -192,8 +192,9 @@ PrepareStep OAuthAdapter::finish_setup(bool changed, int64_t now_ms) {
 std::string OAuthAdapter::aad() const { return credential_aad(ctx_.credential.owner_id, ctx_.credential.id); }
 
 void OAuthAdapter::use_ciphertext(const std::string& ciphertext) {
-  for (auto& c : ctx_.gw->owner(ctx_.credential.owner_id).credentials)
-    if (c.id == ctx_.credential.id) c.ciphertext = ciphertext;
+  for (auto* list : {&ctx_.gw->owner(ctx_.credential.owner_id).credentials, &ctx_.gw->pool().credentials})
+    for (auto& c : *list)
+      if (c.id == ctx_.credential.id) c.ciphertext = ciphertext;
   ctx_.credential.ciphertext = ciphertext;
 }
 

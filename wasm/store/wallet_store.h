@@ -1,0 +1,36 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "billing/ledger.h"
+#include "core/io.h"
+
+// Platform mode's money: `wallet_entries` (the ledger; a trigger keeps
+// `wallets.balance_nusd` equal to the sum of an owner's entries) and
+// `wallet_reservations` (what shared-pool requests in flight may cost).
+namespace keyaos::store::wallet {
+
+Statement balance(const std::string& owner_id);
+
+// ---- admission to the shared pool --------------------------------------------
+// Reservations older than `before_ms` belong to requests that never settled.
+Statement expire_reservations(const std::string& owner_id, int64_t before_ms);
+// Reserves `amount_nusd` for a request only while the balance minus the
+// reservations in flight is positive, in one atomic statement; returns the
+// request id when it did.
+Statement reserve(const std::string& owner_id, const std::string& request_id, int64_t amount_nusd, int64_t now_ms);
+Statement release_reservation(const std::string& request_id);
+
+// ---- settlement (billing/ledger.h puts these in the request's batch) -----------
+// Both act only while the request's log row is absent, like every balance
+// update of the batch, and their entry ids are unique per request: a replay
+// moves nothing.
+Statement spend(const billing::RequestRecord& request, int64_t amount_nusd);
+Statement earn(const billing::RequestRecord& request, int64_t amount_nusd);
+
+// ---- views -------------------------------------------------------------------------
+// Per credential of the owner, what it earned.
+Statement earnings_by_credential(const std::string& owner_id);
+Statement earnings_since(const std::string& owner_id, int64_t since_ms);
+
+}  // namespace keyaos::store::wallet
