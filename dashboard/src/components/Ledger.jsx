@@ -24,5 +24,5 @@ export function DirectionBadge({ direction }) {
 // Negative when spent, positive when earned, zero for self.
 export function NetAmount({ log }) {
   const n = Number(log.net_usd);
-  return <span className={n > 0 ? "amount-earned" : undefined}>{usd(log.net_usd, { sign: true })}</span>;
+  return <span className={n > 0 ? "nowrap amount-earned" : "nowrap"}>{usd(log.net_usd, { sign: true })}</span>;
 }

@@ -479,7 +479,8 @@ function CredentialRow({ c, providerName, earnings, onSaved, onDelete }) {
       </td>
       {earnings && (
         <td data-label="Earned" className="num">
-          <span className={c.earnings_usd > 0 ? "amount-earned" : undefined}>{usd(c.earnings_usd)}</span>
+          {/* A key just added has earned nothing yet (the create response has no earnings). */}
+          <span className={c.earnings_usd > 0 ? "amount-earned" : undefined}>{usd(c.earnings_usd ?? 0)}</span>
         </td>
       )}
       <td data-label="Enabled">

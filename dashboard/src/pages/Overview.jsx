@@ -188,7 +188,7 @@ export function Overview() {
   );
 }
 
-// Platform mode: the wallet, and what the caller's credentials earned in the shared pool.
+// Platform mode: the wallet, what the caller's credentials earned in the shared pool, the caller's own calls, the pool's size.
 function PoolStats({ credits, pool }) {
   const balance = credits.data?.data?.balance;
   const p = pool.data;
@@ -199,8 +199,8 @@ function PoolStats({ credits, pool }) {
       <div className="stats" aria-busy={credits.loading || pool.loading} aria-label="Credits and pool">
         <Stat label="Balance" value={usd(balance)} tone={balance > 0 ? "ok" : undefined} sub="credits to spend on any model" />
         <Stat label="Earned, 24 h" value={usd(p?.earnings_24h_usd)} sub="from others using your keys" />
-        <Stat label="Calls served, 24 h" value={num(p?.calls_24h)} sub="by your keys, for others" />
-        <Stat label="Healthy credentials" value={num(p?.healthy_credentials)} sub="serving the pool" />
+        <Stat label="Your calls, 24 h" value={num(p?.calls_24h)} sub="requests you made" />
+        <Stat label="Healthy credentials" value={num(p?.healthy_credentials)} sub="in the shared pool" />
       </div>
     </>
   );
