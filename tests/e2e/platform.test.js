@@ -301,6 +301,26 @@ test("every API call carried its own session token from Clerk, for the signed-in
   }
 });
 
+test("phone-sized viewport: the Platform pages fit the screen", async () => {
+  await alice.setViewportSize({ width: 390, height: 844 });
+  try {
+    for (const [hash, heading, ready] of [
+      ["overview", "Overview", ".stat"],
+      ["credentials", "Credentials", "tr[data-credential-id]"],
+      ["logs", "Logs", "tr[data-log-id]"],
+    ]) {
+      await alice.goto(`${origin}/#/${hash}`);
+      await alice.getByRole("heading", { level: 1, name: heading }).waitFor();
+      await alice.locator(ready).first().waitFor();
+      const overflow = await alice.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${hash} scrolls sideways by ${overflow}px on a phone`);
+      await shot(alice, `platform-${hash}-phone`);
+    }
+  } finally {
+    await alice.setViewportSize({ width: 1280, height: 860 });
+  }
+});
+
 test("signing out returns to Clerk's sign-in", async () => {
   await alice.getByRole("button", { name: "Sign out" }).click();
   await alice.getByLabel("Email address").waitFor();
