@@ -45,7 +45,7 @@ step("Worker integration tests (workerd + D1)", () => {
   const files = readdirSync(join(root, "tests", "integration")).filter((f) => f.endsWith(".test.js")).map((f) => join("tests", "integration", f));
   run(`node --test --test-concurrency=1 ${files.join(" ")}`);
 });
-step("Dashboard browser tests (Playwright + Chromium)", () => run("node --test --test-concurrency=1 tests/e2e/dashboard.test.js"));
+step("Dashboard browser tests (Playwright + Chromium), Core and Platform mode", () => run("node --test --test-concurrency=1 tests/e2e/dashboard.test.js tests/e2e/platform.test.js"));
 step("wrangler deploy --dry-run", () => run("npx wrangler deploy --dry-run --outdir build/deploy-dry-run > build/deploy-dry-run.log 2>&1 || (cat build/deploy-dry-run.log; exit 1)"));
 
 // Tests write to build/ and state folders only: the work tree ends as it started.

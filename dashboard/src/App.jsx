@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState } from "react";
-import { clearToken, getToken, onUnauthorized } from "./api.js";
+import { clearToken, getToken, invalidate, onUnauthorized, setSessionTokenSource } from "./api.js";
+import { loadClerk, loadConfig, ModeContext } from "./platform.js";
 import { href, useRoute } from "./router.js";
-import { CopyButton, ToastProvider } from "./components/ui.jsx";
-import { Login } from "./pages/Login.jsx";
+import { CopyButton, ErrorNote, Loading, ToastProvider } from "./components/ui.jsx";
+import { Login, LoginCard } from "./pages/Login.jsx";
 import { Overview } from "./pages/Overview.jsx";
 import { Credentials } from "./pages/Credentials.jsx";
 import { ApiKeys } from "./pages/ApiKeys.jsx";
@@ -19,7 +20,32 @@ const PAGES = [
   { id: "playground", label: "Playground", Component: Playground },
 ];
 
+// The gateway's /api/config names the mode; nothing is drawn before it answers.
 export function App() {
+  const [config, setConfig] = useState(null);
+  const [error, setError] = useState(null);
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    setError(null);
+    loadConfig().then(setConfig, setError);
+  }, [attempt]);
+  if (error)
+    return (
+      <LoginCard intro="Could not ask the gateway how to sign in.">
+        <ErrorNote error={error} onRetry={() => setAttempt((n) => n + 1)} />
+      </LoginCard>
+    );
+  if (!config) return null;
+  const platform = config.mode === "platform";
+  return (
+    <ModeContext.Provider value={platform ? "platform" : "core"}>
+      <ToastProvider>{platform ? <PlatformApp publishableKey={config.clerk_publishable_key} /> : <CoreApp />}</ToastProvider>
+    </ModeContext.Provider>
+  );
+}
+
+// Core: one operator, signed in with the gateway's ADMIN_TOKEN.
+function CoreApp() {
   const [token, setTokenState] = useState(() => getToken());
   const [loginMessage, setLoginMessage] = useState("");
 
@@ -38,24 +64,107 @@ export function App() {
     setTokenState("");
   };
 
-  return (
-    <ToastProvider>
-      {token ? (
-        <Shell onLogout={logout} />
-      ) : (
-        <Login
-          message={loginMessage}
-          onLogin={(t) => {
-            setLoginMessage("");
-            setTokenState(t);
-          }}
-        />
-      )}
-    </ToastProvider>
+  return token ? (
+    <Shell
+      account={
+        <button type="button" className="btn btn-ghost" onClick={logout}>
+          Log out
+        </button>
+      }
+    />
+  ) : (
+    <Login
+      message={loginMessage}
+      onLogin={(t) => {
+        setLoginMessage("");
+        setTokenState(t);
+      }}
+    />
   );
 }
 
-function Shell({ onLogout }) {
+// Platform: each user signs in with Clerk; API calls carry their session token.
+function PlatformApp({ publishableKey }) {
+  const [clerk, setClerk] = useState(null);
+  const [user, setUser] = useState(null);
+  const [error, setError] = useState(null);
+  const [attempt, setAttempt] = useState(0);
+
+  const shownUser = useRef(null);
+
+  useEffect(() => {
+    let live = true;
+    let unsubscribe = null;
+    // Another account's lists must not come from the cache: drop it before that account's pages render.
+    const follow = (next) => {
+      if (!live) return;
+      if ((next?.id ?? null) !== shownUser.current) invalidate("");
+      shownUser.current = next?.id ?? null;
+      setUser(next ?? null);
+    };
+    setError(null);
+    loadClerk(publishableKey).then(
+      (c) => {
+        if (!live) return;
+        setSessionTokenSource(() => c.session?.getToken() ?? null);
+        follow(c.user);
+        setClerk(c);
+        unsubscribe = c.addListener((resources) => follow(resources.user));
+      },
+      (err) => live && setError(err),
+    );
+    return () => {
+      live = false;
+      unsubscribe?.();
+    };
+  }, [publishableKey, attempt]);
+
+  const userId = user?.id ?? null;
+
+  if (error)
+    return (
+      <LoginCard intro="Sign-in is provided by Clerk, which did not load.">
+        <ErrorNote error={error} onRetry={() => setAttempt((n) => n + 1)} />
+      </LoginCard>
+    );
+  if (!clerk) return <LoginCard intro={<Loading label="Loading sign-in…" rows={2} />} />;
+  if (!userId) return <ClerkSignIn clerk={clerk} />;
+  return <Shell key={userId} account={<ClerkAccount clerk={clerk} />} />;
+}
+
+function ClerkSignIn({ clerk }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    document.title = "Sign in · Keyaos";
+    const el = ref.current;
+    clerk.mountSignIn(el);
+    return () => clerk.unmountSignIn(el);
+  }, [clerk]);
+  return (
+    <LoginCard wide intro="Sign in to contribute upstream keys to the shared pool, earn credits when others use them, and spend credits on any model.">
+      <div ref={ref} className="clerk-sign-in" />
+    </LoginCard>
+  );
+}
+
+function ClerkAccount({ clerk }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    const el = ref.current;
+    clerk.mountUserButton(el);
+    return () => clerk.unmountUserButton(el);
+  }, [clerk]);
+  return (
+    <>
+      <div ref={ref} className="user-button" />
+      <button type="button" className="btn btn-ghost" onClick={() => clerk.signOut()}>
+        Sign out
+      </button>
+    </>
+  );
+}
+
+function Shell({ account }) {
   const route = useRoute();
   const page = PAGES.find((p) => p.id === route.page) || PAGES[0];
   const mainRef = useRef(null);
@@ -93,9 +202,7 @@ function Shell({ onLogout }) {
           <code className="endpoint-url">{baseUrl}</code>
           <CopyButton text={baseUrl} ariaLabel="Copy the OpenAI base URL" />
         </div>
-        <button type="button" className="btn btn-ghost" onClick={onLogout}>
-          Log out
-        </button>
+        {account}
       </header>
       <nav className="sidenav" aria-label="Dashboard">
         <ul>

@@ -1,5 +1,6 @@
 // The gateway's HTTP API, same origin as the dashboard. Every call carries the
-// admin token; a 401 anywhere ends the session and returns to the login page.
+// admin token (Core) or a Clerk session token (Platform); in Core a 401
+// anywhere ends the session and returns to the login page.
 
 const TOKEN_KEY = "keyaos.admin_token";
 
@@ -38,8 +39,16 @@ export function clearToken() {
   cache.clear();
 }
 
-export function authHeaders(token = getToken()) {
-  return { authorization: `Bearer ${token}` };
+// Platform mode: a function returning a session token. Clerk's tokens live
+// 60 s, so each call asks for one (Clerk refreshes it when needed).
+let sessionToken = null;
+export function setSessionTokenSource(fn) {
+  sessionToken = fn;
+}
+
+export async function authHeaders(token) {
+  const bearer = token ?? (sessionToken ? ((await sessionToken()) ?? "") : getToken());
+  return { authorization: `Bearer ${bearer}` };
 }
 
 // Reads an error body in the gateway's OpenAI shape, or makes one up from the status.
@@ -57,7 +66,7 @@ export function reportUnauthorized(err) {
 
 // api("/api/credentials"), api("/api/credentials", { method: "POST", body: {...} })
 export async function api(path, { method = "GET", body, signal, token, quiet401 = false } = {}) {
-  const headers = authHeaders(token);
+  const headers = await authHeaders(token);
   if (body !== undefined) headers["content-type"] = "application/json";
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
   if (!res.ok) {

@@ -4,141 +4,38 @@
 // desktop and a phone-sized viewport, go to test-results/screenshots/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
-import { chromium } from "playwright-core";
 import { startMockUpstream, openaiStream, openaiCompletion } from "../support/mock-upstream.js";
+import { startGateway } from "../support/npm-start.js";
+import { go, launchChromium, shot, watchConsole as watchPage } from "../support/browser.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const shots = join(root, "test-results", "screenshots");
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 const ENCRYPTION_KEY = Buffer.alloc(32, 9).toString("base64");
 const OPENAI_KEY = "sk-proj-e2eDashboardKey0123456789abcdef";
 const STREAM_PARTS = ["Hello", " from", " the", " streaming", " mock", "."];
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-const START_TIMEOUT_MS = 8 * 60_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-// `node scripts/start.js` in its own process group, so the whole tree
-// (npm, wrangler, workerd) can be stopped at once.
-async function startGateway({ upstreams }) {
-  const port = await freePort();
-  const stateDir = mkdtempSync(join(tmpdir(), "keyaos-e2e-"));
-  const output = [];
-  const child = spawn(process.execPath, ["scripts/start.js"], {
-    cwd: root,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      ADMIN_TOKEN,
-      ENCRYPTION_KEY,
-      UPSTREAM_BASE_URLS: JSON.stringify(upstreams),
-      KEYAOS_STATE_DIR: stateDir,
-      WRANGLER_SEND_METRICS: "false",
-      CI: "true",
-    },
-  });
-  const keep = (chunk) => {
-    output.push(chunk.toString());
-    if (output.length > 400) output.splice(0, output.length - 400);
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  let exited = null;
-  const exit = new Promise((resolve) => child.once("exit", (code, signal) => resolve((exited = { code, signal }))));
-  const url = `http://127.0.0.1:${port}`;
-
-  const stop = async () => {
-    if (!exited) {
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      await Promise.race([exit, sleep(8000)]);
-    }
-    try {
-      process.kill(-child.pid, "SIGKILL"); // anything left in the group
-    } catch {}
-    rmSync(stateDir, { recursive: true, force: true });
-  };
-
-  // On failure the whole output goes to a file and the end of it into the error.
-  const fail = async (why) => {
-    await stop();
-    mkdirSync(join(root, "test-results"), { recursive: true });
-    writeFileSync(join(root, "test-results", "e2e-gateway.log"), output.join(""));
-    const tail = output.join("").split("\n").slice(-40).join("\n");
-    return new Error(`${why} (full output in test-results/e2e-gateway.log):\n${tail}`);
-  };
-  const until = Date.now() + START_TIMEOUT_MS;
-  for (;;) {
-    if (exited) throw await fail(`npm start exited early (${JSON.stringify(exited)})`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok && (await res.json()).status === "ok") break;
-    } catch {}
-    if (Date.now() > until) throw await fail(`the gateway did not answer /health within ${START_TIMEOUT_MS / 1000}s`);
-    await sleep(500);
-  }
-  return { url, stop, output };
-}
 
 let gw, upstream, browser, context, page;
 let requestId = null;
 const consoleErrors = [];
 let expected401 = false; // set while a step provokes a 401 on purpose
 
-function watchConsole(p, name) {
-  p.on("console", (msg) => {
-    if (msg.type() !== "error") return;
-    const text = msg.text();
-    if (expected401 && /status of 401/.test(text)) return;
-    consoleErrors.push(`[${name}] ${text} (${msg.location()?.url || ""})`);
-  });
-  p.on("pageerror", (err) => consoleErrors.push(`[${name}] uncaught: ${err.message}`));
-}
-
-async function shot(p, name) {
-  await p.evaluate(async () => {
-    await document.fonts?.ready;
-    window.scrollTo(0, 0); // sticky bars are drawn where the page is scrolled to
-  });
-  await p.screenshot({ path: join(shots, `${name}.png`), fullPage: true, style: ".toasts { display: none; }" });
-}
-
-async function go(p, label) {
-  await p.getByRole("navigation", { name: "Dashboard" }).getByRole("link", { name: label, exact: true }).click();
-  await p.getByRole("heading", { level: 1, name: label }).waitFor();
-}
+const watchConsole = (p, name) => watchPage(p, name, consoleErrors, (text) => expected401 && /status of 401/.test(text));
 
 before(async () => {
-  mkdirSync(shots, { recursive: true });
   // The OpenAI mock streams slowly enough for the Playground to show tokens arriving.
   upstream = await startMockUpstream("openai", (req) => {
     if (!req.url.endsWith("/chat/completions")) return { json: { object: "list", data: [] } };
     if (req.body?.stream) return { sse: openaiStream({ model: req.body.model, parts: STREAM_PARTS, usage: { prompt_tokens: 20, completion_tokens: 6 } }), gapMs: 60 };
     return { json: openaiCompletion({ model: req.body?.model, text: "Hello from the mock" }) };
   });
-  gw = await startGateway({ upstreams: { openai: upstream.url + "/v1" } });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  gw = await startGateway({ env: { ADMIN_TOKEN, ENCRYPTION_KEY, UPSTREAM_BASE_URLS: JSON.stringify({ openai: upstream.url + "/v1" }) } });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: gw.url });
   page = await context.newPage();

@@ -5,6 +5,7 @@ import { useProviders } from "../data.js";
 import { dateTime, num, relative, usd } from "../format.js";
 import { secretVerdict } from "../secret_format.js";
 import { Badge, Card, CopyButton, Empty, ErrorNote, Field, Loading, PageHeader, Toggle, useConfirm, useToast } from "../components/ui.jsx";
+import { usePlatform } from "../platform.js";
 
 function parseQuota(text) {
   const s = String(text ?? "").trim();
@@ -28,6 +29,7 @@ export function Credentials() {
   const open = adding ?? (creds.data ? list.length === 0 : false);
   const [confirm, confirmDialog] = useConfirm();
   const toast = useToast();
+  const platform = usePlatform();
 
   const replace = (updated) => creds.setData((d) => ({ ...d, data: d.data.map((c) => (c.id === updated.id ? { ...c, ...updated } : c)) }));
   const remove = async (c) => {
@@ -57,7 +59,11 @@ export function Credentials() {
     <>
       <PageHeader
         title="Credentials"
-        description="Upstream keys that Keyaos routes requests through. Secrets are encrypted at rest and never shown again."
+        description={
+          platform
+            ? "Upstream keys you add to the shared pool: when other accounts' requests go through them, you earn their cost in credits. Secrets are encrypted at rest and never shown again."
+            : "Upstream keys that Keyaos routes requests through. Secrets are encrypted at rest and never shown again."
+        }
         actions={
           <button type="button" className="btn btn-primary" aria-expanded={open} aria-controls="add-credential" onClick={() => setAdding(!open)}>
             {open ? "Hide form" : "Add credential"}
@@ -92,13 +98,14 @@ export function Credentials() {
                   <th scope="col" className="num">Quota left</th>
                   <th scope="col" className="num">Multiplier</th>
                   <th scope="col" className="num">Spent</th>
+                  {platform && <th scope="col" className="num">Earned</th>}
                   <th scope="col">Enabled</th>
                   <th scope="col"><span className="sr-only">Actions</span></th>
                 </tr>
               </thead>
               <tbody>
                 {list.map((c) => (
-                  <CredentialRow key={c.id} c={c} providerName={providers.name} onSaved={replace} onDelete={() => remove(c)} />
+                  <CredentialRow key={c.id} c={c} providerName={providers.name} earnings={platform} onSaved={replace} onDelete={() => remove(c)} />
                 ))}
               </tbody>
             </table>
@@ -339,7 +346,8 @@ function AddCredential({ providers, onAdded, onCancel }) {
   );
 }
 
-function CredentialRow({ c, providerName, onSaved, onDelete }) {
+// `earnings`: Platform mode, where other accounts' requests through this key pay its owner.
+function CredentialRow({ c, providerName, earnings, onSaved, onDelete }) {
   const now = useNow(15000);
   const [editing, setEditing] = useState(false);
   const [mult, setMult] = useState("");
@@ -469,6 +477,12 @@ function CredentialRow({ c, providerName, onSaved, onDelete }) {
         {usd(c.spent_usd)}
         <div className="small muted">{num(c.request_count)} requests</div>
       </td>
+      {earnings && (
+        <td data-label="Earned" className="num">
+          {/* A key just added has earned nothing yet (the create response has no earnings). */}
+          <span className={c.earnings_usd > 0 ? "amount-earned" : undefined}>{usd(c.earnings_usd ?? 0)}</span>
+        </td>
+      )}
       <td data-label="Enabled">
         <Toggle checked={Boolean(c.is_enabled)} disabled={busy} label={`Route requests to ${keyName}`} onChange={(v) => patch({ is_enabled: v }).then((ok) => ok && toast(v ? "Credential enabled." : "Credential disabled."))} />
       </td>

@@ -37,51 +37,60 @@ export function Login({ message, onLogin }) {
   };
 
   return (
+    <LoginCard intro="Log in with the gateway's admin token to manage upstream keys, API keys and routing.">
+      {message && (
+        <p className="note note-info" role="status">
+          {message}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <input type="text" name="username" autoComplete="username" value="admin" readOnly hidden />
+        <div className="field">
+          <label htmlFor="admin-token">Admin token</label>
+          <div className="input-row">
+            <input
+              id="admin-token"
+              ref={inputRef}
+              type={show ? "text" : "password"}
+              autoComplete="current-password"
+              spellCheck={false}
+              value={value}
+              onChange={(e) => setValue(e.target.value)}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? "admin-token-error admin-token-hint" : "admin-token-hint"}
+            />
+            <button type="button" className="btn" onClick={() => setShow((s) => !s)} aria-pressed={show}>
+              {show ? "Hide" : "Show"}
+            </button>
+          </div>
+          <p className="field-hint" id="admin-token-hint">
+            Set as the <code>ADMIN_TOKEN</code> secret; <code>npm start</code> keeps it in <code>.dev.vars</code>. It is stored in this browser only.
+          </p>
+          {error && (
+            <p className="field-error" id="admin-token-error" role="alert">
+              {error}
+            </p>
+          )}
+        </div>
+        <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
+          {busy ? "Checking…" : "Log in"}
+        </button>
+      </form>
+    </LoginCard>
+  );
+}
+
+// The card every sign-in screen sits in; `wide` fits Clerk's sign-in form.
+export function LoginCard({ intro, wide = false, children }) {
+  return (
     <div className="login">
-      <main className="login-card">
+      <main className={`login-card${wide ? " login-card-wide" : ""}`}>
         <div className="login-brand">
           <img src="/favicon.svg" alt="" width="32" height="32" />
           <h1>Keyaos</h1>
         </div>
-        <p className="muted">Log in with the gateway's admin token to manage upstream keys, API keys and routing.</p>
-        {message && (
-          <p className="note note-info" role="status">
-            {message}
-          </p>
-        )}
-        <form onSubmit={submit} noValidate>
-          <input type="text" name="username" autoComplete="username" value="admin" readOnly hidden />
-          <div className="field">
-            <label htmlFor="admin-token">Admin token</label>
-            <div className="input-row">
-              <input
-                id="admin-token"
-                ref={inputRef}
-                type={show ? "text" : "password"}
-                autoComplete="current-password"
-                spellCheck={false}
-                value={value}
-                onChange={(e) => setValue(e.target.value)}
-                aria-invalid={error ? true : undefined}
-                aria-describedby={error ? "admin-token-error admin-token-hint" : "admin-token-hint"}
-              />
-              <button type="button" className="btn" onClick={() => setShow((s) => !s)} aria-pressed={show}>
-                {show ? "Hide" : "Show"}
-              </button>
-            </div>
-            <p className="field-hint" id="admin-token-hint">
-              Set as the <code>ADMIN_TOKEN</code> secret; <code>npm start</code> keeps it in <code>.dev.vars</code>. It is stored in this browser only.
-            </p>
-            {error && (
-              <p className="field-error" id="admin-token-error" role="alert">
-                {error}
-              </p>
-            )}
-          </div>
-          <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
-            {busy ? "Checking…" : "Log in"}
-          </button>
-        </form>
+        {typeof intro === "string" ? <p className="muted">{intro}</p> : intro}
+        {children}
       </main>
     </div>
   );

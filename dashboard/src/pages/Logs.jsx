@@ -5,6 +5,8 @@ import { useProviders } from "../data.js";
 import { replaceParams } from "../router.js";
 import { dateTime, isoTitle, ms, num, usd } from "../format.js";
 import { Badge, Card, Empty, ErrorNote, Loading, PageHeader } from "../components/ui.jsx";
+import { DirectionBadge, NetAmount } from "../components/Ledger.jsx";
+import { usePlatform } from "../platform.js";
 
 const LIMIT = 50;
 
@@ -18,6 +20,7 @@ export function Logs({ params }) {
   const cursor = cursors[cursors.length - 1];
   const logs = useResource(`/api/logs${qs({ limit: LIMIT, cursor, ...filters })}`);
   const rows = logs.data?.data ?? [];
+  const platform = usePlatform();
 
   useEffect(() => replaceParams("logs", filters), [filters]);
 
@@ -126,7 +129,14 @@ export function Logs({ params }) {
                   <th scope="col">Provider</th>
                   <th scope="col">Status</th>
                   <th scope="col" className="num">Tokens in / out</th>
-                  <th scope="col" className="num">Cost</th>
+                  {platform ? (
+                    <>
+                      <th scope="col">Direction</th>
+                      <th scope="col" className="num">Net</th>
+                    </>
+                  ) : (
+                    <th scope="col" className="num">Cost</th>
+                  )}
                   <th scope="col" className="num">Saved</th>
                   <th scope="col" className="num">Latency</th>
                   <th scope="col"><span className="sr-only">Details</span></th>
@@ -153,9 +163,21 @@ export function Logs({ params }) {
                         {num(l.input_tokens)} / {num(l.output_tokens)}
                         {l.usage_estimated ? <span className="small muted" title="The upstream reported no usage; tokens are estimated"> est.</span> : null}
                       </td>
-                      <td data-label="Cost" className="num">
-                        {usd(l.effective_cost_usd)}
-                      </td>
+                      {platform ? (
+                        // The net is what moved for you; the request's cost is in its details.
+                        <>
+                          <td data-label="Direction">
+                            <DirectionBadge direction={l.direction} />
+                          </td>
+                          <td data-label="Net" className="num">
+                            <NetAmount log={l} />
+                          </td>
+                        </>
+                      ) : (
+                        <td data-label="Cost" className="num">
+                          {usd(l.effective_cost_usd)}
+                        </td>
+                      )}
                       <td data-label="Saved" className="num">
                         {usd(l.savings_usd)}
                       </td>
@@ -171,7 +193,7 @@ export function Logs({ params }) {
                     </tr>
                     {open === l.id && (
                       <tr className="detail-row" id={`log-${l.id}`}>
-                        <td colSpan={9}>
+                        <td colSpan={platform ? 10 : 9}>
                           <LogDetail id={l.id} providerName={providers.name} />
                         </td>
                       </tr>
@@ -198,6 +220,7 @@ export function Logs({ params }) {
 
 export function LogDetail({ id, providerName }) {
   const log = useResource(`/api/logs/${encodeURIComponent(id)}`);
+  const platform = usePlatform();
   if (!log.data && log.loading) return <Loading label="Loading attempts…" rows={2} />;
   if (log.error) return <ErrorNote error={log.error} onRetry={log.reload} />;
   const l = log.data;
@@ -210,15 +233,21 @@ export function LogDetail({ id, providerName }) {
         <dt>Served model</dt>
         <dd className="mono break">{l.served_model || "—"}</dd>
         <dt>Credential</dt>
-        <dd className="mono break">{l.credential_id || "—"}</dd>
+        <dd className="mono break">{l.credential_id || (platform && l.direction === "spent" ? <span className="muted">another account's</span> : "—")}</dd>
         <dt>API key</dt>
-        <dd className="mono break">{l.api_key_id || "admin token"}</dd>
+        <dd className="mono break">{l.api_key_id || (platform ? <span className="muted">{l.direction === "earned" ? "another account's" : "session token"}</span> : "admin token")}</dd>
         <dt>Time to first byte</dt>
         <dd>{ms(l.first_byte_ms)}</dd>
         <dt>Cached / reasoning tokens</dt>
         <dd>
           {num(l.cached_tokens)} / {num(l.reasoning_tokens)}
         </dd>
+        {platform && (
+          <>
+            <dt>Cost</dt>
+            <dd>{usd(l.effective_cost_usd)}</dd>
+          </>
+        )}
         <dt>Base cost</dt>
         <dd>{usd(l.base_cost_usd)}</dd>
         <dt>At list price</dt>

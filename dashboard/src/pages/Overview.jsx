@@ -6,6 +6,8 @@ import { href } from "../router.js";
 import { compact, dayLabel, isoTitle, num, pct, relative, shortDateTime, usd } from "../format.js";
 import { BarChart } from "../components/BarChart.jsx";
 import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, Segmented } from "../components/ui.jsx";
+import { NetAmount } from "../components/Ledger.jsx";
+import { usePlatform } from "../platform.js";
 
 const RANGES = [
   { value: 7, label: "7 days" },
@@ -18,11 +20,16 @@ export function Overview() {
   const usage = useResource(`/api/usage${qs({ days })}`);
   const creds = useResource("/api/credentials");
   const recent = useResource(`/api/logs${qs({ limit: 8 })}`);
+  const platform = usePlatform();
+  const credits = useResource(platform ? "/v1/credits" : null);
+  const pool = useResource(platform ? "/api/pool/stats" : null);
   const providers = useProviders();
   const refresh = () => {
     usage.reload();
     creds.reload();
     recent.reload();
+    credits.reload();
+    pool.reload();
   };
   // Keep the numbers current while the page is open and visible.
   useEffect(() => {
@@ -31,9 +38,11 @@ export function Overview() {
       usage.reload();
       creds.reload();
       recent.reload();
+      credits.reload();
+      pool.reload();
     }, 60_000);
     return () => clearInterval(id);
-  }, [usage.reload, creds.reload, recent.reload]);
+  }, [usage.reload, creds.reload, recent.reload, credits.reload, pool.reload]);
 
   const t = usage.data?.totals;
   const series = useMemo(() => {
@@ -67,6 +76,7 @@ export function Overview() {
           </>
         }
       />
+      {platform && <PoolStats credits={credits} pool={pool} />}
       <ErrorNote error={usage.error} onRetry={usage.reload} />
       <div className="stats" aria-busy={usage.loading}>
         <Stat label="Spent" value={usd(t?.effective_cost_usd)} sub={t ? `base cost ${usd(t.base_cost_usd)}` : ""} />
@@ -136,7 +146,7 @@ export function Overview() {
                     <th scope="col">Time</th>
                     <th scope="col">Model and provider</th>
                     <th scope="col" className="num">
-                      Cost
+                      {platform ? "Net" : "Cost"}
                     </th>
                   </tr>
                 </thead>
@@ -156,7 +166,7 @@ export function Overview() {
                         )}
                         <div className="small muted">via {providers.name(l.provider_id)}</div>
                       </td>
-                      <td className="num">{usd(l.effective_cost_usd)}</td>
+                      <td className="num">{platform ? <NetAmount log={l} /> : usd(l.effective_cost_usd)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -173,6 +183,24 @@ export function Overview() {
       <div className="grid-2">
         <Breakdown title="By model" rows={usage.data?.by_model} keyOf={(r) => r.model_id} labelOf={(r) => <span className="mono break">{r.model_id}</span>} />
         <Breakdown title="By provider" rows={usage.data?.by_provider} keyOf={(r) => r.provider_id} labelOf={(r) => providers.name(r.provider_id)} />
+      </div>
+    </>
+  );
+}
+
+// Platform mode: the wallet, what the caller's credentials earned in the shared pool, the caller's own calls, the pool's size.
+function PoolStats({ credits, pool }) {
+  const balance = credits.data?.data?.balance;
+  const p = pool.data;
+  return (
+    <>
+      <ErrorNote error={credits.error} onRetry={credits.reload} />
+      <ErrorNote error={pool.error} onRetry={pool.reload} />
+      <div className="stats" aria-busy={credits.loading || pool.loading} aria-label="Credits and pool">
+        <Stat label="Balance" value={usd(balance)} tone={balance > 0 ? "ok" : undefined} sub="credits to spend on any model" />
+        <Stat label="Earned, 24 h" value={usd(p?.earnings_24h_usd)} sub="from others using your keys" />
+        <Stat label="Your calls, 24 h" value={num(p?.calls_24h)} sub="requests you made" />
+        <Stat label="Healthy credentials" value={num(p?.healthy_credentials)} sub="in the shared pool" />
       </div>
     </>
   );

@@ -94,7 +94,7 @@ export function Playground({ params }) {
     try {
       const res = await fetch(anthropic ? "/v1/messages" : "/v1/chat/completions", {
         method: "POST",
-        headers: { ...authHeaders(), "content-type": "application/json" },
+        headers: { ...(await authHeaders()), "content-type": "application/json" },
         body: JSON.stringify(body),
         signal: ctl.signal,
       });
