@@ -93,7 +93,7 @@ std::string catalog_sync_bench_fields(int iterations) {
   // A list that changed throughout: every row is written (no row budget here).
   double full_ms = median_ms(iterations, [&] {
     catalog::FreshList list = catalog::read_fresh_list(*openrouter, "openrouter", body, {&own}, embeddings);
-    catalog::CatalogWrite w = catalog::plan_catalog_write("openrouter", active, list.ok, std::move(list.rows), "sync", {}, models, now);
+    catalog::CatalogWrite w = catalog::plan_catalog_write("", "openrouter", active, list.ok, std::move(list.rows), "sync", {}, models, now);
     statements = w.statements.size();
     sql_bytes = 0;
     for (const auto& s : w.statements) sql_bytes += s.sql.size();
@@ -102,7 +102,7 @@ std::string catalog_sync_bench_fields(int iterations) {
   // The usual hourly run: the same list, nothing to write.
   double same_ms = median_ms(iterations, [&] {
     catalog::FreshList list = catalog::read_fresh_list(*openrouter, "openrouter", body, {&own}, embeddings);
-    catalog::CatalogWrite w = catalog::plan_catalog_write("openrouter", active, list.ok, std::move(list.rows), "sync", written, models, now);
+    catalog::CatalogWrite w = catalog::plan_catalog_write("", "openrouter", active, list.ok, std::move(list.rows), "sync", written, models, now);
     if (w.upserted != 0) std::abort();
   });
   double parse_ms = median_ms(iterations, [&] {

@@ -287,6 +287,9 @@ test("tenancy: no route shows or changes another owner's rows", async () => {
       (await alice("GET", "/api/providers/alice-llm")).json,
     ]);
   const aliceBefore = await snapshotOfAlice();
+  // Bob has a provider of the same id serving the same model: his routes act on his own only.
+  const bobsProvider = await bob("POST", "/api/providers", { id: "alice-llm", base_url: "https://llm.bob.example/v1", models: [{ id: "alice/model", input_price_per_m: 2, output_price_per_m: 2 }] });
+  assert.equal(bobsProvider.status, 201, bobsProvider.text);
 
   const readme = readFileSync(join(root, "README.md"), "utf8");
   const routes = [...readme.matchAll(/^\| `([A-Z]+)` \| `([^`]+)` \| [^|]+\|$/gm)].map((m) => ({ method: m[1], path: m[2] }));
@@ -300,6 +303,12 @@ test("tenancy: no route shows or changes another owner's rows", async () => {
     const concrete = path.replace(/:[a-z]+/, encodeURIComponent(ids[kind]));
     const res = await bob(method, concrete, bodies[method]);
     tried++;
+    // Bob's own provider of that id answers, never Alice's.
+    if (kind === "providers") {
+      assert.ok([200, 400, 404].includes(res.status), `${method} ${concrete}: ${res.status} ${res.text}`);
+      assert.ok(!res.text.includes("llm.alice.example"), `${method} ${concrete} showed Alice's provider: ${res.text}`);
+      continue;
+    }
     // PUT of an alias name is an upsert: Bob gets an alias of his own by that name.
     if (method === "PUT") {
       assert.equal(res.status, 200, res.text);
@@ -312,7 +321,7 @@ test("tenancy: no route shows or changes another owner's rows", async () => {
   // Lists show Bob nothing of Alice's.
   for (const path of ["/api/credentials", "/api/api-keys", "/api/model-aliases", "/api/providers", "/api/logs"]) {
     const text = (await bob("GET", path)).text;
-    for (const id of [credential, key.json.id, "alice-alias", "alice-llm", log]) assert.ok(!text.includes(id), `${path} shows Bob ${id}`);
+    for (const id of [credential, key.json.id, "alice-alias", "llm.alice.example", log]) assert.ok(!text.includes(id), `${path} shows Bob ${id}`);
   }
   assert.equal(await snapshotOfAlice(), aliceBefore, "nothing of Alice's changed");
   // Syncing the shared catalogue is the operator's.

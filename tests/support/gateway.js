@@ -9,8 +9,9 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 
-// Applies migrations/*.sql and records them where `wrangler d1 migrations apply` does.
-export async function applyMigrations(db) {
+// Applies migrations/*.sql and records them where `wrangler d1 migrations apply` does;
+// `through` stops after the migration of that file name (an older database).
+export async function applyMigrations(db, { through } = {}) {
   await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
   const dir = join(root, "migrations");
   for (const name of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
@@ -23,6 +24,7 @@ export async function applyMigrations(db) {
       .filter(Boolean);
     await db.batch(statements.map((s) => db.prepare(s)));
     await db.prepare("INSERT INTO d1_migrations (name) VALUES (?)").bind(name).run();
+    if (name === through) return;
   }
 }
 

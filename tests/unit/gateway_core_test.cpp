@@ -89,6 +89,35 @@ TEST_CASE("chat requests: routing fields are consumed, the rest kept verbatim", 
   CHECK(e.code == "invalid_json");
 }
 
+TEST_CASE("ranking over the shared pool: the caller's own list plus every other owner's, each once", "[core][routing][platform]") {
+  std::vector<routing::Offering> offers = {{"openai", "openai/gpt-4o-mini", "gpt-4o-mini", {0.15, 0.60, {}, {}}}};
+  auto credential = [](std::string id, std::string owner, double multiplier) {
+    routing::Credential c;
+    c.id = std::move(id);
+    c.owner_id = std::move(owner);
+    c.provider_id = "openai";
+    c.multiplier = multiplier;
+    return c;
+  };
+  const std::vector<routing::Credential> own = {credential("mine", "user_a", 1.0)};
+  // The pool holds the caller's credential too: it must not be ranked twice.
+  const std::vector<routing::Credential> pool = {credential("mine", "user_a", 1.0), credential("theirs", "user_b", 0.5),
+                                                 credential("other", "user_c", 0.8)};
+  openai::ProviderPreferences prefs;
+  routing::HealthBook health;
+  routing::RankInput in{&offers, &own, &prefs, 1000, 500, 0, 1000};
+  CHECK(routing::rank(in, health).candidates.size() == 1);
+  in.shared = &pool;
+  in.shared_skip_owner = "user_a";
+  const routing::Ranking r = routing::rank(in, health);
+  REQUIRE(r.candidates.size() == 3);
+  CHECK(r.candidates[0].credential->id == "theirs");  // cheapest first
+  CHECK(r.candidates[1].credential->id == "other");
+  CHECK(r.candidates[2].credential->id == "mine");
+  CHECK(r.candidates[2].credential == &own[0]);  // the caller's own entry, not the pool's copy
+  CHECK(r.candidates[0].credential == &pool[1]);  // pointers into the pool: nothing copied
+}
+
 TEST_CASE("ranking by expected cost, ties rotate, health gates", "[core][routing]") {
   std::vector<routing::Offering> offers = {{"openrouter", "openai/gpt-4o-mini", "openai/gpt-4o-mini", {0.15, 0.60, {}, {}}},
                                            {"openai", "openai/gpt-4o-mini", "gpt-4o-mini", {0.15, 0.60, {}, {}}}};

@@ -8,6 +8,7 @@
 #include "core/base64.h"
 #include "core/engine.h"
 #include "platform/config.h"
+#include "platform/host_policy.h"
 #include "platform/session.h"
 #include "statements.h"
 
@@ -76,6 +77,27 @@ TEST_CASE("platform: Core's owner is the operator's account", "[platform]") {
   CHECK(platform::owner_of("user_a", c) == "user_a");
   CHECK(platform::user_of("self", c) == "user_operator");
   CHECK(platform::user_of("user_a", c) == "user_a");
+}
+
+TEST_CASE("platform: custom provider URLs must name public https hosts", "[platform][tenancy]") {
+  for (const char* ok : {"https://api.example.com/v1", "https://api.example.com:8443/v1", "https://8.8.8.8/v1",
+                         "https://models.example.com/v1/models?x=1", "https://Example.COM./v1", "https://172.32.0.1/v1",
+                         "https://100.128.0.1/v1", "https://api.example.com"}) {
+    INFO(ok);
+    CHECK(platform::private_host_problem(ok).empty());
+  }
+  for (const char* refused : {"http://api.example.com/v1", "https://localhost/v1", "https://localhost:8787/v1", "https://a.localhost/v1",
+                              "https://127.0.0.1/v1", "https://127.1/v1", "https://0x7f.0.0.1/v1", "https://2130706433/v1",
+                              "https://0177.0.0.1/v1", "https://10.1.2.3/v1", "https://172.16.0.1/v1", "https://172.31.255.255/v1",
+                              "https://192.168.1.1/v1", "https://169.254.169.254/latest", "https://100.64.0.1/v1",
+                              "https://0.0.0.0/v1", "https://224.0.0.1/v1", "https://255.255.255.255/v1",
+                              "https://[::1]/v1", "https://[fd00::1]/v1", "https://metadata.google.internal/v1",
+                              "https://printer.local/v1", "https://intranet/v1", "https://user:pw@api.example.com/v1",
+                              "https://api.example.com@127.0.0.1/v1", "https://1.2.3.4.5/v1", "https://256.1.1.1/v1",
+                              "https://1.2.3.0x100/v1"}) {
+    INFO(refused);
+    CHECK_FALSE(platform::private_host_problem(refused).empty());
+  }
 }
 
 TEST_CASE("platform: session claims are checked before any key is used", "[platform]") {

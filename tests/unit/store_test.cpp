@@ -149,7 +149,7 @@ TEST_CASE("statements on an owner's rows bind the owner", "[store][tenancy]") {
 }
 
 TEST_CASE("every statement has a name of its family", "[store]") {
-  const std::vector<Statement> some = {store::catalog::offerings("m"), store::catalog::seed_version(), store::sync_state::all(),
+  const std::vector<Statement> some = {store::catalog::offerings("o", "m"), store::catalog::seed_version(), store::sync_state::all(),
                                        store::health::clear("c", "*"), store::credentials::all_owners_usable()};
   for (const auto& s : some) {
     INFO(s.sql);
@@ -160,16 +160,62 @@ TEST_CASE("every statement has a name of its family", "[store]") {
 }
 
 TEST_CASE("catalogue writes inline their values within D1's statement limits", "[store][catalog]") {
-  CHECK(store::catalog::deactivate("p", {"a/gone"}, 1000)[0].sql ==
-        "UPDATE catalog SET is_active = 0, refreshed_at = 1000 WHERE provider_id = 'p' AND is_active = 1 AND model_id IN ('a/gone')");
+  CHECK(store::catalog::deactivate("", "p", {"a/gone"}, 1000)[0].sql ==
+        "UPDATE catalog SET is_active = 0, refreshed_at = 1000 WHERE owner_id = '' AND provider_id = 'p' AND is_active = 1 AND "
+        "model_id IN ('a/gone')");
   std::vector<std::string> ids(401, "a/x'y");
-  const std::vector<Statement> chunks = store::catalog::deactivate("p", ids, 1);
+  const std::vector<Statement> chunks = store::catalog::deactivate("", "p", ids, 1);
   REQUIRE(chunks.size() == 2);  // 400 ids per statement
   CHECK(chunks[1].sql.find("IN ('a/x''y')") != std::string::npos);  // quoted
-  CHECK(store::catalog::prune_custom("p", {"m1", "m2"}).sql == "DELETE FROM catalog WHERE provider_id = 'p' AND model_id NOT IN ('m1','m2')");
+  CHECK(store::catalog::prune_custom("user_a", "p", {"m1", "m2"}).sql ==
+        "DELETE FROM catalog WHERE owner_id = 'user_a' AND provider_id = 'p' AND model_id NOT IN ('m1','m2')");
   const Statement refs = store::catalog::reference_prices("openrouter", {"a", "b", "c"}, 2);
   CHECK(refs.sql.find("model_id IN ('a','b')") != std::string::npos);
-  CHECK(refs.sql.find("provider_id = 'openrouter'") != std::string::npos);
+  CHECK(refs.sql.find("owner_id = '' AND provider_id = 'openrouter'") != std::string::npos);
+}
+
+TEST_CASE("an owner's catalogue reads see the shared rows and that owner's, writes touch one owner's", "[store][catalog][tenancy]") {
+  for (const Statement& s : {store::catalog::offerings("user_a", "m"), store::catalog::active_models("user_a"),
+                             store::catalog::browse("user_a", "p", "m"), store::catalog::find_model("user_a", "m"),
+                             store::catalog::active_counts("user_a")}) {
+    INFO(s.name << ": " << s.sql);
+    CHECK(has(s, "owner_id IN ('', ?1)"));
+    CHECK(s.params[0] == "user_a");
+  }
+  const Statement browse = store::catalog::browse("user_a", "p", "m");
+  CHECK(has(browse, "provider_id = ?2"));
+  CHECK(has(browse, "(model_id = ?3 OR model_suffix = ?3)"));
+  CHECK(browse.params.size() == 3);
+  for (const Statement& s : {store::catalog::active_count("user_a", "p"), store::catalog::active_ids("user_a", "p"),
+                             store::catalog::remove_deleted_custom("user_a", "p")}) {
+    INFO(s.name << ": " << s.sql);
+    CHECK(has(s, "owner_id = ?"));
+    CHECK(s.params[0] == "user_a");
+  }
+  keyaos::catalog::CatalogEntry row;
+  row.provider_id = "p";
+  row.model_id = "a/m";
+  row.upstream_model_id = "m";
+  const Statement upsert = store::catalog::upsert("user_a", {row}, "custom", 5)[0];
+  CHECK(has(upsert, "INSERT INTO catalog (owner_id, provider_id,"));
+  CHECK(has(upsert, "VALUES ('user_a','p','a/m'"));
+  CHECK(has(upsert, "ON CONFLICT (owner_id, provider_id, model_id)"));
+}
+
+TEST_CASE("a custom provider's sync state is kept per owner", "[store][sync][tenancy]") {
+  CHECK(store::sync_state::scope("", "openrouter") == "openrouter");
+  CHECK(store::sync_state::scope("user_a", "mine") == "user_a/mine");
+  CHECK(store::sync_state::put_state("user_a", "mine", "{}").params[0] == "sync:user_a/mine");
+  CHECK(store::sync_state::put_state("", "openrouter", "{}").params[0] == "sync:openrouter");
+  CHECK(store::sync_state::row_digests("user_b", "mine").params[0] == "sync_rows:user_b/mine");
+  CHECK(store::sync_state::scope_of("sync:user_a/mine") == "user_a/mine");
+  CHECK(store::sync_state::provider_of_scope("user_a/mine") == "mine");
+  CHECK(store::sync_state::provider_of_scope("openrouter") == "openrouter");
+  const Statement visible = store::sync_state::visible("user_a");
+  CHECK(visible.params[0] == "sync:user_a/");
+  CHECK(visible.params[1] == 12);
+  const Statement gone = store::sync_state::forget_deleted_custom("user_a", "mine");
+  CHECK(has(gone, "custom_providers WHERE owner_id = ?3 AND id = ?4"));
 }
 
 TEST_CASE("an API key update writes only its settable columns", "[store][api_keys]") {

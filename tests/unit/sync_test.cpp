@@ -168,7 +168,7 @@ TEST_CASE("each run syncs the most overdue lists that fit, the reference first",
 
 TEST_CASE("a sync upserts what changed, deactivates what vanished, and leaves the rest for the next run", "[sync]") {
   std::vector<CatalogEntry> fresh = {row("a/one", 1, 2), row("a/two", 3, 4), row("a/three", 5, 6)};
-  CatalogWrite w = plan_catalog_write("p", {"a/one", "a/two", "a/three", "a/gone"}, true, fresh, "sync", {}, 100, 1000);
+  CatalogWrite w = plan_catalog_write("", "p", {"a/one", "a/two", "a/three", "a/gone"}, true, fresh, "sync", {}, 100, 1000);
   CHECK(w.upserted == 3);
   CHECK(w.pending == 0);
   CHECK(w.decision.deactivate == std::vector<std::string>{"a/gone"});
@@ -183,14 +183,14 @@ TEST_CASE("a sync upserts what changed, deactivates what vanished, and leaves th
   CHECK(stored == w.digests);
 
   // The same rows again, all active: nothing to write.
-  CatalogWrite same = plan_catalog_write("p", {"a/one", "a/two", "a/three"}, true, fresh, "sync", stored, 100, 2000);
+  CatalogWrite same = plan_catalog_write("", "p", {"a/one", "a/two", "a/three"}, true, fresh, "sync", stored, 100, 2000);
   CHECK(same.upserted == 0);
   CHECK(same.statements.empty());
   CHECK(same.digests == stored);
   // One price changed and one row inactive in D1: just those two are written.
   std::vector<CatalogEntry> cheaper = fresh;
   cheaper[1].input_price_per_m = 2.5;
-  CatalogWrite two = plan_catalog_write("p", {"a/one", "a/two"}, true, cheaper, "sync", stored, 100, 3000);
+  CatalogWrite two = plan_catalog_write("", "p", {"a/one", "a/two"}, true, cheaper, "sync", stored, 100, 3000);
   CHECK(two.upserted == 2);
   REQUIRE(two.statements.size() == 1);
   CHECK(two.statements[0].sql.find("'a/one'") == std::string::npos);
@@ -198,11 +198,11 @@ TEST_CASE("a sync upserts what changed, deactivates what vanished, and leaves th
   CHECK(two.statements[0].sql.find("'a/three'") != std::string::npos);
 
   // A row budget of 2: the third changed row waits, without a digest, for the next run.
-  CatalogWrite capped = plan_catalog_write("p", {}, true, fresh, "sync", {}, 2, 4000);
+  CatalogWrite capped = plan_catalog_write("", "p", {}, true, fresh, "sync", {}, 2, 4000);
   CHECK(capped.upserted == 2);
   CHECK(capped.pending == 1);
   CHECK(capped.digests.size() == 2);
-  CatalogWrite rest = plan_catalog_write("p", {"a/one", "a/two"}, true, fresh, "sync", capped.digests, 2, 5000);
+  CatalogWrite rest = plan_catalog_write("", "p", {"a/one", "a/two"}, true, fresh, "sync", capped.digests, 2, 5000);
   CHECK(rest.upserted == 1);
   CHECK(rest.pending == 0);
   CHECK(rest.digests.size() == 3);
@@ -223,12 +223,12 @@ TEST_CASE("a list's key changes with its bytes, the definitions and the referenc
 
 TEST_CASE("the shrink guard keeps the catalogue after a failed, empty or halved list", "[sync]") {
   std::vector<std::string> active = {"a/1", "a/2", "a/3", "a/4"};
-  CatalogWrite failed = plan_catalog_write("p", active, false, {row("a/1", 1, 1)}, "sync", {}, 100, 1);
+  CatalogWrite failed = plan_catalog_write("", "p", active, false, {row("a/1", 1, 1)}, "sync", {}, 100, 1);
   CHECK(failed.statements.empty());
   CHECK(failed.decision.refused);
-  CatalogWrite empty = plan_catalog_write("p", active, true, {}, "sync", {}, 100, 1);
+  CatalogWrite empty = plan_catalog_write("", "p", active, true, {}, "sync", {}, 100, 1);
   CHECK(empty.statements.empty());
-  CatalogWrite halved = plan_catalog_write("p", active, true, {row("a/1", 1, 1)}, "sync", {}, 100, 1);
+  CatalogWrite halved = plan_catalog_write("", "p", active, true, {row("a/1", 1, 1)}, "sync", {}, 100, 1);
   CHECK(halved.decision.refused);
   REQUIRE(halved.statements.size() == 1);  // the short list is still upserted, nothing deactivated
   CHECK(halved.statements[0].name == "catalog.upsert");

@@ -36,7 +36,7 @@ Json offering_json(const Json& row) {
 
 class CatalogTask : public RoutingTask {
  public:
-  CatalogTask(Gateway& gw, HttpRequest req) : RoutingTask(gw, req.now_ms), req_(std::move(req)) {}
+  CatalogTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
     return query();
@@ -44,7 +44,7 @@ class CatalogTask : public RoutingTask {
 
  private:
   Action query() {
-    Statement s = store::catalog::browse(ascii_lower(query_param(req_.query, "provider")), ascii_lower(query_param(req_.query, "model")));
+    Statement s = store::catalog::browse(caller_.owner_id, ascii_lower(query_param(req_.query, "provider")), ascii_lower(query_param(req_.query, "model")));
     return run_sql({s}, [](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
       Json data = Json::array();
@@ -54,12 +54,13 @@ class CatalogTask : public RoutingTask {
   }
 
   HttpRequest req_;
+  Caller caller_;
 };
 
 }  // namespace
 
-std::unique_ptr<Task> make_catalog_task(Gateway& gateway, HttpRequest request, Caller) {
-  return std::make_unique<CatalogTask>(gateway, std::move(request));
+std::unique_ptr<Task> make_catalog_task(Gateway& gateway, HttpRequest request, Caller caller) {
+  return std::make_unique<CatalogTask>(gateway, std::move(request), std::move(caller));
 }
 
 }  // namespace keyaos::api

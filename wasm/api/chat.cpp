@@ -102,14 +102,7 @@ class ChatTask : public RoutingTask {
       const auto& c = ranking.cooling.front();
       plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});
     }
-    if (plan_.empty()) {
-      if (wallet_refused()) return next_model_or(insufficient_credits(model_id_));
-      std::string why;
-      for (const auto& s : ranking.skipped)
-        why += (why.empty() ? "" : "; ") + s.provider_id + (s.credential_id.empty() ? "" : "/" + s.credential_id) + ": " + s.reason;
-      return next_model_or(ApiError{503, "No upstream can serve '" + model_id_ + "' right now (" + (why.empty() ? "no provider offers it" : why) + ").",
-                                    "service_unavailable", "no_available_credential", {}});
-    }
+    if (plan_.empty()) return next_model_or(nothing_to_try(model_id_, ranking));
     return admit(caller_.owner_id, request_id_, plan_, req_.now_ms, [this] { return admitted(); }, [this] { return plan(); });
   }
 
@@ -148,7 +141,7 @@ class ChatTask : public RoutingTask {
     stream_closed_ = false;
     AttemptContext context;
     context.gw = &gw_;
-    context.def = gw_.provider(current_.offering.provider_id);
+    context.def = gw_.provider(current_.credential.owner_id, current_.offering.provider_id);
     context.credential = current_.credential;
     context.offering = current_.offering;
     context.chat = &chat_;
@@ -540,7 +533,7 @@ class ChatTask : public RoutingTask {
     r.client_aborted = client_aborted;
     r.cost = billing::compute_cost(usage, current_.offering.prices, reference_, current_.credential.multiplier);
     settle_record(r, current_.credential);
-    gw_.note_spend(current_.credential.id, r.cost.effective);
+    gw_.note_spend(current_.credential, r.cost.effective);
     if (!caller_.api_key_id.empty()) gw_.add_api_key_usage(caller_.api_key_id, r.cost.effective);
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());

@@ -78,7 +78,7 @@ class EmbeddingsTask : public RoutingTask {
     plan_.clear();
     next_attempt_ = 0;
     auto serves = [this](const routing::Candidate& c) {
-      const catalog::ProviderDef* def = gw_.provider(c.offering->provider_id);
+      const catalog::ProviderDef* def = gw_.provider(c.credential->owner_id, c.offering->provider_id);
       return def && def->embeddings && def->protocol == catalog::Protocol::openai;
     };
     for (const auto& c : route_.ranking.candidates) {
@@ -91,14 +91,7 @@ class EmbeddingsTask : public RoutingTask {
           plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});  // the one that recovers soonest
           break;
         }
-    if (plan_.empty() && wallet_refused()) return next_model_or(insufficient_credits(model_id_));
-    if (plan_.empty()) {
-      std::string why;
-      for (const auto& s : route_.ranking.skipped)
-        why += (why.empty() ? "" : "; ") + s.provider_id + (s.credential_id.empty() ? "" : "/" + s.credential_id) + ": " + s.reason;
-      return next_model_or(ApiError{503, "No upstream can serve '" + model_id_ + "' right now (" + (why.empty() ? "no provider offers it" : why) + ").",
-                                    "service_unavailable", "no_available_credential", {}});
-    }
+    if (plan_.empty()) return next_model_or(nothing_to_try(model_id_, route_.ranking));
     return admit(caller_.owner_id, request_id_, plan_, req_.now_ms, [this] { return admitted(); }, [this] { return plan(); });
   }
 
@@ -126,7 +119,7 @@ class EmbeddingsTask : public RoutingTask {
     current_ = plan_[next_attempt_++];
     attempt_started_ms_ = last_event_ms_ = last_event_ms_ ? last_event_ms_ : req_.now_ms;
     first_byte_ms_ = -1;
-    const catalog::ProviderDef& def = *gw_.provider(current_.offering.provider_id);
+    const catalog::ProviderDef& def = *gw_.provider(current_.credential.owner_id, current_.offering.provider_id);
     Json headers = {{"content-type", "application/json"}, {"accept", "application/json"}, {"authorization", "Bearer ${secret}"}};
     for (const auto& [k, v] : def.extra_headers) headers[ascii_lower(k)] = v;
     Action a;
@@ -197,7 +190,7 @@ class EmbeddingsTask : public RoutingTask {
     r.usage = answer.usage;
     r.cost = billing::compute_cost(answer.usage, current_.offering.prices, route_.reference, current_.credential.multiplier);
     settle_record(r, current_.credential);
-    gw_.note_spend(current_.credential.id, r.cost.effective);
+    gw_.note_spend(current_.credential, r.cost.effective);
     if (!caller_.api_key_id.empty()) gw_.add_api_key_usage(caller_.api_key_id, r.cost.effective);
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());

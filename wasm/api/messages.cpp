@@ -101,7 +101,7 @@ class CountTokensTask : public RoutingTask {
     for (const auto& c : route_.ranking.candidates) {
       AttemptContext context;
       context.gw = &gw_;
-      context.def = gw_.provider(c.offering->provider_id);
+      context.def = gw_.provider(c.credential->owner_id, c.offering->provider_id);
       context.credential = *c.credential;
       context.offering = *c.offering;
       context.chat = &chat_;

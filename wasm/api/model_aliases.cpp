@@ -64,7 +64,7 @@ class ModelAliasesTask : public RoutingTask {
       return error_response(ApiError::bad_request("'model' must be a catalogue model id of at most 256 bytes.", "invalid_type", "model"));
     const std::string model = ascii_lower(m->get<std::string>());
     // The target must be a catalogue model (canonical or unique bare id), so a typo fails here, not on every request.
-    return run_sql({store::catalog::find_model(model), store::settings::count_other_aliases(caller_.owner_id, alias)}, [this, alias, model](const SqlResult& r) {
+    return run_sql({store::catalog::find_model(caller_.owner_id, model), store::settings::count_other_aliases(caller_.owner_id, alias)}, [this, alias, model](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not check the model: " + r.error));
       if (r.at(0).empty())
         return error_response(ApiError::bad_request("The model '" + model + "' is not in the catalogue.", "model_not_found", "model"));

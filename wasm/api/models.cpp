@@ -1,10 +1,12 @@
 #include "api/models.h"
 
+#include <algorithm>
 #include <map>
 
 #include "api/routing_table.h"
 #include "store/catalog_store.h"
 #include "store/credentials_store.h"
+#include "store/wallet_store.h"
 
 namespace keyaos::api {
 namespace {
@@ -22,11 +24,29 @@ class ModelsTask : public RoutingTask {
   }
 
  private:
+  // A model is routable when a credential the caller may use serves it: the
+  // caller's own, and in Platform mode, with a positive balance, the shared
+  // pool's (built-in providers only, as routing has it).
   Action query() {
-    return run_sql({store::catalog::active_models(), store::credentials::usable_multipliers(caller_.owner_id)}, [this](const SqlResult& r) {
+    const bool platform = gw_.config().platform.enabled;
+    std::vector<Statement> batch = {store::catalog::active_models(caller_.owner_id), store::credentials::usable_multipliers(caller_.owner_id)};
+    if (platform) {
+      batch.push_back(store::wallet::balance(caller_.owner_id));
+      batch.push_back(store::credentials::pool_multipliers());
+    }
+    return run_sql(std::move(batch), [this, platform](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the catalogue: " + r.error));
       std::map<std::string, double> multiplier;
       for (const auto& row : r.at(1)) multiplier[str_field(row, "provider_id")] = num_field(row, "multiplier", 1.0);
+      const bool pool = platform && !r.at(2).empty() && int_field(r.at(2)[0], "balance_nusd") > 0;
+      if (pool)
+        for (const auto& row : r.at(3)) {
+          const std::string provider = str_field(row, "provider_id");
+          if (!gw_.builtin_provider(provider)) continue;
+          const double m = num_field(row, "multiplier", 1.0);
+          auto [it, added] = multiplier.emplace(provider, m);
+          if (!added) it->second = std::min(it->second, m);
+        }
       struct Best {
         Json entry;
         double price = -1;

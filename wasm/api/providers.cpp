@@ -6,6 +6,7 @@
 #include "catalog/custom_provider.h"
 #include "catalog/model_list.h"
 #include "catalog/sync_plan.h"
+#include "platform/host_policy.h"
 #include "store/catalog_store.h"
 #include "store/credentials_store.h"
 #include "store/providers_store.h"
@@ -83,14 +84,15 @@ class ProvidersTask : public RoutingTask {
  private:
   // ---- reading ---------------------------------------------------------------
   Action show(const std::string& id) {
-    return run_sql({store::catalog::active_counts(), store::sync_state::all(), store::providers::list(caller_.owner_id)}, [this, id](const SqlResult& r) {
+    return run_sql({store::catalog::active_counts(caller_.owner_id), store::sync_state::visible(caller_.owner_id),
+                    store::providers::list(caller_.owner_id)}, [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read the providers: " + r.error));
       std::map<std::string, int64_t> count;
       for (const auto& row : r.at(0)) count[str_field(row, "provider_id")] = int_field(row, "n");
       std::map<std::string, catalog::SyncState> sync;
       for (const auto& row : r.at(1)) {
         catalog::SyncState s;
-        if (catalog::parse_sync_state(str_field(row, "value"), s)) sync[store::sync_state::provider_of(str_field(row, "key"))] = s;
+        if (catalog::parse_sync_state(str_field(row, "value"), s)) sync[store::sync_state::provider_of_scope(store::sync_state::scope_of(str_field(row, "key")))] = s;
       }
       Json data = Json::array();
       for (const auto& def : gw_.providers())
@@ -119,13 +121,26 @@ class ProvidersTask : public RoutingTask {
                                                      "provider_id_taken", "id"));
       return false;
     }
+    // Anyone may add a provider in Platform mode, and the Worker fetches its
+    // URLs: they must be public hosts (platform/host_policy.h).
+    const platform::Config& platform = gw_.config().platform;
+    if (platform.enabled && !platform.allow_private_hosts) {
+      std::vector<std::pair<const char*, std::string>> urls = {{"base_url", out.base_url}};
+      if (out.models_url) urls.emplace_back("models_url", *out.models_url);
+      for (const auto& [name, url] : urls)
+        if (std::string why = platform::private_host_problem(url); !why.empty()) {
+          failure = error_response(ApiError::bad_request(std::string("Invalid custom provider: ") + name + " " + why + ".",
+                                                         "private_host", name));
+          return false;
+        }
+    }
     return true;
   }
 
   // The custom provider's own models as catalogue rows (source 'custom').
   std::vector<Statement> catalog_rows(const catalog::CustomProvider& p) const {
     std::vector<catalog::CatalogEntry> rows = catalog::catalog_from_definition(catalog::custom_provider_def(p));
-    return store::catalog::upsert(rows, "custom", req_.now_ms);
+    return store::catalog::upsert(caller_.owner_id, rows, "custom", req_.now_ms);
   }
 
   Action create() {
@@ -168,11 +183,11 @@ class ProvidersTask : public RoutingTask {
         // A fixed list is the whole truth: models dropped from it go.
         std::vector<std::string> keep;
         for (const auto& m : p.models) keep.push_back(m.id);
-        batch.push_back(store::catalog::prune_custom(id, keep));
+        batch.push_back(store::catalog::prune_custom(caller_.owner_id, id, keep));
       }
       // Its URL or prices may have changed: the next sync writes every row again.
-      batch.push_back(store::sync_state::forget(id));
-      batch.push_back(store::catalog::active_count(id));
+      batch.push_back(store::sync_state::forget(caller_.owner_id, id));
+      batch.push_back(store::catalog::active_count(caller_.owner_id, id));
       return run_sql(std::move(batch), [this, p](const SqlResult& w) {
         if (!w.ok()) return error_response(ApiError::internal("Could not update the provider: " + w.error));
         gw_.invalidate_offerings();
@@ -184,9 +199,10 @@ class ProvidersTask : public RoutingTask {
   }
 
   Action remove(const std::string& id) {
-    // Rows and sync state go once no owner has a provider of this id.
+    // Its rows and sync state go with it (only when it was deleted).
     return run_sql({store::credentials::count_for_provider(caller_.owner_id, id), store::providers::remove_unused(caller_.owner_id, id),
-                    store::catalog::remove_unowned_custom(id), store::sync_state::forget_unowned_custom(id)},
+                    store::catalog::remove_deleted_custom(caller_.owner_id, id),
+                    store::sync_state::forget_deleted_custom(caller_.owner_id, id)},
                    [this, id](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not delete the provider: " + r.error));
       if (r.at(1).empty()) {

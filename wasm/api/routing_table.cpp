@@ -88,11 +88,17 @@ void RoutingTask::settle_record(billing::RequestRecord& r, const routing::Creden
   if (r.ok) r.settlement = billing::settle(r.cost.effective, true);
 }
 
-ApiError RoutingTask::insufficient_credits(const std::string& model_id) {
-  return {402,
-          "Your credit balance is used up, and none of your own credentials can serve '" + model_id +
-              "'. Add credits, or add a credential of a provider that offers it.",
-          "billing_error", "insufficient_credits", {}};
+ApiError RoutingTask::nothing_to_try(const std::string& model_id, const routing::Ranking& ranking) const {
+  if (wallet_refused_)
+    return {402,
+            "Your credit balance is used up, and none of your own credentials can serve '" + model_id +
+                "'. Add credits, or add a credential of a provider that offers it.",
+            "billing_error", "insufficient_credits", {}};
+  std::string why;
+  for (const auto& s : ranking.skipped)
+    why += (why.empty() ? "" : "; ") + s.provider_id + (s.credential_id.empty() ? "" : "/" + s.credential_id) + ": " + s.reason;
+  return {503, "No upstream can serve '" + model_id + "' right now (" + (why.empty() ? "no provider offers it" : why) + ").",
+          "service_unavailable", "no_available_credential", {}};
 }
 
 void RoutingTask::apply_health_change(const std::string& owner_id, const std::string& credential_id, const std::string& model_id,
@@ -154,12 +160,12 @@ Action RoutingTask::load_routing_table(const std::string& owner_id, const std::s
   std::vector<Statement> batch;
   const bool load_owner = !gw_.owner_fresh(owner_id, now_ms);
   const bool load_pool = with_pool && !gw_.pool_fresh(now_ms);
-  const bool load_offers = gw_.offerings(requested, now_ms) == nullptr;
+  const bool load_offers = gw_.offerings(owner_id, requested, now_ms) == nullptr;
   if (load_owner)
     for (auto& s : Gateway::load_owner_statements(owner_id, now_ms)) batch.push_back(std::move(s));
   if (load_pool)
     for (auto& s : Gateway::load_pool_statements(now_ms)) batch.push_back(std::move(s));
-  if (load_offers) batch.push_back(Gateway::load_offerings_statement(requested));
+  if (load_offers) batch.push_back(Gateway::load_offerings_statement(owner_id, requested));
   if (batch.empty()) return ready();  // warm path: no D1 round trip
   return run_sql(std::move(batch), [this, owner_id, requested, now_ms, load_owner, load_pool, load_offers, ready, with_pool](const SqlResult& r) {
     if (!r.ok()) return reject(ApiError::internal("The gateway database is unavailable: " + r.error));
@@ -174,9 +180,9 @@ Action RoutingTask::load_routing_table(const std::string& owner_id, const std::s
       const Json& cools = r.at(i++);
       gw_.store_pool(creds, cools, now_ms);
     }
-    if (load_offers) gw_.store_offerings(requested, r.at(i++), now_ms);
+    if (load_offers) gw_.store_offerings(owner_id, requested, r.at(i++), now_ms);
     // The bounded cache may have dropped the entry while the owner was loading.
-    else if (!gw_.offerings(requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready, with_pool);
+    else if (!gw_.offerings(owner_id, requested, now_ms)) return load_routing_table(owner_id, requested, now_ms, ready, with_pool);
     return load_owner ? reseal_legacy(owner_id, ready) : ready();
   });
 }
@@ -218,7 +224,7 @@ Action RoutingTask::reseal_legacy(const std::string& owner_id, std::function<Act
 
 void RoutingTask::route(const std::string& owner_id, const std::string& requested, const openai::ChatRequest& request,
                         int64_t now_ms, Route& out, bool explain_only, bool embedding, CredentialScope scope) {
-  const Gateway::OfferingCache* cache = gw_.offerings(requested, now_ms);
+  const Gateway::OfferingCache* cache = gw_.offerings(owner_id, requested, now_ms);
   static const std::vector<routing::Offering> kNone;
   const std::vector<routing::Offering>& all = cache ? cache->rows : kNone;
   std::vector<routing::Offering> rows;
@@ -238,10 +244,8 @@ void RoutingTask::route(const std::string& owner_id, const std::string& requeste
   in.offerings = &out.offerings;
   in.credentials = &gw_.owner(owner_id).credentials;
   if (scope == CredentialScope::pool) {
-    out.pooled = gw_.owner(owner_id).credentials;
-    for (const auto& c : gw_.pool().credentials)
-      if (c.owner_id != owner_id) out.pooled.push_back(c);
-    in.credentials = &out.pooled;
+    in.shared = &gw_.pool().credentials;
+    in.shared_skip_owner = owner_id;
   }
   in.preferences = &request.providers;
   in.prompt_tokens = billing::estimate_tokens_from_bytes(request.prompt_bytes);

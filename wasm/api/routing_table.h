@@ -56,8 +56,7 @@ class RoutingTask : public Task {
     bool wrong_kind = false;
     std::vector<routing::Offering> offerings;  // of the resolved model
     billing::Prices reference;                 // OpenRouter's price, for list costs
-    routing::Ranking ranking;                  // points into `offerings` and the credentials ranked
-    std::vector<routing::Credential> pooled;   // CredentialScope::pool: the caller's own and the pool's
+    routing::Ranking ranking;                  // points into `offerings` and the gateway's credential caches
   };
   // Route is not movable once ranked (it holds pointers into itself): fill in place.
   // `explain_only` ranks without claiming half-open probes.
@@ -75,8 +74,10 @@ class RoutingTask : public Task {
   // request's cost. `next(false)`: the wallet is empty, use own credentials.
   Action reserve_wallet(const std::string& owner_id, const std::string& request_id, double expected_usd, int64_t now_ms,
                         std::function<Action(bool reserved)> next);
-  // The 402 of a Platform caller with no credits and no usable credential of their own.
-  static ApiError insufficient_credits(const std::string& model_id);
+  // Why a request has no attempt to make: 402 insufficient_credits for a
+  // Platform caller with no credits and no usable credential of their own,
+  // else 503 naming why each candidate was skipped.
+  ApiError nothing_to_try(const std::string& model_id, const routing::Ranking& ranking) const;
 
   // ---- Platform admission, once per request --------------------------------
   // The scope to rank in: the pool while Platform mode is on and the wallet
@@ -90,8 +91,6 @@ class RoutingTask : public Task {
   // `go`, or (an empty wallet) `replan` in the own scope.
   Action admit(const std::string& owner_id, const std::string& request_id, const std::vector<PlannedAttempt>& plan,
                int64_t now_ms, std::function<Action()> go, std::function<Action()> replan);
-  bool wallet_refused() const { return wallet_refused_; }
-  bool wallet_reserved() const { return wallet_reserved_; }
   // What a finished request records of the pool: the credential's owner when
   // it is not the caller, the settlement of a billed request, the reservation.
   void settle_record(billing::RequestRecord& record, const routing::Credential& served_by) const;

@@ -71,6 +71,7 @@ Json text_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Jso
 // One provider whose model list is fetched in this run.
 struct ListJob {
   catalog::ProviderDef def;
+  std::string catalog_owner;  // '' for a built-in provider, the owner of a custom one (store/catalog_store.h)
   std::string url;
   std::string parser;
   Json credential;     // {id, ciphertext}, or null for a public list
@@ -127,7 +128,7 @@ class SyncTask : public RoutingTask {
     for (const auto& row : r.at(0)) {
       std::string key = str_field(row, "key");
       catalog::SyncState state;
-      if (catalog::parse_sync_state(str_field(row, "value"), state)) states[store::sync_state::provider_of(key)] = std::move(state);
+      if (catalog::parse_sync_state(str_field(row, "value"), state)) states[store::sync_state::scope_of(key)] = std::move(state);
     }
     // The first usable credential per provider lists its models; a custom
     // provider's, per owner too, since its id is the owner's own.
@@ -203,6 +204,7 @@ class SyncTask : public RoutingTask {
       }
       ListJob job;
       job.def = catalog::custom_provider_def(custom);
+      job.catalog_owner = str_field(row, "owner_id");
       job.url = *custom.models_url;
       job.parser = "openai_list";
       job.source = "custom";
@@ -215,7 +217,7 @@ class SyncTask : public RoutingTask {
       if (auto s = states.find(reference->id); s != states.end()) reference_key_ = s->second.list_key;
     std::vector<catalog::SyncCandidate> candidates;
     for (auto& job : jobs) {
-      if (auto s = states.find(job.def.id); s != states.end()) job.state = s->second;
+      if (auto s = states.find(store::sync_state::scope(job.catalog_owner, job.def.id)); s != states.end()) job.state = s->second;
       catalog::SyncCandidate c;
       c.provider_id = job.def.id;
       c.last_at = job.state.at;
@@ -350,7 +352,8 @@ class SyncTask : public RoutingTask {
     catalog::FreshList list = catalog::read_fresh_list(job.def, job.parser, body, references, embeddings_body);
     if (!list.ok) return list_failed("the model list could not be parsed: " + list.error);
 
-    std::vector<Statement> batch = {store::catalog::active_ids(job.def.id), store::sync_state::row_digests(job.def.id)};
+    std::vector<Statement> batch = {store::catalog::active_ids(job.catalog_owner, job.def.id),
+                                    store::sync_state::row_digests(job.catalog_owner, job.def.id)};
     // Prices still missing come from the reference provider's rows in D1, when its list was not fetched in this run.
     const bool lookup = !job.reference && !fresh_reference_ && !list.fill.unpriced.empty();
     if (lookup) batch.push_back(store::catalog::reference_prices(reference_id(), list.fill.unpriced, kMaxReferenceLookups));
@@ -378,7 +381,7 @@ class SyncTask : public RoutingTask {
     }
     const size_t listed = fresh_rows_.size();
     const size_t row_budget = static_cast<size_t>(std::max<int64_t>(0, budget_.rows - rows_written_));
-    catalog::CatalogWrite write = catalog::plan_catalog_write(job.def.id, previously_active, true, std::move(fresh_rows_),
+    catalog::CatalogWrite write = catalog::plan_catalog_write(job.catalog_owner, job.def.id, previously_active, true, std::move(fresh_rows_),
                                                               job.source, written_before, row_budget, now_ms_);
     fresh_rows_.clear();
     rows_written_ += static_cast<int64_t>(write.upserted);
@@ -411,8 +414,9 @@ class SyncTask : public RoutingTask {
                    {"error", text_or_null(state.error)}};
     std::vector<Statement> statements = std::move(write.statements);
     const bool catalog_changed = !statements.empty();
-    statements.push_back(store::sync_state::put_state(job.def.id, catalog::sync_state_json(state)));
-    if (catalog_changed && state.ok) statements.push_back(store::sync_state::put_row_digests(job.def.id, catalog::row_digests_text(write.digests)));
+    statements.push_back(store::sync_state::put_state(job.catalog_owner, job.def.id, catalog::sync_state_json(state)));
+    if (catalog_changed && state.ok)
+      statements.push_back(store::sync_state::put_row_digests(job.catalog_owner, job.def.id, catalog::row_digests_text(write.digests)));
     return run_sql(std::move(statements), [this, report, catalog_changed](const SqlResult& w) {
       if (!w.ok()) return list_failed("the catalogue could not be written: " + w.error);
       catalog_changed_ = catalog_changed_ || catalog_changed;
@@ -429,7 +433,7 @@ class SyncTask : public RoutingTask {
     catalog::SyncState state = job.state;
     state.at = now_ms_;
     state.bytes = list_bytes_;
-    final_writes_.push_back(store::sync_state::put_state(job.def.id, catalog::sync_state_json(state)));
+    final_writes_.push_back(store::sync_state::put_state(job.catalog_owner, job.def.id, catalog::sync_state_json(state)));
     providers_report_.push_back({{"id", job.def.id}, {"ok", true}, {"models", state.models}, {"upserted", 0}, {"pending", 0},
                                  {"deactivated", 0}, {"unchanged", true}, {"unpriced", nullptr},
                                  {"refused", nullptr}, {"error", nullptr}});
@@ -446,7 +450,7 @@ class SyncTask : public RoutingTask {
     state.error = why;
     state.note.clear();
     main_body_.clear();
-    final_writes_.push_back(store::sync_state::put_state(job.def.id, catalog::sync_state_json(state)));
+    final_writes_.push_back(store::sync_state::put_state(job.catalog_owner, job.def.id, catalog::sync_state_json(state)));
     providers_report_.push_back({{"id", job.def.id}, {"ok", false}, {"models", 0}, {"upserted", 0}, {"pending", 0},
                                  {"deactivated", 0}, {"unchanged", false}, {"unpriced", 0}, {"refused", nullptr}, {"error", why}});
     fresh_rows_.clear();

@@ -155,7 +155,7 @@ std::string row_digests_text(const RowDigests& digests) {
   return out;
 }
 
-CatalogWrite plan_catalog_write(const std::string& provider_id, const std::vector<std::string>& previously_active,
+CatalogWrite plan_catalog_write(const std::string& catalog_owner, const std::string& provider_id, const std::vector<std::string>& previously_active,
                                 bool list_ok, std::vector<CatalogEntry> fresh, std::string_view source,
                                 const RowDigests& written_before, size_t max_rows, int64_t now_ms) {
   CatalogWrite write;
@@ -176,9 +176,9 @@ CatalogWrite plan_catalog_write(const std::string& provider_id, const std::vecto
     }
   }
   write.upserted = changed.size();
-  if (!changed.empty()) write.statements = store::catalog::upsert(changed, source, now_ms);
+  if (!changed.empty()) write.statements = store::catalog::upsert(catalog_owner, changed, source, now_ms);
 
-  for (auto& s : store::catalog::deactivate(provider_id, write.decision.deactivate, now_ms)) write.statements.push_back(std::move(s));
+  for (auto& s : store::catalog::deactivate(catalog_owner, provider_id, write.decision.deactivate, now_ms)) write.statements.push_back(std::move(s));
   return write;
 }
 

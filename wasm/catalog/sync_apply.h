@@ -58,9 +58,9 @@ struct CatalogWrite {
 // Decides (shrink guard included) and builds the statements. A row is
 // upserted, with `source`, when it is new, inactive, or differs from the
 // digest written before; at most `max_rows` of them, the rest stay pending.
-// Vanished ids are deactivated.
-CatalogWrite plan_catalog_write(const std::string& provider_id, const std::vector<std::string>& previously_active,
-                                bool list_ok, std::vector<CatalogEntry> fresh, std::string_view source,
+// Vanished ids are deactivated. `catalog_owner` is store/catalog_store.h's.
+CatalogWrite plan_catalog_write(const std::string& catalog_owner, const std::string& provider_id,
+                                const std::vector<std::string>& previously_active, bool list_ok, std::vector<CatalogEntry> fresh, std::string_view source,
                                 const RowDigests& written_before, size_t max_rows, int64_t now_ms);
 
 }  // namespace keyaos::catalog

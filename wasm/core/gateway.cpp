@@ -113,11 +113,12 @@ const catalog::ProviderDef* Gateway::price_reference() const {
   return nullptr;
 }
 
-const catalog::ProviderDef* Gateway::provider(const std::string& id) const {
+const catalog::ProviderDef* Gateway::provider(const std::string& owner_id, const std::string& id) const {
   if (const catalog::ProviderDef* builtin = builtin_provider(id)) return builtin;
-  for (const auto& [owner_id, cache] : owners_)
-    for (const auto& p : cache.custom_providers)
-      if (p.id == id) return &p;
+  auto owner = owners_.find(owner_id);
+  if (owner == owners_.end()) return nullptr;
+  for (const auto& p : owner->second.custom_providers)
+    if (p.id == id) return &p;
   return nullptr;
 }
 
@@ -158,12 +159,12 @@ void Gateway::forget_changed(const std::vector<routing::Credential>& cached, con
   }
 }
 
-void Gateway::note_spend(const std::string& credential_id, int64_t nano_usd) {
+void Gateway::note_spend(const routing::Credential& served_by, int64_t nano_usd) {
   auto spend = [&](std::vector<routing::Credential>& list) {
     for (auto& c : list)
-      if (c.id == credential_id && c.quota) c.quota = std::max<int64_t>(*c.quota - nano_usd, 0);
+      if (c.id == served_by.id && c.quota) c.quota = std::max<int64_t>(*c.quota - nano_usd, 0);
   };
-  for (auto& [owner_id, cache] : owners_) spend(cache.credentials);
+  if (auto owner = owners_.find(served_by.owner_id); owner != owners_.end()) spend(owner->second.credentials);
   spend(pool_.credentials);
 }
 
@@ -210,17 +211,22 @@ void Gateway::store_pool(const Json& credential_rows, const Json& cooldown_rows,
   pool_.loaded_at = now_ms;
 }
 
-const Gateway::OfferingCache* Gateway::offerings(const std::string& requested, int64_t now_ms) const {
-  auto it = offerings_.find(ascii_lower(requested));
+namespace {
+// Owner ids hold no newline (Clerk user ids, 'self').
+std::string offerings_key(const std::string& owner_id, const std::string& requested) { return owner_id + "\n" + ascii_lower(requested); }
+}  // namespace
+
+const Gateway::OfferingCache* Gateway::offerings(const std::string& owner_id, const std::string& requested, int64_t now_ms) const {
+  auto it = offerings_.find(offerings_key(owner_id, requested));
   if (it == offerings_.end() || now_ms - it->second.loaded_at >= config_.routing_cache_ms) return nullptr;
   return &it->second;
 }
 
-Statement Gateway::load_offerings_statement(const std::string& requested) {
-  return store::catalog::offerings(ascii_lower(requested));
+Statement Gateway::load_offerings_statement(const std::string& owner_id, const std::string& requested) {
+  return store::catalog::offerings(owner_id, ascii_lower(requested));
 }
 
-void Gateway::store_offerings(const std::string& requested, const Json& rows, int64_t now_ms) {
+void Gateway::store_offerings(const std::string& owner_id, const std::string& requested, const Json& rows, int64_t now_ms) {
   OfferingCache cache;
   cache.loaded_at = now_ms;
   for (const auto& r : rows) {
@@ -235,7 +241,7 @@ void Gateway::store_offerings(const std::string& requested, const Json& rows, in
     o.embedding = str_field(r, "model_type") == "embedding";
     cache.rows.push_back(std::move(o));
   }
-  std::string key = ascii_lower(requested);
+  std::string key = offerings_key(owner_id, requested);
   // Bounded: every distinct model name a client sends would otherwise stay.
   if (offerings_.size() >= limits::kMaxOfferingCacheEntries && offerings_.find(key) == offerings_.end()) {
     for (auto it = offerings_.begin(); it != offerings_.end();) {
@@ -301,7 +307,7 @@ std::vector<Statement> Gateway::seed_statements(int64_t now_ms) const {
     catalog::fill_from_reference(own, {&reference});
     rows.insert(rows.end(), own.begin(), own.end());
   }
-  std::vector<Statement> out = store::catalog::upsert(rows, "snapshot", now_ms);
+  std::vector<Statement> out = store::catalog::upsert(store::catalog::kShared, rows, "snapshot", now_ms);
   out.push_back(store::catalog::set_seed_version(seed_version_));
   return out;
 }

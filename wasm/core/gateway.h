@@ -47,8 +47,9 @@ class Gateway {
   std::string configure(const Json& config);
 
   const Config& config() const { return config_; }
-  // A built-in provider, else a custom one of an owner whose cache is loaded.
-  const catalog::ProviderDef* provider(const std::string& id) const;
+  // A built-in provider, else the owner's custom one (when its cache is loaded):
+  // two owners' custom providers may share an id.
+  const catalog::ProviderDef* provider(const std::string& owner_id, const std::string& id) const;
   const catalog::ProviderDef* builtin_provider(const std::string& id) const;
   // The built-in provider whose prices are the reference (catalog::ProviderDef::price_reference), or nullptr.
   const catalog::ProviderDef* price_reference() const;
@@ -86,19 +87,21 @@ class Gateway {
   static std::vector<Statement> load_pool_statements(int64_t now_ms);
   void store_pool(const Json& credential_rows, const Json& cooldown_rows, int64_t now_ms);
   void invalidate_pool() { pool_.loaded_at = -1; }
-  // A billed request lowers its credential's cached quota wherever it is cached.
-  void note_spend(const std::string& credential_id, int64_t nano_usd);
+  // A billed request lowers its credential's cached quota where it is cached:
+  // its owner's cache and the pool.
+  void note_spend(const routing::Credential& served_by, int64_t nano_usd);
 
-  // Offerings whose canonical id or bare suffix equals `requested`.
+  // Offerings whose canonical id or bare suffix equals `requested`, among
+  // the catalogue rows the owner sees (built-in providers' and the owner's).
   struct OfferingCache {
     std::vector<routing::Offering> rows;
     int64_t loaded_at = -1;
   };
-  const OfferingCache* offerings(const std::string& requested, int64_t now_ms) const;
+  const OfferingCache* offerings(const std::string& owner_id, const std::string& requested, int64_t now_ms) const;
   size_t offerings_cached() const { return offerings_.size(); }
   size_t api_keys_cached() const { return api_keys_.size(); }
-  static Statement load_offerings_statement(const std::string& requested);
-  void store_offerings(const std::string& requested, const Json& rows, int64_t now_ms);
+  static Statement load_offerings_statement(const std::string& owner_id, const std::string& requested);
+  void store_offerings(const std::string& owner_id, const std::string& requested, const Json& rows, int64_t now_ms);
   void invalidate_offerings() { offerings_.clear(); }
 
   // The catalogue snapshot shipped in the provider definitions is written to

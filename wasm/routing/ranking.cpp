@@ -52,12 +52,12 @@ Ranking rank(const RankInput& in, HealthBook& health) {
       continue;
     }
     bool any_credential = false;
-    for (const Credential& c : *in.credentials) {
-      if (c.provider_id != pid) continue;
+    auto consider = [&](const Credential& c) {
+      if (c.provider_id != pid) return;
       any_credential = true;
-      if (!c.enabled) { out.skipped.push_back({pid, c.id, "credential disabled"}); continue; }
-      if (c.dead) { out.skipped.push_back({pid, c.id, "credential dead", c.dead_reason}); continue; }
-      if (c.quota && *c.quota <= 0) { out.skipped.push_back({pid, c.id, "quota used up"}); continue; }
+      if (!c.enabled) { out.skipped.push_back({pid, c.id, "credential disabled"}); return; }
+      if (c.dead) { out.skipped.push_back({pid, c.id, "credential dead", c.dead_reason}); return; }
+      if (c.quota && *c.quota <= 0) { out.skipped.push_back({pid, c.id, "quota used up"}); return; }
       Candidate cand{&o, &c, expected_cost_usd(o, c, in.prompt_tokens, in.output_tokens), 0};
       int64_t ready_at = 0;
       switch (health.admit(c.id, o.model_id, in.now_ms, &ready_at, in.claim_probes)) {
@@ -75,7 +75,11 @@ Ranking rank(const RankInput& in, HealthBook& health) {
           out.skipped.push_back({pid, c.id, "cooling down"});
           break;
       }
-    }
+    };
+    for (const Credential& c : *in.credentials) consider(c);
+    if (in.shared)
+      for (const Credential& c : *in.shared)
+        if (c.owner_id != in.shared_skip_owner) consider(c);
     if (!any_credential) out.skipped.push_back({pid, "", "no credential for this provider"});
   }
 

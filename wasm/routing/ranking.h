@@ -43,6 +43,10 @@ struct RankInput {
   uint64_t rotation = 0;  // round-robin position for equal costs
   int64_t now_ms = 0;
   bool claim_probes = true;  // false when only explaining a route
+  // Platform's shared pool, ranked with `credentials` but for the rows of
+  // `shared_skip_owner` (the caller's, already in `credentials`).
+  const std::vector<Credential>* shared = nullptr;
+  std::string shared_skip_owner;
 };
 
 double expected_cost_usd(const Offering& o, const Credential& c, int64_t prompt_tokens, int64_t output_tokens);

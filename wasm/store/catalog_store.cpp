@@ -20,10 +20,10 @@ std::string modalities(const std::vector<std::string>& list) {
 }
 
 // One `(...)` VALUES tuple, in the column order of the INSERT below.
-void append_row(std::string& sql, const CatalogEntry& e, std::string_view source, const std::string& now) {
+void append_row(std::string& sql, const std::string& catalog_owner, const CatalogEntry& e, std::string_view source, const std::string& now) {
   std::string model = ascii_lower(e.model_id);
   auto slash = model.find('/');
-  const std::string values[] = {quote(e.provider_id), quote(model), quote(slash == std::string::npos ? model : model.substr(slash + 1)),
+  const std::string values[] = {quote(catalog_owner), quote(e.provider_id), quote(model), quote(slash == std::string::npos ? model : model.substr(slash + 1)),
                                 quote(e.upstream_model_id), quote(e.name), number_or_null(e.input_price_per_m),
                                 number_or_null(e.output_price_per_m), number_or_null(e.cache_read_price_per_m),
                                 number_or_null(e.cache_write_price_per_m),
@@ -40,13 +40,14 @@ void append_row(std::string& sql, const CatalogEntry& e, std::string_view source
 
 }  // namespace
 
-std::vector<Statement> upsert(const std::vector<CatalogEntry>& rows, std::string_view source, int64_t now_ms) {
+std::vector<Statement> upsert(const std::string& catalog_owner, const std::vector<CatalogEntry>& rows, std::string_view source,
+                              int64_t now_ms) {
   const std::string head =
-      "INSERT INTO catalog (provider_id, model_id, model_suffix, upstream_model_id, name, input_price, output_price, "
+      "INSERT INTO catalog (owner_id, provider_id, model_id, model_suffix, upstream_model_id, name, input_price, output_price, "
       "cache_read_price, cache_write_price, context_length, input_modalities, output_modalities, source, is_active, "
       "created_at, refreshed_at, model_type) VALUES ";
   std::string tail =
-      " ON CONFLICT (provider_id, model_id) DO UPDATE SET upstream_model_id = excluded.upstream_model_id, "
+      " ON CONFLICT (owner_id, provider_id, model_id) DO UPDATE SET upstream_model_id = excluded.upstream_model_id, "
       "name = excluded.name, input_price = excluded.input_price, output_price = excluded.output_price, "
       "cache_read_price = excluded.cache_read_price, cache_write_price = excluded.cache_write_price, "
       "context_length = excluded.context_length, input_modalities = excluded.input_modalities, "
@@ -59,7 +60,7 @@ std::vector<Statement> upsert(const std::vector<CatalogEntry>& rows, std::string
     Statement s = statement("catalog.upsert", head);
     for (size_t j = i; j < rows.size() && j < i + kRowsPerStatement; ++j) {
       if (j > i) s.sql += ",";
-      append_row(s.sql, rows[j], source, now);
+      append_row(s.sql, catalog_owner, rows[j], source, now);
     }
     s.sql += tail;
     out.push_back(std::move(s));
@@ -67,86 +68,101 @@ std::vector<Statement> upsert(const std::vector<CatalogEntry>& rows, std::string
   return out;
 }
 
-std::vector<Statement> deactivate(const std::string& provider_id, const std::vector<std::string>& model_ids, int64_t now_ms) {
+std::vector<Statement> deactivate(const std::string& catalog_owner, const std::string& provider_id,
+                                  const std::vector<std::string>& model_ids, int64_t now_ms) {
   std::vector<Statement> out;
   for (size_t i = 0; i < model_ids.size(); i += kIdsPerDeactivation)
     out.push_back(statement("catalog.deactivate", "UPDATE catalog SET is_active = 0, refreshed_at = " + std::to_string(now_ms) +
-                                                      " WHERE provider_id = " + quote(provider_id) +
-                                                      " AND is_active = 1 AND model_id IN (" +
+                                                      " WHERE owner_id = " + quote(catalog_owner) +
+                                                      " AND provider_id = " + quote(provider_id) + " AND is_active = 1 AND model_id IN (" +
                                                       quoted_list(model_ids, i, kIdsPerDeactivation) + ")"));
   return out;
 }
 
-Statement offerings(const std::string& model) {
+// The rows an owner sees: the shared ones and the owner's own.
+constexpr const char* kVisible = "owner_id IN ('', ?1)";
+
+Statement offerings(const std::string& owner_id, const std::string& model) {
   return statement("catalog.offerings",
-                   "SELECT provider_id, model_id, upstream_model_id, input_price, output_price, cache_read_price, "
-                   "cache_write_price, model_type FROM catalog WHERE is_active = 1 AND (model_id = ?1 OR model_suffix = ?1)",
-                   Json::array({model}));
+                   std::string("SELECT provider_id, model_id, upstream_model_id, input_price, output_price, cache_read_price, "
+                               "cache_write_price, model_type FROM catalog WHERE ") +
+                       kVisible + " AND is_active = 1 AND (model_id = ?2 OR model_suffix = ?2)",
+                   Json::array({owner_id, model}));
 }
 
-Statement active_models() {
+Statement active_models(const std::string& owner_id) {
   return statement("catalog.active_models",
-                   "SELECT provider_id, model_id, name, input_price, output_price, context_length, created_at, model_type "
-                   "FROM catalog WHERE is_active = 1 ORDER BY model_id");
+                   std::string("SELECT provider_id, model_id, name, input_price, output_price, context_length, created_at, model_type "
+                               "FROM catalog WHERE ") +
+                       kVisible + " AND is_active = 1 ORDER BY model_id",
+                   Json::array({owner_id}));
 }
 
-Statement browse(const std::string& provider_id, const std::string& model) {
+Statement browse(const std::string& owner_id, const std::string& provider_id, const std::string& model) {
   Statement s = statement("catalog.browse",
-                          "SELECT provider_id, model_id, upstream_model_id, name, input_price, output_price, cache_read_price, "
-                          "cache_write_price, context_length, input_modalities, output_modalities, is_active, source, "
-                          "refreshed_at, model_type FROM catalog WHERE 1 = 1");
+                          std::string("SELECT provider_id, model_id, upstream_model_id, name, input_price, output_price, cache_read_price, "
+                                      "cache_write_price, context_length, input_modalities, output_modalities, is_active, source, "
+                                      "refreshed_at, model_type FROM catalog WHERE ") +
+                              kVisible,
+                          Json::array({owner_id}));
   if (!provider_id.empty()) {
-    s.sql += " AND provider_id = ?";
     s.params.push_back(provider_id);
+    s.sql += " AND provider_id = ?" + std::to_string(s.params.size());
   }
   if (!model.empty()) {
-    s.sql += " AND (model_id = ? OR model_suffix = ?)";
     s.params.push_back(model);
-    s.params.push_back(model);
+    const std::string n = std::to_string(s.params.size());
+    s.sql += " AND (model_id = ?" + n + " OR model_suffix = ?" + n + ")";
   }
   s.sql += " ORDER BY model_id, provider_id";
   return s;
 }
 
-Statement find_model(const std::string& model) {
-  return statement("catalog.find_model", "SELECT DISTINCT model_id FROM catalog WHERE model_id = ?1 OR model_suffix = ?1 LIMIT 2",
-                   Json::array({model}));
+Statement find_model(const std::string& owner_id, const std::string& model) {
+  return statement("catalog.find_model",
+                   std::string("SELECT DISTINCT model_id FROM catalog WHERE ") + kVisible +
+                       " AND (model_id = ?2 OR model_suffix = ?2) LIMIT 2",
+                   Json::array({owner_id, model}));
 }
 
-Statement active_counts() {
+Statement active_counts(const std::string& owner_id) {
   return statement("catalog.active_counts",
-                   "SELECT provider_id, COUNT(*) AS n FROM catalog WHERE is_active = 1 GROUP BY provider_id");
+                   std::string("SELECT provider_id, COUNT(*) AS n FROM catalog WHERE ") + kVisible +
+                       " AND is_active = 1 GROUP BY provider_id",
+                   Json::array({owner_id}));
 }
 
-Statement active_count(const std::string& provider_id) {
-  return statement("catalog.active_count", "SELECT COUNT(*) AS n FROM catalog WHERE provider_id = ? AND is_active = 1",
-                   Json::array({provider_id}));
+Statement active_count(const std::string& catalog_owner, const std::string& provider_id) {
+  return statement("catalog.active_count",
+                   "SELECT COUNT(*) AS n FROM catalog WHERE owner_id = ? AND provider_id = ? AND is_active = 1",
+                   Json::array({catalog_owner, provider_id}));
 }
 
-Statement active_ids(const std::string& provider_id) {
+Statement active_ids(const std::string& catalog_owner, const std::string& provider_id) {
   // One string, not a row per model: far less JSON for the engine to read.
   return statement("catalog.active_ids",
-                   "SELECT group_concat(model_id, char(10)) AS ids FROM catalog WHERE provider_id = ? AND is_active = 1",
-                   Json::array({provider_id}));
+                   "SELECT group_concat(model_id, char(10)) AS ids FROM catalog WHERE owner_id = ? AND provider_id = ? AND is_active = 1",
+                   Json::array({catalog_owner, provider_id}));
 }
 
 Statement reference_prices(const std::string& reference_provider_id, const std::vector<std::string>& model_ids, size_t max_ids) {
   // Inlined: the list is longer than D1's 100 parameters.
   return statement("catalog.reference_prices",
                    "SELECT model_id, name, input_price, output_price, cache_read_price, cache_write_price, context_length, "
-                   "input_modalities, output_modalities, model_type FROM catalog WHERE provider_id = " + quote(reference_provider_id) +
+                   "input_modalities, output_modalities, model_type FROM catalog WHERE owner_id = '' AND provider_id = " + quote(reference_provider_id) +
                        " AND is_active = 1 AND model_id IN (" + quoted_list(model_ids, 0, max_ids) + ")");
 }
 
-Statement prune_custom(const std::string& provider_id, const std::vector<std::string>& keep_model_ids) {
-  return statement("catalog.prune_custom", "DELETE FROM catalog WHERE provider_id = " + quote(provider_id) +
-                                               " AND model_id NOT IN (" + quoted_list(keep_model_ids) + ")");
+Statement prune_custom(const std::string& owner_id, const std::string& provider_id, const std::vector<std::string>& keep_model_ids) {
+  return statement("catalog.prune_custom", "DELETE FROM catalog WHERE owner_id = " + quote(owner_id) + " AND provider_id = " +
+                                               quote(provider_id) + " AND model_id NOT IN (" + quoted_list(keep_model_ids) + ")");
 }
 
-Statement remove_unowned_custom(const std::string& provider_id) {
-  return statement("catalog.remove_unowned_custom",
-                   "DELETE FROM catalog WHERE provider_id = ? AND NOT EXISTS (SELECT 1 FROM custom_providers WHERE id = ?)",
-                   Json::array({provider_id, provider_id}));
+Statement remove_deleted_custom(const std::string& owner_id, const std::string& provider_id) {
+  return statement("catalog.remove_deleted_custom",
+                   "DELETE FROM catalog WHERE owner_id = ?1 AND provider_id = ?2 AND NOT EXISTS "
+                   "(SELECT 1 FROM custom_providers WHERE owner_id = ?1 AND id = ?2)",
+                   Json::array({owner_id, provider_id}));
 }
 
 bool reads_rows(const Statement& s) {

@@ -42,6 +42,12 @@ Statement load_pool(size_t limit) {
                    Json::array({static_cast<int64_t>(limit)}));
 }
 
+Statement pool_multipliers() {
+  return statement("credentials.pool_multipliers",
+                   "SELECT provider_id, MIN(price_multiplier) AS multiplier FROM credentials WHERE is_enabled = 1 AND "
+                   "health != 'dead' AND (quota_nusd IS NULL OR quota_nusd > 0) AND price_multiplier <= 1.0 GROUP BY provider_id");
+}
+
 Statement pool_healthy_count() {
   return statement("credentials.pool_healthy_count",
                    "SELECT COUNT(*) AS n FROM credentials WHERE is_enabled = 1 AND health != 'dead'");

@@ -20,6 +20,10 @@ Statement load_for_routing(const std::string& owner_id);
 Statement load_pool(size_t limit);
 // How many credentials of all owners are enabled and not dead.
 Statement pool_healthy_count();
+// Per provider, the lowest multiplier among every owner's credentials the
+// shared pool may route to (store_pool's rule: enabled, alive, quota left,
+// multiplier at most 1).
+Statement pool_multipliers();
 // Per provider, the lowest price multiplier among the owner's usable credentials.
 Statement usable_multipliers(const std::string& owner_id);
 // How many of the owner's credentials belong to a provider.
