@@ -9,10 +9,6 @@
 namespace keyaos::platform {
 namespace {
 
-bool ends_with(std::string_view s, std::string_view tail) {
-  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
-}
-
 // One part of an IPv4 literal as the WHATWG URL parser reads it: decimal,
 // 0x-hex or 0-octal.
 std::optional<uint64_t> ipv4_part(std::string_view part) {
@@ -92,12 +88,11 @@ std::string private_host_problem(std::string_view url) {
   std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
   if (authority.find('@') != std::string_view::npos) return "must not carry a user name or password";
   if (!authority.empty() && authority.front() == '[') return "must name a host, not an IPv6 address";
-  std::string host = ascii_lower(authority.substr(0, authority.rfind(':')));
-  if (authority.find(':') == std::string_view::npos) host = ascii_lower(authority);
+  std::string host = ascii_lower(authority.substr(0, authority.rfind(':')));  // without the port
   while (!host.empty() && host.back() == '.') host.pop_back();
   if (host.empty()) return "must name a host";
-  if (host == "localhost" || ends_with(host, ".localhost") || ends_with(host, ".local") || ends_with(host, ".internal") ||
-      ends_with(host, ".localdomain") || ends_with(host, ".home.arpa") || host.find('.') == std::string::npos)
+  if (host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") || host.ends_with(".internal") ||
+      host.ends_with(".localdomain") || host.ends_with(".home.arpa") || host.find('.') == std::string::npos)
     return "must name a public host (" + host + " is local)";
   const std::vector<std::string_view> labels = split_dots(host);
   if (!looks_numeric(labels.back())) return {};
