@@ -535,13 +535,7 @@ class ChatTask : public RoutingTask {
     return headers;
   }
 
-  // A jitter in [0,1) from the request's random nonce and the attempt number.
-  double jitter() const {
-    uint32_t h = 2166136261u;
-    for (char c : req_.nonce) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    h = (h ^ static_cast<uint32_t>(attempts_.size())) * 16777619u;
-    return (h % 10000) / 10000.0;
-  }
+  double jitter() const { return attempt_jitter(req_.nonce, attempts_.size()); }
 
   HttpRequest req_;
   Caller caller_;

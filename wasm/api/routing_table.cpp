@@ -27,6 +27,11 @@ std::vector<std::string> models_to_try(const std::string& model, const std::vect
   return models;
 }
 
+double attempt_jitter(std::string_view nonce, size_t attempt) {
+  const uint32_t h = (fnv1a(nonce) ^ static_cast<uint32_t>(attempt)) * 16777619u;
+  return (h % 10000) / 10000.0;
+}
+
 Action RoutingTask::reserve_quota(const Caller& caller, const std::string& request_id, double expected_usd, int64_t now_ms,
                                   std::function<Action()> next) {
   // At least 1 nano-USD, so a free-looking request is refused once the quota is spent.

@@ -2,6 +2,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/caller.h"
@@ -26,6 +27,9 @@ struct PlannedAttempt {
 // The models a request may be served by, in order: the requested one, then
 // its `models` fallbacks, each once (ids compare case-insensitively).
 std::vector<std::string> models_to_try(const std::string& model, const std::vector<std::string>& fallbacks);
+
+// A cooldown jitter in [0,1) from the request's random nonce and the attempt number.
+double attempt_jitter(std::string_view nonce, size_t attempt);
 
 // A task that routes: it loads what routing needs (the catalogue seed, the
 // owner's credentials and cooldowns, the model's offerings) and skips D1
