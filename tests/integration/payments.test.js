@@ -524,6 +524,20 @@ test("auto top-up: the cron sweeps; declines back off 1 h then 24 h, pause at 3 
   assert.equal(charges(), before + 4);
 });
 
+test("auto top-up: crons overlapping settling requests still charge once", async () => {
+  const bob = as(BOB);
+  const high = Math.floor((await balance(BOB)) / CENT) + 1;
+  assert.equal((await bob("PUT", "/api/credits/auto-topup", { enabled: true, threshold_cents: high, amount_cents: 500 })).status, 200);
+  const before = stripeCalls("/v1/payment_intents").length;
+  const credited = (await entries(BOB, "auto_topup")).length;
+  const chats = Array.from({ length: 4 }, () => chat(BOB).then((r) => r.text()));
+  await Promise.all([...chats, scheduled(), scheduled(), scheduled()]);
+  await waitFor("the charge's credit", async () => (await entries(BOB, "auto_topup")).length > credited);
+  await sleep(1500); // every follow-up has had its turn
+  assert.equal(stripeCalls("/v1/payment_intents").length, before + 1);
+  await bob("PUT", "/api/credits/auto-topup", { enabled: false });
+});
+
 test("auto top-up: a charge whose answer was lost is credited once by Stripe's payment_intent.succeeded", async () => {
   const bob = as(BOB);
   const high = Math.floor((await balance(BOB)) / CENT) + 100;
