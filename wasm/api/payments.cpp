@@ -2,6 +2,7 @@
 
 #include "api/logs.h"
 #include "billing/cost.h"
+#include "core/json_depth.h"
 #include "payments/auto_topup.h"
 #include "payments/stripe.h"
 #include "payments/stripe_call.h"
@@ -314,7 +315,8 @@ class StripeWebhookTask : public payments::StripeTask {
       const std::string hex = values && values->is_array() && !values->empty() ? str_field((*values)[0], "hex") : "";
       if (hex.empty()) return error_response(ApiError::internal("The webhook signature could not be computed."));
       if (auto v = payments::verify_signature(header, hex, req_.now_ms); v != payments::SignatureVerdict::ok) return refused(v);
-      if (!payments::parse_event(req_.body, event_))
+      // Parsed only once verified, and only if it is no deeper than any client body may be.
+      if (!check_json_depth(req_.body).ok || !payments::parse_event(req_.body, event_))
         return error_response(ApiError::bad_request("The body is not a Stripe event.", "invalid_event"));
       return act();
     });
