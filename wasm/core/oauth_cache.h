@@ -18,7 +18,18 @@ namespace keyaos {
 // knowing what it is; only the adapter of that kind reads it.
 struct OAuthState {
   virtual ~OAuthState() = default;
-  virtual std::string_view kind() const = 0;
+  virtual const void* kind() const = 0;  // one address per kind (OAuthStateOf)
+};
+
+template <class Value>
+struct OAuthStateOf final : OAuthState {
+  explicit OAuthStateOf(Value v) : value(std::move(v)) {}
+  static const void* tag() {
+    static const char kTag = 0;
+    return &kTag;
+  }
+  const void* kind() const override { return tag(); }
+  Value value;
 };
 
 // Opened OAuth credentials of this isolate, by credential id. Kept so warm
@@ -30,14 +41,18 @@ struct OAuthEntry {
   // when a client replays those calls (bounded by the adapter).
   std::map<std::string, std::string, std::less<>> call_signatures;
 
-  // The state when an adapter of State's kind opened it, else nullptr.
-  template <class State>
-  State* state_as() {
-    return state && state->kind() == State::kKind ? static_cast<State*>(state.get()) : nullptr;
+  template <class Value>
+  void open(Value value) {
+    state = std::make_unique<OAuthStateOf<Value>>(std::move(value));
   }
-  template <class State>
-  const State* state_as() const {
-    return state && state->kind() == State::kKind ? static_cast<const State*>(state.get()) : nullptr;
+  // The opened Value when an adapter of that kind opened it, else nullptr.
+  template <class Value>
+  Value* opened() {
+    return state && state->kind() == OAuthStateOf<Value>::tag() ? &static_cast<OAuthStateOf<Value>*>(state.get())->value : nullptr;
+  }
+  template <class Value>
+  const Value* opened() const {
+    return const_cast<OAuthEntry*>(this)->opened<Value>();
   }
   // Ciphertexts known to hold this state or an older one: the one opened and
   // every one sealed since. A ciphertext outside the list was written

@@ -21,6 +21,9 @@ UpstreamError lost_state() {
   return {ErrorClass::server, 502, "The credential state was lost during its refresh.", "upstream_error", "internal_error", -1};
 }
 
+gv::Credentials* google_of(OAuthEntry& e) { return e.opened<gv::Credentials>(); }
+const gv::Credentials* google_of(const OAuthEntry& e) { return e.opened<gv::Credentials>(); }
+
 bool retryable_on_next_host(const UpstreamError& e) {
   return e.error_class == ErrorClass::server || e.error_class == ErrorClass::network || e.error_class == ErrorClass::timeout;
 }
@@ -38,7 +41,7 @@ bool GoogleV1InternalAdapter::load(OAuthEntry& entry, std::string_view plaintext
     error = parsed.error;
     return false;
   }
-  entry.state = std::make_unique<GoogleOAuthState>(std::move(parsed.credentials));
+  entry.open(std::move(parsed.credentials));
   return true;
 }
 

@@ -11,6 +11,9 @@
 namespace keyaos::api {
 namespace {
 
+kiro::Credential* kiro_of(OAuthEntry& e) { return e.opened<kiro::Credential>(); }
+const kiro::Credential* kiro_of(const OAuthEntry& e) { return e.opened<kiro::Credential>(); }
+
 std::string hex64(uint64_t v) {
   static const char* digits = "0123456789abcdef";
   std::string out(16, '0');
@@ -48,7 +51,7 @@ bool KiroAdapter::load(OAuthEntry& entry, std::string_view plaintext, std::strin
     error = parsed.error;
     return false;
   }
-  entry.state = std::make_unique<KiroOAuthState>(std::move(parsed.credential));
+  entry.open(std::move(parsed.credential));
   return true;
 }
 

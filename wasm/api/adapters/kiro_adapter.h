@@ -9,22 +9,6 @@
 
 namespace keyaos::api {
 
-// An opened Kiro credential, as the OAuth cache holds it.
-struct KiroOAuthState final : OAuthState {
-  static constexpr std::string_view kKind = "kiro_oauth";
-  explicit KiroOAuthState(kiro::Credential c) : credential(std::move(c)) {}
-  std::string_view kind() const override { return kKind; }
-  kiro::Credential credential;
-};
-inline kiro::Credential* kiro_of(OAuthEntry& e) {
-  auto* s = e.state_as<KiroOAuthState>();
-  return s ? &s->credential : nullptr;
-}
-inline const kiro::Credential* kiro_of(const OAuthEntry& e) {
-  const auto* s = e.state_as<KiroOAuthState>();
-  return s ? &s->credential : nullptr;
-}
-
 // Kiro credentials: refresh tokens for Amazon's CodeWhisperer/Q streaming
 // API, which answers in AWS Event Stream frames. Refreshes (persisting the
 // rotated refresh token), sends the mapped request and translates the frames
