@@ -1,0 +1,233 @@
+// The Credits page and the Admin section in a real browser, against the
+// gateway started with `npm start` in Platform mode (the Clerk stand-in, as
+// in platform.test.js) and a local mock of Stripe's API
+// (tests/support/mock-stripe.js). Alice buys credits through Checkout (the
+// mock's checkout page; the test then delivers the webhook Stripe would send,
+// signed with the webhook secret), sets up auto top-up, and redeems a gift
+// card the operator created in the Admin section; the operator grants her
+// credits with a reason. Every figure the pages show is checked against the
+// engine's own answer.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { root } from "../../scripts/lib.js";
+import { startClerk } from "../support/clerk.js";
+import { startMockStripe } from "../support/mock-stripe.js";
+import { freePort, startGateway } from "../support/npm-start.js";
+import { go, launchChromium, shot } from "../support/browser.js";
+import { clerkBrowser } from "../support/clerk-browser.js";
+import { nusd } from "../../dashboard/src/format.js";
+
+const ADMIN_TOKEN = "e2e-credits-admin-token-0123456789";
+const ENCRYPTION_KEY = Buffer.alloc(32, 13).toString("base64");
+const WEBHOOK_SECRET = "whsec_e2eCreditsWebhookSecret0123456789";
+const STRIPE_KEY = "sk_test_e2eCredits0123456789abcdef";
+const USERS = {
+  "alice@example.com": "user_alice",
+  "owner@example.com": "user_owner",
+};
+const NUSD_PER_CENT = 10_000_000;
+
+let gw, stripe, clerk, browser, origin, cb;
+let alice, owner, giftCodes;
+const consoleErrors = [];
+let refusing = false; // set while a step provokes a 400 on purpose, which the browser logs as a failed load
+
+async function asUser(userId, path) {
+  const res = await fetch(origin + path, { headers: { authorization: `Bearer ${clerk.sign({ sub: userId, azp: origin })}` } });
+  assert.equal(res.status, 200, `${path} as ${userId}: ${res.status}`);
+  return res.json();
+}
+
+// What Stripe sends when a Checkout Session is paid, signed as Stripe signs it.
+async function deliverWebhook(event) {
+  const payload = JSON.stringify(event);
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac("sha256", WEBHOOK_SECRET).update(`${t}.${payload}`).digest("hex");
+  const res = await fetch(`${origin}/api/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": `t=${t},v1=${v1}` }, body: payload });
+  assert.equal(res.status, 200, `webhook: ${res.status} ${await res.clone().text()}`);
+  return res;
+}
+
+const balanceText = (page) => page.locator(".balance-value").innerText();
+const waitBalance = (page, nusdValue) => page.waitForFunction((want) => document.querySelector(".balance-value")?.dataset.balanceNusd === String(want), nusdValue);
+
+before(async () => {
+  clerk = await startClerk();
+  stripe = await startMockStripe({ secretKey: STRIPE_KEY });
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  gw = await startGateway({
+    port,
+    env: {
+      ADMIN_TOKEN,
+      ENCRYPTION_KEY,
+      STRIPE_SECRET_KEY: STRIPE_KEY,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_API_BASE: stripe.url,
+      ...clerk.bindings({ ownerId: "user_owner", authorizedParties: [origin], networkless: true }),
+    },
+  });
+  browser = await launchChromium();
+  cb = clerkBrowser({ browser, clerk, origin, users: USERS, consoleErrors, ignore: (text) => refusing && /status of 400/.test(text) });
+});
+
+after(async () => {
+  await browser?.close().catch(() => {});
+  if (gw) writeFileSync(join(root, "test-results", "e2e-credits-gateway.log"), gw.output.join(""));
+  await gw?.stop();
+  await stripe?.close();
+  await clerk?.close();
+});
+
+test("a user sees Credits but no Admin; Admin's address opens the overview", async () => {
+  alice = await cb.signIn(await cb.context(), "alice@example.com", "alice");
+  const nav = alice.getByRole("navigation", { name: "Dashboard" });
+  await nav.getByRole("link", { name: "Credits", exact: true }).waitFor();
+  assert.equal(await nav.getByRole("link", { name: "Admin", exact: true }).count(), 0);
+  await alice.goto(`${origin}/#/admin`);
+  await alice.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+  assert.equal(await alice.getByRole("heading", { level: 1, name: "Admin" }).count(), 0);
+});
+
+test("without a saved card, auto top-up explains that one purchase saves it and cannot be turned on", async () => {
+  await go(alice, "Credits");
+  assert.equal(await balanceText(alice), "$0.00");
+  const card = alice.getByRole("region", { name: "Auto top-up" });
+  await card.locator('[data-field="saved-card"]', { hasText: "No" }).waitFor();
+  assert.match(await card.locator('[data-notice="no-card"]').innerText(), /Buy credits once with a card above and it is saved/);
+  assert.equal(await card.getByRole("switch", { name: "Top up automatically" }).isDisabled(), true);
+  await shot(alice, "credits-empty-desktop");
+});
+
+test("Alice buys $10: the preset opens Stripe Checkout; after the webhook her balance shows $10.00 and the deposit is completed", async () => {
+  await alice.getByRole("button", { name: "Buy $10 of credits" }).click();
+  await alice.waitForURL((u) => u.href.startsWith(stripe.url));
+  const session = stripe.sessions().at(-1);
+  assert.equal(Number(session.amount_total ?? session.form?.["line_items[0][price_data][unit_amount]"]), 1000);
+
+  await deliverWebhook(stripe.completedEvent(session.id));
+  await alice.goto(`${origin}/#/credits?checkout=success`);
+  await alice.getByText("Payment received — your balance updates when Stripe confirms it").waitFor();
+  await waitBalance(alice, 1000 * NUSD_PER_CENT);
+  assert.equal(await balanceText(alice), "$10.00");
+  assert.deepEqual(await asUser("user_alice", "/api/credits/balance"), { balance_usd: 10, balance_nusd: 1000 * NUSD_PER_CENT });
+
+  const history = alice.getByRole("region", { name: "History" });
+  await history.getByRole("tab", { name: "Deposits" }).click();
+  const row = history.locator("tr[data-deposit-id]").first();
+  await row.locator('[data-label="Status"]', { hasText: "Completed" }).waitFor();
+  assert.equal(await row.locator('[data-label="Amount"]').innerText(), "$10.00");
+  await history.getByRole("tab", { name: "Transactions" }).click();
+  const entry = history.locator('tr[data-kind="topup"]');
+  assert.equal(await entry.locator('[data-label="Amount"]').innerText(), "+$10.00");
+  await shot(alice, "credits-after-purchase-desktop");
+});
+
+test("with the card saved by that purchase, auto top-up saves", async () => {
+  await alice.reload();
+  const card = alice.getByRole("region", { name: "Auto top-up" });
+  await card.locator('[data-field="saved-card"]', { hasText: "Yes" }).waitFor();
+  await card.getByRole("switch", { name: "Top up automatically" }).click();
+  await card.getByRole("group", { name: "When the balance falls below: presets" }).getByRole("button", { name: "$5" }).click();
+  await card.getByRole("group", { name: "Add this amount: presets" }).getByRole("button", { name: "$20" }).click();
+  await card.getByRole("button", { name: "Save auto top-up" }).click();
+  await alice.getByText("Auto top-up is on: $20.00 when the balance falls below $5.00.").waitFor();
+  const saved = await asUser("user_alice", "/api/credits/auto-topup");
+  assert.equal(saved.enabled, true);
+  assert.equal(saved.threshold_cents, 500);
+  assert.equal(saved.amount_cents, 2000);
+  await card.locator(".card-head .badge", { hasText: "On" }).waitFor();
+});
+
+test("the operator sees Admin: KPIs, the users table; grants Alice $5 with a reason and her balance rises by exactly $5.00", async () => {
+  owner = await cb.signIn(await cb.context(), "owner@example.com", "owner");
+  await go(owner, "Admin");
+  const kpis = await asUser("user_owner", "/api/admin/overview");
+  const revenue = owner.locator('[data-kpi="revenue"] .stat-value');
+  await owner.waitForFunction((want) => document.querySelector('[data-kpi="revenue"] .stat-value')?.textContent === want, nusd(kpis.revenue_nusd));
+  assert.equal(await revenue.innerText(), "$10.00");
+  assert.equal(await owner.locator('[data-kpi="users"] .stat-value').innerText(), String(kpis.users));
+  await owner.locator(".chart-canvas svg").first().waitFor();
+  await shot(owner, "admin-overview-desktop");
+
+  await owner.getByRole("tab", { name: "Users" }).click();
+  const row = owner.locator('tr[data-owner-id="user_alice"]');
+  await row.waitFor();
+  assert.equal(await row.locator('[data-field="balance"]').innerText(), "$10.00");
+  const before = (await asUser("user_alice", "/api/credits/balance")).balance_nusd;
+
+  await row.getByRole("button", { name: "Grant or revoke credits for user_alice" }).click();
+  const form = owner.getByRole("form", { name: "Grant or revoke credits" });
+  assert.equal(await form.getByLabel("Account (owner id)").inputValue(), "user_alice");
+  await form.getByLabel("Amount (USD)").fill("5");
+  await form.getByRole("button", { name: "Grant credits" }).click();
+  await form.getByText("Say why").waitFor(); // the reason is required
+  await form.getByLabel("Reason").fill("Welcome bonus for the e2e test");
+  await form.getByRole("button", { name: "Grant credits" }).click();
+  await owner.getByText("Granted $5.00 to user_alice.").waitFor();
+  await row.locator('[data-field="balance"]', { hasText: "$15.00" }).waitFor();
+  await owner.locator("tr[data-adjustment-id]", { hasText: "Welcome bonus for the e2e test" }).waitFor();
+  const after = (await asUser("user_alice", "/api/credits/balance")).balance_nusd;
+  assert.equal(after - before, 500 * NUSD_PER_CENT, "exactly $5.00");
+  await shot(owner, "admin-users-desktop");
+
+  await go(alice, "Credits");
+  await waitBalance(alice, after);
+  assert.equal(await balanceText(alice), "$15.00");
+  await alice.locator('tr[data-kind="grant"]').waitFor();
+});
+
+test("the operator creates 3 gift cards and sees 3 codes once", async () => {
+  await owner.getByRole("tab", { name: "Gift cards" }).click();
+  const form = owner.getByRole("form", { name: "Create gift cards" });
+  await form.getByLabel("Amount per card (USD)").fill("2.50");
+  await form.getByLabel("Number of cards").fill("3");
+  await form.getByRole("button", { name: "Create gift cards" }).click();
+  const codes = owner.getByRole("list", { name: "New gift card codes" }).locator("[data-gift-code]");
+  await codes.first().waitFor();
+  giftCodes = await codes.allInnerTexts();
+  assert.equal(giftCodes.length, 3);
+  for (const c of giftCodes) assert.match(c, /^KAOS(-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}){4}$/);
+  await owner.getByText("they are not shown again").waitFor();
+  await owner.getByRole("button", { name: "Copy all codes" }).waitFor();
+  await owner.locator("tr[data-gift-card-id]").nth(2).waitFor();
+  assert.equal(await owner.locator("tr[data-gift-card-id]").count(), 3);
+  await shot(owner, "admin-gift-cards-desktop");
+  await owner.getByRole("button", { name: "I have saved them" }).click();
+  assert.equal(await owner.locator("[data-gift-code]").count(), 0, "the codes are gone");
+  const listed = await owner.locator("tr[data-gift-card-id]").allInnerTexts();
+  for (const c of giftCodes) assert.ok(!listed.some((r) => r.includes(c)), "the list shows no whole code");
+});
+
+test("Alice redeems one: the amount added, her balance and transactions update; a wrong or used code shows the error", async () => {
+  const card = alice.getByRole("region", { name: "Redeem a gift card" });
+  const before = (await asUser("user_alice", "/api/credits/balance")).balance_nusd;
+  refusing = true;
+  await card.getByLabel("Gift card code").fill("KAOS-2222-3333-4444-5555");
+  await card.getByRole("button", { name: "Redeem" }).click();
+  await card.getByRole("alert").getByText("This code is not valid or has already been redeemed.").waitFor();
+
+  await card.getByLabel("Gift card code").fill(giftCodes[0].toLowerCase());
+  await card.getByRole("button", { name: "Redeem" }).click();
+  await card.getByText("Added $2.50.").waitFor();
+  await waitBalance(alice, before + 250 * NUSD_PER_CENT);
+  assert.equal(await balanceText(alice), "$17.50");
+  await alice.locator('tr[data-kind="gift_card"] [data-label="Amount"]', { hasText: "+$2.50" }).waitFor();
+
+  await card.getByLabel("Gift card code").fill(giftCodes[0]);
+  await card.getByRole("button", { name: "Redeem" }).click();
+  await card.getByRole("alert").getByText("This code is not valid or has already been redeemed.").waitFor();
+  refusing = false;
+  assert.equal((await asUser("user_alice", "/api/credits/balance")).balance_nusd, before + 250 * NUSD_PER_CENT, "a used code adds nothing");
+  await shot(alice, "credits-redeemed-desktop");
+
+  await owner.reload();
+  await owner.locator("tr[data-gift-card-id]", { hasText: "user_alice" }).waitFor();
+});
+
+test("no console errors on any page", () => {
+  assert.deepEqual(consoleErrors, []);
+});
