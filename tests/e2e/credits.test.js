@@ -9,21 +9,18 @@
 // engine's own answer.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "../../scripts/lib.js";
 import { startClerk } from "../support/clerk.js";
-import { startMockStripe } from "../support/mock-stripe.js";
+import { startStripe } from "../support/mock-stripe.js";
 import { freePort, startGateway } from "../support/npm-start.js";
 import { go, launchChromium, shot } from "../support/browser.js";
 import { clerkBrowser } from "../support/clerk-browser.js";
-import { nusd } from "../../dashboard/src/format.js";
+import { cents, nusd, parseDollars } from "../../dashboard/src/format.js";
 
 const ADMIN_TOKEN = "e2e-credits-admin-token-0123456789";
 const ENCRYPTION_KEY = Buffer.alloc(32, 13).toString("base64");
-const WEBHOOK_SECRET = "whsec_e2eCreditsWebhookSecret0123456789";
-const STRIPE_KEY = "sk_test_e2eCredits0123456789abcdef";
 const USERS = {
   "alice@example.com": "user_alice",
   "owner@example.com": "user_owner",
@@ -42,13 +39,20 @@ async function asUser(userId, path) {
 }
 
 // What Stripe sends when a Checkout Session is paid, signed as Stripe signs it.
-async function deliverWebhook(event) {
-  const payload = JSON.stringify(event);
-  const t = Math.floor(Date.now() / 1000);
-  const v1 = createHmac("sha256", WEBHOOK_SECRET).update(`${t}.${payload}`).digest("hex");
-  const res = await fetch(`${origin}/api/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": `t=${t},v1=${v1}` }, body: payload });
-  assert.equal(res.status, 200, `webhook: ${res.status} ${await res.clone().text()}`);
-  return res;
+async function deliverPaid(sessionId) {
+  const payload = stripe.event("checkout.session.completed", stripe.pay(sessionId));
+  const res = await fetch(`${origin}/api/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": stripe.signature(payload) }, body: payload });
+  assert.equal(res.status, 200, `webhook: ${res.status} ${await res.text()}`);
+}
+
+// A browser context signed in through Clerk's stand-in, where Stripe's hosted
+// checkout page (an outside service) is a local page that only shows where it is.
+async function userContext() {
+  const ctx = await cb.context();
+  await ctx.route(/^https:\/\/checkout\.stripe\.test\//, (route) =>
+    route.fulfill({ status: 200, contentType: "text/html", body: "<!doctype html><title>Stripe Checkout</title><h1>Stripe Checkout (test)</h1>" }),
+  );
+  return ctx;
 }
 
 const balanceText = (page) => page.locator(".balance-value").innerText();
@@ -56,7 +60,7 @@ const waitBalance = (page, nusdValue) => page.waitForFunction((want) => document
 
 before(async () => {
   clerk = await startClerk();
-  stripe = await startMockStripe({ secretKey: STRIPE_KEY });
+  stripe = await startStripe();
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   gw = await startGateway({
@@ -64,9 +68,7 @@ before(async () => {
     env: {
       ADMIN_TOKEN,
       ENCRYPTION_KEY,
-      STRIPE_SECRET_KEY: STRIPE_KEY,
-      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      STRIPE_API_BASE: stripe.url,
+      ...stripe.bindings(),
       ...clerk.bindings({ ownerId: "user_owner", authorizedParties: [origin], networkless: true }),
     },
   });
@@ -82,8 +84,24 @@ after(async () => {
   await clerk?.close();
 });
 
+test("amounts are formatted from integer nano-USD and parsed into integer cents, with no float in between", () => {
+  assert.equal(nusd(10_000_000_000), "$10.00");
+  assert.equal(nusd(100_000_000 + 200_000_000), "$0.30"); // 0.1 + 0.2 as floats is 0.30000000000000004
+  assert.equal(nusd(-6_600_000, { sign: true }), "−$0.0066");
+  assert.equal(nusd(1, { sign: true }), "+$0.000000001");
+  assert.equal(nusd(9_007_199_254_740_991), "$9,007,199.254740991");
+  assert.equal(nusd("-123456789012345678"), "−$123,456,789.012345678");
+  assert.equal(nusd(1.5), "—", "a fraction of a nano-dollar is not an amount");
+  assert.equal(cents(1999), "$19.99");
+  const range = { minCents: 100, maxCents: 1_000_000 };
+  assert.deepEqual(parseDollars("19.99", range), { cents: 1999 }); // 19.99 * 100 is 1998.9999999999998 as a float
+  assert.deepEqual(parseDollars("$1,250.5", range), { cents: 125050 });
+  assert.deepEqual(parseDollars("10000", range), { cents: 1_000_000 });
+  for (const bad of ["0.99", "10000.01", "1.005", "-5", "1e3", "", "ten"]) assert.ok(parseDollars(bad, range).error, `"${bad}" is refused`);
+});
+
 test("a user sees Credits but no Admin; Admin's address opens the overview", async () => {
-  alice = await cb.signIn(await cb.context(), "alice@example.com", "alice");
+  alice = await cb.signIn(await userContext(), "alice@example.com", "alice");
   const nav = alice.getByRole("navigation", { name: "Dashboard" });
   await nav.getByRole("link", { name: "Credits", exact: true }).waitFor();
   assert.equal(await nav.getByRole("link", { name: "Admin", exact: true }).count(), 0);
@@ -104,11 +122,13 @@ test("without a saved card, auto top-up explains that one purchase saves it and 
 
 test("Alice buys $10: the preset opens Stripe Checkout; after the webhook her balance shows $10.00 and the deposit is completed", async () => {
   await alice.getByRole("button", { name: "Buy $10 of credits" }).click();
-  await alice.waitForURL((u) => u.href.startsWith(stripe.url));
-  const session = stripe.sessions().at(-1);
-  assert.equal(Number(session.amount_total ?? session.form?.["line_items[0][price_data][unit_amount]"]), 1000);
+  await alice.getByRole("heading", { name: "Stripe Checkout (test)" }).waitFor();
+  const session = [...stripe.sessions.values()].at(-1);
+  assert.equal(alice.url(), session.url, "the page went to the Checkout Session's address");
+  assert.equal(session.amount_total, 1000);
+  assert.equal(session.success_url, `${origin}/#/credits?checkout=success`);
 
-  await deliverWebhook(stripe.completedEvent(session.id));
+  await deliverPaid(session.id);
   await alice.goto(`${origin}/#/credits?checkout=success`);
   await alice.getByText("Payment received — your balance updates when Stripe confirms it").waitFor();
   await waitBalance(alice, 1000 * NUSD_PER_CENT);
@@ -143,7 +163,7 @@ test("with the card saved by that purchase, auto top-up saves", async () => {
 });
 
 test("the operator sees Admin: KPIs, the users table; grants Alice $5 with a reason and her balance rises by exactly $5.00", async () => {
-  owner = await cb.signIn(await cb.context(), "owner@example.com", "owner");
+  owner = await cb.signIn(await userContext(), "owner@example.com", "owner");
   await go(owner, "Admin");
   const kpis = await asUser("user_owner", "/api/admin/overview");
   const revenue = owner.locator('[data-kpi="revenue"] .stat-value');
@@ -226,6 +246,27 @@ test("Alice redeems one: the amount added, her balance and transactions update; 
 
   await owner.reload();
   await owner.locator("tr[data-gift-card-id]", { hasText: "user_alice" }).waitFor();
+});
+
+test("phone-sized viewport: Credits and every Admin tab fit the screen", async () => {
+  for (const [page, hash, ready] of [
+    [alice, "credits", "tr[data-entry-id]"],
+    [owner, "admin", '[data-kpi="revenue"]'],
+    [owner, "admin?tab=users", "tr[data-owner-id]"],
+    [owner, "admin?tab=gift-cards", "tr[data-gift-card-id]"],
+  ]) {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${origin}/#/${hash}`);
+      await page.reload();
+      await page.locator(ready).first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${hash} scrolls sideways by ${overflow}px on a phone`);
+      await shot(page, `${hash.replace(/\W+/g, "-")}-phone`);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  }
 });
 
 test("no console errors on any page", () => {

@@ -467,7 +467,9 @@ function GiftCards() {
                 {cards.items.map((g) => (
                   <tr key={g.id} data-gift-card-id={g.id}>
                     <td data-label="Code" className="nowrap">
-                      <span className="mono">{g.hint}</span>
+                      <span className="mono" title="Only the code's last characters are kept">
+                        {String(g.hint ?? "").startsWith("KAOS") ? g.hint : `KAOS-…-${g.hint}`}
+                      </span>
                     </td>
                     <td data-label="Amount" className="num nowrap">
                       {cents(g.amount_cents)}
