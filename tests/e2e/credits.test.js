@@ -176,7 +176,7 @@ test("the operator sees Admin: KPIs, the users table; grants Alice $5 with a rea
   await owner.getByRole("tab", { name: "Users" }).click();
   const row = owner.locator('tr[data-owner-id="user_alice"]');
   await row.waitFor();
-  assert.equal(await row.locator('[data-field="balance"]').innerText(), "$10.00");
+  assert.equal(await row.locator('[data-label="Balance"]').innerText(), "$10.00");
   const before = (await asUser("user_alice", "/api/credits/balance")).balance_nusd;
 
   await row.getByRole("button", { name: "Grant or revoke credits for user_alice" }).click();
@@ -188,7 +188,7 @@ test("the operator sees Admin: KPIs, the users table; grants Alice $5 with a rea
   await form.getByLabel("Reason").fill("Welcome bonus for the e2e test");
   await form.getByRole("button", { name: "Grant credits" }).click();
   await owner.getByText("Granted $5.00 to user_alice.").waitFor();
-  await row.locator('[data-field="balance"]', { hasText: "$15.00" }).waitFor();
+  await row.locator('[data-label="Balance"]', { hasText: "$15.00" }).waitFor();
   await owner.locator("tr[data-adjustment-id]", { hasText: "Welcome bonus for the e2e test" }).waitFor();
   const after = (await asUser("user_alice", "/api/credits/balance")).balance_nusd;
   assert.equal(after - before, 500 * NUSD_PER_CENT, "exactly $5.00");

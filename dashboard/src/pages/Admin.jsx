@@ -7,7 +7,8 @@ import { usePagedList, useResource } from "../hooks.js";
 import { replaceParams } from "../router.js";
 import { cents, compact, isoTitle, nusd, num, parseDollars, shortDateTime } from "../format.js";
 import { BarChart } from "../components/BarChart.jsx";
-import { Badge, Card, CopyButton, Empty, ErrorNote, Field, LoadMore, Loading, PageHeader, Segmented, Stat, Tabs, useConfirm, useToast } from "../components/ui.jsx";
+import { Badge, Card, CopyButton, Empty, ErrorNote, Field, Loading, PageHeader, Segmented, Stat, Tabs, useConfirm, useToast } from "../components/ui.jsx";
+import { ListTable, timeColumn } from "../components/ListTable.jsx";
 import { SyncReport } from "./Models.jsx";
 
 const TABS = [
@@ -168,6 +169,16 @@ function AdminOverview() {
   );
 }
 
+const money = (label, key, extra = {}) => ({ label, num: true, className: "nowrap", cell: (item) => nusd(item[key]), ...extra });
+const USER_COLUMNS = [
+  { label: "Account", className: "break", cell: (u) => <span className="mono">{u.owner_id}</span> },
+  money("Balance", "balance_nusd"),
+  money("Topped up", "topped_up_nusd"),
+  money("Spent", "spent_nusd"),
+  money("Earned", "earned_nusd"),
+  { label: "Credentials", num: true, cell: (u) => num(u.credentials) },
+];
+
 function Users({ grantTo, onPick }) {
   const users = usePagedList("/api/admin/users?limit=50");
   const adjustments = usePagedList("/api/admin/adjustments?limit=20");
@@ -181,60 +192,27 @@ function Users({ grantTo, onPick }) {
         }}
       />
       <Card title="Users">
-        <ErrorNote error={users.error} onRetry={users.loaded ? users.more : users.reload} />
-        {!users.loaded && users.loading ? (
-          <Loading rows={5} />
-        ) : users.items.length === 0 ? (
-          <Empty title="No wallets yet">An account gets a wallet with its first credit or charge.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table responsive" aria-label="Users">
-              <thead>
-                <tr>
-                  <th scope="col">Account</th>
-                  <th scope="col" className="num">Balance</th>
-                  <th scope="col" className="num">Topped up</th>
-                  <th scope="col" className="num">Spent</th>
-                  <th scope="col" className="num">Earned</th>
-                  <th scope="col" className="num">Credentials</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.items.map((u) => (
-                  <tr key={u.owner_id} data-owner-id={u.owner_id}>
-                    <td data-label="Account" className="break">
-                      <span className="mono">{u.owner_id}</span>
-                    </td>
-                    <td data-label="Balance" className="num nowrap" data-field="balance">
-                      {nusd(u.balance_nusd)}
-                    </td>
-                    <td data-label="Topped up" className="num nowrap">
-                      {nusd(u.topped_up_nusd)}
-                    </td>
-                    <td data-label="Spent" className="num nowrap">
-                      {nusd(u.spent_nusd)}
-                    </td>
-                    <td data-label="Earned" className="num nowrap">
-                      {nusd(u.earned_nusd)}
-                    </td>
-                    <td data-label="Credentials" className="num">
-                      {num(u.credentials)}
-                    </td>
-                    <td className="actions">
-                      <button type="button" className="btn btn-small" onClick={() => onPick({ id: u.owner_id, at: Date.now() })} aria-label={`Grant or revoke credits for ${u.owner_id}`}>
-                        Adjust
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        <LoadMore list={users} />
+        <ListTable
+          list={users}
+          label="Users"
+          rows={5}
+          rowKey={(u) => u.owner_id}
+          rowAttrs={(u) => ({ "data-owner-id": u.owner_id })}
+          columns={[
+            ...USER_COLUMNS,
+            {
+              label: "Actions",
+              hideLabel: true,
+              className: "actions",
+              cell: (u) => (
+                <button type="button" className="btn btn-small" onClick={() => onPick({ id: u.owner_id, at: Date.now() })} aria-label={`Grant or revoke credits for ${u.owner_id}`}>
+                  Adjust
+                </button>
+              ),
+            },
+          ]}
+          empty={<Empty title="No wallets yet">An account gets a wallet with its first credit or charge.</Empty>}
+        />
       </Card>
       <Adjustments list={adjustments} />
     </>
@@ -370,50 +348,39 @@ function AdjustCredits({ ownerId, onDone }) {
 // An adjustment's amount: its nusd when given, else its cents.
 const adjustmentAmount = (a) => (a.amount_nusd !== undefined && a.amount_nusd !== null ? nusd(a.amount_nusd, { sign: true }) : Number.isSafeInteger(a.amount_cents) ? `${a.amount_cents > 0 ? "+" : a.amount_cents < 0 ? "−" : ""}${cents(Math.abs(a.amount_cents))}` : "—");
 
+const ADJUSTMENT_COLUMNS = [
+  timeColumn(),
+  { label: "Account", className: "break", cell: (a) => <span className="mono">{a.owner_id}</span> },
+  { label: "Amount", num: true, className: "nowrap", cell: adjustmentAmount },
+  { label: "Reason", className: "break", cell: (a) => a.reason },
+];
+
 function Adjustments({ list }) {
   return (
     <Card title="Adjustments">
-      <ErrorNote error={list.error} onRetry={list.loaded ? list.more : list.reload} />
-      {!list.loaded && list.loading ? (
-        <Loading rows={3} />
-      ) : list.items.length === 0 ? (
-        <Empty title="No grants or revokes yet" />
-      ) : (
-        <div className="table-wrap">
-          <table className="table responsive" aria-label="Adjustments">
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Account</th>
-                <th scope="col" className="num">Amount</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((a) => (
-                <tr key={a.id} data-adjustment-id={a.id}>
-                  <td data-label="Date" className="nowrap" title={isoTitle(a.created_at)}>
-                    {shortDateTime(a.created_at)}
-                  </td>
-                  <td data-label="Account" className="break">
-                    <span className="mono">{a.owner_id}</span>
-                  </td>
-                  <td data-label="Amount" className="num nowrap">
-                    {adjustmentAmount(a)}
-                  </td>
-                  <td data-label="Reason" className="break">
-                    {a.reason}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <LoadMore list={list} />
+      <ListTable
+        list={list}
+        label="Adjustments"
+        rows={3}
+        columns={ADJUSTMENT_COLUMNS}
+        rowAttrs={(a) => ({ "data-adjustment-id": a.id })}
+        empty={<Empty title="No grants or revokes yet" />}
+      />
     </Card>
   );
 }
+
+const redeemedCell = (g) =>
+  g.redeemed_at ? (
+    <>
+      <Badge tone="neutral">Redeemed</Badge> <span className="small muted mono break">{g.redeemed_by}</span>
+      <div className="small muted" title={isoTitle(g.redeemed_at)}>
+        {shortDateTime(g.redeemed_at)}
+      </div>
+    </>
+  ) : (
+    <Badge tone="ok">Unused</Badge>
+  );
 
 function GiftCards() {
   const [batch, setBatch] = useState("");
@@ -446,61 +413,34 @@ function GiftCards() {
             Batch <code>{batch}</code> only.
           </p>
         )}
-        <ErrorNote error={cards.error} onRetry={cards.loaded ? cards.more : cards.reload} />
-        {!cards.loaded && cards.loading ? (
-          <Loading rows={4} />
-        ) : cards.items.length === 0 ? (
-          <Empty title="No gift cards yet">Create a batch above; each code adds its amount to the balance of whoever redeems it first.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table responsive" aria-label="Gift cards">
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col" className="num">Amount</th>
-                  <th scope="col">Batch</th>
-                  <th scope="col">Redeemed</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {cards.items.map((g) => (
-                  <tr key={g.id} data-gift-card-id={g.id}>
-                    <td data-label="Code" className="nowrap">
-                      <span className="mono" title="Only the code's last characters are kept">
-                        {String(g.hint ?? "").startsWith("KAOS") ? g.hint : `KAOS-…-${g.hint}`}
-                      </span>
-                    </td>
-                    <td data-label="Amount" className="num nowrap">
-                      {cents(g.amount_cents)}
-                    </td>
-                    <td data-label="Batch">
-                      <button type="button" className="btn-link mono" onClick={() => setBatch(g.batch_id)} aria-label={`Show batch ${g.batch_id} only`}>
-                        {g.batch_id}
-                      </button>
-                    </td>
-                    <td data-label="Redeemed" data-field="redeemed">
-                      {g.redeemed_at ? (
-                        <>
-                          <Badge tone="neutral">Redeemed</Badge> <span className="small muted mono break">{g.redeemed_by}</span>
-                          <div className="small muted" title={isoTitle(g.redeemed_at)}>
-                            {shortDateTime(g.redeemed_at)}
-                          </div>
-                        </>
-                      ) : (
-                        <Badge tone="ok">Unused</Badge>
-                      )}
-                    </td>
-                    <td data-label="Created" className="nowrap" title={isoTitle(g.created_at)}>
-                      {shortDateTime(g.created_at)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        <LoadMore list={cards} />
+        <ListTable
+          list={cards}
+          label="Gift cards"
+          columns={[
+            {
+              label: "Code",
+              className: "nowrap",
+              cell: (g) => (
+                <span className="mono" title="Only the code's last characters are kept">
+                  {String(g.hint ?? "").startsWith("KAOS") ? g.hint : `KAOS-…-${g.hint}`}
+                </span>
+              ),
+            },
+            { label: "Amount", num: true, className: "nowrap", cell: (g) => cents(g.amount_cents) },
+            {
+              label: "Batch",
+              cell: (g) => (
+                <button type="button" className="btn-link mono" onClick={() => setBatch(g.batch_id)} aria-label={`Show batch ${g.batch_id} only`}>
+                  {g.batch_id}
+                </button>
+              ),
+            },
+            { label: "Redeemed", cell: redeemedCell },
+            timeColumn("Created"),
+          ]}
+          rowAttrs={(g) => ({ "data-gift-card-id": g.id, "data-redeemed": g.redeemed_at ? "true" : "false" })}
+          empty={<Empty title="No gift cards yet">Create a batch above; each code adds its amount to the balance of whoever redeems it first.</Empty>}
+        />
       </Card>
     </>
   );

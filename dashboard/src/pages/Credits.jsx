@@ -5,8 +5,9 @@ import { useEffect, useState } from "react";
 import { api, ApiError, qs } from "../api.js";
 import { usePagedList, useResource } from "../hooks.js";
 import { replaceParams } from "../router.js";
-import { cents, isoTitle, nusd, parseDollars, relative, shortDateTime } from "../format.js";
-import { Badge, Card, Empty, ErrorNote, Field, LoadMore, Loading, PageHeader, Segmented, Tabs, Toggle, useToast } from "../components/ui.jsx";
+import { cents, isoTitle, nusd, parseDollars, relative } from "../format.js";
+import { Badge, Card, Empty, ErrorNote, Field, Loading, PageHeader, Segmented, Tabs, Toggle, useToast } from "../components/ui.jsx";
+import { ListTable, timeColumn } from "../components/ListTable.jsx";
 
 const BUY_PRESETS = [500, 1000, 2000, 5000];
 const BUY_MIN_CENTS = 100;
@@ -465,6 +466,23 @@ function Redeem({ onRedeemed }) {
   );
 }
 
+const positive = (t) => Number(t.amount_nusd) > 0;
+const TRANSACTION_COLUMNS = [
+  timeColumn(),
+  { label: "Kind", cell: (t) => <Badge tone={positive(t) ? "ok" : "neutral"}>{KINDS[t.kind] ?? t.kind}</Badge> },
+  {
+    label: "Description",
+    className: "break",
+    cell: (t) => (
+      <>
+        {t.description || <span className="muted">—</span>}
+        {t.request_id && <div className="small muted mono">request {t.request_id}</div>}
+      </>
+    ),
+  },
+  { label: "Amount", num: true, className: (t) => (positive(t) ? "nowrap amount-earned" : "nowrap"), cell: (t) => nusd(t.amount_nusd, { sign: true }) },
+];
+
 function Transactions({ list, kind, onKind }) {
   return (
     <>
@@ -481,50 +499,29 @@ function Transactions({ list, kind, onKind }) {
           </select>
         </div>
       </div>
-      <ErrorNote error={list.error} onRetry={list.loaded ? list.more : list.reload} />
-      {!list.loaded && list.loading ? (
-        <Loading rows={4} />
-      ) : list.items.length === 0 ? (
-        <Empty title={kind ? `No ${KINDS[kind]?.toLowerCase() ?? kind} entries` : "No transactions yet"}>Purchases, gift cards, grants, spending and earnings appear here.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table responsive" aria-label="Transactions">
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Description</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((t) => (
-                <tr key={t.id} data-entry-id={t.id} data-kind={t.kind}>
-                  <td data-label="Date" className="nowrap" title={isoTitle(t.created_at)}>
-                    {shortDateTime(t.created_at)}
-                  </td>
-                  <td data-label="Kind">
-                    <Badge tone={Number(t.amount_nusd) > 0 ? "ok" : "neutral"}>{KINDS[t.kind] ?? t.kind}</Badge>
-                  </td>
-                  <td data-label="Description" className="break">
-                    {t.description || <span className="muted">—</span>}
-                    {t.request_id && <div className="small muted mono">request {t.request_id}</div>}
-                  </td>
-                  <td data-label="Amount" className={`num nowrap ${Number(t.amount_nusd) > 0 ? "amount-earned" : ""}`}>
-                    {nusd(t.amount_nusd, { sign: true })}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <LoadMore list={list} />
+      <ListTable
+        list={list}
+        label="Transactions"
+        columns={TRANSACTION_COLUMNS}
+        rowAttrs={(t) => ({ "data-entry-id": t.id, "data-kind": t.kind })}
+        empty={
+          <Empty title={kind ? `No ${KINDS[kind]?.toLowerCase() ?? kind} entries` : "No transactions yet"}>Purchases, gift cards, grants, spending and earnings appear here.</Empty>
+        }
+      />
     </>
   );
 }
+
+const DEPOSIT_COLUMNS = [
+  timeColumn(),
+  { label: "Source", cell: (d) => SOURCES[d.source] ?? d.source },
+  {
+    label: "Status",
+    title: (d) => (d.completed_at ? `Completed ${new Date(d.completed_at).toISOString()}` : undefined),
+    cell: (d) => <Badge tone={STATUS_TONES[d.status] ?? "neutral"}>{STATUS_LABELS[d.status] ?? d.status}</Badge>,
+  },
+  { label: "Amount", num: true, className: "nowrap", cell: (d) => nusd(d.amount_nusd) },
+];
 
 function Deposits({ list, onCanceled }) {
   const toast = useToast();
@@ -552,46 +549,13 @@ function Deposits({ list, onCanceled }) {
           </button>
         </div>
       )}
-      <ErrorNote error={list.error} onRetry={list.loaded ? list.more : list.reload} />
-      {!list.loaded && list.loading ? (
-        <Loading rows={4} />
-      ) : list.items.length === 0 ? (
-        <Empty title="No deposits yet">Card purchases and automatic top-ups appear here.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table responsive" aria-label="Deposits">
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Source</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((d) => (
-                <tr key={d.id} data-deposit-id={d.id} data-status={d.status}>
-                  <td data-label="Date" className="nowrap" title={isoTitle(d.created_at)}>
-                    {shortDateTime(d.created_at)}
-                  </td>
-                  <td data-label="Source">{SOURCES[d.source] ?? d.source}</td>
-                  <td data-label="Status">
-                    <Badge tone={STATUS_TONES[d.status] ?? "neutral"} title={d.completed_at ? `Completed ${new Date(d.completed_at).toISOString()}` : undefined}>
-                      {STATUS_LABELS[d.status] ?? d.status}
-                    </Badge>
-                  </td>
-                  <td data-label="Amount" className="num nowrap">
-                    {nusd(d.amount_nusd)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <LoadMore list={list} />
+      <ListTable
+        list={list}
+        label="Deposits"
+        columns={DEPOSIT_COLUMNS}
+        rowAttrs={(d) => ({ "data-deposit-id": d.id, "data-status": d.status })}
+        empty={<Empty title="No deposits yet">Card purchases and automatic top-ups appear here.</Empty>}
+      />
     </>
   );
 }
