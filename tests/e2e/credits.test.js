@@ -194,7 +194,7 @@ test("the operator sees Admin: KPIs, the users table; grants Alice $5 with a rea
   assert.equal(after - before, 500 * NUSD_PER_CENT, "exactly $5.00");
   await shot(owner, "admin-users-desktop");
 
-  await go(alice, "Credits");
+  await alice.reload();
   await waitBalance(alice, after);
   assert.equal(await balanceText(alice), "$15.00");
   await alice.locator('tr[data-kind="grant"]').waitFor();
