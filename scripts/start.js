@@ -1,8 +1,8 @@
 // Starts Keyaos locally: workerd + a local D1 with migrations applied, the
 // dashboard served at the same URL. Generates ADMIN_TOKEN and ENCRYPTION_KEY
 // into .dev.vars on first run. The variables in PASSED_ENV (ADMIN_TOKEN,
-// ENCRYPTION_KEY, UPSTREAM_BASE_URLS, and Platform mode's CLERK_* and
-// PLATFORM_*) from the environment override .dev.vars; PORT picks the port;
+// ENCRYPTION_KEY, UPSTREAM_BASE_URLS, and Platform mode's CLERK_*, PLATFORM_*
+// and STRIPE_*) from the environment override .dev.vars; PORT picks the port;
 // KEYAOS_STATE_DIR keeps the local D1 there instead of under .wrangler/.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -20,6 +20,9 @@ export const PASSED_ENV = [
   "CLERK_AUTHORIZED_PARTIES",
   "PLATFORM_OWNER_ID",
   "PLATFORM_ALLOW_PRIVATE_HOSTS",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "STRIPE_API_BASE_URL",
 ];
 
 // A value in .env syntax, kept literal: single quotes unless the value has one

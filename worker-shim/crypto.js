@@ -109,3 +109,15 @@ export async function verifyRs256(item) {
     return false;
   }
 }
+
+// HMAC-SHA256 of text under a secret (Stripe's webhook signatures), lower-case hex.
+const hmacKeys = new Map();
+export async function hmacSha256Hex(secret, text) {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    if (hmacKeys.size >= 4) hmacKeys.clear();
+    hmacKeys.set(secret, key);
+  }
+  return bytesToHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(text))));
+}

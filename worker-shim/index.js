@@ -3,7 +3,7 @@
 // No routing, pricing or protocol logic lives here.
 import wasmModule from "./keyaos.wasm";
 import { WasmEngine } from "./loader.js";
-import { open as openSecret, randomHex, seal, sha256Hex, verifyRs256 } from "./crypto.js";
+import { hmacSha256Hex, open as openSecret, randomHex, seal, sha256Hex, verifyRs256 } from "./crypto.js";
 
 // Buffer bounds: a client's request body (read only for an authenticated
 // caller, when the engine asks), an upstream body read whole (the engine names
@@ -58,7 +58,25 @@ function configFrom(env) {
       owner_id: env.PLATFORM_OWNER_ID || "",
       allow_private_hosts: env.PLATFORM_ALLOW_PRIVATE_HOSTS === "true",
     },
+    // Payments: the keys stay here too. The engine's Stripe calls name
+    // secret_ref "stripe" and get the key added (doFetch); webhooks are
+    // signed through the hmac_sha256 op (key_ref "stripe_webhook").
+    stripe: {
+      secret_key_set: Boolean(env.STRIPE_SECRET_KEY),
+      webhook_secret_set: Boolean(env.STRIPE_WEBHOOK_SECRET),
+      api_base_url: stripeBase(env),
+    },
   };
+}
+
+function stripeBase(env) {
+  return String(env.STRIPE_API_BASE_URL || "https://api.stripe.com").replace(/\/+$/, "");
+}
+
+// The secrets a crypto op may name by reference; their values never reach the engine.
+function secretByRef(env, ref) {
+  if (ref === "stripe_webhook") return env.STRIPE_WEBHOOK_SECRET || null;
+  return null;
 }
 
 // A failed instance (see WasmEngine.broken) is replaced before the next
@@ -183,6 +201,12 @@ async function runCrypto(env, head) {
     }
     // A Clerk session's RS256 signature, with a JWK from Clerk's JWKS or CLERK_JWT_KEY's PEM.
     else if (item.op === "verify_rs256") values.push({ valid: await verifyRs256(item) });
+    // A Stripe webhook's signature: HMAC-SHA256 under a secret named by reference.
+    else if (item.op === "hmac_sha256") {
+      const key = secretByRef(env, item.key_ref);
+      if (!key) values.push({ error: `unknown key_ref ${String(item.key_ref)}` });
+      else values.push({ hex: await hmacSha256Hex(key, String(item.text ?? "")) });
+    }
     // One value per item, always, so an unknown op cannot shift the others.
     else values.push({ error: `unknown crypto op ${String(item.op)}` });
   }
@@ -265,6 +289,12 @@ async function doFetch(env, head, payload, upstream) {
     }
   }
   for (const [k, v] of Object.entries(head.headers || {})) headers[k] = secret !== null ? v.replaceAll("${secret}", secret) : v;
+  // Stripe's key is added here, and only to Stripe's own base URL.
+  if (head.secret_ref !== undefined) {
+    if (head.secret_ref !== "stripe" || !env.STRIPE_SECRET_KEY || !String(head.url).startsWith(stripeBase(env) + "/"))
+      return { type: "upstream_error", kind: "credential", message: "no secret for this request", now: Date.now() };
+    headers.authorization = `Bearer ${env.STRIPE_SECRET_KEY}`;
+  }
   const controller = new AbortController();
   upstream.controller = controller;
   const started = Date.now();
@@ -354,6 +384,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
       );
     };
     let background = null;
+    let fin = null;
     try {
       send(prefix);
       let upstreamError = null;
@@ -419,7 +450,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
         if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
       }
       if (engineFailed) throw engineFailed;
-      const fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, null);
+      fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, null);
       forgetSecrets(fin.head);
       eng.close(handle);
       closed = true;
@@ -440,7 +471,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
       if (clientGone) client.abort().catch(() => {});
       else client.close().catch(() => {});
     }
-    if (background?.length) await writeLedger(env, background, requestId);
+    if (background?.length && (await writeLedger(env, background, requestId))) await followUp(env, ctx, fin.head.follow_up);
   })();
   ctx.waitUntil(pump);
   return new Response(readable, { status: head.status, headers: head.headers });
@@ -495,13 +526,14 @@ async function drive(eng, env, ctx, handle, event, payload, request = null) {
         case "respond": {
           eng.close(handle);
           upstream.abort();
-          if (head.background?.length) ctx.waitUntil(writeLedger(env, head.background, head.headers?.["x-request-id"]));
+          if (head.background?.length)
+            ctx.waitUntil(writeLedger(env, head.background, head.headers?.["x-request-id"]).then((ok) => ok && followUp(env, ctx, head.follow_up)));
           return new Response(payload.length ? payload.slice() : null, { status: head.status, headers: head.headers });
         }
         case "done":
           eng.close(handle);
           upstream.abort();
-          if (head.background?.length) await writeLedger(env, head.background, head.headers?.["x-request-id"]);
+          if (head.background?.length && (await writeLedger(env, head.background, head.headers?.["x-request-id"]))) await followUp(env, ctx, head.follow_up);
           return null;
         default:
           throw new Error(`unknown engine action ${head.type}`);
@@ -515,6 +547,19 @@ async function drive(eng, env, ctx, handle, event, payload, request = null) {
     } catch {}
     upstream.abort();
     return failed(err);
+  }
+}
+
+// What the engine names to do once a request's ledger batch is written
+// (follow_up {type: "auto_topup", owner_id}): a new engine task, run to its
+// `done` like the cron's. Failures are logged, never the client's concern.
+async function followUp(env, ctx, job) {
+  if (!job) return;
+  try {
+    const [eng, handle] = openRequest(env);
+    await drive(eng, env, ctx, handle, { type: "follow_up", follow_up: job, nonce: randomHex(16), now: Date.now() }, null);
+  } catch (err) {
+    console.error(`keyaos: follow-up ${String(job.type)} failed in the host: ${String(err?.message || err).slice(0, 300)}`);
   }
 }
 
@@ -561,6 +606,7 @@ export default {
       query: url.search.startsWith("?") ? url.search.slice(1) : "",
       headers: headersObject(request.headers),
       client_ip: request.headers.get("cf-connecting-ip") || "",
+      origin: url.origin,
       // The body stays unread until the engine asks for it (after auth).
       body_pending: Boolean(request.body),
       max_body_bytes: MAX_BODY_BYTES,

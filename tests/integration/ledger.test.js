@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { startGateway, ADMIN_TOKEN, ENCRYPTION_KEY } from "../support/gateway.js";
+import { startGateway, waitFor, ADMIN_TOKEN, ENCRYPTION_KEY } from "../support/gateway.js";
 import { driveRequest, loadEngine, runSql as runBatch } from "../support/engine-host.js";
 import { startMockUpstream, openaiCompletion } from "../support/mock-upstream.js";
 
@@ -49,15 +49,6 @@ async function chat(apiKey, gw, extra = {}) {
   return response.headers.get("x-request-id");
 }
 
-async function waitFor(what, check, timeoutMs = 10000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 async function balances(gw, credentialId, keyId) {
   const cred = await gw.db.prepare("SELECT quota_nusd, spent_nusd, request_count FROM credentials WHERE id = ?").bind(credentialId).first();

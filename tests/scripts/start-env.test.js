@@ -36,6 +36,9 @@ test("every passed variable reaches the Worker unchanged", () => {
     CLERK_AUTHORIZED_PARTIES: "http://localhost:8787,https://keyaos.example",
     PLATFORM_OWNER_ID: "user_owner",
     PLATFORM_ALLOW_PRIVATE_HOSTS: "true",
+    STRIPE_SECRET_KEY: "sk_test_local0123",
+    STRIPE_WEBHOOK_SECRET: "whsec_local0123",
+    STRIPE_API_BASE_URL: "http://127.0.0.1:4322",
   };
   assert.deepEqual(Object.keys(env).sort(), [...PASSED_ENV].sort(), "the test covers every passed variable");
   assert.ok(env.CLERK_JWT_KEY.split("\n").length > 5, "the PEM spans lines");

@@ -5,6 +5,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
+// Polls `check` until it answers something truthy (background writes finish
+// after the response); fails naming `what` after timeoutMs.
+export async function waitFor(what, check, timeoutMs = 10000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");

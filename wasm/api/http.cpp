@@ -31,6 +31,7 @@ HttpRequest request_from(const Event& ev) {
   r.body = ev.payload;
   r.client_ip = str_field(ev.head, "client_ip");
   r.nonce = str_field(ev.head, "nonce");
+  r.origin = str_field(ev.head, "origin");
   r.now_ms = ev.now_ms();
   r.body_too_large = bool_field(ev.head, "body_too_large");
   r.max_body_bytes = int_field(ev.head, "max_body_bytes");

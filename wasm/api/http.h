@@ -15,6 +15,7 @@ struct HttpRequest {
   Json headers = Json::object();  // lower-case names
   std::string body;
   std::string client_ip;
+  std::string origin;  // scheme://host[:port] of the request URL (the dashboard's origin)
   std::string nonce;  // 32 random hex digits from the host
   int64_t now_ms = 0;
   bool body_too_large = false;

@@ -19,27 +19,6 @@ Json int_or_null(const Json& row, const char* key) {
   return v && v->is_number() ? Json(int_field(row, key)) : Json(nullptr);
 }
 
-// A page cursor is the last row's (created_at, id), base64url-encoded: rows
-// can share a millisecond, so created_at alone is not a position.
-struct Cursor {
-  int64_t created_at = 0;
-  std::string id;
-};
-
-std::string encode_cursor(const Json& row) { return base64url_encode(std::to_string(int_field(row, "created_at")) + ":" + str_field(row, "id")); }
-
-bool decode_cursor(const std::string& text, Cursor& c) {
-  std::string raw;
-  if (text.size() > 512 || !base64_decode(text, raw)) return false;
-  const size_t colon = raw.find(':');
-  if (colon == 0 || colon == std::string::npos || colon + 1 >= raw.size()) return false;
-  for (size_t i = 0; i < colon; ++i)
-    if (raw[i] < '0' || raw[i] > '9') return false;
-  c.created_at = std::atoll(raw.substr(0, colon).c_str());
-  c.id = raw.substr(colon + 1);
-  return true;
-}
-
 class LogsTask : public Task {
  public:
   LogsTask(Gateway& gw, HttpRequest req, Caller caller)
@@ -138,6 +117,20 @@ class LogsTask : public Task {
 };
 
 }  // namespace
+
+std::string encode_cursor(const Json& row) { return base64url_encode(std::to_string(int_field(row, "created_at")) + ":" + str_field(row, "id")); }
+
+bool decode_cursor(const std::string& text, Cursor& c) {
+  std::string raw;
+  if (text.size() > 512 || !base64_decode(text, raw)) return false;
+  const size_t colon = raw.find(':');
+  if (colon == 0 || colon == std::string::npos || colon + 1 >= raw.size()) return false;
+  for (size_t i = 0; i < colon; ++i)
+    if (raw[i] < '0' || raw[i] > '9') return false;
+  c.created_at = std::atoll(raw.substr(0, colon).c_str());
+  c.id = raw.substr(colon + 1);
+  return true;
+}
 
 Json log_json(const Json& row, const std::string& viewer) {
   const int64_t effective = int_field(row, "effective_cost_nusd"), list = int_field(row, "list_cost_nusd");

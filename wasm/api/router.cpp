@@ -16,6 +16,7 @@
 #include "api/messages.h"
 #include "api/model_aliases.h"
 #include "api/models.h"
+#include "api/payments.h"
 #include "api/providers.h"
 #include "api/route_explain.h"
 #include "api/sync.h"
@@ -318,6 +319,24 @@ Routed task(Gateway& gw, HttpRequest req, const Route& route) {
   return gated(gw, std::move(req), route.access, route.shape, make);
 }
 
+Routed no_such_route(Gateway& gw, HttpRequest req, Access access);
+
+// A Platform-only route: in Core mode it does not exist (a 404 after auth,
+// like any unknown route).
+template <TaskMaker make>
+Routed platform_task(Gateway& gw, HttpRequest req, const Route& route) {
+  if (!gw.config().platform.enabled) return no_such_route(gw, std::move(req), route.access == Access::anyone ? Access::admin : route.access);
+  return gated(gw, std::move(req), route.access, route.shape, make);
+}
+
+// Stripe's webhook: no caller to authenticate (the signature is checked by
+// the task, which reads the body itself, capped).
+Routed stripe_webhook(Gateway& gw, HttpRequest req, const Route&) {
+  if (!gw.config().platform.enabled) return no_such_route(gw, std::move(req), Access::admin);
+  if (!gw.config().config_error.empty()) return answer(error_response(ApiError::internal(gw.config().config_error)));
+  return Routed{make_stripe_webhook_task(gw, std::move(req)), {}};
+}
+
 std::unique_ptr<Task> openai_chat(Gateway& gw, HttpRequest req, Caller caller) {
   return make_chat_task(gw, std::move(req), std::move(caller), std::make_shared<openai::ChatClient>());
 }
@@ -404,6 +423,12 @@ const std::vector<Route>& routes() {
       {{"GET", "PATCH", "DELETE"}, "/api/providers/{id*}", admin, openai, to_handler, task<make_providers_task>},
       {{"GET"}, "/api/model-aliases", admin, openai, to_handler, task<make_model_aliases_task>},
       {{"PUT", "DELETE"}, "/api/model-aliases/{alias*}", admin, openai, to_handler, task<make_model_aliases_task>},
+      // Payments (Platform mode): Stripe Checkout, its webhook, deposits, auto top-up.
+      {{"POST"}, "/api/credits/checkout", admin, openai, refused, platform_task<make_checkout_task>},
+      {{"GET"}, "/api/credits/deposits", admin, openai, refused, platform_task<make_deposits_task>},
+      {{"POST"}, "/api/credits/cancel-pending", admin, openai, refused, platform_task<make_cancel_pending_task>},
+      {{"GET", "PUT"}, "/api/credits/auto-topup", admin, openai, refused, platform_task<make_auto_topup_settings_task>},
+      {{"POST"}, "/api/webhooks/stripe", anyone, openai, refused, stripe_webhook},
   };
   return table;
 }

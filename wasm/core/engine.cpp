@@ -5,8 +5,52 @@
 #include "api/router.h"
 #include "api/sync.h"
 #include "core/gateway.h"
+#include "payments/auto_topup.h"
+#include "store/wallet_store.h"
 
 namespace keyaos {
+namespace {
+
+// Runs one task to its `done`, then another: the cron's auto top-up sweep,
+// then its catalogue sync (the sweep's `done` carries no background).
+class Sequence : public Task {
+ public:
+  Sequence(std::unique_ptr<Task> first, std::function<std::unique_ptr<Task>()> second)
+      : current_(std::move(first)), second_(std::move(second)) {}
+  Action start(const Event& ev) override {
+    first_event_ = ev;
+    return forward(current_->start(ev));
+  }
+
+ private:
+  Action forward(Action a) {
+    if (current_->waiting()) return then(std::move(a), [this](const Event& ev) { return forward(current_->resume(ev)); });
+    if (str_field(a.head, "type") != "done" || !second_) return a;
+    current_ = second_();
+    second_ = nullptr;
+    return forward(current_->start(first_event_));
+  }
+  std::unique_ptr<Task> current_;
+  std::function<std::unique_ptr<Task>()> second_;
+  Event first_event_;
+};
+
+// An answer whose background batch debits a Platform wallet names the
+// follow-up the host runs once that batch is written: the wallet may now be
+// below its auto top-up threshold (payments/auto_topup.h).
+void mark_follow_up(const Gateway& gw, Action& action) {
+  if (!gw.config().platform.enabled || !gw.config().stripe.secret_key_set || !action.head.is_object()) return;
+  const Json* background = field(action.head, "background");
+  if (!background || !background->is_array()) return;
+  for (const auto& s : *background) {
+    const std::string owner = store::wallet::spender_of(s);
+    if (owner.empty()) continue;
+    action.head["follow_up"] = {{"type", "auto_topup"}, {"owner_id", owner}};
+    return;
+  }
+}
+
+}  // namespace
 
 Engine::Engine() : gateway_(std::make_unique<Gateway>()) {}
 Engine::~Engine() = default;
@@ -52,6 +96,7 @@ void Engine::sweep(int64_t now_ms) {
 
 Action Engine::step(uint32_t handle, std::string_view event_json, std::string_view payload) {
   Action action = dispatch(handle, event_json, payload);
+  mark_follow_up(*gateway_, action);
   // Secrets of deleted or changed credentials leave the host's cache too.
   std::vector<std::string> forgotten = gateway_->take_forgotten();
   if (!forgotten.empty() && action.head.is_object()) action.head["forget_secrets"] = forgotten;
@@ -70,7 +115,7 @@ Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::strin
   Slot& slot = tasks_[handle];
   if (now > 0) slot.last_ms = now;
   if (!slot.task) {
-    if (ev.type == "request" || ev.type == "scheduled") {
+    if (ev.type == "request" || ev.type == "scheduled" || ev.type == "follow_up") {
       if (now > 0) sweep(now);
       if (tasks_.size() > kMaxOpenTasks)
         return respond_action(503, {{"content-type", "application/json"}, {"retry-after", "1"}},
@@ -84,9 +129,18 @@ Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::strin
       fresh.task = std::move(routed.task);
       return fresh.task->start(ev);
     }
-    if (ev.type == "scheduled") {  // the cron: catalogue sync and auto-quota balances
-      fresh.task = api::make_scheduled_sync_task(*gateway_, ev);
+    if (ev.type == "scheduled") {  // the cron: the auto top-up sweep, then catalogue sync and auto-quota balances
+      Gateway& gw = *gateway_;
+      fresh.task = std::make_unique<Sequence>(payments::make_auto_topup_task(gw, "", str_field(ev.head, "nonce"), now),
+                                              [&gw, ev] { return api::make_scheduled_sync_task(gw, ev); });
       return fresh.task->start(ev);
+    }
+    if (ev.type == "follow_up") {  // after a request's ledger write: {follow_up: {type, owner_id}}
+      const Json* job = field(ev.head, "follow_up");
+      if (job && job->is_object() && str_field(*job, "type") == "auto_topup" && !str_field(*job, "owner_id").empty()) {
+        fresh.task = payments::make_auto_topup_task(*gateway_, str_field(*job, "owner_id"), str_field(ev.head, "nonce"), now);
+        return fresh.task->start(ev);
+      }
     }
     Action done;
     done.head = {{"type", "done"}};

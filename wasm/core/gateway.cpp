@@ -75,6 +75,13 @@ std::string Gateway::configure(const Json& config) {
     next.platform = platform::config_from(*p, error);
     if (!error.empty() && next.config_error.empty()) next.config_error = error;
   }
+  if (const Json* s = field(config, "stripe"); s && s->is_object()) {
+    next.stripe.secret_key_set = bool_field(*s, "secret_key_set");
+    next.stripe.webhook_secret_set = bool_field(*s, "webhook_secret_set");
+    std::string base = str_field(*s, "api_base_url");
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    if (!base.empty()) next.stripe.api_base_url = base;
+  }
 
   if (providers_.empty()) {
     uint64_t version = 1469598103934665603ULL;

@@ -28,6 +28,16 @@ struct Timeouts {
   int64_t keepalive_ms = 15000;
 };
 
+// Payments (Platform mode): the host says whether STRIPE_SECRET_KEY and
+// STRIPE_WEBHOOK_SECRET are set, never their values; the host adds the key to
+// Stripe calls (fetch secret_ref "stripe") and signs webhooks' HMAC itself
+// (crypto hmac_sha256 key_ref "stripe_webhook").
+struct StripeConfig {
+  bool secret_key_set = false;
+  bool webhook_secret_set = false;
+  std::string api_base_url = "https://api.stripe.com";  // STRIPE_API_BASE_URL, for local mocks
+};
+
 struct Config {
   std::string admin_token;
   bool encryption_configured = false;
@@ -38,6 +48,7 @@ struct Config {
   double cny_usd_rate = 7.2;  // CNY_USD_RATE: CNY balances (DeepSeek) -> USD quota
   routing::HealthBook::Schedule health;  // UPSTREAM_COOLDOWN_MS, UPSTREAM_COOLDOWN_MAX_MS
   platform::Config platform;            // accounts and the shared pool; off in Core mode
+  StripeConfig stripe;                  // buying credits; only in Platform mode
 };
 
 // Isolate-wide state shared by all requests: configuration, provider

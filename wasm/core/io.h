@@ -5,7 +5,7 @@
 //
 // events:  request | request_body | rows | crypto | upstream_head | upstream_error
 //          | upstream_body | upstream_chunk | upstream_end | stream_end | scheduled | timer
-//          | cancelled | keepalive
+//          | cancelled | keepalive | follow_up
 // actions: sql {statements: [{name, sql, params}]} (name: see Statement) | crypto | fetch | read_request_body | read_body | read_chunk | respond
 //          | commit_stream | write | finish | done | sleep {ms} (then `timer`)
 //          | cancel_upstream (then `cancelled`)
@@ -14,7 +14,20 @@
 // per item in order (an op the host does not know gets {error}, never a gap):
 //   seal {text, aad} -> {ciphertext, sha256}; open {ciphertext, aad} -> {plaintext} | {error};
 //   reseal {ciphertext, aad} -> {ciphertext} | {error}; sha256 {text} -> {sha256};
-//   random {bytes} -> {hex}; verify_rs256 {data, signature (base64url), jwk | spki_pem} -> {valid}.
+//   random {bytes} -> {hex}; verify_rs256 {data, signature (base64url), jwk | spki_pem} -> {valid};
+//   hmac_sha256 {key_ref, text} -> {hex} (lower-case) | {error}: an HMAC under a
+//   secret the host holds, named by reference; the only key_ref is
+//   "stripe_webhook" (STRIPE_WEBHOOK_SECRET), and an unknown or unset one gets {error}.
+//
+// fetch {url, method, headers, timeouts, secret_ref?} + the body: with
+// secret_ref "stripe" the host adds `Authorization: Bearer <STRIPE_SECRET_KEY>`
+// (only to a URL under STRIPE_API_BASE_URL; otherwise, or with the key unset,
+// it answers upstream_error {kind: "credential"}), so the engine never holds the key.
+//
+// Follow-ups: a respond/finish/done whose head has `follow_up` ({type:
+// "auto_topup", owner_id}) asks the host, once its `background` batch is
+// written, to open a new task with the event follow_up {follow_up, nonce,
+// now} and drive it to `done` (in the background, like `scheduled`).
 //
 // Bodies and streams, and what each buffer may hold:
 // - request {body_pending: true}: the host has not read the client's body.

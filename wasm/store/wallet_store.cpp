@@ -48,6 +48,12 @@ Statement earn(const billing::RequestRecord& r, int64_t amount_nusd) {
   return entry("wallet.earn", "earn", r, r.credential_owner_id, amount_nusd, r.credential_id);
 }
 
+std::string spender_of(const Json& s) {
+  if (str_field(s, "name") != "wallet.spend") return {};
+  const Json* params = field(s, "params");
+  return params && params->is_array() && params->size() > 3 && (*params)[3].is_string() ? (*params)[3].get<std::string>() : std::string();
+}
+
 Statement earnings_by_credential(const std::string& owner_id) {
   return statement("wallet.earnings_by_credential",
                    "SELECT credential_id, SUM(amount_nusd) AS earned_nusd FROM wallet_entries WHERE owner_id = ? AND "

@@ -28,6 +28,10 @@ Statement release_reservation(const std::string& request_id);
 Statement spend(const billing::RequestRecord& request, int64_t amount_nusd);
 Statement earn(const billing::RequestRecord& request, int64_t amount_nusd);
 
+// The owner a statement of a background batch debits: the consumer of a
+// `wallet.spend` (as built above), else empty.
+std::string spender_of(const Json& statement);
+
 // ---- views -------------------------------------------------------------------------
 // Per credential of the owner, what it earned.
 Statement earnings_by_credential(const std::string& owner_id);
