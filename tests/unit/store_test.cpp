@@ -8,6 +8,7 @@
 #include "billing/ledger.h"
 #include "store/api_keys_store.h"
 #include "store/catalog_store.h"
+#include "store/gift_cards_store.h"
 #include "store/credentials_store.h"
 #include "store/health_store.h"
 #include "store/ledger_store.h"
@@ -15,6 +16,7 @@
 #include "store/providers_store.h"
 #include "store/settings_store.h"
 #include "store/sync_state_store.h"
+#include "store/wallet_store.h"
 
 using namespace keyaos;
 
@@ -136,7 +138,10 @@ TEST_CASE("statements on an owner's rows bind the owner", "[store][tenancy]") {
       store::health::owner_cooldowns(owner, 1), store::oauth::read_secret(owner, "c"),
       store::oauth::write_back(owner, "c", "x", "{}", 1, "y"), store::ledger::list_logs(owner, {}),
       store::ledger::get_log(owner, "r", std::nullopt), store::ledger::attempts(owner, "r"),
-      store::ledger::usage(owner, 0, store::ledger::UsageGroup::day), store::ledger::reserve(owner, "k", "r", 1, 1)};
+      store::ledger::usage(owner, 0, store::ledger::UsageGroup::day), store::ledger::reserve(owner, "k", "r", 1, 1),
+      store::wallet::transactions(owner, "grant", std::nullopt, 10), store::gift_cards::prune_failures(owner, 1),
+      store::gift_cards::failures(owner, 1), store::gift_cards::claim(owner, "h", 2, 1, 20), store::gift_cards::credit(owner, "h", 2),
+      store::gift_cards::record_failure(owner, "h", 2, 1, 20)};
   std::set<std::string> names;
   for (const auto& s : scoped) {
     INFO(s.name << ": " << s.sql);

@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "billing/cost.h"
-#include "core/base64.h"
+#include "api/page.h"
 #include "billing/ledger.h"
 #include "store/ledger_store.h"
 
@@ -39,7 +39,7 @@ class LogsTask : public Task {
     const std::string cursor_text = query_param(req_.query, "cursor");
     const std::string before = query_param(req_.query, "before");
     if (!cursor_text.empty()) {
-      Cursor c;
+      PageCursor c;
       if (!decode_cursor(cursor_text, c))
         return error_response(ApiError::bad_request("'cursor' is not a cursor from this API; pass a page's next_cursor unchanged.", "invalid_cursor", "cursor"));
       q.after = std::pair{c.created_at, c.id};
@@ -55,12 +55,7 @@ class LogsTask : public Task {
     q.with_earned = platform_;
     return run_sql({store::ledger::list_logs(caller_.owner_id, q)}, [this, limit](const SqlResult& r) {
       if (!r.ok()) return error_response(ApiError::internal("Could not read logs: " + r.error));
-      Json data = Json::array();
-      const Json& rows = r.at(0);
-      for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) data.push_back(log_json(rows[i], viewer()));
-      const bool more = static_cast<int64_t>(rows.size()) > limit;
-      Json next = more ? Json(encode_cursor(rows[static_cast<size_t>(limit - 1)])) : Json(nullptr);
-      return json_response(200, {{"object", "list"}, {"data", data}, {"has_more", more}, {"next_cursor", next}});
+      return json_response(200, page_json(r.at(0), limit, [this](const Json& row) { return log_json(row, viewer()); }));
     });
   }
 

@@ -8,6 +8,8 @@
 #include "api/api_keys.h"
 #include "api/catalog.h"
 #include "api/chat.h"
+#include "api/console.h"
+#include "api/credits.h"
 #include "protocols/openai/chat_client.h"
 #include "protocols/responses/protocol.h"
 #include "api/credentials.h"
@@ -429,6 +431,17 @@ const std::vector<Route>& routes() {
       {{"POST"}, "/api/credits/cancel-pending", admin, openai, refused, platform_task<make_cancel_pending_task>},
       {{"GET", "PUT"}, "/api/credits/auto-topup", admin, openai, refused, platform_task<make_auto_topup_settings_task>},
       {{"POST"}, "/api/webhooks/stripe", anyone, openai, refused, stripe_webhook},
+      // Platform: the owner's credits (balance, ledger, gift card redeem) and the operator console; 404 in Core.
+      {{"GET"}, "/api/credits/balance", admin, openai, to_handler, task<make_credits_api_task>},
+      {{"GET"}, "/api/credits/transactions", admin, openai, to_handler, task<make_credits_api_task>},
+      {{"POST"}, "/api/credits/redeem", admin, openai, to_handler, task<make_credits_api_task>},
+      {{"GET"}, "/api/admin/overview", admin, openai, to_handler, task<make_console_task>},
+      {{"GET"}, "/api/admin/users", admin, openai, to_handler, task<make_console_task>},
+      {{"GET"}, "/api/admin/activity", admin, openai, to_handler, task<make_console_task>},
+      {{"POST"}, "/api/admin/credits", admin, openai, to_handler, task<make_console_task>},
+      {{"GET"}, "/api/admin/adjustments", admin, openai, to_handler, task<make_console_task>},
+      {{"GET", "POST"}, "/api/admin/gift-cards", admin, openai, to_handler, task<make_console_task>},
+      {{"POST"}, "/api/admin/sync", admin, openai, to_handler, task<make_console_task>},
   };
   return table;
 }

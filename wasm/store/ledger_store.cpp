@@ -117,13 +117,7 @@ Statement list_logs(const std::string& owner_id, const LogQuery& q) {
   Statement s = q.with_earned ? statement("ledger.list_logs", std::string(kLogColumns) + " WHERE (owner_id = ? OR credential_owner_id = ?)",
                                          Json::array({owner_id, owner_id}))
                               : statement("ledger.list_logs", std::string(kLogColumns) + " WHERE owner_id = ?", Json::array({owner_id}));
-  if (q.after) {
-    // Rows after the cursor in (created_at DESC, id DESC) order.
-    s.sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
-    s.params.push_back(q.after->first);
-    s.params.push_back(q.after->first);
-    s.params.push_back(q.after->second);
-  } else if (q.before_ms) {
+  if (!q.after && q.before_ms) {
     s.sql += " AND created_at < ?";
     s.params.push_back(*q.before_ms);
   }
@@ -139,8 +133,8 @@ Statement list_logs(const std::string& owner_id, const LogQuery& q) {
     s.sql += " AND created_at >= ?";
     s.params.push_back(*q.since_ms);
   }
-  s.sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
-  s.params.push_back(q.limit);
+  // Rows after the cursor in (created_at DESC, id DESC) order.
+  append_newest_first_page(s, q.after, q.limit);
   return s;
 }
 

@@ -40,4 +40,15 @@ std::string quoted_list(const std::vector<std::string>& items, size_t from, size
   return out;
 }
 
+void append_newest_first_page(Statement& s, const PagePosition& after, int64_t limit, const std::string& t) {
+  if (after) {
+    s.sql += " AND (" + t + "created_at < ? OR (" + t + "created_at = ? AND " + t + "id < ?))";
+    s.params.push_back(after->first);
+    s.params.push_back(after->first);
+    s.params.push_back(after->second);
+  }
+  s.sql += " ORDER BY " + t + "created_at DESC, " + t + "id DESC LIMIT ?";
+  s.params.push_back(limit);
+}
+
 }  // namespace keyaos::store

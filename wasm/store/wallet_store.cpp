@@ -68,4 +68,18 @@ Statement earnings_since(const std::string& owner_id, int64_t since_ms) {
                    Json::array({owner_id, since_ms}));
 }
 
+Statement transactions(const std::string& owner_id, const std::string& kind, const PagePosition& after, int64_t limit) {
+  Statement s = statement("wallet.transactions",
+                          "SELECT e.id, e.kind, e.amount_nusd, e.created_at, e.request_id, e.credential_id, a.reason FROM wallet_entries e "
+                          "LEFT JOIN credit_adjustments a ON e.kind IN ('grant', 'revoke') AND a.id = substr(e.id, instr(e.id, ':') + 1) "
+                          "AND a.owner_id = e.owner_id WHERE e.owner_id = ?",
+                          Json::array({owner_id}));
+  if (!kind.empty()) {
+    s.sql += " AND e.kind = ?";
+    s.params.push_back(kind);
+  }
+  append_newest_first_page(s, after, limit, "e.");
+  return s;
+}
+
 }  // namespace keyaos::store::wallet

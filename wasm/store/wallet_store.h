@@ -4,6 +4,7 @@
 
 #include "billing/ledger.h"
 #include "core/io.h"
+#include "store/sql.h"
 
 // Platform mode's money: `wallet_entries` (the ledger; a trigger keeps
 // `wallets.balance_nusd` equal to the sum of an owner's entries) and
@@ -36,5 +37,8 @@ std::string spender_of(const Json& statement);
 // Per credential of the owner, what it earned.
 Statement earnings_by_credential(const std::string& owner_id);
 Statement earnings_since(const std::string& owner_id, int64_t since_ms);
+// The owner's entries newest first (optionally of one kind), each with the
+// reason of the grant or revoke it records (credit_adjustments).
+Statement transactions(const std::string& owner_id, const std::string& kind, const PagePosition& after, int64_t limit);
 
 }  // namespace keyaos::store::wallet
