@@ -113,20 +113,6 @@ class LogsTask : public Task {
 
 }  // namespace
 
-std::string encode_cursor(const Json& row) { return base64url_encode(std::to_string(int_field(row, "created_at")) + ":" + str_field(row, "id")); }
-
-bool decode_cursor(const std::string& text, Cursor& c) {
-  std::string raw;
-  if (text.size() > 512 || !base64_decode(text, raw)) return false;
-  const size_t colon = raw.find(':');
-  if (colon == 0 || colon == std::string::npos || colon + 1 >= raw.size()) return false;
-  for (size_t i = 0; i < colon; ++i)
-    if (raw[i] < '0' || raw[i] > '9') return false;
-  c.created_at = std::atoll(raw.substr(0, colon).c_str());
-  c.id = raw.substr(colon + 1);
-  return true;
-}
-
 Json log_json(const Json& row, const std::string& viewer) {
   const int64_t effective = int_field(row, "effective_cost_nusd"), list = int_field(row, "list_cost_nusd");
   Json out = {{"id", str_field(row, "id")},

@@ -1,19 +1,13 @@
 #pragma once
+#include "api/page.h"
 #include <memory>
 
 #include "api/chat.h"
 
 namespace keyaos::api {
 
-// A page cursor is the last row's (created_at, id), base64url-encoded: rows
-// can share a millisecond, so created_at alone is not a position. Every
-// cursor-paged list uses it.
-struct Cursor {
-  int64_t created_at = 0;
-  std::string id;
-};
-std::string encode_cursor(const Json& row);
-bool decode_cursor(const std::string& text, Cursor& cursor);
+// Every cursor-paged list uses api/page.h's cursor.
+using Cursor = PageCursor;
 
 // GET /api/logs (paginated, filtered) and GET /api/logs/{id} (with attempts).
 std::unique_ptr<Task> make_logs_task(Gateway& gateway, HttpRequest request, Caller caller);
