@@ -329,12 +329,12 @@ function AdjustCredits({ ownerId, onDone }) {
             )}
           </Field>
         </div>
-        <Field id="adjust-reason" label="Reason" error={errors.reason} hint={`Required, at most ${REASON_MAX} characters; kept in the audit trail.`}>
+        <Field id="adjust-reason" className="span-2" label="Reason" error={errors.reason} hint={`Required, at most ${REASON_MAX} characters; kept in the audit trail.`}>
           {({ id, describedBy, invalid }) => (
             <textarea id={id} rows={2} maxLength={REASON_MAX} value={reason} aria-describedby={describedBy} aria-invalid={invalid || undefined} onChange={edit(setReason)} />
           )}
         </Field>
-        <div className="form-actions">
+        <div className="form-actions span-2">
           <button type="submit" className={`btn ${direction === "revoke" ? "btn-danger" : "btn-primary"}`} disabled={busy}>
             {busy ? "Saving…" : direction === "revoke" ? "Revoke credits" : "Grant credits"}
           </button>
