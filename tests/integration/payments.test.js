@@ -253,13 +253,19 @@ test("webhook signatures: forged, stale, and a replayed body with a new timestam
     assert.equal(res.json.error.code, "invalid_signature", why);
   }
   // A v1 among several matches (a secret being rolled).
-  const good = stripe.signature(body).split(",")[1];
-  const forged = stripe.signature(body, { secret: "whsec_old" }).split(",")[1];
+  const good = stripe.signature(body, { timestamp: now }).split(",")[1];
+  const forged = stripe.signature(body, { timestamp: now, secret: "whsec_old" }).split(",")[1];
   assert.equal((await payment(c.payment_id)).status, "pending");
   assert.equal(await balance(BOB), before);
   const ok = await webhook(body, `t=${now},${forged},${good}`);
   assert.equal(ok.status, 200, ok.text);
   assert.equal(ok.json.credited, true);
+  // A verified body that is not an event, or nested deeper than any body may be, changes nothing.
+  for (const bad of ["[]", "not json", `{"id":"evt_deep","type":"x","data":{"object":{"id":"cs_x","deep":${"[".repeat(100)}${"]".repeat(100)}}}}`]) {
+    const res = await webhook(bad);
+    assert.equal(res.status, 400, bad.slice(0, 40));
+    assert.equal(res.json.error.code, "invalid_event");
+  }
   // An oversized body is refused unread.
   const big = await webhook("x".repeat(300 * 1024));
   assert.equal(big.status, 413);
@@ -522,6 +528,20 @@ test("auto top-up: the cron sweeps; declines back off 1 h then 24 h, pause at 3 
   await bob("PUT", "/api/credits/auto-topup", { enabled: false });
   await scheduled();
   assert.equal(charges(), before + 4);
+});
+
+test("auto top-up: crons overlapping settling requests still charge once", async () => {
+  const bob = as(BOB);
+  const high = Math.floor((await balance(BOB)) / CENT) + 1;
+  assert.equal((await bob("PUT", "/api/credits/auto-topup", { enabled: true, threshold_cents: high, amount_cents: 500 })).status, 200);
+  const before = stripeCalls("/v1/payment_intents").length;
+  const credited = (await entries(BOB, "auto_topup")).length;
+  const chats = Array.from({ length: 4 }, () => chat(BOB).then((r) => r.text()));
+  await Promise.all([...chats, scheduled(), scheduled(), scheduled()]);
+  await waitFor("the charge's credit", async () => (await entries(BOB, "auto_topup")).length > credited);
+  await sleep(1500); // every follow-up has had its turn
+  assert.equal(stripeCalls("/v1/payment_intents").length, before + 1);
+  await bob("PUT", "/api/credits/auto-topup", { enabled: false });
 });
 
 test("auto top-up: a charge whose answer was lost is credited once by Stripe's payment_intent.succeeded", async () => {

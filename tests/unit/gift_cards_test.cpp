@@ -10,6 +10,7 @@
 
 #include "api/console.h"
 #include "api/credits.h"
+#include "fake_host.h"
 #include "platform/gift_code.h"
 #include "store/console_store.h"
 #include "store/gift_cards_store.h"
@@ -171,4 +172,42 @@ TEST_CASE("credits: entry labels and kinds") {
   CHECK(api::activity_bucket_minutes(24) == 5);
   CHECK(api::activity_bucket_minutes(72) == 30);
   CHECK(api::activity_bucket_minutes(168) == 120);
+}
+
+TEST_CASE("Core mode: the credits and console routes do not exist, after auth like unknown routes", "[routes]") {
+  keyaos::testing::FakeHost host;  // Core: the admin token
+  struct Row {
+    const char* method;
+    const char* path;
+    const char* body;
+  };
+  const Row rows[] = {{"GET", "/api/credits/balance", ""},     {"GET", "/api/credits/transactions", ""},
+                      {"POST", "/api/credits/redeem", R"({"code":"KAOS-2345-2345-2345-2345"})"},
+                      {"GET", "/api/admin/overview", ""},      {"GET", "/api/admin/users", ""},
+                      {"GET", "/api/admin/activity", ""},      {"POST", "/api/admin/credits", R"({"owner_id":"a","amount_cents":1,"reason":"r"})"},
+                      {"GET", "/api/admin/adjustments", ""},   {"GET", "/api/admin/gift-cards", ""},
+                      {"POST", "/api/admin/gift-cards", R"({"amount_cents":1,"count":1})"},
+                      {"POST", "/api/admin/sync", ""},         {"DELETE", "/api/admin/overview", ""}};
+  for (const Row& row : rows) {
+    for (const bool signed_in : {true, false}) {
+      INFO(row.method << " " << row.path << (signed_in ? " with the admin token" : " without a token"));
+      Json headers = Json::object();
+      if (signed_in) headers["authorization"] = std::string("Bearer ") + keyaos::testing::kAdminToken;
+      const uint32_t h = host.engine.open();
+      const Action a = host.engine.step(h, keyaos::testing::FakeHost::event({{"type", "request"}, {"method", row.method}, {"path", row.path},
+                                                                              {"query", ""}, {"headers", headers}, {"now", 1000},
+                                                                              {"nonce", std::string(32, 'a')}}),
+                                        row.body);
+      host.engine.close(h);
+      REQUIRE(str_field(a.head, "type") == "respond");
+      const Json error = parse_json(a.payload)["error"];
+      if (!signed_in) {
+        CHECK(int_field(a.head, "status") == 401);
+        continue;
+      }
+      CHECK(int_field(a.head, "status") == 404);
+      CHECK(str_field(error, "code") == "not_found");
+      CHECK(str_field(error, "message") == std::string("No such route: ") + row.method + " " + row.path);
+    }
+  }
 }

@@ -256,3 +256,47 @@ TEST_CASE("a request that debits a wallet names the auto top-up follow-up; the f
   CHECK(str_field(a.head["statements"][1], "name") == "auto_topup.failed");
   CHECK(a.head["statements"][1]["params"][2] == "Your card was declined. (card_declined)");
 }
+
+TEST_CASE("an auto top-up charge: success credits in one batch; no answer is a failure", "[payments]") {
+  Engine engine;
+  REQUIRE(engine.init(dump_json(platform_config(true, true))).empty());
+  const auto claimed = [&](uint32_t h) {
+    engine.step(h, ev({{"type", "follow_up"}, {"follow_up", {{"type", "auto_topup"}, {"owner_id", "user_b"}}},
+                       {"nonce", "fedcba9876543210fedcba9876543210"}, {"now", 9000}}),
+                "");
+    return engine.step(h, ev({{"type", "rows"}, {"results", Json::array({Json::array({{{"amount_cents", 700}, {"customer_id", "cus_1"},
+                                                                                      {"payment_method_id", "pm_1"}}}),
+                                                                        Json::array()})}, {"now", 9000}}),
+                       "");
+  };
+  const uint32_t h = engine.open();
+  Action a = claimed(h);
+  REQUIRE(str_field(a.head, "type") == "fetch");
+  CHECK(a.payload.find("amount=700") != std::string::npos);
+  a = engine.step(h, ev({{"type", "upstream_head"}, {"status", 200}, {"now", 9001}}), "");
+  a = engine.step(h, ev({{"type", "upstream_body"}, {"now", 9002}}), R"({"id":"pi_1","object":"payment_intent","status":"succeeded"})");
+  REQUIRE(str_field(a.head, "type") == "sql");
+  const Json& st = a.head["statements"];
+  REQUIRE(st.size() == 3);
+  CHECK(str_field(st[0], "name") == "payments.complete_auto_topup");
+  CHECK(str_field(st[1], "name") == "payments.credit");
+  CHECK(st[1]["params"][0] == "auto_topup");
+  CHECK(str_field(st[2], "name") == "auto_topup.succeeded");
+  a = engine.step(h, ev({{"type", "rows"}, {"results", Json::array({Json::array(), Json::array(), Json::array()})}, {"now", 9003}}), "");
+  CHECK(str_field(a.head, "type") == "done");
+
+  // A timeout or a dropped connection: the payment fails (Stripe's event credits it if it did go through).
+  const uint32_t h2 = engine.open();
+  claimed(h2);
+  a = engine.step(h2, ev({{"type", "upstream_error"}, {"kind", "timeout"}, {"message", "no response headers in time"}, {"now", 9001}}), "");
+  REQUIRE(str_field(a.head, "type") == "sql");
+  CHECK(str_field(a.head["statements"][0], "name") == "payments.fail");
+  CHECK(a.head["statements"][1]["params"][2] == "Stripe could not be reached: no response headers in time");
+  // A status other than succeeded (3-D Secure needed off-session) is a failure too.
+  const uint32_t h3 = engine.open();
+  claimed(h3);
+  engine.step(h3, ev({{"type", "upstream_head"}, {"status", 200}, {"now", 9001}}), "");
+  a = engine.step(h3, ev({{"type", "upstream_body"}, {"now", 9002}}), R"({"id":"pi_2","status":"requires_action"})");
+  CHECK(str_field(a.head["statements"][0], "name") == "payments.fail");
+  CHECK(a.head["statements"][1]["params"][2] == "the charge ended as 'requires_action'");
+}

@@ -418,6 +418,40 @@ TEST_CASE("invalid definitions are rejected with the field and the reason", "[pr
   CHECK(rejection(with("/credential_guide/url", "javascript:alert(1)")) ==
         "credential_guide.url: must start with https:// or http://");
 
+  // Every section names the first required key it lacks.
+  auto erased = [](const char* pointer, const char* key) {
+    nlohmann::json def = minimal_definition();
+    def[nlohmann::json::json_pointer(pointer)].erase(key);
+    return def;
+  };
+  CHECK(rejection(erased("/auth", "kind")) == "auth.kind: missing");
+  CHECK(rejection(erased("/credential_guide", "placeholder")) == "credential_guide.placeholder: missing");
+  CHECK(rejection(erased("/models/entries/0", "name")) == "models.entries[0].name: missing");
+  CHECK(rejection(erased("/models/entries/0", "output_modalities")) == "models.entries[0].output_modalities: missing");
+  CHECK(rejection(erased("/models", "sync")) == "models.sync: missing (null for a static list)");
+  CHECK(rejection(erased("/models/sync", "auth")) == "models.sync.auth: missing");
+  CHECK(rejection(with("/credits", {{"path", "/credits"}})) == "credits.parser: missing");
+  CHECK(rejection(with("/credits", {{"path", "credits"}, {"parser", "deepseek"}})) == "credits.path: must start with '/'");
+  CHECK(rejection(with("/count_tokens", {{"path", "/count"}, {"format", "gemini"}})) == "count_tokens.path: must contain {model}");
+  CHECK(rejection(with("/count_tokens", {{"format", "gemini"}})) == "count_tokens.path: missing");
+  CHECK(rejection(with("/embeddings", {{"path", "/embeddings"}})) == "embeddings.mark: missing");
+  CHECK(rejection(with("/embeddings", {{"path", "/embeddings"}, {"mark", {{"all", true}}}})) ==
+        "embeddings.mark.all: needs a separate list (a main list also holds chat models)");
+  CHECK(rejection(with("/embeddings", {{"path", "/embeddings"}, {"mark", {{"all", true}}}, {"list", {{"path", "/m"}, {"parser", "openai_list"}}}})) ==
+        "embeddings.list.auth: missing");
+  {
+    // A null section is absent.
+    nlohmann::json def = with("/credits", nullptr);
+    def["embeddings"] = nullptr;
+    def["models"]["sync"] = nullptr;
+    ProviderDef parsed;
+    std::string error;
+    REQUIRE(parse_provider(def.dump(), parsed, error));
+    CHECK_FALSE(parsed.credits);
+    CHECK_FALSE(parsed.embeddings);
+    CHECK_FALSE(parsed.models.sync);
+  }
+
   CHECK(rejection(std::string("{\"id\": ")) == "(document): is not valid JSON");
   CHECK(rejection(std::string("[]")) == "(document): must be a JSON object");
   CHECK(rejection(minimal_definition().dump() + " {}") == "(document): has content after the object");

@@ -3,6 +3,8 @@
 // they build, and translated streams committed in transform mode.
 #include <catch2/catch.hpp>
 
+#include "api/adapters/google_v1internal_adapter.h"
+#include "api/adapters/kiro_adapter.h"
 #include "core/oauth_cache.h"
 #include "fake_host.h"
 #include "protocols/aws_eventstream/encoder.h"
@@ -66,8 +68,11 @@ TEST_CASE("OAuth cache: one setup in flight per credential, stale claims taken o
   const uint64_t a = cache.next_owner(), b = cache.next_owner();
   REQUIRE(cache.find("c1", "x") == nullptr);
   OAuthEntry& e = cache.store_opened("c1", "x");
-  e.kiro = kiro::Credential{};
+  e.state = std::make_unique<api::KiroOAuthState>(kiro::Credential{});
   REQUIRE(cache.find("c1", "x") != nullptr);
+  // An adapter reads only the state its own kind opened.
+  CHECK(api::kiro_of(e) != nullptr);
+  CHECK(api::google_of(e) == nullptr);
   REQUIRE(cache.find("c1", "other") == nullptr);
 
   REQUIRE(cache.try_begin_setup("c1", a, 1000, 5000));

@@ -25,12 +25,6 @@ constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
 // whole body); past this it is refused rather than held.
 constexpr size_t kMaxBodyBytes = 16u << 20;
 
-std::string format_usd(double usd) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9f", usd);
-  return buf;
-}
-
 class ChatTask : public RoutingTask {
  public:
   ChatTask(Gateway& gw, HttpRequest req, Caller caller, std::shared_ptr<ClientProtocol> client)
@@ -42,9 +36,7 @@ class ChatTask : public RoutingTask {
     ApiError error;
     if (!client_->is_chat() && !client_->map_request(req_.body, chat_body_, error)) return reject(error);
     if (!openai::parse_chat_request(chat_body(), chat_, error)) return reject(error);
-    models_.push_back(chat_.model);
-    for (const auto& m : chat_.fallback_models)
-      if (ascii_lower(m) != ascii_lower(chat_.model)) models_.push_back(m);
+    models_ = models_to_try(chat_.model, chat_.fallback_models);
     return load_routing();
   }
 
@@ -74,34 +66,13 @@ class ChatTask : public RoutingTask {
   Action plan() {
     const std::string& requested = models_[model_index_];
     route(caller_.owner_id, requested, chat_, req_.now_ms, route_, false, false, scope());
-    const routing::ModelMatch& match = route_.match;
-    if (match.model_id.empty()) {
-      if (!match.ambiguous.empty()) {
-        std::string list;
-        for (const auto& m : match.ambiguous) list += (list.empty() ? "" : ", ") + m;
-        return next_model_or(ApiError::bad_request("Model '" + requested + "' is ambiguous; use one of: " + list + ".",
-                                                   "ambiguous_model", "model"));
-      }
-      if (route_.wrong_kind)
-        return next_model_or(ApiError::bad_request("The model '" + requested + "' is an embedding model; call POST /v1/embeddings with it.",
-                                                   "model_not_chat", "model"));
-      return next_model_or(ApiError{404, "The model '" + requested + "' does not exist in the catalogue.",
-                                    "invalid_request_error", "model_not_found", "model"});
-    }
-    if (!caller_.may_use(match.model_id))
-      return next_model_or(ApiError::forbidden("This API key may not use the model '" + match.model_id + "'.", "model_not_allowed"));
-    model_id_ = match.model_id;
+    if (auto problem = unroutable(requested, route_, caller_, false)) return next_model_or(*problem);
+    model_id_ = route_.match.model_id;
     reference_ = route_.reference;
     const routing::Ranking& ranking = route_.ranking;
-    release_unused_probes();
-    plan_.clear();
+    release_probes(plan_, next_attempt_);
+    plan_ = plan_attempts(ranking);
     next_attempt_ = 0;
-    for (const auto& c : ranking.candidates) plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, c.probe});
-    // Everything cooling down: try the one that recovers soonest rather than refuse outright.
-    if (plan_.empty() && !ranking.cooling.empty()) {
-      const auto& c = ranking.cooling.front();
-      plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});
-    }
     if (plan_.empty()) return next_model_or(nothing_to_try(model_id_, ranking));
     return admit(caller_.owner_id, request_id_, plan_, req_.now_ms, [this] { return admitted(); }, [this] { return plan(); });
   }
@@ -113,9 +84,7 @@ class ChatTask : public RoutingTask {
 
   Action reserve() {
     reserved_ = true;
-    double expected_usd = 0;
-    for (const auto& p : plan_) expected_usd = std::max(expected_usd, p.expected_cost_usd);
-    return reserve_quota(caller_, request_id_, expected_usd, req_.now_ms, [this] { return attempt(); });
+    return reserve_quota(caller_, request_id_, max_expected_cost(plan_), req_.now_ms, [this] { return attempt(); });
   }
 
   // The `models` fallback list: move on to the next model, or answer `error`.
@@ -379,7 +348,7 @@ class ChatTask : public RoutingTask {
 
   std::vector<Statement> record_stream_failure(const UpstreamError& e, int64_t now, bool client_aborted) {
     record_attempt(false, e, now);
-    release_unused_probes();
+    release_probes(plan_, next_attempt_);
     std::vector<Statement> writes = health_writes_;
     gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), writes);
     billing::RequestRecord r = base_record(now);
@@ -454,16 +423,6 @@ class ChatTask : public RoutingTask {
                         health_writes_);
   }
 
-  // Probes claimed while ranking for candidates this request never tried go
-  // back, so the next request probes instead of waiting for the probe timeout.
-  void release_unused_probes() {
-    for (size_t i = next_attempt_; i < plan_.size(); ++i)
-      if (plan_[i].probe) {
-        gw_.health().release_probe(plan_[i].credential.id, plan_[i].offering.model_id);
-        plan_[i].probe = false;
-      }
-  }
-
   void record_attempt(bool ok, const UpstreamError& e, int64_t now) {
     billing::AttemptRecord a;
     a.provider_id = current_.offering.provider_id;
@@ -488,7 +447,7 @@ class ChatTask : public RoutingTask {
   // Every candidate failed (or the error is the client's): report the most
   // informative upstream answer with the attempts, never a bare "no key".
   Action answer_upstream_failure() {
-    release_unused_probes();
+    release_probes(plan_, next_attempt_);
     const routing::FailureAnswer answer = policy_.answer();
     const UpstreamError& e = answer.error;
     const UpstreamError shown = client_view(e);
@@ -523,7 +482,7 @@ class ChatTask : public RoutingTask {
   std::vector<Statement> succeed(const Usage& usage, int64_t now, bool client_aborted) {
     UpstreamError none;
     record_attempt(true, none, now);
-    release_unused_probes();
+    release_probes(plan_, next_attempt_);
     std::vector<Statement> writes = health_writes_;
     gw_.health().success(current_.credential.id, current_.offering.model_id, writes);
     billing::RequestRecord r = base_record(now);
@@ -569,20 +528,14 @@ class ChatTask : public RoutingTask {
                     {"x-keyaos-provider", current_.offering.provider_id},
                     {"x-keyaos-model", current_.offering.model_id},
                     {"x-keyaos-attempts", std::to_string(attempts_.size() + 1)},
-                    {"x-keyaos-cost-estimate", format_usd(current_.expected_cost_usd)}};
+                    {"x-keyaos-cost-estimate", billing::usd_text(current_.expected_cost_usd)}};
     // The credential's opaque id, and only the caller's own: a shared-pool
     // consumer never learns whose credential served them.
     if (!foreign(current_.credential)) headers["x-keyaos-credential"] = current_.credential.id;
     return headers;
   }
 
-  // A jitter in [0,1) from the request's random nonce and the attempt number.
-  double jitter() const {
-    uint32_t h = 2166136261u;
-    for (char c : req_.nonce) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    h = (h ^ static_cast<uint32_t>(attempts_.size())) * 16777619u;
-    return (h % 10000) / 10000.0;
-  }
+  double jitter() const { return attempt_jitter(req_.nonce, attempts_.size()); }
 
   HttpRequest req_;
   Caller caller_;

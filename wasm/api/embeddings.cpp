@@ -19,12 +19,6 @@ constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
 // Vectors of a full batch (2,048 inputs x 3,072 floats) as JSON text fit.
 constexpr size_t kMaxBodyBytes = 64u << 20;
 
-std::string format_usd(double usd) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9f", usd);
-  return buf;
-}
-
 class EmbeddingsTask : public RoutingTask {
  public:
   EmbeddingsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
@@ -39,9 +33,7 @@ class EmbeddingsTask : public RoutingTask {
           "'models' is refused for embeddings: vectors from different models cannot be compared or stored together. "
           "Set \"allow_model_fallback\": true to accept another model's vectors (the answer's x-keyaos-model names it).",
           "model_fallback_refused", "models"));
-    models_.push_back(emb_.model);
-    for (const auto& m : emb_.fallback_models)
-      if (ascii_lower(m) != ascii_lower(emb_.model)) models_.push_back(m);
+    models_ = models_to_try(emb_.model, emb_.fallback_models);
     // Ranking reads these: the estimated input tokens, and no output.
     shape_.providers = emb_.providers;
     shape_.prompt_bytes = emb_.input_tokens * 4;
@@ -58,39 +50,14 @@ class EmbeddingsTask : public RoutingTask {
   Action plan() {
     const std::string& requested = models_[model_index_];
     route(caller_.owner_id, requested, shape_, req_.now_ms, route_, false, true, scope());
-    const routing::ModelMatch& match = route_.match;
-    if (match.model_id.empty()) {
-      if (!match.ambiguous.empty()) {
-        std::string list;
-        for (const auto& m : match.ambiguous) list += (list.empty() ? "" : ", ") + m;
-        return next_model_or(ApiError::bad_request("Model '" + requested + "' is ambiguous; use one of: " + list + ".", "ambiguous_model", "model"));
-      }
-      if (route_.wrong_kind)
-        return next_model_or(ApiError::bad_request("The model '" + requested + "' is not an embedding model; call POST /v1/chat/completions with it.",
-                                                   "model_not_embedding", "model"));
-      return next_model_or(ApiError{404, "The embedding model '" + requested + "' does not exist in the catalogue.",
-                                    "invalid_request_error", "model_not_found", "model"});
-    }
-    if (!caller_.may_use(match.model_id))
-      return next_model_or(ApiError::forbidden("This API key may not use the model '" + match.model_id + "'.", "model_not_allowed"));
-    model_id_ = match.model_id;
-    release_unused_probes();
-    plan_.clear();
-    next_attempt_ = 0;
-    auto serves = [this](const routing::Candidate& c) {
+    if (auto problem = unroutable(requested, route_, caller_, true)) return next_model_or(*problem);
+    model_id_ = route_.match.model_id;
+    release_probes(plan_, next_attempt_);
+    plan_ = plan_attempts(route_.ranking, [this](const routing::Candidate& c) {
       const catalog::ProviderDef* def = gw_.provider(c.credential->owner_id, c.offering->provider_id);
       return def && def->embeddings && def->protocol == catalog::Protocol::openai;
-    };
-    for (const auto& c : route_.ranking.candidates) {
-      if (serves(c)) plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, c.probe});
-      else if (c.probe) gw_.health().release_probe(c.credential->id, c.offering->model_id);
-    }
-    if (plan_.empty())
-      for (const auto& c : route_.ranking.cooling)
-        if (serves(c)) {
-          plan_.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});  // the one that recovers soonest
-          break;
-        }
+    });
+    next_attempt_ = 0;
     if (plan_.empty()) return next_model_or(nothing_to_try(model_id_, route_.ranking));
     return admit(caller_.owner_id, request_id_, plan_, req_.now_ms, [this] { return admitted(); }, [this] { return plan(); });
   }
@@ -98,9 +65,7 @@ class EmbeddingsTask : public RoutingTask {
   Action admitted() {
     if (caller_.quota && !reserved_) {
       reserved_ = true;
-      double expected = 0;
-      for (const auto& p : plan_) expected = std::max(expected, p.expected_cost_usd);
-      return reserve_quota(caller_, request_id_, expected, req_.now_ms, [this] { return attempt(); });
+      return reserve_quota(caller_, request_id_, max_expected_cost(plan_), req_.now_ms, [this] { return attempt(); });
     }
     return attempt();
   }
@@ -181,7 +146,7 @@ class EmbeddingsTask : public RoutingTask {
     served_model_ = answer.served_model;
     UpstreamError none;
     record_attempt(true, none);
-    release_unused_probes();
+    release_probes(plan_, next_attempt_);
     std::vector<Statement> writes = health_writes_;
     gw_.health().success(current_.credential.id, current_.offering.model_id, writes);
     billing::RequestRecord r = base_record();
@@ -199,7 +164,7 @@ class EmbeddingsTask : public RoutingTask {
                     {"x-keyaos-provider", current_.offering.provider_id},
                     {"x-keyaos-model", current_.offering.model_id},
                     {"x-keyaos-attempts", std::to_string(attempts_.size())},
-                    {"x-keyaos-cost-estimate", format_usd(current_.expected_cost_usd)}};
+                    {"x-keyaos-cost-estimate", billing::usd_text(current_.expected_cost_usd)}};
     // Only the caller's own credential is named (see the chat task).
     if (current_.credential.owner_id == caller_.owner_id) headers["x-keyaos-credential"] = current_.credential.id;
     return respond_action(upstream_status_, headers, std::move(answer.body), std::move(writes));
@@ -229,7 +194,7 @@ class EmbeddingsTask : public RoutingTask {
   // Every candidate failed (or the error is the client's): the most
   // informative upstream answer, with the attempts.
   Action answer_failure() {
-    release_unused_probes();
+    release_probes(plan_, next_attempt_);
     const routing::FailureAnswer fa = policy_.answer();
     const UpstreamError& e = fa.error;
     const UpstreamError shown = client_view(e);
@@ -257,14 +222,6 @@ class EmbeddingsTask : public RoutingTask {
     auto ledger = billing::ledger_statements(r, attempts_);
     writes.insert(writes.end(), ledger.begin(), ledger.end());
     return respond_action(fa.status, headers, err.body(), std::move(writes));
-  }
-
-  void release_unused_probes() {
-    for (size_t i = next_attempt_; i < plan_.size(); ++i)
-      if (plan_[i].probe) {
-        gw_.health().release_probe(plan_[i].credential.id, plan_[i].offering.model_id);
-        plan_[i].probe = false;
-      }
   }
 
   void record_attempt(bool ok, const UpstreamError& e) {
@@ -306,13 +263,7 @@ class EmbeddingsTask : public RoutingTask {
     return r;
   }
 
-  // A jitter in [0,1) from the request's random nonce and the attempt number.
-  double jitter() const {
-    uint32_t h = 2166136261u;
-    for (char c : req_.nonce) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    h = (h ^ static_cast<uint32_t>(attempts_.size())) * 16777619u;
-    return (h % 10000) / 10000.0;
-  }
+  double jitter() const { return attempt_jitter(req_.nonce, attempts_.size()); }
 
   HttpRequest req_;
   Caller caller_;

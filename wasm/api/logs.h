@@ -1,13 +1,9 @@
 #pragma once
-#include "api/page.h"
 #include <memory>
 
 #include "api/chat.h"
 
 namespace keyaos::api {
-
-// Every cursor-paged list uses api/page.h's cursor.
-using Cursor = PageCursor;
 
 // GET /api/logs (paginated, filtered) and GET /api/logs/{id} (with attempts).
 std::unique_ptr<Task> make_logs_task(Gateway& gateway, HttpRequest request, Caller caller);

@@ -1,7 +1,8 @@
 #include "api/payments.h"
 
-#include "api/logs.h"
+#include "api/page.h"
 #include "billing/cost.h"
+#include "core/json_depth.h"
 #include "payments/auto_topup.h"
 #include "payments/stripe.h"
 #include "payments/stripe_call.h"
@@ -158,37 +159,19 @@ struct DepositsTask : Task {
   DepositsTask(HttpRequest r, Caller c) : req(std::move(r)), caller(std::move(c)) {}
 
   Action start(const Event&) override {
-    int64_t limit = 20;
-    const std::string limit_text = query_param(req.query, "limit");
-    if (!limit_text.empty()) {
-      limit = 0;
-      for (char c : limit_text) limit = c >= '0' && c <= '9' && limit <= 1000 ? limit * 10 + (c - '0') : 1 << 20;
-      if (limit < 1 || limit > 100) return error_response(ApiError::bad_request("'limit' must be an integer from 1 to 100.", "invalid_limit", "limit"));
-    }
-    std::optional<std::pair<int64_t, std::string>> after;
-    if (const std::string text = query_param(req.query, "cursor"); !text.empty()) {
-      Cursor c;
-      if (!decode_cursor(text, c))
-        return error_response(ApiError::bad_request("'cursor' is not a cursor from this API; pass a page's next_cursor unchanged.", "invalid_cursor", "cursor"));
-      after = std::pair{c.created_at, c.id};
-    }
-    return run_sql({store::payments::list(caller.owner_id, after, limit + 1)}, [limit](const SqlResult& r) {
+    PageQuery page;
+    if (auto e = page_query(req, page)) return error_response(*e);
+    store::PagePosition after;
+    if (page.after) after = std::pair{page.after->created_at, page.after->id};
+    return run_sql({store::payments::list(caller.owner_id, after, page.limit + 1)}, [limit = page.limit](const SqlResult& r) {
       if (!r.ok()) return database_unavailable(r);
-      Json data = Json::array();
-      const Json& rows = r.at(0);
-      for (size_t i = 0; i < rows.size() && static_cast<int64_t>(i) < limit; ++i) {
-        const Json& row = rows[i];
+      return json_response(200, page_json(r.at(0), limit, [](const Json& row) {
         Json item = {{"id", str_field(row, "id")}, {"source", str_field(row, "source")}, {"status", str_field(row, "status")}};
         item.update(money(int_field(row, "amount_cents")));
         item["created_at"] = int_field(row, "created_at");
         item["completed_at"] = int_or_null(row, "completed_at");
-        data.push_back(std::move(item));
-      }
-      const bool more = static_cast<int64_t>(rows.size()) > limit;
-      return json_response(200, {{"object", "list"},
-                                 {"data", data},
-                                 {"has_more", more},
-                                 {"next_cursor", more ? Json(encode_cursor(rows[static_cast<size_t>(limit - 1)])) : Json(nullptr)}});
+        return item;
+      }));
     });
   }
 };
@@ -314,7 +297,8 @@ class StripeWebhookTask : public payments::StripeTask {
       const std::string hex = values && values->is_array() && !values->empty() ? str_field((*values)[0], "hex") : "";
       if (hex.empty()) return error_response(ApiError::internal("The webhook signature could not be computed."));
       if (auto v = payments::verify_signature(header, hex, req_.now_ms); v != payments::SignatureVerdict::ok) return refused(v);
-      if (!payments::parse_event(req_.body, event_))
+      // Parsed only once verified, and only if it is no deeper than any client body may be.
+      if (!check_json_depth(req_.body).ok || !payments::parse_event(req_.body, event_))
         return error_response(ApiError::bad_request("The body is not a Stripe event.", "invalid_event"));
       return act();
     });

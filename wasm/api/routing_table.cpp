@@ -6,6 +6,7 @@
 
 #include "billing/cost.h"
 #include "core/secrets.h"
+#include "core/text.h"
 #include "store/api_keys_store.h"
 #include "store/catalog_store.h"
 #include "store/credentials_store.h"
@@ -18,6 +19,18 @@ namespace {
 // ledger write was lost); it stops counting against the key's quota.
 constexpr int64_t kReservationTtlMs = 15LL * 60 * 1000;
 }  // namespace
+
+std::vector<std::string> models_to_try(const std::string& model, const std::vector<std::string>& fallbacks) {
+  std::vector<std::string> models{model};
+  for (const auto& m : fallbacks)
+    if (ascii_lower(m) != ascii_lower(model)) models.push_back(m);
+  return models;
+}
+
+double attempt_jitter(std::string_view nonce, size_t attempt) {
+  const uint32_t h = (fnv1a(nonce) ^ static_cast<uint32_t>(attempt)) * 16777619u;
+  return (h % 10000) / 10000.0;
+}
 
 Action RoutingTask::reserve_quota(const Caller& caller, const std::string& request_id, double expected_usd, int64_t now_ms,
                                   std::function<Action()> next) {
@@ -34,10 +47,9 @@ Action RoutingTask::reserve_quota(const Caller& caller, const std::string& reque
     if (r.at(2).empty()) return reject(ApiError::unauthorized("Invalid or disabled API key."));
     gw_.set_api_key_used(api_key_id, int_field(r.at(2)[0], "used_nusd"));
     if (r.at(1).empty()) {
-      char usd[32];
-      std::snprintf(usd, sizeof usd, "%.9f", billing::nano_to_usd(amount));
       return reject({429,
-                             std::string("This API key's quota does not cover this request: its estimated cost ($") + usd +
+                             "This API key's quota does not cover this request: its estimated cost ($" +
+                                 billing::usd_text(billing::nano_to_usd(amount)) +
                                  ") is more than what is left once the requests in flight are counted.",
                              "insufficient_quota", "key_quota_exceeded", {}});
     }
@@ -86,6 +98,59 @@ void RoutingTask::settle_record(billing::RequestRecord& r, const routing::Creden
   if (r.credential_id.empty() || served_by.owner_id.empty() || served_by.owner_id == r.owner_id) return;
   r.credential_owner_id = served_by.owner_id;
   if (r.ok) r.settlement = billing::settle(r.cost.effective, true);
+}
+
+std::optional<ApiError> RoutingTask::unroutable(const std::string& requested, const Route& route, const Caller& caller,
+                                                bool embedding) {
+  const routing::ModelMatch& match = route.match;
+  if (match.model_id.empty()) {
+    if (!match.ambiguous.empty()) {
+      std::string list;
+      for (const auto& m : match.ambiguous) list += (list.empty() ? "" : ", ") + m;
+      return ApiError::bad_request("Model '" + requested + "' is ambiguous; use one of: " + list + ".", "ambiguous_model", "model");
+    }
+    if (route.wrong_kind)
+      return embedding ? ApiError::bad_request("The model '" + requested +
+                                                   "' is not an embedding model; call POST /v1/chat/completions with it.",
+                                               "model_not_embedding", "model")
+                       : ApiError::bad_request("The model '" + requested + "' is an embedding model; call POST /v1/embeddings with it.",
+                                               "model_not_chat", "model");
+    return ApiError{404, std::string(embedding ? "The embedding model '" : "The model '") + requested + "' does not exist in the catalogue.",
+                    "invalid_request_error", "model_not_found", "model"};
+  }
+  if (!caller.may_use(match.model_id))
+    return ApiError::forbidden("This API key may not use the model '" + match.model_id + "'.", "model_not_allowed");
+  return std::nullopt;
+}
+
+std::vector<PlannedAttempt> RoutingTask::plan_attempts(const routing::Ranking& ranking,
+                                                       const std::function<bool(const routing::Candidate&)>& serves) {
+  std::vector<PlannedAttempt> plan;
+  for (const auto& c : ranking.candidates) {
+    if (!serves || serves(c)) plan.push_back({*c.offering, *c.credential, c.expected_cost_usd, c.probe});
+    else if (c.probe) gw_.health().release_probe(c.credential->id, c.offering->model_id);
+  }
+  if (plan.empty())
+    for (const auto& c : ranking.cooling)
+      if (!serves || serves(c)) {
+        plan.push_back({*c.offering, *c.credential, c.expected_cost_usd, false});
+        break;
+      }
+  return plan;
+}
+
+void RoutingTask::release_probes(std::vector<PlannedAttempt>& plan, size_t from) {
+  for (size_t i = from; i < plan.size(); ++i)
+    if (plan[i].probe) {
+      gw_.health().release_probe(plan[i].credential.id, plan[i].offering.model_id);
+      plan[i].probe = false;
+    }
+}
+
+double RoutingTask::max_expected_cost(const std::vector<PlannedAttempt>& plan) {
+  double expected_usd = 0;
+  for (const auto& p : plan) expected_usd = std::max(expected_usd, p.expected_cost_usd);
+  return expected_usd;
 }
 
 ApiError RoutingTask::nothing_to_try(const std::string& model_id, const routing::Ranking& ranking) const {

@@ -1,6 +1,8 @@
 #pragma once
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/caller.h"
@@ -21,6 +23,13 @@ struct PlannedAttempt {
   double expected_cost_usd = 0;
   bool probe = false;  // holds the pair's half-open probe
 };
+
+// The models a request may be served by, in order: the requested one, then
+// its `models` fallbacks, each once (ids compare case-insensitively).
+std::vector<std::string> models_to_try(const std::string& model, const std::vector<std::string>& fallbacks);
+
+// A cooldown jitter in [0,1) from the request's random nonce and the attempt number.
+double attempt_jitter(std::string_view nonce, size_t attempt);
 
 // A task that routes: it loads what routing needs (the catalogue seed, the
 // owner's credentials and cooldowns, the model's offerings) and skips D1
@@ -66,6 +75,22 @@ class RoutingTask : public Task {
   void route(const std::string& owner_id, const std::string& requested, const openai::ChatRequest& request,
              int64_t now_ms, Route& out, bool explain_only = false, bool embedding = false,
              CredentialScope scope = CredentialScope::own);
+
+  // Why `requested` routes to no model this caller may use (unknown,
+  // ambiguous, the other kind, not allowed for the key), as the error that
+  // moves on to the next fallback model; nullopt when route.match names one.
+  static std::optional<ApiError> unroutable(const std::string& requested, const Route& route, const Caller& caller,
+                                            bool embedding);
+  // The attempts to make from a ranking, best first, keeping the candidates
+  // `serves` accepts (all when it is empty; a dropped candidate's probe is
+  // released). With every candidate cooling down, the one that recovers
+  // soonest is tried rather than none.
+  std::vector<PlannedAttempt> plan_attempts(const routing::Ranking& ranking,
+                                            const std::function<bool(const routing::Candidate&)>& serves = nullptr);
+  // Gives back the half-open probes of the attempts from `from` on, which will not be made.
+  void release_probes(std::vector<PlannedAttempt>& plan, size_t from);
+  // What the dearest attempt of a plan is expected to cost.
+  static double max_expected_cost(const std::vector<PlannedAttempt>& plan);
 
   // Platform mode: a request that may be served by another owner's
   // credential reserves its expected cost on the caller's wallet, and is let

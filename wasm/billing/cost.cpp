@@ -1,6 +1,7 @@
 #include "billing/cost.h"
 
 #include <cmath>
+#include <cstdio>
 
 namespace keyaos::billing {
 namespace {
@@ -10,6 +11,12 @@ int64_t price_nano_per_m(const std::optional<double>& p) { return p ? std::llrou
 
 NanoUsd usd_to_nano(double usd) { return std::llround(usd * 1e9); }
 double nano_to_usd(NanoUsd nano) { return static_cast<double>(nano) / 1e9; }
+
+std::string usd_text(double usd) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9f", usd);
+  return buf;
+}
 
 NanoUsd token_cost(const Usage& u, const Prices& p) {
   const int64_t in = price_nano_per_m(p.input);

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "protocols/common/usage.h"
 
@@ -21,6 +22,8 @@ using NanoUsd = int64_t;
 
 NanoUsd usd_to_nano(double usd);
 double nano_to_usd(NanoUsd nano);
+// "0.000123000": dollars to the nano-dollar, for headers and messages.
+std::string usd_text(double usd);
 
 // Tokens x prices: uncached prompt at input, cached prompt at the cache-read
 // price (input when the catalogue has none), cache writes at the cache-write

@@ -49,7 +49,16 @@ struct ParseContext {
   // Call before reading each listed model.
   void begin_entry() { entry_marked = false; }
 
-  void add(CatalogEntry entry) {
+  // `native` is the upstream's own id; an entry without one is dropped.
+  void add(CatalogEntry entry, std::string native) {
+    if (native.empty()) return;
+    entry.model_id = canonical_model_id(def, native);
+    entry.upstream_model_id = std::move(native);
+    add_mapped(std::move(entry));
+  }
+
+  // An entry whose model_id and upstream_model_id are already set.
+  void add_mapped(CatalogEntry entry) {
     if (mark && !mark->id_contains.empty() && ascii_lower(entry.upstream_model_id).find(mark->id_contains) != std::string::npos)
       entry_marked = true;
     if (mark && mark->all) entry_marked = true;
@@ -276,10 +285,7 @@ void parse_openrouter_model(od::value element, ParseContext& ctx) {
       mark_member(ctx, "", key, v);
     }
   });
-  if (skip || native.empty()) return;
-  entry.upstream_model_id = native;
-  entry.model_id = canonical_model_id(ctx.def, native);
-  ctx.add(std::move(entry));
+  if (!skip) ctx.add(std::move(entry), std::move(native));
 }
 
 // ZenMux: each price is a list of tiers; the base tier is the one without
@@ -362,10 +368,7 @@ void parse_zenmux_model(od::value element, ParseContext& ctx) {
       mark_member(ctx, "", key, v);
     }
   });
-  if (native.empty()) return;
-  entry.upstream_model_id = native;
-  entry.model_id = canonical_model_id(ctx.def, native);
-  ctx.add(std::move(entry));
+  ctx.add(std::move(entry), std::move(native));
 }
 
 // DeepInfra: metadata.pricing in USD per 1M tokens; metadata is null for
@@ -399,10 +402,14 @@ void parse_deepinfra_model(od::value element, ParseContext& ctx) {
       mark_member(ctx, "", key, v);
     }
   });
-  if (native.empty()) return;
-  entry.upstream_model_id = native;
-  entry.model_id = canonical_model_id(ctx.def, native);
-  ctx.add(std::move(entry));
+  ctx.add(std::move(entry), std::move(native));
+}
+
+// Google names its models "models/<id>".
+std::string without_models_prefix(std::string id) {
+  constexpr std::string_view kPrefix = "models/";
+  if (id.compare(0, kPrefix.size(), kPrefix) == 0) id.erase(0, kPrefix.size());
+  return id;
 }
 
 // OpenAI-style {"data":[{"id":…}]}: ids only. Google AI Studio prefixes
@@ -415,12 +422,7 @@ void parse_openai_list_model(od::value element, ParseContext& ctx) {
     else if (key == "created") read_int(v, entry.created_s, ctx);
     else mark_member(ctx, "", key, v);
   });
-  constexpr std::string_view kGooglePrefix = "models/";
-  if (native.compare(0, kGooglePrefix.size(), kGooglePrefix) == 0) native.erase(0, kGooglePrefix.size());
-  if (native.empty()) return;
-  entry.upstream_model_id = native;
-  entry.model_id = canonical_model_id(ctx.def, native);
-  ctx.add(std::move(entry));
+  ctx.add(std::move(entry), without_models_prefix(std::move(native)));
 }
 
 // Google's native list: {"models":[{"name":"models/…", "displayName",
@@ -434,12 +436,7 @@ void parse_google_model(od::value element, ParseContext& ctx) {
     else if (key == "inputTokenLimit") read_int(v, entry.context_length, ctx);
     else mark_member(ctx, "", key, v);
   });
-  constexpr std::string_view kPrefix = "models/";
-  if (native.compare(0, kPrefix.size(), kPrefix) == 0) native.erase(0, kPrefix.size());
-  if (native.empty()) return;
-  entry.upstream_model_id = native;
-  entry.model_id = canonical_model_id(ctx.def, native);
-  ctx.add(std::move(entry));
+  ctx.add(std::move(entry), without_models_prefix(std::move(native)));
 }
 
 // Antigravity serves several vendors' models under bare ids.
@@ -489,7 +486,7 @@ bool parse_antigravity(od::document& doc, ParseContext& ctx, std::string& error)
       }
       entry.model_id = std::move(canonical);
       entry.upstream_model_id = std::move(native);
-      ctx.add(std::move(entry));
+      ctx.add_mapped(std::move(entry));
     }
     if (ctx.broken != simdjson::SUCCESS) break;
   }

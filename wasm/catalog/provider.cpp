@@ -184,28 +184,61 @@ bool read_choice(od::value v, const std::string& path, const std::vector<std::st
   return fail(error, path, "\"" + out + "\" is not one of " + list);
 }
 
+// A key an object must have, and what the error says when it does not.
+struct Required {
+  const char* key;
+  const char* why = "missing";
+};
+
+// Reads an object's fields with read(key, value, field_path), then fails on
+// the first required key that was not among them.
+template <class Read>
+bool read_fields(od::value v, const std::string& path, std::string& error, std::initializer_list<Required> required, Read&& read) {
+  std::vector<std::string> seen;
+  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
+    FieldStep step = read(key, field, join(path, key));
+    if (step != FieldStep::unknown) seen.push_back(key);
+    return step;
+  });
+  if (!ok) return false;
+  for (const Required& r : required)
+    if (std::find(seen.begin(), seen.end(), r.key) == seen.end()) return fail(error, join(path, r.key), r.why);
+  return true;
+}
+
+// A section that may be null (out is then empty), else parsed by parse into a new value.
+template <class T, class Parse>
+bool read_nullable(od::value v, std::optional<T>& out, Parse&& parse) {
+  if (json::is_null(v)) {
+    out.reset();
+    return true;
+  }
+  T value;
+  if (!parse(value)) return false;
+  out = std::move(value);
+  return true;
+}
+
+// A section's `path` is relative to the provider's base URL.
+bool valid_path(const std::string& value, const std::string& path, std::string& error) {
+  std::string why;
+  return check_path(value, why) || fail(error, join(path, "path"), why);
+}
+
 bool parse_auth(od::value v, const std::string& path, AuthDef& auth, std::string& error) {
   static constexpr std::pair<const char*, AuthKind> kKinds[] = {
       {"bearer", AuthKind::bearer},
       {"google_oauth", AuthKind::google_oauth},
       {"kiro_oauth", AuthKind::kiro_oauth},
   };
-  bool has_kind = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
-    if (key == "kind") {
-      has_kind = true;
-      return json::step(read_enum(field, field_path, kKinds, auth.kind, error));
-    }
-    if (key == "token_url") return json::step(json::read_optional_string(field, field_path, auth.token_url, error));
-    if (key == "client_id") return json::step(json::read_optional_string(field, field_path, auth.client_id, error));
-    if (key == "client_secret") {
-      return json::step(json::read_optional_string(field, field_path, auth.client_secret, error));
-    }
+  bool ok = read_fields(v, path, error, {{"kind"}}, [&](const std::string& key, od::value field, const std::string& at) {
+    if (key == "kind") return json::step(read_enum(field, at, kKinds, auth.kind, error));
+    if (key == "token_url") return json::step(json::read_optional_string(field, at, auth.token_url, error));
+    if (key == "client_id") return json::step(json::read_optional_string(field, at, auth.client_id, error));
+    if (key == "client_secret") return json::step(json::read_optional_string(field, at, auth.client_secret, error));
     return FieldStep::unknown;
   });
   if (!ok) return false;
-  if (!has_kind) return fail(error, join(path, "kind"), "missing");
   if (auth.kind == AuthKind::bearer) {
     if (auth.token_url || auth.client_id || auth.client_secret) {
       return fail(error, path, "token_url, client_id and client_secret belong to oauth kinds only");
@@ -245,26 +278,15 @@ bool parse_headers(od::value v, const std::string& path, ProviderDef& def, std::
 }
 
 bool parse_guide(od::value v, const std::string& path, CredentialGuide& guide, std::string& error) {
-  bool has_text = false;
-  bool has_placeholder = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
-    if (key == "text") {
-      has_text = true;
-      return json::step(json::read_nonempty_string(field, field_path, guide.text, error));
-    }
-    if (key == "placeholder") {
-      has_placeholder = true;
-      return json::step(json::read_nonempty_string(field, field_path, guide.placeholder, error));
-    }
-    if (key == "url") return json::step(json::read_optional_string(field, field_path, guide.url, error));
-    if (key == "file_path") return json::step(json::read_optional_string(field, field_path, guide.file_path, error));
-    if (key == "command") return json::step(json::read_optional_string(field, field_path, guide.command, error));
+  bool ok = read_fields(v, path, error, {{"text"}, {"placeholder"}}, [&](const std::string& key, od::value field, const std::string& at) {
+    if (key == "text") return json::step(json::read_nonempty_string(field, at, guide.text, error));
+    if (key == "placeholder") return json::step(json::read_nonempty_string(field, at, guide.placeholder, error));
+    if (key == "url") return json::step(json::read_optional_string(field, at, guide.url, error));
+    if (key == "file_path") return json::step(json::read_optional_string(field, at, guide.file_path, error));
+    if (key == "command") return json::step(json::read_optional_string(field, at, guide.command, error));
     return FieldStep::unknown;
   });
   if (!ok) return false;
-  if (!has_text) return fail(error, join(path, "text"), "missing");
-  if (!has_placeholder) return fail(error, join(path, "placeholder"), "missing");
   std::string why;
   if (guide.url && !check_url(*guide.url, UrlUse::link, why)) return fail(error, join(path, "url"), why);
   return true;
@@ -294,107 +316,57 @@ bool parse_model_id_rules(od::value v, const std::string& path, ModelIdRules& ru
 }
 
 bool parse_entry(od::value v, const std::string& path, ModelEntryDef& entry, std::string& error) {
-  bool has_id = false, has_name = false, has_in = false, has_out = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
+  return read_fields(v, path, error, {{"id"}, {"name"}, {"input_modalities"}, {"output_modalities"}},
+                     [&](const std::string& key, od::value field, const std::string& at) {
     if (key == "id") {
-      has_id = true;
-      if (!json::read_string(field, field_path, entry.id, error)) return FieldStep::failed;
-      if (!is_canonical_model_id(entry.id)) {
-        return json::step(fail(error, field_path, "\"" + entry.id + "\" is not a lower-case vendor/model id"));
-      }
+      if (!json::read_string(field, at, entry.id, error)) return FieldStep::failed;
+      if (!is_canonical_model_id(entry.id)) return json::step(fail(error, at, "\"" + entry.id + "\" is not a lower-case vendor/model id"));
       return FieldStep::ok;
     }
     if (key == "upstream_id") {
-      if (!json::read_optional_string(field, field_path, entry.upstream_id, error)) return FieldStep::failed;
+      if (!json::read_optional_string(field, at, entry.upstream_id, error)) return FieldStep::failed;
       if (entry.upstream_id && (entry.upstream_id->empty() || has_control_or_space(*entry.upstream_id))) {
-        return json::step(fail(error, field_path, "must be a non-empty id without spaces"));
+        return json::step(fail(error, at, "must be a non-empty id without spaces"));
       }
       return FieldStep::ok;
     }
-    if (key == "name") {
-      has_name = true;
-      return json::step(json::read_nonempty_string(field, field_path, entry.name, error));
-    }
-    if (key == "input_price_per_m") return json::step(json::read_price(field, field_path, entry.input_price_per_m, error));
-    if (key == "output_price_per_m") return json::step(json::read_price(field, field_path, entry.output_price_per_m, error));
-    if (key == "cache_read_price_per_m") {
-      return json::step(json::read_price(field, field_path, entry.cache_read_price_per_m, error));
-    }
-    if (key == "cache_write_price_per_m") {
-      return json::step(json::read_price(field, field_path, entry.cache_write_price_per_m, error));
-    }
-    if (key == "context_length") return json::step(json::read_count(field, field_path, entry.context_length, error));
-    if (key == "input_modalities") {
-      has_in = true;
-      return json::step(json::read_string_list(field, field_path, entry.input_modalities, error));
-    }
-    if (key == "output_modalities") {
-      has_out = true;
-      return json::step(json::read_string_list(field, field_path, entry.output_modalities, error));
-    }
+    if (key == "name") return json::step(json::read_nonempty_string(field, at, entry.name, error));
+    if (key == "input_price_per_m") return json::step(json::read_price(field, at, entry.input_price_per_m, error));
+    if (key == "output_price_per_m") return json::step(json::read_price(field, at, entry.output_price_per_m, error));
+    if (key == "cache_read_price_per_m") return json::step(json::read_price(field, at, entry.cache_read_price_per_m, error));
+    if (key == "cache_write_price_per_m") return json::step(json::read_price(field, at, entry.cache_write_price_per_m, error));
+    if (key == "context_length") return json::step(json::read_count(field, at, entry.context_length, error));
+    if (key == "input_modalities") return json::step(json::read_string_list(field, at, entry.input_modalities, error));
+    if (key == "output_modalities") return json::step(json::read_string_list(field, at, entry.output_modalities, error));
     if (key == "type") {
       std::string type;
-      if (!read_choice(field, field_path, {"chat", "embedding"}, type, error)) return FieldStep::failed;
+      if (!read_choice(field, at, {"chat", "embedding"}, type, error)) return FieldStep::failed;
       entry.type = type == "embedding" ? ModelType::embedding : ModelType::chat;
       return FieldStep::ok;
     }
     return FieldStep::unknown;
   });
-  if (!ok) return false;
-  if (!has_id) return fail(error, join(path, "id"), "missing");
-  if (!has_name) return fail(error, join(path, "name"), "missing");
-  if (!has_in) return fail(error, join(path, "input_modalities"), "missing");
-  if (!has_out) return fail(error, join(path, "output_modalities"), "missing");
-  return true;
 }
 
 bool parse_sync(od::value v, const std::string& path, std::optional<ModelSyncDef>& out, std::string& error) {
-  if (json::is_null(v)) {
-    out.reset();
-    return true;
-  }
-  ModelSyncDef sync;
-  bool has_path = false, has_parser = false, has_auth = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
-    if (key == "path") {
-      has_path = true;
-      return json::step(json::read_string(field, field_path, sync.path, error));
-    }
-    if (key == "parser") {
-      has_parser = true;
-      return json::step(read_choice(field, field_path, model_list_parser_names(), sync.parser, error));
-    }
-    if (key == "auth") {
-      has_auth = true;
-      return json::step(json::read_bool(field, field_path, sync.auth, error));
-    }
-    return FieldStep::unknown;
+  return read_nullable(v, out, [&](ModelSyncDef& sync) {
+    return read_fields(v, path, error, {{"path"}, {"parser"}, {"auth"}}, [&](const std::string& key, od::value field, const std::string& at) {
+      if (key == "path") return json::step(json::read_string(field, at, sync.path, error));
+      if (key == "parser") return json::step(read_choice(field, at, model_list_parser_names(), sync.parser, error));
+      if (key == "auth") return json::step(json::read_bool(field, at, sync.auth, error));
+      return FieldStep::unknown;
+    }) && valid_path(sync.path, path, error);
   });
-  if (!ok) return false;
-  if (!has_path) return fail(error, join(path, "path"), "missing");
-  if (!has_parser) return fail(error, join(path, "parser"), "missing");
-  if (!has_auth) return fail(error, join(path, "auth"), "missing");
-  std::string why;
-  if (!check_path(sync.path, why)) return fail(error, join(path, "path"), why);
-  out = std::move(sync);
-  return true;
 }
 
 bool parse_models(od::value v, const std::string& path, ModelsDef& models, std::string& error) {
-  bool has_sync = false, has_entries = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
-    if (key == "sync") {
-      has_sync = true;
-      return json::step(parse_sync(field, field_path, models.sync, error));
-    }
+  bool ok = read_fields(v, path, error, {{"sync", "missing (null for a static list)"}, {"entries"}},
+                        [&](const std::string& key, od::value field, const std::string& at) {
+    if (key == "sync") return json::step(parse_sync(field, at, models.sync, error));
     if (key == "entries") {
-      has_entries = true;
-      return json::step(json::for_each_element(field, field_path, error, [&](size_t index, od::value element) {
+      return json::step(json::for_each_element(field, at, error, [&](size_t index, od::value element) {
         ModelEntryDef entry;
-        if (!parse_entry(element, field_path + "[" + std::to_string(index) + "]", entry, error)) return false;
+        if (!parse_entry(element, at + "[" + std::to_string(index) + "]", entry, error)) return false;
         models.entries.push_back(std::move(entry));
         return true;
       }));
@@ -402,8 +374,6 @@ bool parse_models(od::value v, const std::string& path, ModelsDef& models, std::
     return FieldStep::unknown;
   });
   if (!ok) return false;
-  if (!has_sync) return fail(error, join(path, "sync"), "missing (null for a static list)");
-  if (!has_entries) return fail(error, join(path, "entries"), "missing");
   if (models.entries.empty() && !models.sync) {
     return fail(error, join(path, "entries"), "is empty and there is no sync to fill it");
   }
@@ -425,31 +395,13 @@ bool parse_models(od::value v, const std::string& path, ModelsDef& models, std::
 }
 
 bool parse_credits(od::value v, const std::string& path, std::optional<CreditsDef>& out, std::string& error) {
-  if (json::is_null(v)) {
-    out.reset();
-    return true;
-  }
-  CreditsDef credits;
-  bool has_path = false, has_parser = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
-    if (key == "path") {
-      has_path = true;
-      return json::step(json::read_string(field, field_path, credits.path, error));
-    }
-    if (key == "parser") {
-      has_parser = true;
-      return json::step(read_choice(field, field_path, credits_parser_names(), credits.parser, error));
-    }
-    return FieldStep::unknown;
+  return read_nullable(v, out, [&](CreditsDef& credits) {
+    return read_fields(v, path, error, {{"path"}, {"parser"}}, [&](const std::string& key, od::value field, const std::string& at) {
+      if (key == "path") return json::step(json::read_string(field, at, credits.path, error));
+      if (key == "parser") return json::step(read_choice(field, at, credits_parser_names(), credits.parser, error));
+      return FieldStep::unknown;
+    }) && valid_path(credits.path, path, error);
   });
-  if (!ok) return false;
-  if (!has_path) return fail(error, join(path, "path"), "missing");
-  if (!has_parser) return fail(error, join(path, "parser"), "missing");
-  std::string why;
-  if (!check_path(credits.path, why)) return fail(error, join(path, "path"), why);
-  out = std::move(credits);
-  return true;
 }
 
 bool parse_validation(od::value v, const std::string& path, ValidationDef& validation, std::string& error) {
@@ -515,101 +467,45 @@ bool check_auth_header(const std::optional<std::string>& header, const std::stri
 }
 
 bool parse_embedding_list(od::value v, const std::string& path, std::optional<EmbeddingListDef>& out, std::string& error) {
-  if (json::is_null(v)) {
-    out.reset();
-    return true;
-  }
-  EmbeddingListDef list;
-  bool has_path = false, has_parser = false, has_auth = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
-    if (key == "path") {
-      has_path = true;
-      return json::step(json::read_string(field, field_path, list.path, error));
-    }
-    if (key == "parser") {
-      has_parser = true;
-      return json::step(read_choice(field, field_path, model_list_parser_names(), list.parser, error));
-    }
-    if (key == "auth") {
-      has_auth = true;
-      return json::step(json::read_bool(field, field_path, list.auth, error));
-    }
-    if (key == "from_origin") return json::step(json::read_bool(field, field_path, list.from_origin, error));
-    if (key == "auth_header") return json::step(json::read_optional_string(field, field_path, list.auth_header, error));
-    return FieldStep::unknown;
+  return read_nullable(v, out, [&](EmbeddingListDef& list) {
+    return read_fields(v, path, error, {{"path"}, {"parser"}, {"auth"}}, [&](const std::string& key, od::value field, const std::string& at) {
+      if (key == "path") return json::step(json::read_string(field, at, list.path, error));
+      if (key == "parser") return json::step(read_choice(field, at, model_list_parser_names(), list.parser, error));
+      if (key == "auth") return json::step(json::read_bool(field, at, list.auth, error));
+      if (key == "from_origin") return json::step(json::read_bool(field, at, list.from_origin, error));
+      if (key == "auth_header") return json::step(json::read_optional_string(field, at, list.auth_header, error));
+      return FieldStep::unknown;
+    }) && valid_path(list.path, path, error) && check_auth_header(list.auth_header, join(path, "auth_header"), error);
   });
-  if (!ok) return false;
-  if (!has_path) return fail(error, join(path, "path"), "missing");
-  if (!has_parser) return fail(error, join(path, "parser"), "missing");
-  if (!has_auth) return fail(error, join(path, "auth"), "missing");
-  std::string why;
-  if (!check_path(list.path, why)) return fail(error, join(path, "path"), why);
-  if (!check_auth_header(list.auth_header, join(path, "auth_header"), error)) return false;
-  out = std::move(list);
-  return true;
 }
 
 bool parse_count_tokens(od::value v, const std::string& path, std::optional<CountTokensDef>& out, std::string& error) {
-  if (json::is_null(v)) {
-    out.reset();
-    return true;
-  }
-  CountTokensDef def;
-  bool has_path = false, has_format = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
-    if (key == "path") {
-      has_path = true;
-      return json::step(json::read_string(field, field_path, def.path, error));
-    }
-    if (key == "format") {
-      has_format = true;
-      return json::step(read_choice(field, field_path, {"gemini"}, def.format, error));
-    }
-    if (key == "from_origin") return json::step(json::read_bool(field, field_path, def.from_origin, error));
-    if (key == "auth_header") return json::step(json::read_optional_string(field, field_path, def.auth_header, error));
-    return FieldStep::unknown;
+  return read_nullable(v, out, [&](CountTokensDef& def) {
+    bool ok = read_fields(v, path, error, {{"path"}, {"format"}}, [&](const std::string& key, od::value field, const std::string& at) {
+      if (key == "path") return json::step(json::read_string(field, at, def.path, error));
+      if (key == "format") return json::step(read_choice(field, at, {"gemini"}, def.format, error));
+      if (key == "from_origin") return json::step(json::read_bool(field, at, def.from_origin, error));
+      if (key == "auth_header") return json::step(json::read_optional_string(field, at, def.auth_header, error));
+      return FieldStep::unknown;
+    });
+    if (!ok || !valid_path(def.path, path, error)) return false;
+    if (def.path.find("{model}") == std::string::npos) return fail(error, join(path, "path"), "must contain {model}");
+    return check_auth_header(def.auth_header, join(path, "auth_header"), error);
   });
-  if (!ok) return false;
-  if (!has_path) return fail(error, join(path, "path"), "missing");
-  if (!has_format) return fail(error, join(path, "format"), "missing");
-  std::string why;
-  if (!check_path(def.path, why)) return fail(error, join(path, "path"), why);
-  if (def.path.find("{model}") == std::string::npos) return fail(error, join(path, "path"), "must contain {model}");
-  if (!check_auth_header(def.auth_header, join(path, "auth_header"), error)) return false;
-  out = std::move(def);
-  return true;
 }
 
 bool parse_embeddings(od::value v, const std::string& path, std::optional<EmbeddingsDef>& out, std::string& error) {
-  if (json::is_null(v)) {
-    out.reset();
+  return read_nullable(v, out, [&](EmbeddingsDef& def) {
+    bool ok = read_fields(v, path, error, {{"path"}, {"mark"}}, [&](const std::string& key, od::value field, const std::string& at) {
+      if (key == "path") return json::step(json::read_string(field, at, def.path, error));
+      if (key == "list") return json::step(parse_embedding_list(field, at, def.list, error));
+      if (key == "mark") return json::step(parse_embedding_mark(field, at, def.mark, error));
+      return FieldStep::unknown;
+    });
+    if (!ok || !valid_path(def.path, path, error)) return false;
+    if (def.mark.all && !def.list) return fail(error, join(path, "mark.all"), "needs a separate list (a main list also holds chat models)");
     return true;
-  }
-  EmbeddingsDef def;
-  bool has_path = false, has_mark = false;
-  bool ok = json::for_each_field(v, path, error, [&](const std::string& key, od::value field) {
-    std::string field_path = join(path, key);
-    if (key == "path") {
-      has_path = true;
-      return json::step(json::read_string(field, field_path, def.path, error));
-    }
-    if (key == "list") return json::step(parse_embedding_list(field, field_path, def.list, error));
-    if (key == "mark") {
-      has_mark = true;
-      return json::step(parse_embedding_mark(field, field_path, def.mark, error));
-    }
-    return FieldStep::unknown;
   });
-  if (!ok) return false;
-  if (!has_path) return fail(error, join(path, "path"), "missing");
-  if (!has_mark) return fail(error, join(path, "mark"), "missing");
-  std::string why;
-  if (!check_path(def.path, why)) return fail(error, join(path, "path"), why);
-  if (def.mark.all && !def.list) return fail(error, join(path, "mark.all"), "needs a separate list (a main list also holds chat models)");
-  out = std::move(def);
-  return true;
 }
 
 // Each protocol adapter knows exactly one family of credentials.

@@ -9,15 +9,14 @@ OAuthEntry* OAuthCache::find(const std::string& credential_id, const std::string
   if (it == entries_.end()) return nullptr;
   const auto& known = it->second.ciphertexts;
   if (std::find(known.begin(), known.end(), ciphertext) == known.end()) return nullptr;
-  if (!it->second.google && !it->second.kiro) return nullptr;
+  if (!it->second.state) return nullptr;
   return &it->second;
 }
 
 OAuthEntry& OAuthCache::store_opened(const std::string& credential_id, const std::string& ciphertext) {
   if (entries_.size() >= kMaxEntries && !entries_.count(credential_id)) entries_.clear();
   OAuthEntry& e = entries_[credential_id];
-  e.google.reset();
-  e.kiro.reset();
+  e.state.reset();
   e.ciphertexts.assign(1, ciphertext);
   e.stored_ciphertext = ciphertext;
   e.unsaved_ciphertext.clear();

@@ -5,22 +5,40 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+#include <memory>
+#include <string_view>
+
 #include "protocols/common/upstream_error.h"
-#include "protocols/google_v1internal/credentials.h"
-#include "protocols/google_v1internal/thought_signatures.h"
-#include "protocols/kiro/credentials.h"
 
 namespace keyaos {
 
-// Opened OAuth credentials (google_oauth, kiro_oauth) of this isolate, by
-// credential id: the refresh token with its cached access token, project and
-// profile. Kept so warm requests neither decrypt nor refresh.
+// A credential as its protocol's adapter opened it (the refresh token, the
+// cached access token, a project or profile). The cache holds it without
+// knowing what it is; only the adapter of that kind reads it.
+struct OAuthState {
+  virtual ~OAuthState() = default;
+  virtual std::string_view kind() const = 0;
+};
+
+// Opened OAuth credentials of this isolate, by credential id. Kept so warm
+// requests neither decrypt nor refresh.
 struct OAuthEntry {
-  std::optional<google_v1internal::Credentials> google;
-  std::optional<kiro::Credential> kiro;
-  // Gemini's signatures of the function calls it made through this account,
-  // handed back when a client replays those calls (bounded).
-  google_v1internal::ThoughtSignatures thought_signatures;
+  std::unique_ptr<OAuthState> state;  // empty until opened
+  // Signatures an upstream attached to the function calls it made through
+  // this account (Gemini's thought signatures), by tool call id, handed back
+  // when a client replays those calls (bounded by the adapter).
+  std::map<std::string, std::string, std::less<>> call_signatures;
+
+  // The state when an adapter of State's kind opened it, else nullptr.
+  template <class State>
+  State* state_as() {
+    return state && state->kind() == State::kKind ? static_cast<State*>(state.get()) : nullptr;
+  }
+  template <class State>
+  const State* state_as() const {
+    return state && state->kind() == State::kKind ? static_cast<const State*>(state.get()) : nullptr;
+  }
   // Ciphertexts known to hold this state or an older one: the one opened and
   // every one sealed since. A ciphertext outside the list was written
   // elsewhere (another isolate, an edit) and must be opened again.

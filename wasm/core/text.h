@@ -1,9 +1,17 @@
 #pragma once
 #include <cctype>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace keyaos {
+
+// FNV-1a (32-bit): a fast, stable hash of bytes, for jitter and short
+// distinct names, never for anything secret. Chain calls by passing `h`.
+inline uint32_t fnv1a(std::string_view bytes, uint32_t h = 2166136261u) {
+  for (char c : bytes) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
 
 // ASCII lower-case: model ids, provider ids and header names are ASCII.
 inline std::string ascii_lower(std::string_view text) {

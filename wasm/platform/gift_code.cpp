@@ -3,11 +3,10 @@
 namespace keyaos::platform::gift_code {
 namespace {
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// A hex digit's value, or npos.
+size_t hex_digit(char c) {
+  constexpr std::string_view kDigits = "0123456789abcdef";
+  return kDigits.find(c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c);
 }
 
 // The largest multiple of the alphabet's size that fits a byte.
@@ -18,8 +17,8 @@ constexpr unsigned kAcceptBelow = 256 / kAlphabet.size() * kAlphabet.size();  //
 size_t symbols_from_hex(std::string_view hex, std::string& symbols) {
   size_t dropped = 0;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    const int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
-    if (hi < 0 || lo < 0) {
+    const size_t hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+    if (hi == std::string_view::npos || lo == std::string_view::npos) {
       ++dropped;
       continue;
     }

@@ -100,19 +100,11 @@ Statement cancel_pending(const std::string& owner_id) {
                    Json::array({owner_id}));
 }
 
-Statement list(const std::string& owner_id, const std::optional<std::pair<int64_t, std::string>>& after, int64_t limit) {
-  std::string sql =
-      "SELECT id, source, status, amount_cents, created_at, completed_at FROM payments WHERE owner_id = ?";
-  Json params = Json::array({owner_id});
-  if (after) {
-    sql += " AND (created_at < ? OR (created_at = ? AND id < ?))";
-    params.push_back(after->first);
-    params.push_back(after->first);
-    params.push_back(after->second);
-  }
-  sql += " ORDER BY created_at DESC, id DESC LIMIT ?";
-  params.push_back(limit);
-  return statement("payments.list", std::move(sql), std::move(params));
+Statement list(const std::string& owner_id, const PagePosition& after, int64_t limit) {
+  Statement s = statement("payments.list", "SELECT id, source, status, amount_cents, created_at, completed_at FROM payments WHERE owner_id = ?",
+                          Json::array({owner_id}));
+  append_newest_first_page(s, after, limit);
+  return s;
 }
 
 Statement record_event(const std::string& event_id, const std::string& type, int64_t now_ms) {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/io.h"
+#include "store/sql.h"
 
 // Platform mode's payments (migrations/0009_payments.sql): Stripe customers,
 // our payment rows, the events received, and auto top-up's settings and
@@ -40,7 +41,7 @@ Statement expire(const std::string& id, const std::string& owner_id);
 // Every pending Checkout payment of the owner -> expired; RETURNING id.
 Statement cancel_pending(const std::string& owner_id);
 // A page in (created_at DESC, id DESC) order after the cursor.
-Statement list(const std::string& owner_id, const std::optional<std::pair<int64_t, std::string>>& after, int64_t limit);
+Statement list(const std::string& owner_id, const PagePosition& after, int64_t limit);
 
 Statement record_event(const std::string& event_id, const std::string& type, int64_t now_ms);
 

@@ -38,35 +38,37 @@ bool GoogleV1InternalAdapter::load(OAuthEntry& entry, std::string_view plaintext
     error = parsed.error;
     return false;
   }
-  entry.google = std::move(parsed.credentials);
+  entry.state = std::make_unique<GoogleOAuthState>(std::move(parsed.credentials));
   return true;
 }
 
 bool GoogleV1InternalAdapter::usable(const OAuthEntry& entry, int64_t now_ms) const {
-  return entry.google && entry.google->access_token_usable(now_ms) && !entry.google->project_id.empty();
+  const gv::Credentials* c = google_of(entry);
+  return c && c->access_token_usable(now_ms) && !c->project_id.empty();
 }
 
 void GoogleV1InternalAdapter::forget_access_token(OAuthEntry& entry) {
-  if (!entry.google) return;
-  entry.google->access_token.clear();
-  entry.google->access_token_expires_at_ms = 0;
+  gv::Credentials* c = google_of(entry);
+  if (!c) return;
+  c->access_token.clear();
+  c->access_token_expires_at_ms = 0;
 }
 
 std::string GoogleV1InternalAdapter::serialize(const OAuthEntry& entry) const {
-  return entry.google ? gv::serialize_credentials(*entry.google) : std::string("{}");
+  const gv::Credentials* c = google_of(entry);
+  return c ? gv::serialize_credentials(*c) : std::string("{}");
 }
 
 Json GoogleV1InternalAdapter::public_state(const OAuthEntry& entry) const {
-  if (!entry.google) return Json::object();
-  return {{"access_token_expires_at", entry.google->access_token_expires_at_ms},
-          {"project_id", entry.google->project_id},
-          {"base_url", entry.google->base_url}};
+  const gv::Credentials* c = google_of(entry);
+  if (!c) return Json::object();
+  return {{"access_token_expires_at", c->access_token_expires_at_ms}, {"project_id", c->project_id}, {"base_url", c->base_url}};
 }
 
 std::vector<std::string> GoogleV1InternalAdapter::hosts(const OAuthEntry& entry) const {
   if (std::string base = api_override(); !base.empty()) return {base};
   std::vector<std::string> out;
-  if (entry.google && !entry.google->base_url.empty()) out.push_back(entry.google->base_url);
+  if (const gv::Credentials* c = google_of(entry); c && !c->base_url.empty()) out.push_back(c->base_url);
   for (std::string_view h : gv::base_urls(product_))
     if (out.empty() || out.front() != h) out.emplace_back(h);
   return out;
@@ -74,42 +76,43 @@ std::vector<std::string> GoogleV1InternalAdapter::hosts(const OAuthEntry& entry)
 
 std::string GoogleV1InternalAdapter::access_token() const {
   OAuthEntry* e = ctx_.gw->oauth().get(ctx_.credential.id);
-  return e && e->google ? e->google->access_token : std::string();
+  const gv::Credentials* c = e ? google_of(*e) : nullptr;
+  return c ? c->access_token : std::string();
 }
 
 PrepareStep GoogleV1InternalAdapter::setup(OAuthEntry& entry, int64_t now_ms) {
-  if (!entry.google->access_token_usable(now_ms)) return refresh(now_ms);
+  if (!google_of(entry)->access_token_usable(now_ms)) return refresh(now_ms);
   return discover(0, false, now_ms);
 }
 
 PrepareStep GoogleV1InternalAdapter::refresh(int64_t now_ms) {
   OAuthEntry* e = entry();
-  if (!e || !e->google) return fail_setup(lost_state(), now_ms);
+  if (!e || !google_of(*e)) return fail_setup(lost_state(), now_ms);
   std::string origin = oauth_override();
-  UpstreamRequest request = gv::build_refresh_request(product_, e->google->refresh_token, origin.empty() ? gv::kGoogleTokenOrigin : std::string_view(origin));
+  UpstreamRequest request = gv::build_refresh_request(product_, google_of(*e)->refresh_token, origin.empty() ? gv::kGoogleTokenOrigin : std::string_view(origin));
   return http(request, [this](int status, const std::string& body, int64_t now) {
     gv::RefreshResult refreshed = gv::parse_refresh_response(status, body, now);
     if (!refreshed.ok)
       return refreshed.error.error_class == ErrorClass::auth ? refresh_refused(refreshed.error, now) : fail_setup(refreshed.error, now);
     OAuthEntry* e = this->entry();
-    if (!e || !e->google) return fail_setup(lost_state(), now);
-    gv::apply_refresh(*e->google, refreshed);
-    if (e->google->project_id.empty()) return discover(0, true, now);
+    if (!e || !google_of(*e)) return fail_setup(lost_state(), now);
+    gv::apply_refresh(*google_of(*e), refreshed);
+    if (google_of(*e)->project_id.empty()) return discover(0, true, now);
     return finish_setup(true, now);
   });
 }
 
 PrepareStep GoogleV1InternalAdapter::discover(size_t host, bool changed, int64_t now_ms) {
   OAuthEntry* e = entry();
-  if (!e || !e->google) return fail_setup(lost_state(), now_ms);
-  if (!e->google->project_id.empty()) return finish_setup(changed, now_ms);
+  if (!e || !google_of(*e)) return fail_setup(lost_state(), now_ms);
+  if (!google_of(*e)->project_id.empty()) return finish_setup(changed, now_ms);
   std::vector<std::string> bases = hosts(*e);
   if (host >= bases.size()) host = bases.size() - 1;
   const std::string base = bases[host];
   UpstreamRequest request;
   request.method = "POST";
   request.url = gv::method_url(base, "loadCodeAssist");
-  request.headers = gv::control_plane_headers(product_, e->google->access_token);
+  request.headers = gv::control_plane_headers(product_, google_of(*e)->access_token);
   request.body = gv::build_load_code_assist_body(product_);
   return http(request, [this, host, base, n = bases.size()](int status, const std::string& body, int64_t now) {
     gv::LoadCodeAssistResult loaded = gv::parse_load_code_assist(status, body, now);
@@ -127,11 +130,11 @@ PrepareStep GoogleV1InternalAdapter::discover(size_t host, bool changed, int64_t
 
 PrepareStep GoogleV1InternalAdapter::onboard(const std::string& base, const std::string& tier_id, int64_t now_ms) {
   OAuthEntry* e = entry();
-  if (!e || !e->google) return fail_setup(lost_state(), now_ms);
+  if (!e || !google_of(*e)) return fail_setup(lost_state(), now_ms);
   UpstreamRequest request;
   request.method = "POST";
   request.url = gv::method_url(base, "onboardUser");
-  request.headers = gv::control_plane_headers(product_, e->google->access_token);
+  request.headers = gv::control_plane_headers(product_, google_of(*e)->access_token);
   request.body = gv::build_onboard_user_body(product_, tier_id.empty() ? gv::kFreeTierId : std::string_view(tier_id));
   return http(request, [this, base](int status, const std::string& body, int64_t now) {
     gv::OnboardOperation op = gv::parse_onboard_operation(status, body, now);
@@ -146,11 +149,11 @@ PrepareStep GoogleV1InternalAdapter::poll(const std::string& base, const std::st
     return fail_setup({ErrorClass::timeout, 504, "Google did not finish onboarding the account in time.", "upstream_error", "onboarding_timeout", -1}, now_ms);
   return sleep_then(kOnboardPollMs, [this, base, operation, polls](int64_t now) {
     OAuthEntry* e = this->entry();
-    if (!e || !e->google) return fail_setup(lost_state(), now);
+    if (!e || !google_of(*e)) return fail_setup(lost_state(), now);
     UpstreamRequest request;
     request.method = "GET";
     request.url = gv::operation_url(base, operation);
-    request.headers = gv::control_plane_headers(product_, e->google->access_token);
+    request.headers = gv::control_plane_headers(product_, google_of(*e)->access_token);
     return http(request, [this, base, operation, polls](int status, const std::string& body, int64_t now2) {
       gv::OnboardOperation op = gv::parse_onboard_operation(status, body, now2);
       if (!op.ok) return fail_setup(op.error, now2);
@@ -164,21 +167,21 @@ PrepareStep GoogleV1InternalAdapter::discovered(const std::string& base, const s
   if (project_id.empty())
     return fail_setup({ErrorClass::auth, 403, "Google onboarded the account without a Code Assist project.", "upstream_error", "project_required", -1}, now_ms);
   OAuthEntry* e = entry();
-  if (!e || !e->google) return fail_setup(lost_state(), now_ms);
-  e->google->project_id = project_id;
-  if (api_override().empty()) e->google->base_url = base;
+  if (!e || !google_of(*e)) return fail_setup(lost_state(), now_ms);
+  google_of(*e)->project_id = project_id;
+  if (api_override().empty()) google_of(*e)->base_url = base;
   return finish_setup(true, now_ms);
 }
 
 PrepareStep GoogleV1InternalAdapter::on_ready(const OAuthEntry& entry, int64_t now_ms) {
-  const gv::Credentials& c = *entry.google;
+  const gv::Credentials& c = *google_of(entry);
   gv::RequestMappingOptions options;
   options.product = product_;
   options.project_id = c.project_id;
   options.model = upstream_model_;
   options.request_uuid = uuid(1);
   options.now_ms = now_ms;
-  options.thought_signatures = &entry.thought_signatures;
+  options.thought_signatures = &entry.call_signatures;
   gv::MappedRequest mapped = gv::map_chat_request(ctx_.client_body, options);
   if (!mapped.ok) return PrepareStep::fail(mapped.error);
   body_ = std::move(mapped.body);
@@ -243,8 +246,8 @@ void GoogleV1InternalAdapter::answered() {
   const gv::ThoughtSignatures& fresh = stream_ ? stream_->thought_signatures() : body_signatures_;
   OAuthEntry* e = entry();
   if (!e || fresh.empty()) return;
-  if (e->thought_signatures.size() + fresh.size() > kMaxSignatures) e->thought_signatures.clear();
-  for (const auto& [id, signature] : fresh) e->thought_signatures[id] = signature;
+  if (e->call_signatures.size() + fresh.size() > kMaxSignatures) e->call_signatures.clear();
+  for (const auto& [id, signature] : fresh) e->call_signatures[id] = signature;
 }
 
 UpstreamError GoogleV1InternalAdapter::classify_error(int http_status, std::string_view body, const Json&, int64_t now_ms) {

@@ -4,11 +4,28 @@
 #include <vector>
 
 #include "api/adapters/oauth_adapter.h"
+#include "protocols/google_v1internal/credentials.h"
 #include "protocols/google_v1internal/product.h"
 #include "protocols/google_v1internal/stream_translator.h"
 #include "protocols/google_v1internal/translation_options.h"
 
 namespace keyaos::api {
+
+// An opened Gemini CLI or Antigravity credential, as the OAuth cache holds it.
+struct GoogleOAuthState final : OAuthState {
+  static constexpr std::string_view kKind = "google_oauth";
+  explicit GoogleOAuthState(google_v1internal::Credentials c) : credentials(std::move(c)) {}
+  std::string_view kind() const override { return kKind; }
+  google_v1internal::Credentials credentials;
+};
+inline google_v1internal::Credentials* google_of(OAuthEntry& e) {
+  auto* s = e.state_as<GoogleOAuthState>();
+  return s ? &s->credentials : nullptr;
+}
+inline const google_v1internal::Credentials* google_of(const OAuthEntry& e) {
+  const auto* s = e.state_as<GoogleOAuthState>();
+  return s ? &s->credentials : nullptr;
+}
 
 // Gemini CLI and Antigravity credentials: Google OAuth refresh tokens for the
 // Code Assist "v1internal" API. Prepares an access token and the account's

@@ -34,7 +34,7 @@ KiroAdapter::KiroAdapter(AttemptContext context) : OAuthAdapter(std::move(contex
 }
 
 std::string KiroAdapter::machine_id(const OAuthEntry& entry) const {
-  if (entry.kiro && kiro::is_header_safe_id(entry.kiro->machine_id) && !entry.kiro->machine_id.empty()) return entry.kiro->machine_id;
+  if (const kiro::Credential* c = kiro_of(entry); c && kiro::is_header_safe_id(c->machine_id) && !c->machine_id.empty()) return c->machine_id;
   // Derived from the credential id, so the same credential always presents the same machine.
   std::string out;
   for (uint64_t seed : {1469598103934665603ULL, 0x9e3779b97f4a7c15ULL, 0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL})
@@ -48,29 +48,33 @@ bool KiroAdapter::load(OAuthEntry& entry, std::string_view plaintext, std::strin
     error = parsed.error;
     return false;
   }
-  entry.kiro = std::move(parsed.credential);
+  entry.state = std::make_unique<KiroOAuthState>(std::move(parsed.credential));
   return true;
 }
 
 bool KiroAdapter::usable(const OAuthEntry& entry, int64_t now_ms) const {
-  return entry.kiro && entry.kiro->access_token_fresh(now_ms);
+  const kiro::Credential* c = kiro_of(entry);
+  return c && c->access_token_fresh(now_ms);
 }
 
 void KiroAdapter::forget_access_token(OAuthEntry& entry) {
-  if (!entry.kiro) return;
-  entry.kiro->access_token.clear();
-  entry.kiro->access_token_expires_at_ms = 0;
+  kiro::Credential* c = kiro_of(entry);
+  if (!c) return;
+  c->access_token.clear();
+  c->access_token_expires_at_ms = 0;
 }
 
 std::string KiroAdapter::serialize(const OAuthEntry& entry) const {
-  return entry.kiro ? kiro::serialize_credential(*entry.kiro) : std::string("{}");
+  const kiro::Credential* c = kiro_of(entry);
+  return c ? kiro::serialize_credential(*c) : std::string("{}");
 }
 
 Json KiroAdapter::public_state(const OAuthEntry& entry) const {
-  if (!entry.kiro) return Json::object();
-  return {{"access_token_expires_at", entry.kiro->access_token_expires_at_ms},
-          {"auth_method", kiro::auth_method_name(entry.kiro->auth_method)},
-          {"region", entry.kiro->region}};
+  const kiro::Credential* c = kiro_of(entry);
+  if (!c) return Json::object();
+  return {{"access_token_expires_at", c->access_token_expires_at_ms},
+          {"auth_method", kiro::auth_method_name(c->auth_method)},
+          {"region", c->region}};
 }
 
 PrepareStep KiroAdapter::setup(OAuthEntry& entry, int64_t now_ms) {
@@ -82,15 +86,15 @@ PrepareStep KiroAdapter::setup(OAuthEntry& entry, int64_t now_ms) {
   options.invocation_id = invocation_id_;
   UpstreamRequest request;
   std::string error;
-  if (!kiro::build_refresh_request(*entry.kiro, options, request, error))
+  if (!kiro::build_refresh_request(*kiro_of(entry), options, request, error))
     return fail_setup({ErrorClass::auth, 401, "The Kiro credential cannot be refreshed: " + error, "upstream_error", "invalid_credential", -1}, now_ms);
   return http(request, [this](int status, const std::string& body, int64_t now) {
     kiro::RefreshOutcome outcome = kiro::parse_refresh_response(status, body, now);
     if (!outcome.ok)
       return outcome.error.error_class == ErrorClass::auth ? refresh_refused(outcome.error, now) : fail_setup(outcome.error, now);
     OAuthEntry* e = this->entry();
-    if (!e || !e->kiro) return fail_setup({ErrorClass::server, 502, "The credential state was lost during its refresh.", "upstream_error", "internal_error", -1}, now);
-    kiro::apply_refresh(*e->kiro, outcome);
+    if (!e || !kiro_of(*e)) return fail_setup({ErrorClass::server, 502, "The credential state was lost during its refresh.", "upstream_error", "internal_error", -1}, now);
+    kiro::apply_refresh(*kiro_of(*e), outcome);
     // Always stored: a rotated refresh token must not be lost, and the new
     // access token spares a restarted isolate a refresh.
     return finish_setup(true, now);
@@ -98,7 +102,7 @@ PrepareStep KiroAdapter::setup(OAuthEntry& entry, int64_t now_ms) {
 }
 
 PrepareStep KiroAdapter::on_ready(const OAuthEntry& entry, int64_t now_ms) {
-  const kiro::Credential& c = *entry.kiro;
+  const kiro::Credential& c = *kiro_of(entry);
   if (machine_id_.empty()) machine_id_ = machine_id(entry);
   Json request = parse_json(ctx_.client_body);
   if (!request.is_object())

@@ -3,10 +3,27 @@
 #include <string>
 
 #include "api/adapters/oauth_adapter.h"
+#include "protocols/kiro/credentials.h"
 #include "protocols/kiro/reply_reader.h"
 #include "protocols/kiro/stream_translator.h"
 
 namespace keyaos::api {
+
+// An opened Kiro credential, as the OAuth cache holds it.
+struct KiroOAuthState final : OAuthState {
+  static constexpr std::string_view kKind = "kiro_oauth";
+  explicit KiroOAuthState(kiro::Credential c) : credential(std::move(c)) {}
+  std::string_view kind() const override { return kKind; }
+  kiro::Credential credential;
+};
+inline kiro::Credential* kiro_of(OAuthEntry& e) {
+  auto* s = e.state_as<KiroOAuthState>();
+  return s ? &s->credential : nullptr;
+}
+inline const kiro::Credential* kiro_of(const OAuthEntry& e) {
+  const auto* s = e.state_as<KiroOAuthState>();
+  return s ? &s->credential : nullptr;
+}
 
 // Kiro credentials: refresh tokens for Amazon's CodeWhisperer/Q streaming
 // API, which answers in AWS Event Stream frames. Refreshes (persisting the

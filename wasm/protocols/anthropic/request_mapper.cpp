@@ -305,36 +305,49 @@ class Mapper {
     return true;
   }
 
-  bool user_message(od::value content, size_t i) {
+  // A message's content: a string (on_text) or an array of block objects
+  // (on_block, with the block's type). False once a callback or the shape fails.
+  template <class OnText, class OnBlock>
+  bool each_block(od::value content, size_t i, OnText&& on_text, OnBlock&& on_block) {
     std::string_view s;
+    if (get_string(content, s)) {
+      on_text(s);
+      return true;
+    }
+    od::array arr;
+    if (content.get_array().get(arr)) return fail_("messages[" + std::to_string(i) + "].content: a string or an array of blocks.", "messages");
+    for (auto item : arr) {
+      od::object block;
+      if (item.get_object().get(block)) return fail_("messages[" + std::to_string(i) + "].content: each block must be an object.", "messages");
+      if (!on_block(block, string_field(block, "type"))) return false;
+    }
+    return true;
+  }
+
+  bool user_message(od::value content, size_t i) {
     pending_tools_ = Json::array();
     Json parts = Json::array();
     Json result_media = Json::array();
-    if (get_string(content, s)) {
-      if (!s.empty()) parts.push_back({{"type", "text"}, {"text", std::string(s)}});
-    } else {
-      od::array arr;
-      if (content.get_array().get(arr)) return fail_("messages[" + std::to_string(i) + "].content: a string or an array of blocks.", "messages");
-      for (auto item : arr) {
-        od::object block;
-        if (item.get_object().get(block)) return fail_("messages[" + std::to_string(i) + "].content: each block must be an object.", "messages");
-        std::string type = string_field(block, "type");
-        if (type == "text") {
-          std::string text = string_field(block, "text");
-          if (!text.empty()) parts.push_back({{"type", "text"}, {"text", text}});  // some upstreams refuse empty text
-        } else if (type == "image" || type == "document") {
-          Json part;
-          if (!media_part(block, type, part, i)) return false;
-          parts.push_back(std::move(part));
-        } else if (type == "tool_result") {
-          if (!tool_result(block, result_media, i)) return false;
-        } else if (type == "thinking" || type == "redacted_thinking") {
-          // not a user's block; nothing to carry
-        } else if (!type.empty()) {
-          parts.push_back({{"type", "text"}, {"text", object_text(block)}});
-        }
-      }
-    }
+    const bool read = each_block(
+        content, i, [&](std::string_view s) { if (!s.empty()) parts.push_back({{"type", "text"}, {"text", std::string(s)}}); },
+        [&](od::object& block, const std::string& type) {
+          if (type == "text") {
+            std::string text = string_field(block, "text");
+            if (!text.empty()) parts.push_back({{"type", "text"}, {"text", text}});  // some upstreams refuse empty text
+          } else if (type == "image" || type == "document") {
+            Json part;
+            if (!media_part(block, type, part, i)) return false;
+            parts.push_back(std::move(part));
+          } else if (type == "tool_result") {
+            if (!tool_result(block, result_media, i)) return false;
+          } else if (type == "thinking" || type == "redacted_thinking") {
+            // not a user's block; nothing to carry
+          } else if (!type.empty()) {
+            parts.push_back({{"type", "text"}, {"text", object_text(block)}});
+          }
+          return true;
+        });
+    if (!read) return false;
     // Tool results answer the previous assistant turn, so they come first.
     for (auto& t : pending_tools_) messages_.push_back(std::move(t));
     Json all = Json::array();
@@ -354,44 +367,37 @@ class Mapper {
   }
 
   bool assistant_message(od::value content, size_t i) {
-    std::string_view s;
     std::string text, reasoning;
     Json calls = Json::array();
-    if (get_string(content, s)) {
-      text = std::string(s);
-    } else {
-      od::array arr;
-      if (content.get_array().get(arr)) return fail_("messages[" + std::to_string(i) + "].content: a string or an array of blocks.", "messages");
-      for (auto item : arr) {
-        od::object block;
-        if (item.get_object().get(block)) return fail_("messages[" + std::to_string(i) + "].content: each block must be an object.", "messages");
-        std::string type = string_field(block, "type");
-        if (type == "text") {
-          std::string t = string_field(block, "text");
-          if (!t.empty()) text += (text.empty() ? "" : "\n\n") + t;
-        } else if (type == "thinking") {
-          // Carried as reasoning_content (DeepSeek wants it back during tool loops);
-          // the chat body has no place for the signature.
-          std::string t = string_field(block, "thinking");
-          reasoning += t;
-        } else if (type == "tool_use") {
-          std::string id = string_field(block, "id");
-          std::string name = string_field(block, "name");
-          if (name.empty()) return fail_("messages[" + std::to_string(i) + "]: a tool_use block needs a name.", "messages");
-          std::string arguments = "{}";
-          od::value input;
-          std::string_view raw;
-          if (!block.find_field_unordered("input").get(input) && !input.raw_json().get(raw)) {
-            raw = trim(raw);
-            if (!raw.empty() && raw.front() == '{' && is_valid_json(raw)) arguments = std::string(raw);
+    const bool read = each_block(
+        content, i, [&](std::string_view s) { text = std::string(s); },
+        [&](od::object& block, const std::string& type) {
+          if (type == "text") {
+            std::string t = string_field(block, "text");
+            if (!t.empty()) text += (text.empty() ? "" : "\n\n") + t;
+          } else if (type == "thinking") {
+            // Carried as reasoning_content (DeepSeek wants it back during tool loops);
+            // the chat body has no place for the signature.
+            reasoning += string_field(block, "thinking");
+          } else if (type == "tool_use") {
+            std::string id = string_field(block, "id");
+            std::string name = string_field(block, "name");
+            if (name.empty()) return fail_("messages[" + std::to_string(i) + "]: a tool_use block needs a name.", "messages");
+            std::string arguments = "{}";
+            od::value input;
+            std::string_view raw;
+            if (!block.find_field_unordered("input").get(input) && !input.raw_json().get(raw)) {
+              raw = trim(raw);
+              if (!raw.empty() && raw.front() == '{' && is_valid_json(raw)) arguments = std::string(raw);
+            }
+            calls.push_back({{"id", id},
+                             {"type", "function"},
+                             {"function", {{"name", out_.tool_names.upstream_name(name)}, {"arguments", arguments}}}});
           }
-          calls.push_back({{"id", id},
-                           {"type", "function"},
-                           {"function", {{"name", out_.tool_names.upstream_name(name)}, {"arguments", arguments}}}});
-        }
-        // redacted_thinking and server-tool blocks are dropped.
-      }
-    }
+          // redacted_thinking and server-tool blocks are dropped.
+          return true;
+        });
+    if (!read) return false;
     if (text.empty() && calls.empty() && reasoning.empty()) return true;
     // One assistant message per turn: text and tool calls together.
     Json m = {{"role", "assistant"}, {"content", text.empty() && !calls.empty() ? Json(nullptr) : Json(text)}};

@@ -22,6 +22,19 @@ bool read_int(simdjson::ondemand::value value, int64_t& out) {
   return true;
 }
 
+// Calls on_field(key, value) for each member of `obj` until it returns
+// false; false when the document breaks first.
+template <class OnField>
+bool each_member(simdjson::ondemand::object& obj, OnField&& on_field) {
+  for (auto field : obj) {
+    std::string_view key;
+    simdjson::ondemand::value value;
+    if (field.unescaped_key().get(key) || field.value().get(value)) return false;
+    if (!on_field(key, value)) return true;
+  }
+  return true;
+}
+
 }  // namespace
 
 ReplyReader::ReplyReader(ReplySink& sink, const ReplyOptions& options)
@@ -260,30 +273,26 @@ void ReplyReader::on_context_usage(std::string_view payload) {
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return;
+  each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
     double pct;
     if (key == "contextUsagePercentage" && read_number(value, pct) && std::isfinite(pct) && pct > 0 && pct <= 100) {
       // A percentage (0-100) of the model's context window.
       const int64_t tokens = int64_t(std::llround(pct / 100.0 * double(options_.context_window)));
       if (tokens > context_prompt_tokens_) context_prompt_tokens_ = tokens;
     }
-  }
+    return true;
+  });
 }
 
 void ReplyReader::on_metering(std::string_view payload) {
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return;
+  each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
     double credits;
     if (key == "usage" && read_number(value, credits) && std::isfinite(credits) && credits > 0) credits_ += credits;
-  }
+    return true;
+  });
 }
 
 void ReplyReader::on_metadata(std::string_view payload) {
@@ -292,29 +301,24 @@ void ReplyReader::on_metadata(std::string_view payload) {
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
   int64_t input = -1, uncached = -1, output = -1, cache_read = -1, cache_write = -1;
   double pct = -1;
-  auto read_usage = [&](simdjson::ondemand::object usage) {
-    for (auto field : usage) {
-      std::string_view key;
-      simdjson::ondemand::value value;
-      if (field.unescaped_key().get(key) || field.value().get(value)) return;
+  auto read_usage = [&](simdjson::ondemand::object& usage) {
+    each_member(usage, [&](std::string_view key, simdjson::ondemand::value& value) {
       if (key == "inputTokens") read_int(value, input);
       else if (key == "uncachedInputTokens") read_int(value, uncached);
       else if (key == "outputTokens") read_int(value, output);
       else if (key == "cacheReadInputTokens") read_int(value, cache_read);
       else if (key == "cacheWriteInputTokens") read_int(value, cache_write);
       else if (key == "contextUsagePercentage") read_number(value, pct);
-    }
+      return true;
+    });
   };
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return;
+  const bool sound = each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
     simdjson::ondemand::object inner;
-    if (key == "tokenUsage" && !value.get_object().get(inner)) {
-      read_usage(inner);
-      break;  // the rest of the document is not needed
-    }
-  }
+    if (key != "tokenUsage" || value.get_object().get(inner)) return true;
+    read_usage(inner);
+    return false;  // the rest of the document is not needed
+  });
+  if (!sound) return;
   if (input < 0 && uncached < 0 && output < 0 && cache_read < 0) {
     // Flat shape: the usage fields sit at the top level.
     if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;

@@ -6,6 +6,7 @@
 #include "core/limits.h"
 #include "core/json_validate.h"
 #include "core/text.h"
+#include "protocols/openai/request_fields.h"
 #include "simdjson.h"
 
 namespace keyaos::openai {
@@ -120,111 +121,58 @@ bool read_provider_field(od::value v, ProviderPreferences& prefs) {
 }
 
 bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error) {
-  simdjson::padded_string padded(body);
-  od::parser parser;
-  od::document doc;
-  od::object obj;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS) {
-    error = ApiError::bad_request("The request body must be a JSON object.", "invalid_json");
-    return false;
-  }
   bool has_messages = false;
-  bool bad_json = false;
   bool saw_max_completion = false;
-  for (auto f : obj) {
-    od::field field;
-    if (std::move(f).get(field) != simdjson::SUCCESS) { bad_json = true; break; }
-    // The raw key token must be taken before unescaped_key() consumes the key.
-    std::string_view raw_key = field.key_raw_json_token();
-    while (!raw_key.empty() && raw_key.back() != '"') raw_key.remove_suffix(1);
-    std::string_view key;
-    if (field.unescaped_key(false).get(key) != simdjson::SUCCESS) { bad_json = true; break; }
-    od::value& v = field.value();
-    if (key == "model") {
-      std::string_view m;
-      if (v.get_string().get(m) != simdjson::SUCCESS) {
-        error = ApiError::bad_request("'model' must be a string.", "invalid_type", "model");
-        return false;
-      }
-      if (m.size() > limits::kMaxModelIdLength) {
-        error = ApiError::bad_request("'model' is longer than " + std::to_string(limits::kMaxModelIdLength) + " bytes.",
-                                      "invalid_value", "model");
-        return false;
-      }
-      out.model.assign(m);
-      continue;
-    }
+  const bool read = read_request_fields(body, error, [&](std::string_view key, std::string_view raw_key, od::value& v) {
+    if (key == "model") return read_model_field(v, out.model, error);
     if (key == "models") {
-      ListRead read = read_string_list(v, out.fallback_models, limits::kMaxFallbackModels, limits::kMaxModelIdLength);
-      if (read == ListRead::too_long) {
-        error = ApiError::bad_request("'models' takes at most " + std::to_string(limits::kMaxFallbackModels) + " model ids of at most " +
-                                          std::to_string(limits::kMaxModelIdLength) + " bytes each.",
-                                      "invalid_value", "models");
-        return false;
-      }
-      if (read != ListRead::ok) {
-        error = ApiError::bad_request("'models' must be an array of model ids.", "invalid_type", "models");
-        return false;
-      }
-      continue;
+      ListRead list = read_string_list(v, out.fallback_models, limits::kMaxFallbackModels, limits::kMaxModelIdLength);
+      if (list == ListRead::too_long) error = too_many_fallback_models();
+      if (list == ListRead::invalid) error = ApiError::bad_request("'models' must be an array of model ids.", "invalid_type", "models");
+      return list == ListRead::ok ? FieldVerdict::next : FieldVerdict::refused;
     }
-    if (key == "provider") {
-      if (!read_provider_field(v, out.providers)) {
-        error = ApiError::bad_request("'provider' must be a provider id, an array of ids, or {order, only, ignore, allow_fallbacks}, "
-                                      "with at most " + std::to_string(limits::kMaxProviderListEntries) + " ids per list.",
-                                      "invalid_type", "provider");
-        return false;
-      }
-      continue;
-    }
-    if (key == "stream_options") {
-      std::string_view raw;
-      if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) { bad_json = true; break; }
-      out.stream_options.assign(raw);
-      continue;
-    }
+    if (key == "provider") return read_provider_preferences(v, out.providers, error);
     std::string_view raw;
+    if (key == "stream_options") {
+      if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) return FieldVerdict::bad_json;
+      out.stream_options.assign(raw);
+      return FieldVerdict::next;
+    }
     if (key == "stream") {
       bool b = false;
-      auto err = v.get_bool().get(b);
-      if (err != simdjson::SUCCESS) {
+      if (v.get_bool().get(b) != simdjson::SUCCESS) {
         bool is_null = false;
         if (v.is_null().get(is_null) != simdjson::SUCCESS || !is_null) {
           error = ApiError::bad_request("'stream' must be a boolean.", "invalid_type", "stream");
-          return false;
+          return FieldVerdict::refused;
         }
       }
       out.stream = b;
       raw = b ? "true" : "false";
     } else {
       // Forwarded verbatim, and On-Demand does not check the tokens of a skipped value.
-      if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) { bad_json = true; break; }
+      if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) return FieldVerdict::bad_json;
       // raw_json of a scalar may carry trailing whitespace
       raw = trim_json_whitespace_end(raw);
     }
     if (key == "messages") {
       if (raw.empty() || raw.front() != '[') {
         error = ApiError::bad_request("'messages' must be an array of messages.", "invalid_type", "messages");
-        return false;
+        return FieldVerdict::refused;
       }
       has_messages = raw.find('{') != std::string_view::npos;
       out.prompt_bytes = static_cast<int64_t>(raw.size());
     } else if (const NumberRule* rule = number_rule(key)) {
       std::optional<int64_t> n;
-      if (!check_number(*rule, raw, n, error)) return false;
+      if (!check_number(*rule, raw, n, error)) return FieldVerdict::refused;
       // max_completion_tokens wins over max_tokens, whichever comes first.
       if (n && (key == "max_completion_tokens" || (key == "max_tokens" && !saw_max_completion))) out.max_output_tokens = n;
       if (n && key == "max_completion_tokens") saw_max_completion = true;
     }
-    if (!out.kept_fields.empty()) out.kept_fields.push_back(',');
-    out.kept_fields.append(raw_key);
-    out.kept_fields.push_back(':');
-    out.kept_fields.append(raw);
-  }
-  if (bad_json || !doc.at_end()) {
-    error = ApiError::bad_request("The request body is not valid JSON.", "invalid_json");
-    return false;
-  }
+    keep_field(out.kept_fields, raw_key, raw);
+    return FieldVerdict::next;
+  });
+  if (!read) return false;
   if (out.model.empty()) {
     error = ApiError::bad_request("'model' is required.", "missing_required_parameter", "model");
     return false;

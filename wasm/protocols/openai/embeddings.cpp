@@ -11,6 +11,7 @@
 #include "core/json_validate.h"
 #include "core/limits.h"
 #include "core/text.h"
+#include "protocols/openai/request_fields.h"
 #include "protocols/openai/usage.h"
 
 namespace keyaos::openai {
@@ -176,119 +177,73 @@ bool read_input(od::value v, EmbeddingsRequest& out, ApiError& error) {
 }  // namespace
 
 bool parse_embeddings_request(std::string_view body, EmbeddingsRequest& out, ApiError& error) {
-  simdjson::padded_string padded(body);
-  od::parser parser;
-  od::document doc;
-  od::object obj;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS) {
-    error = ApiError::bad_request("The request body must be a JSON object.", "invalid_json");
-    return false;
-  }
   bool has_input = false;
-  bool bad_json = false;
-  for (auto f : obj) {
-    od::field field;
-    if (std::move(f).get(field) != simdjson::SUCCESS) { bad_json = true; break; }
-    std::string_view raw_key = field.key_raw_json_token();
-    while (!raw_key.empty() && raw_key.back() != '"') raw_key.remove_suffix(1);
-    std::string_view key;
-    if (field.unescaped_key(false).get(key) != simdjson::SUCCESS) { bad_json = true; break; }
-    od::value& v = field.value();
-    if (key == "model") {
-      std::string_view m;
-      if (v.get_string().get(m) != simdjson::SUCCESS) {
-        error = ApiError::bad_request("'model' must be a string.", "invalid_type", "model");
-        return false;
-      }
-      if (m.size() > limits::kMaxModelIdLength) {
-        error = ApiError::bad_request("'model' is longer than " + std::to_string(limits::kMaxModelIdLength) + " bytes.", "invalid_value", "model");
-        return false;
-      }
-      out.model.assign(m);
-      continue;
-    }
+  const bool read = read_request_fields(body, error, [&](std::string_view key, std::string_view raw_key, od::value& v) {
+    if (key == "model") return read_model_field(v, out.model, error);
     if (key == "input") {
       if (has_input) {
         error = input_error("'input' is given twice.");
-        return false;
+        return FieldVerdict::refused;
       }
       has_input = true;
-      if (!read_input(v, out, error)) return false;
-      continue;
+      return read_input(v, out, error) ? FieldVerdict::next : FieldVerdict::refused;
     }
     if (key == "models") {
       od::array arr;
       if (v.get_array().get(arr) != simdjson::SUCCESS) {
         error = ApiError::bad_request("'models' must be an array of model ids.", "invalid_type", "models");
-        return false;
+        return FieldVerdict::refused;
       }
       for (auto item : arr) {
         std::string_view m;
         if (item.get_string().get(m) != simdjson::SUCCESS) {
           error = ApiError::bad_request("'models' must be an array of model ids.", "invalid_type", "models");
-          return false;
+          return FieldVerdict::refused;
         }
         if (m.size() > limits::kMaxModelIdLength || out.fallback_models.size() >= limits::kMaxFallbackModels) {
-          error = ApiError::bad_request("'models' takes at most " + std::to_string(limits::kMaxFallbackModels) + " model ids of at most " +
-                                            std::to_string(limits::kMaxModelIdLength) + " bytes each.",
-                                        "invalid_value", "models");
-          return false;
+          error = too_many_fallback_models();
+          return FieldVerdict::refused;
         }
         out.fallback_models.emplace_back(m);
       }
-      continue;
+      return FieldVerdict::next;
     }
     if (key == "allow_model_fallback") {
-      if (v.get_bool().get(out.allow_model_fallback) != simdjson::SUCCESS) {
-        error = ApiError::bad_request("'allow_model_fallback' must be a boolean.", "invalid_type", "allow_model_fallback");
-        return false;
-      }
-      continue;
+      if (v.get_bool().get(out.allow_model_fallback) == simdjson::SUCCESS) return FieldVerdict::next;
+      error = ApiError::bad_request("'allow_model_fallback' must be a boolean.", "invalid_type", "allow_model_fallback");
+      return FieldVerdict::refused;
     }
-    if (key == "provider") {
-      if (!read_provider_field(v, out.providers)) {
-        error = ApiError::bad_request("'provider' must be a provider id, an array of ids, or {order, only, ignore, allow_fallbacks}, "
-                                      "with at most " + std::to_string(limits::kMaxProviderListEntries) + " ids per list.",
-                                      "invalid_type", "provider");
-        return false;
-      }
-      continue;
-    }
+    if (key == "provider") return read_provider_preferences(v, out.providers, error);
     std::string_view raw;
-    if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) { bad_json = true; break; }
+    if (v.raw_json().get(raw) != simdjson::SUCCESS || !is_valid_json(raw)) return FieldVerdict::bad_json;
     raw = trimmed(raw);
     if (key == "encoding_format") {
       if (raw == "\"float\"") out.encoding = EncodingFormat::float32;
       else if (raw == "\"base64\"") out.encoding = EncodingFormat::base64;
       else if (raw != "null") {
         error = ApiError::bad_request("'encoding_format' must be \"float\" or \"base64\".", "invalid_value", "encoding_format");
-        return false;
+        return FieldVerdict::refused;
       }
-      if (raw == "null") continue;
+      if (raw == "null") return FieldVerdict::next;
     } else if (key == "dimensions") {
       Json d = parse_json(raw);
-      if (d.is_null()) continue;
+      if (d.is_null()) return FieldVerdict::next;
       if (!d.is_number_integer() || d.get<int64_t>() < 1 || d.get<int64_t>() > kMaxEmbeddingDimensions) {
         error = ApiError::bad_request("'dimensions' must be an integer between 1 and " + std::to_string(kMaxEmbeddingDimensions) + ".",
                                       "invalid_value", "dimensions");
-        return false;
+        return FieldVerdict::refused;
       }
     } else if (key == "user") {
       if (raw.empty() || (raw.front() != '"' && raw != "null") || raw.size() > limits::kMaxModelIdLength + 2) {
         error = ApiError::bad_request("'user' must be a string of at most " + std::to_string(limits::kMaxModelIdLength) + " bytes.",
                                       "invalid_value", "user");
-        return false;
+        return FieldVerdict::refused;
       }
     }
-    if (!out.kept_fields.empty()) out.kept_fields.push_back(',');
-    out.kept_fields.append(raw_key);
-    out.kept_fields.push_back(':');
-    out.kept_fields.append(raw);
-  }
-  if (bad_json || !doc.at_end()) {
-    error = ApiError::bad_request("The request body is not valid JSON.", "invalid_json");
-    return false;
-  }
+    keep_field(out.kept_fields, raw_key, raw);
+    return FieldVerdict::next;
+  });
+  if (!read) return false;
   if (out.model.empty()) {
     error = ApiError::bad_request("'model' is required.", "missing_required_parameter", "model");
     return false;

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "protocols/responses/chat_reader.h"
 #include "protocols/responses/output_items.h"
 #include "simdjson.h"
 
@@ -10,31 +11,13 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-struct Call {
-  std::string id, name, arguments;
-};
+using chat_reader::each_field;
+using chat_reader::read_string;
 
 struct Answer {
   std::string content, reasoning, finish_reason;
-  std::vector<Call> calls;
+  std::vector<chat_reader::ToolCallPart> calls;
 };
-
-template <class F>
-void each_field(od::object obj, F&& f) {
-  for (auto field_result : obj) {
-    od::field field;
-    std::string_view key;
-    if (std::move(field_result).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return;
-    f(key, field.value());
-  }
-}
-
-bool read_string(od::value v, std::string& out) {
-  std::string_view s;
-  if (v.get_string().get(s) != simdjson::SUCCESS) return false;
-  out.assign(s);
-  return true;
-}
 
 // content: a string, or (some upstreams) an array of text parts.
 void read_content(od::value v, std::string& out) {
@@ -61,26 +44,7 @@ void read_message(od::object message, Answer& a) {
     } else if (key == "reasoning_content" || key == "reasoning") {
       if (read_string(v, s) && a.reasoning.empty()) a.reasoning = s;
     } else if (key == "tool_calls") {
-      od::array calls;
-      if (v.get_array().get(calls) != simdjson::SUCCESS) return;
-      for (auto c : calls) {
-        od::object co;
-        if (c.get_object().get(co) != simdjson::SUCCESS) continue;
-        Call call;
-        each_field(co, [&](std::string_view ck, od::value cv) {
-          if (ck == "id") {
-            read_string(cv, call.id);
-          } else if (ck == "function") {
-            od::object fn;
-            if (cv.get_object().get(fn) != simdjson::SUCCESS) return;
-            each_field(fn, [&](std::string_view fk, od::value fv) {
-              if (fk == "name") read_string(fv, call.name);
-              else if (fk == "arguments") read_string(fv, call.arguments);
-            });
-          }
-        });
-        a.calls.push_back(std::move(call));
-      }
+      chat_reader::read_tool_calls(v, a.calls);
     }
   });
 }
@@ -92,24 +56,10 @@ Answer read_answer(std::string_view body) {
   od::document doc;
   od::object root;
   if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(root) != simdjson::SUCCESS) return a;
-  each_field(root, [&](std::string_view key, od::value v) {
-    if (key != "choices") return;
-    od::array choices;
-    if (v.get_array().get(choices) != simdjson::SUCCESS) return;
-    bool first = true;
-    for (auto c : choices) {
-      od::object choice;
-      if (!first || c.get_object().get(choice) != simdjson::SUCCESS) {
-        first = false;
-        continue;
-      }
-      first = false;
-      each_field(choice, [&](std::string_view ck, od::value cv) {
-        od::object message;
-        if (ck == "message" && cv.get_object().get(message) == simdjson::SUCCESS) read_message(message, a);
-        else if (ck == "finish_reason") read_string(cv, a.finish_reason);
-      });
-    }
+  chat_reader::each_first_choice_field(root, [&](std::string_view key, od::value v) {
+    od::object message;
+    if (key == "message" && v.get_object().get(message) == simdjson::SUCCESS) read_message(message, a);
+    else if (key == "finish_reason") read_string(v, a.finish_reason);
   });
   return a;
 }

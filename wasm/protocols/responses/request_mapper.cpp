@@ -57,12 +57,7 @@ class Mapper {
     od::object obj;
     if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS)
       return bad("The request body must be a JSON object.", "invalid_json", "");
-    for (auto f : obj) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
-      if (!top_field(key, field.value())) return false;
-    }
+    if (!each_field(obj, [this](std::string_view key, od::value& value) { return top_field(key, value); })) return false;
     if (!doc.at_end()) return bad_json();
     return assemble();
   }
@@ -74,6 +69,18 @@ class Mapper {
     return false;
   }
   bool bad_json() { return bad("The request body is not valid JSON.", "invalid_json", ""); }
+  // Calls on_field(key, value) for each member of `obj`; false when the JSON
+  // breaks (bad_json) or on_field refuses a field (its error is set).
+  template <class OnField>
+  bool each_field(od::object& obj, OnField&& on_field) {
+    for (auto member : obj) {
+      od::field field;
+      std::string_view key;
+      if (std::move(member).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
+      if (!on_field(key, field.value())) return false;
+    }
+    return true;
+  }
   bool bad_type(const std::string& param, const std::string& what) {
     return bad("'" + param + "' must be " + what + ".", "invalid_type", param);
   }
@@ -206,14 +213,13 @@ class Mapper {
     if (is_null(v)) return true;
     od::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return bad_type("reasoning", "an object");
-    for (auto f : obj) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
-      if (key != "effort") continue;
+    const bool fields_read = each_field(obj, [&](std::string_view key, od::value& value) {
+      if (key != "effort") return true;
       bool present = false;
-      if (!optional_string(field.value(), reasoning_effort_, present)) return bad_type("reasoning.effort", "a string");
-    }
+      if (!optional_string(value, reasoning_effort_, present)) return bad_type("reasoning.effort", "a string");
+      return true;
+    });
+    if (!fields_read) return false;
     return true;
   }
 
@@ -221,12 +227,11 @@ class Mapper {
     if (is_null(v)) return true;
     od::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return bad_type("text", "an object");
-    for (auto f : obj) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
-      if (key == "format" && !text_format(field.value())) return false;
-    }
+    const bool fields_read = each_field(obj, [&](std::string_view key, od::value& value) {
+      if (key == "format" && !text_format(value)) return false;
+      return true;
+    });
+    if (!fields_read) return false;
     return true;
   }
 
@@ -237,11 +242,8 @@ class Mapper {
     if (v.get_object().get(obj) != simdjson::SUCCESS) return bad_type("text.format", "an object");
     std::string type, name, description;
     std::string schema, strict;
-    for (auto f : obj) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
-      od::value& fv = field.value();
+    const bool fields_read = each_field(obj, [&](std::string_view key, od::value& value) {
+      od::value& fv = value;
       bool present = false;
       if (key == "type") {
         if (!optional_string(fv, type, present)) return bad_type("text.format.type", "a string");
@@ -254,7 +256,9 @@ class Mapper {
         if (!raw_of(fv, raw)) return bad_json();
         (key == "schema" ? schema : strict).assign(raw);
       }
-    }
+      return true;
+    });
+    if (!fields_read) return false;
     if (type == "text") {
       response_format_ = "{\"type\":\"text\"}";
     } else if (type == "json_object") {
@@ -293,11 +297,8 @@ class Mapper {
     std::string type, name, description, grammar_syntax, grammar;
     std::string_view parameters, strict;
     std::vector<std::string> pending_nested;
-    for (auto f : obj) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
-      od::value& fv = field.value();
+    const bool fields_read = each_field(obj, [&](std::string_view key, od::value& value) {
+      od::value& fv = value;
       bool present = false;
       if (key == "type") {
         if (!optional_string(fv, type, present)) return bad_type(path + ".type", "a string");
@@ -321,7 +322,9 @@ class Mapper {
           pending_nested.emplace_back(raw);
         }
       }
-    }
+      return true;
+    });
+    if (!fields_read) return false;
     if (type == "function") {
       if (name.empty()) return bad("'" + path + ".name' is required.", "missing_required_parameter", path + ".name");
       const std::string chat_name = ToolNames::chat_name(ns, name);
@@ -382,17 +385,16 @@ class Mapper {
     if (is_null(v)) return true;
     od::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return bad_type(path + ".format", "an object");
-    for (auto f : obj) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
+    const bool fields_read = each_field(obj, [&](std::string_view key, od::value& value) {
       bool present = false;
       if (key == "syntax") {
-        if (!optional_string(field.value(), syntax, present)) return bad_type(path + ".format.syntax", "a string");
+        if (!optional_string(value, syntax, present)) return bad_type(path + ".format.syntax", "a string");
       } else if (key == "definition") {
-        if (!optional_string(field.value(), definition, present)) return bad_type(path + ".format.definition", "a string");
+        if (!optional_string(value, definition, present)) return bad_type(path + ".format.definition", "a string");
       }
-    }
+      return true;
+    });
+    if (!fields_read) return false;
     return true;
   }
 
@@ -414,14 +416,13 @@ class Mapper {
     od::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return bad_type("tool_choice", "a string or an object");
     std::string type, name, ns, mode;
-    for (auto f : obj) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
+    const bool fields_read = each_field(obj, [&](std::string_view key, od::value& value) {
       bool present = false;
       std::string* target = key == "type" ? &type : key == "name" ? &name : key == "namespace" ? &ns : key == "mode" ? &mode : nullptr;
-      if (target && !optional_string(field.value(), *target, present)) return bad_type("tool_choice." + std::string(key), "a string");
-    }
+      if (target && !optional_string(value, *target, present)) return bad_type("tool_choice." + std::string(key), "a string");
+      return true;
+    });
+    if (!fields_read) return false;
     if ((type == "function" || type == "custom") && !name.empty()) {
       tool_choice_ = "{\"type\":\"function\",\"function\":{\"name\":" + json_string(ToolNames::chat_name(ns, name)) + "}}";
     } else if (type == "allowed_tools") {
@@ -455,11 +456,8 @@ class Mapper {
   bool read_item(od::value& v, Item& item, const std::string& path) {
     od::object obj;
     if (v.get_object().get(obj) != simdjson::SUCCESS) return bad_type(path, "an object");
-    for (auto f : obj) {
-      od::field field;
-      std::string_view key;
-      if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
-      od::value& fv = field.value();
+    const bool fields_read = each_field(obj, [&](std::string_view key, od::value& value) {
+      od::value& fv = value;
       bool present = false;
       std::string* target = key == "type"        ? &item.type
                             : key == "role"      ? &item.role
@@ -484,7 +482,9 @@ class Mapper {
           if (p.kind == Part::text && !p.value.empty()) item.reasoning.push_back(std::move(p.value));
       }
       // id, status, encrypted_content and others: not needed for the chat history.
-    }
+      return true;
+    });
+    if (!fields_read) return false;
     return true;
   }
 
@@ -505,11 +505,8 @@ class Mapper {
       const std::string ppath = path + "[" + std::to_string(i++) + "]";
       if (e.get_object().get(obj) != simdjson::SUCCESS) return bad_type(ppath, "an object");
       std::string type, text, image_url, detail, file_data, filename, file_url, audio, format;
-      for (auto f : obj) {
-        od::field field;
-        std::string_view key;
-        if (std::move(f).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return bad_json();
-        od::value& fv = field.value();
+      const bool fields_read = each_field(obj, [&](std::string_view key, od::value& value) {
+        od::value& fv = value;
         bool present = false;
         std::string* target = key == "type"        ? &type
                               : key == "text"      ? &text
@@ -541,7 +538,9 @@ class Mapper {
             if (ak == "format" && !optional_string(a.value(), format, present)) return bad_type(ppath + ".input_audio.format", "a string");
           }
         }
-      }
+        return true;
+      });
+      if (!fields_read) return false;
       if (type == "input_image") {
         if (!image_url.empty()) out.push_back({Part::image, image_url, detail});
         else if (!file_data.empty()) out.push_back({Part::image, file_data, detail});

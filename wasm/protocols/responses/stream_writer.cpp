@@ -1,32 +1,14 @@
 #include "protocols/responses/stream_writer.h"
 
+#include "protocols/responses/chat_reader.h"
 #include "protocols/responses/errors.h"
 #include "protocols/responses/output_items.h"
 
 namespace keyaos::responses {
 namespace od = simdjson::ondemand;
 
-namespace {
-
-bool read_string(od::value v, std::string& out) {
-  std::string_view s;
-  if (v.get_string().get(s) != simdjson::SUCCESS) return false;
-  out.assign(s);
-  return true;
-}
-
-// Iterates an object's fields as (key, value); stops at the first malformed one.
-template <class F>
-void each_field(od::object obj, F&& f) {
-  for (auto field_result : obj) {
-    od::field field;
-    std::string_view key;
-    if (std::move(field_result).get(field) != simdjson::SUCCESS || field.unescaped_key(false).get(key) != simdjson::SUCCESS) return;
-    f(key, field.value());
-  }
-}
-
-}  // namespace
+using chat_reader::each_field;
+using chat_reader::read_string;
 
 StreamWriter::StreamWriter(ClientResponseContext context, ToolNames tools)
     : context_(std::move(context)), tools_(std::move(tools)) {}
@@ -75,62 +57,27 @@ void StreamWriter::on_chunk(std::string_view json, std::string& out) {
   od::object root;
   if (parser_.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(root) != simdjson::SUCCESS) return;
   // A chunk may carry reasoning, text and tool calls at once: applied in that order.
+  // Usage and error events have no choices: the task calls finish() or fail().
   std::string reasoning_text, content, finish;
   std::vector<ToolFragment> fragments;
-  each_field(root, [&](std::string_view key, od::value v) {
-    if (key != "choices") return;  // usage and error events: the task calls finish() or fail()
-    od::array choices;
-    if (v.get_array().get(choices) != simdjson::SUCCESS) return;
-    bool first = true;
-    for (auto c : choices) {
-      od::object choice;
-      if (!first || c.get_object().get(choice) != simdjson::SUCCESS) {
-        first = false;
-        continue;  // one answer (n = 1): later choices are skipped whole
-      }
-      first = false;
-      each_field(choice, [&](std::string_view ck, od::value cv) {
-        if (ck == "finish_reason") {
-          read_string(cv, finish);
-          return;
-        }
-        if (ck != "delta" && ck != "message") return;
-        od::object delta;
-        if (cv.get_object().get(delta) != simdjson::SUCCESS) return;
-        each_field(delta, [&](std::string_view dk, od::value dv) {
-          std::string s;
-          if (dk == "content" || dk == "refusal") {
-            if (read_string(dv, s)) content += s;
-          } else if (dk == "reasoning_content" || dk == "reasoning") {
-            if (read_string(dv, s)) reasoning_text += s;
-          } else if (dk == "tool_calls") {
-            od::array calls;
-            if (dv.get_array().get(calls) != simdjson::SUCCESS) return;
-            for (auto call : calls) {
-              od::object co;
-              if (call.get_object().get(co) != simdjson::SUCCESS) continue;
-              ToolFragment fragment;
-              each_field(co, [&](std::string_view tk, od::value tv) {
-                if (tk == "index") {
-                  int64_t i = 0;
-                  if (tv.get_int64().get(i) == simdjson::SUCCESS) fragment.index = i;
-                } else if (tk == "id") {
-                  read_string(tv, fragment.id);
-                } else if (tk == "function") {
-                  od::object fn;
-                  if (tv.get_object().get(fn) != simdjson::SUCCESS) return;
-                  each_field(fn, [&](std::string_view fk, od::value fv) {
-                    if (fk == "name") read_string(fv, fragment.name);
-                    else if (fk == "arguments") read_string(fv, fragment.arguments);
-                  });
-                }
-              });
-              fragments.push_back(std::move(fragment));
-            }
-          }
-        });
-      });
+  chat_reader::each_first_choice_field(root, [&](std::string_view ck, od::value cv) {
+    if (ck == "finish_reason") {
+      read_string(cv, finish);
+      return;
     }
+    if (ck != "delta" && ck != "message") return;
+    od::object delta;
+    if (cv.get_object().get(delta) != simdjson::SUCCESS) return;
+    each_field(delta, [&](std::string_view dk, od::value dv) {
+      std::string s;
+      if (dk == "content" || dk == "refusal") {
+        if (read_string(dv, s)) content += s;
+      } else if (dk == "reasoning_content" || dk == "reasoning") {
+        if (read_string(dv, s)) reasoning_text += s;
+      } else if (dk == "tool_calls") {
+        chat_reader::read_tool_calls(dv, fragments);
+      }
+    });
   });
   if (!reasoning_text.empty()) reasoning(reasoning_text, out);
   if (!content.empty()) text(content, out);

@@ -6,6 +6,7 @@
 
 #include "core/json.h"
 #include "protocols/common/client_protocol.h"
+#include "protocols/responses/chat_reader.h"
 #include "protocols/responses/tool_names.h"
 #include "simdjson.h"
 
@@ -45,10 +46,7 @@ class StreamWriter : public ClientStreamWriter {
     std::string arguments;
     bool written = false;
   };
-  struct ToolFragment {
-    int64_t index = -1;
-    std::string id, name, arguments;
-  };
+  using ToolFragment = chat_reader::ToolCallPart;
 
   void event(const char* type, Json data, std::string& out);
   void on_chunk(std::string_view json, std::string& out);

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "core/text.h"
+
 namespace keyaos::responses {
 namespace {
 
@@ -25,13 +27,7 @@ std::string ToolNames::chat_name(std::string_view ns, std::string_view name) {
   for (char c : joined) clean = clean && name_char(c);
   if (clean) return joined;
   // Shortened names stay distinct: a hash of the exact (namespace, name).
-  uint32_t h = 2166136261u;
-  auto mix = [&h](std::string_view s) {
-    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-  };
-  mix(ns);
-  mix(std::string_view("\x1f", 1));
-  mix(name);
+  const uint32_t h = fnv1a(name, fnv1a(std::string_view("\x1f", 1), fnv1a(ns)));
   std::string out;
   for (char c : joined) out.push_back(name_char(c) ? c : '_');
   if (out.size() > kMaxChatName - 9) out.resize(kMaxChatName - 9);
