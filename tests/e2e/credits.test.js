@@ -264,6 +264,24 @@ test("Alice redeems one: the amount added, her balance and transactions update; 
   await owner.locator("tr[data-gift-card-id]", { hasText: "user_alice" }).waitFor();
 });
 
+test("the gift card list pages: 50 cards, then the rest with Load more", async () => {
+  const form = owner.getByRole("form", { name: "Create gift cards" });
+  await form.getByLabel("Amount per card (USD)").fill("0.01");
+  await form.getByLabel("Number of cards").fill("60");
+  await form.getByRole("button", { name: "Create gift cards" }).click();
+  await owner.locator("[data-gift-code]").nth(59).waitFor();
+  assert.equal(await owner.locator("[data-gift-code]").count(), 60);
+  await owner.getByRole("button", { name: "I have saved them" }).click();
+  const rows = owner.locator("tr[data-gift-card-id]");
+  await owner.waitForFunction(() => document.querySelectorAll("tr[data-gift-card-id]").length === 50);
+  await owner.getByRole("button", { name: "Load more" }).click();
+  await rows.nth(62).waitFor();
+  assert.equal(await rows.count(), 63);
+  assert.equal(await owner.getByRole("button", { name: "Load more" }).count(), 0, "no page is left");
+  const ids = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.giftCardId));
+  assert.equal(new Set(ids).size, 63, "no card is listed twice");
+});
+
 test("phone-sized viewport: Credits and every Admin tab fit the screen", async () => {
   for (const [page, hash, ready] of [
     [alice, "credits", "tr[data-entry-id]"],
