@@ -303,6 +303,29 @@ test("phone-sized viewport: Credits and every Admin tab fit the screen", async (
   }
 });
 
+test("a gateway without Stripe keys: buying says payments are not configured and turns itself off", async () => {
+  const port = await freePort();
+  const bare = `http://127.0.0.1:${port}`;
+  const plain = await startGateway({
+    port,
+    env: { ADMIN_TOKEN, ENCRYPTION_KEY, ...clerk.bindings({ ownerId: "user_owner", authorizedParties: [bare], networkless: true }) },
+  });
+  try {
+    const here = clerkBrowser({ browser, clerk, origin: bare, users: USERS, consoleErrors, ignore: (text) => /status of 503/.test(text) });
+    const page = await here.signIn(await here.context(), "alice@example.com", "alice-unpaid");
+    await go(page, "Credits");
+    const buy = page.getByRole("region", { name: "Buy credits" });
+    await buy.getByRole("button", { name: "Buy $10 of credits" }).click();
+    await buy.getByRole("alert").getByText("Payments are not configured on this gateway.").waitFor();
+    for (const name of ["Buy $5 of credits", "Buy $10 of credits", "Buy $20 of credits", "Buy $50 of credits", "Buy"])
+      assert.equal(await buy.getByRole("button", { name, exact: true }).isDisabled(), true, `${name} is off`);
+    assert.equal(page.url(), `${bare}/#/credits`, "the page stayed");
+    await page.context().close();
+  } finally {
+    await plain.stop();
+  }
+});
+
 test("no console errors on any page", () => {
   assert.deepEqual(consoleErrors, []);
 });
