@@ -216,6 +216,27 @@ test("the operator sees Admin: KPIs, the users table; grants Alice $5 with a rea
   await alice.locator('tr[data-kind="grant"]').waitFor();
 });
 
+test("a revoke asks first, then takes exactly the amount", async () => {
+  const form = owner.getByRole("form", { name: "Grant or revoke credits" });
+  await form.getByRole("button", { name: "Revoke", exact: true }).click();
+  await form.getByLabel("Amount (USD)").fill("1");
+  await form.getByLabel("Reason").fill("Correction after a test");
+  await form.getByRole("button", { name: "Revoke credits" }).click();
+  const dialog = owner.getByRole("dialog", { name: "Revoke credits?" });
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await dialog.waitFor({ state: "detached" });
+  assert.equal((await asUser("user_alice", "/api/credits/balance")).balance_nusd, 1500 * NUSD_PER_CENT, "nothing moved");
+  await form.getByRole("button", { name: "Revoke credits" }).click();
+  await dialog.getByRole("button", { name: "Revoke $1.00" }).click();
+  await owner.getByText("Revoked $1.00 from user_alice.").waitFor();
+  await owner.locator('tr[data-owner-id="user_alice"] [data-label="Balance"]', { hasText: "$14.00" }).waitFor();
+  await owner.locator("tr[data-adjustment-id]", { hasText: "Correction after a test" }).locator('[data-label="Amount"]', { hasText: "−$1.00" }).waitFor();
+  assert.equal((await asUser("user_alice", "/api/credits/balance")).balance_nusd, 1400 * NUSD_PER_CENT);
+  await alice.reload();
+  await waitBalance(alice, 1400 * NUSD_PER_CENT);
+  await alice.locator('tr[data-kind="revoke"] [data-label="Amount"]', { hasText: "−$1.00" }).waitFor();
+});
+
 test("the operator creates 3 gift cards and sees 3 codes once", async () => {
   await owner.getByRole("tab", { name: "Gift cards" }).click();
   const form = owner.getByRole("form", { name: "Create gift cards" });
@@ -250,7 +271,7 @@ test("Alice redeems one: the amount added, her balance and transactions update; 
   await card.getByRole("button", { name: "Redeem" }).click();
   await card.getByText("Added $2.50.").waitFor();
   await waitBalance(alice, before + 250 * NUSD_PER_CENT);
-  assert.equal(await balanceText(alice), "$17.50");
+  assert.equal(await balanceText(alice), "$16.50");
   await alice.locator('tr[data-kind="gift_card"] [data-label="Amount"]', { hasText: "+$2.50" }).waitFor();
 
   await card.getByLabel("Gift card code").fill(giftCodes[0]);
