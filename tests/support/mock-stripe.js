@@ -11,7 +11,18 @@ import { createServer } from "node:http";
 
 const rid = (prefix) => `${prefix}_${randomBytes(12).toString("hex")}`;
 
-export async function startStripe({ secretKey = `sk_test_${randomBytes(12).toString("hex")}`, webhookSecret = `whsec_${randomBytes(16).toString("hex")}` } = {}) {
+// Options for a local instance (scripts/stripe-dev.js): `port` to listen on;
+// `webhookUrl`, where it delivers signed events as Stripe would: a Checkout
+// session's URL is then a page of this stand-in whose "Pay" completes the
+// session (checkout.session.completed) and returns to its success_url, and an
+// off-session charge that succeeds is followed by payment_intent.succeeded.
+export async function startStripe({
+  secretKey = `sk_test_${randomBytes(12).toString("hex")}`,
+  webhookSecret = `whsec_${randomBytes(16).toString("hex")}`,
+  port = 0,
+  webhookUrl = null,
+} = {}) {
+  let forward = webhookUrl; // see forwardTo()
   const requests = [];
   const customers = new Map();
   const sessions = new Map();
@@ -56,7 +67,7 @@ export async function startStripe({ secretKey = `sk_test_${randomBytes(12).toStr
         expires_at: expires,
         payment_intent: null,
       };
-      session.url = `https://checkout.stripe.test/c/pay/${session.id}`;
+      session.url = forward ? `${url}/c/pay/${session.id}` : `https://checkout.stripe.test/c/pay/${session.id}`;
       sessions.set(session.id, session);
       return { status: 200, answer: session };
     }
@@ -69,6 +80,7 @@ export async function startStripe({ secretKey = `sk_test_${randomBytes(12).toStr
       if (!form.customer || !customers.has(form.customer)) return error(400, "invalid_request_error", "resource_missing", `No such customer: '${form.customer}'`);
       if (!form.payment_method) return error(400, "invalid_request_error", "parameter_missing", "Missing required param: payment_method.");
       const intent = makeIntent({ amount: Number(form.amount), customer: form.customer, payment_method: form.payment_method, metadata: pick(form, "metadata") });
+      if (forward) setTimeout(() => deliver(event("payment_intent.succeeded", intent)).catch(() => {}), 50);
       return { status: 200, answer: intent };
     }
     return error(404, "invalid_request_error", null, `Unrecognized request URL (${method}: ${path}).`);
@@ -85,6 +97,7 @@ export async function startStripe({ secretKey = `sk_test_${randomBytes(12).toStr
     for await (const c of req) chunks.push(c);
     const raw = Buffer.concat(chunks).toString("utf8");
     const url = new URL(req.url, "http://x");
+    if (forward && url.pathname.startsWith("/c/pay/")) return checkoutPage(req.method, url.pathname, res);
     const form = Object.fromEntries(new URLSearchParams(raw));
     const auth = req.headers.authorization || "";
     const headers = { ...req.headers };
@@ -131,12 +144,66 @@ export async function startStripe({ secretKey = `sk_test_${randomBytes(12).toStr
     const out = handle(req.method, url.pathname, form);
     send(res, out.status, out.answer);
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise((r) => server.listen(port, "127.0.0.1", r));
   const url = `http://127.0.0.1:${server.address().port}`;
 
   // Stripe's signature header for a payload: t=<seconds>,v1=HMAC(secret, t.payload).
   const signature = (payload, { timestamp = Math.floor(Date.now() / 1000), secret = webhookSecret } = {}) =>
     `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${payload}`).digest("hex")}`;
+
+  function event(type, object, { id = rid("evt") } = {}) {
+    return JSON.stringify({ id, object: "event", api_version: "2024-06-20", created: Math.floor(Date.now() / 1000), type, livemode: false, data: { object } });
+  }
+
+  // A signed event to webhookUrl; resolves to the endpoint's status.
+  async function deliver(body) {
+    const res = await fetch(forward, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature(body) }, body });
+    await res.arrayBuffer();
+    return res.status;
+  }
+
+  // The hosted Checkout page of a local instance: GET shows the session,
+  // POST …/pay completes it and delivers the event, POST …/cancel goes back.
+  async function checkoutPage(method, path, res) {
+    const [, , , id, action] = path.split("/");
+    const session = sessions.get(decodeURIComponent(id || ""));
+    const page = (status, body) => {
+      res.writeHead(status, { "content-type": "text/html; charset=utf-8" });
+      res.end(`<!doctype html><meta charset="utf-8"><title>Stripe Checkout (local)</title><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto">${body}</body>`);
+    };
+    if (!session) return page(404, "<h1>No such Checkout session</h1>");
+    const dollars = (session.amount_total / 100).toFixed(2);
+    if (method === "GET" && !action) {
+      if (session.status !== "open") return page(410, `<h1>This session is ${escapeHtml(session.status)}</h1>`);
+      return page(
+        200,
+        `<h1>Keyaos credits: $${dollars}</h1><p>A local stand-in for Stripe Checkout: no card is charged.</p>` +
+          `<form method="post" action="/c/pay/${session.id}/pay"><button>Pay $${dollars} with a test card</button></form>` +
+          `<form method="post" action="/c/pay/${session.id}/cancel"><button>Cancel</button></form>`,
+      );
+    }
+    if (method === "POST" && action === "cancel") {
+      res.writeHead(303, { location: session.cancel_url });
+      return res.end();
+    }
+    if (method === "POST" && action === "pay" && session.status === "open") {
+      const status = await deliver(event("checkout.session.completed", pay(session.id))).catch((err) => String(err.message || err));
+      if (status !== 200) return page(502, `<h1>The gateway's webhook did not accept the payment</h1><p>${escapeHtml(String(status))} from ${escapeHtml(forward)}</p>`);
+      res.writeHead(303, { location: session.success_url });
+      return res.end();
+    }
+    return page(405, "<h1>Not here</h1>");
+  }
+
+  // The session paid (a saved card, its PaymentIntent): the object of checkout.session.completed.
+  function pay(sessionId, { payment_status = "paid" } = {}) {
+    const s = sessions.get(sessionId);
+    if (!s) throw new Error(`no session ${sessionId}`);
+    if (!s.payment_intent) s.payment_intent = makeIntent({ amount: s.amount_total, customer: s.customer, payment_method: rid("pm") }).id;
+    s.status = "complete";
+    s.payment_status = payment_status;
+    return { ...s };
+  }
 
   return {
     url,
@@ -161,23 +228,17 @@ export async function startStripe({ secretKey = `sk_test_${randomBytes(12).toStr
     },
     signature,
     // An event body as Stripe sends it.
-    event(type, object, { id = rid("evt") } = {}) {
-      return JSON.stringify({ id, object: "event", api_version: "2024-06-20", created: Math.floor(Date.now() / 1000), type, livemode: false, data: { object } });
-    },
-    // The session paid (a saved card, its PaymentIntent): the object of checkout.session.completed.
-    pay(sessionId, { payment_status = "paid" } = {}) {
-      const s = sessions.get(sessionId);
-      if (!s) throw new Error(`no session ${sessionId}`);
-      if (!s.payment_intent) s.payment_intent = makeIntent({ amount: s.amount_total, customer: s.customer, payment_method: rid("pm") }).id;
-      s.status = "complete";
-      s.payment_status = payment_status;
-      return { ...s };
-    },
+    event,
+    pay,
     expired(sessionId) {
       const s = sessions.get(sessionId);
       return { ...s, status: "expired" };
     },
     makeIntent,
+    // Delivers events to `webhookUrl` from now on (see the options above).
+    forwardTo(webhookUrl) {
+      forward = webhookUrl;
+    },
     close: () =>
       new Promise((r) => {
         for (const res of hung) res.destroy();
@@ -186,6 +247,8 @@ export async function startStripe({ secretKey = `sk_test_${randomBytes(12).toStr
       }),
   };
 }
+
+const escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function pick(form, prefix) {
   const out = {};
