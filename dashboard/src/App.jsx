@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { clearToken, getToken, invalidate, onUnauthorized, setSessionTokenSource } from "./api.js";
-import { loadClerk, loadConfig, ModeContext } from "./platform.js";
+import { loadClerk, loadConfig, ModeContext, usePlatform } from "./platform.js";
+import { useResource } from "./hooks.js";
 import { href, useRoute } from "./router.js";
 import { CopyButton, ErrorNote, Loading, ToastProvider } from "./components/ui.jsx";
 import { Login, LoginCard } from "./pages/Login.jsx";
@@ -10,7 +11,10 @@ import { ApiKeys } from "./pages/ApiKeys.jsx";
 import { Models } from "./pages/Models.jsx";
 import { Logs } from "./pages/Logs.jsx";
 import { Playground } from "./pages/Playground.jsx";
+import { Credits } from "./pages/Credits.jsx";
+import { Admin } from "./pages/Admin.jsx";
 
+// `platform`: only in Platform mode; `admin`: only for the operator (/api/me's is_admin).
 const PAGES = [
   { id: "overview", label: "Overview", Component: Overview },
   { id: "credentials", label: "Credentials", Component: Credentials },
@@ -18,6 +22,8 @@ const PAGES = [
   { id: "models", label: "Models", Component: Models },
   { id: "logs", label: "Logs", Component: Logs },
   { id: "playground", label: "Playground", Component: Playground },
+  { id: "credits", label: "Credits", Component: Credits, platform: true },
+  { id: "admin", label: "Admin", Component: Admin, platform: true, admin: true },
 ];
 
 // The gateway's /api/config names the mode; nothing is drawn before it answers.
@@ -166,7 +172,13 @@ function ClerkAccount({ clerk }) {
 
 function Shell({ account }) {
   const route = useRoute();
-  const page = PAGES.find((p) => p.id === route.page) || PAGES[0];
+  const platform = usePlatform();
+  const me = useResource(platform ? "/api/me" : null);
+  const isAdmin = me.data?.is_admin === true;
+  const pages = PAGES.filter((p) => (!p.platform || platform) && (!p.admin || isAdmin));
+  // An operator's link to an admin page waits for /api/me rather than showing the overview first.
+  const waiting = platform && !me.data && !me.error && PAGES.some((p) => p.id === route.page && p.admin);
+  const page = pages.find((p) => p.id === route.page) || pages[0];
   const mainRef = useRef(null);
   const first = useRef(true);
   const baseUrl = `${window.location.origin}/v1`;
@@ -206,7 +218,7 @@ function Shell({ account }) {
       </header>
       <nav className="sidenav" aria-label="Dashboard">
         <ul>
-          {PAGES.map((p) => (
+          {pages.map((p) => (
             <li key={p.id}>
               <a href={href(p.id)} aria-current={p.id === page.id ? "page" : undefined}>
                 {p.label}
@@ -216,7 +228,7 @@ function Shell({ account }) {
         </ul>
       </nav>
       <main id="main" ref={mainRef} className="content">
-        <Page key={page.id} params={route.params} />
+        {waiting ? <Loading /> : <Page key={page.id} params={route.params} />}
       </main>
     </div>
   );

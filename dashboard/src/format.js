@@ -88,3 +88,55 @@ const dayFmt = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric"
 export function dayLabel(day) {
   return dayFmt.format(new Date(`${day}T00:00:00Z`));
 }
+
+// Platform wallets count integer nano-USD (1 USD = 10^9 nusd). These format
+// and parse with integer (BigInt) arithmetic, never through a float, so
+// $0.10 + $0.20 shows as $0.30 and a balance shows to the last nano-dollar.
+const NUSD_PER_USD = 1_000_000_000n;
+export const NUSD_PER_CENT = 10_000_000;
+
+function toBigInt(v) {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "number") return Number.isSafeInteger(v) ? BigInt(v) : null;
+  if (typeof v === "string" && /^-?\d+$/.test(v.trim())) return BigInt(v.trim());
+  return null;
+}
+
+function groupThousands(digits) {
+  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+// 10_000_000_000 -> "$10.00"; 6_600_000 -> "$0.0066"; -1 -> "−$0.000000001".
+// At least two decimals, more only when the amount has them. `sign`: "+" on positive amounts.
+export function nusd(v, { sign = false } = {}) {
+  const n = toBigInt(v);
+  if (n === null) return "—";
+  const neg = n < 0n;
+  const abs = neg ? -n : n;
+  const whole = groupThousands((abs / NUSD_PER_USD).toString());
+  let frac = (abs % NUSD_PER_USD).toString().padStart(9, "0").replace(/0+$/, "");
+  if (frac.length < 2) frac = frac.padEnd(2, "0");
+  const prefix = neg ? "−" : sign && n > 0n ? "+" : "";
+  return `${prefix}$${whole}.${frac}`;
+}
+
+// Integer cents -> "$12.34" (or "$12" with `short` when it is whole dollars).
+export function cents(v, { short = false } = {}) {
+  if (!Number.isSafeInteger(v)) return "—";
+  const s = nusd(BigInt(v) * BigInt(NUSD_PER_CENT));
+  return short && s.endsWith(".00") ? s.slice(0, -3) : s;
+}
+
+// A dollar amount typed by a person -> integer cents, or an error message.
+// Accepts "10", "10.5", "$1,250.00"; refuses fractions of a cent, signs and
+// anything outside [minCents, maxCents].
+export function parseDollars(text, { minCents = 1, maxCents = Number.MAX_SAFE_INTEGER } = {}) {
+  const s = String(text ?? "").trim().replace(/^\$/, "").replace(/,(?=\d{3}(\D|$))/g, "");
+  const range = `from ${cents(minCents)} to ${cents(maxCents)}`;
+  const m = /^(\d+)(?:\.(\d{0,2}))?$/.exec(s);
+  if (!s) return { error: `Enter an amount ${range}.` };
+  if (!m) return { error: /^\d*\.\d{3,}$/.test(s) ? "Use whole cents: at most two digits after the point." : `Enter an amount in dollars, ${range}.` };
+  const c = BigInt(m[1]) * 100n + BigInt((m[2] ?? "").padEnd(2, "0") || "0");
+  if (c < BigInt(minCents) || c > BigInt(maxCents)) return { error: `Enter an amount ${range}.` };
+  return { cents: Number(c) };
+}

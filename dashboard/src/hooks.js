@@ -61,3 +61,45 @@ export function useDebounced(value, ms = 300) {
   }, [value, ms]);
   return v;
 }
+
+// A cursor-paged list (`{object:"list", data, has_more, next_cursor}`) read
+// page by page: `more()` appends the next page. A new `path` (null skips) or
+// `reload()` starts again from the first page; an answer to an older request
+// is dropped.
+export function usePagedList(path) {
+  const [state, setState] = useState({ items: [], next: null, hasMore: false, loading: Boolean(path), error: null, loaded: false });
+  const seq = useRef(0);
+  const fetchPage = useCallback(
+    (cursor) => {
+      if (!path) return;
+      const id = ++seq.current;
+      setState((s) => ({ ...s, loading: true, error: null }));
+      const sep = path.includes("?") ? "&" : "?";
+      api(cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path).then(
+        (page) => {
+          if (id !== seq.current) return;
+          const data = Array.isArray(page?.data) ? page.data : [];
+          setState((s) => ({
+            items: cursor ? [...s.items, ...data] : data,
+            next: page?.has_more ? (page.next_cursor ?? null) : null,
+            hasMore: Boolean(page?.has_more && page?.next_cursor),
+            loading: false,
+            error: null,
+            loaded: true,
+          }));
+        },
+        (error) => id === seq.current && setState((s) => ({ ...s, loading: false, error })),
+      );
+    },
+    [path],
+  );
+  useEffect(() => {
+    fetchPage(null);
+    return () => {
+      seq.current++;
+    };
+  }, [fetchPage]);
+  const reload = useCallback(() => fetchPage(null), [fetchPage]);
+  const more = useCallback(() => state.next && fetchPage(state.next), [fetchPage, state.next]);
+  return { ...state, reload, more };
+}

@@ -66,6 +66,22 @@ test("log in: a wrong token is refused, the admin token opens the overview", asy
   await page.getByText("No upstream keys yet").waitFor();
 });
 
+test("Core mode has no Credits or Admin page: not in the menu, and their addresses open the overview", async () => {
+  const nav = page.getByRole("navigation", { name: "Dashboard" });
+  assert.deepEqual(await nav.getByRole("link").allInnerTexts(), ["Overview", "Credentials", "API keys", "Models", "Logs", "Playground"]);
+  const asked = [];
+  const onRequest = (r) => asked.push(new URL(r.url()).pathname);
+  page.on("request", onRequest);
+  for (const hash of ["credits", "admin"]) {
+    await page.goto(`${gw.url}/#/${hash}`);
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+    assert.equal(await nav.locator('[aria-current="page"]').innerText(), "Overview");
+  }
+  await page.waitForLoadState("networkidle");
+  page.off("request", onRequest);
+  assert.deepEqual(asked.filter((p) => /^\/api\/(credits|admin|me)\b/.test(p)), [], "Core asks no Platform route");
+});
+
 test("credentials: the provider guide, live format validation, add, inline edit", async () => {
   await go(page, "Credentials");
   const form = page.getByRole("region", { name: "Add a credential" });

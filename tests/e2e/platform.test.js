@@ -2,15 +2,16 @@
 // started with `npm start` and the Clerk stand-in's env (tests/support/clerk.js;
 // its public key as CLERK_JWT_KEY, so no JWKS is fetched). Clerk's frontend
 // is an outside service: the page's requests for clerk-js and to Clerk's
-// frontend API are answered here, by a stand-in bundle
-// (tests/support/clerk-js-standin.js) whose session tokens the fixture signs.
+// frontend API are answered by tests/support/clerk-browser.js, with a
+// stand-in bundle (tests/support/clerk-js-standin.js) whose session tokens
+// the fixture signs.
 // Alice adds an OpenAI key (a local mock) to the pool; Bob, whose wallet is
 // seeded in D1, creates an API key and calls the pool with the OpenAI client;
 // what each sees (balance, earnings, log directions) is the engine's own output.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "../../scripts/lib.js";
 import { startClerk } from "../support/clerk.js";
@@ -18,6 +19,7 @@ import OpenAI from "openai";
 import { startMockUpstream, openaiCompletion, openaiStream } from "../support/mock-upstream.js";
 import { freePort, startGateway } from "../support/npm-start.js";
 import { go, launchChromium, shot, watchConsole } from "../support/browser.js";
+import { clerkBrowser } from "../support/clerk-browser.js";
 import { usd } from "../../dashboard/src/format.js";
 
 const ADMIN_TOKEN = "e2e-platform-admin-token-0123456789";
@@ -32,12 +34,9 @@ const STREAM_PARTS = ["Pooled", " hello", "."];
 const REPLY = "Hello from the pool";
 // Large enough that a request's cost shows in a $1 balance: $0.0066 at gpt-4o-mini's list prices.
 const USAGE = { prompt_tokens: 20_000, completion_tokens: 6_000 };
-const STANDIN = readFileSync(join(root, "tests", "support", "clerk-js-standin.js"), "utf8");
 
-let gw, upstream, clerk, browser, origin;
+let gw, upstream, clerk, browser, origin, clerkContext, signIn, issued;
 const consoleErrors = [];
-const issued = new Map(); // session token -> user id, every token the Clerk stand-in handed out
-const sessions = new Map(); // sid -> user id
 
 // wrangler's local D1 in the gateway's state folder, before the gateway starts.
 function d1(stateDir, args) {
@@ -46,53 +45,6 @@ function d1(stateDir, args) {
     env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
     stdio: "pipe",
   });
-}
-
-// A browser context whose Clerk requests are answered by the stand-in and the fixture.
-async function clerkContext() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const cors = { "access-control-allow-origin": origin, "content-type": "application/json" };
-  await context.route(`https://${clerk.frontendApi}/**`, async (route) => {
-    const req = route.request();
-    const path = new URL(req.url()).pathname;
-    if (path === "/npm/@clerk/clerk-js@5/dist/clerk.browser.js")
-      return route.fulfill({ status: 200, contentType: "application/javascript", headers: { "access-control-allow-origin": "*" }, body: STANDIN });
-    if (path === "/v1/client/sign_ins" && req.method() === "POST") {
-      const email = new URLSearchParams(req.postData() || "").get("identifier");
-      const userId = USERS[email];
-      if (!userId) return route.fulfill({ status: 422, headers: cors, body: JSON.stringify({ errors: [{ message: "Couldn't find your account." }] }) });
-      const sid = `sess_${userId}_${sessions.size}`;
-      sessions.set(sid, userId);
-      return route.fulfill({ status: 200, headers: cors, body: JSON.stringify({ user: { id: userId, email }, session: { id: sid } }) });
-    }
-    const tokens = /^\/v1\/client\/sessions\/([^/]+)\/tokens$/.exec(path);
-    if (tokens && req.method() === "POST" && sessions.has(decodeURIComponent(tokens[1]))) {
-      const sid = decodeURIComponent(tokens[1]);
-      const jwt = clerk.sign({ sub: sessions.get(sid), sid, azp: origin, jti: `${issued.size}` });
-      issued.set(jwt, sessions.get(sid));
-      return route.fulfill({ status: 200, headers: cors, body: JSON.stringify({ object: "token", jwt }) });
-    }
-    return route.fulfill({ status: 404, headers: cors, body: "{}" });
-  });
-  return context;
-}
-
-// A page signed in as `email` through the stand-in's SignIn form; every
-// /api and /v1 request it makes is recorded with its bearer token.
-async function signIn(context, email, name) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  watchConsole(page, name, consoleErrors);
-  page.calls = [];
-  page.on("request", (r) => {
-    const url = new URL(r.url());
-    if (url.origin === origin && /^\/(api|v1)\//.test(url.pathname)) page.calls.push({ path: url.pathname, bearer: (r.headers().authorization || "").replace(/^Bearer /, "") });
-  });
-  await page.goto(origin);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
-  return page;
 }
 
 // The engine's view for `userId`, with a token the fixture signs (as a script would hold one).
@@ -141,6 +93,7 @@ before(async () => {
     },
   });
   browser = await launchChromium();
+  ({ context: clerkContext, signIn, issued } = clerkBrowser({ browser, clerk, origin, users: USERS, consoleErrors }));
   aliceContext = await clerkContext();
   bobContext = await clerkContext();
 });

@@ -11,9 +11,10 @@ function niceStep(max, count) {
 // A stacked bar chart drawn in SVG at the container's real width.
 // data: [{ key, label, values: { [seriesKey]: number } }]
 // series: [{ key, label }] (stacked bottom to top, coloured by position)
+// unit: what one bar is ("day", "hour", "interval"), for the readout and the table
 // The readout line above the bars shows the hovered or focused bar (arrow keys
 // move it), or the range total; its height is fixed so nothing shifts.
-export function BarChart({ title, data, series, format, height = 200, summary }) {
+export function BarChart({ title, data, series, format, height = 200, summary, unit = "day" }) {
   const [ref, width] = useWidth();
   const [active, setActive] = useState(null);
   const n = data.length;
@@ -65,7 +66,7 @@ export function BarChart({ title, data, series, format, height = 200, summary })
   return (
     <figure className="chart">
       <figcaption className="chart-readout" aria-live="polite">
-        <span className="chart-readout-label">{shown ? shown.label : summary || `All ${n} days`}</span>
+        <span className="chart-readout-label">{shown ? shown.label : summary || `All ${n} ${unit}s`}</span>
         {readoutValues.map((s, i) => (
           <span key={s.key} className="chart-readout-item">
             <span className={`swatch series-${i}`} aria-hidden="true" />
@@ -79,7 +80,7 @@ export function BarChart({ title, data, series, format, height = 200, summary })
         style={{ height }}
         tabIndex={0}
         role="group"
-        aria-label={`${title}. Use the left and right arrow keys to read each day.`}
+        aria-label={`${title}. Use the left and right arrow keys to read each ${unit}.`}
         onKeyDown={onKeyDown}
         onMouseMove={onMove}
         onMouseLeave={() => setActive(null)}
@@ -132,7 +133,7 @@ export function BarChart({ title, data, series, format, height = 200, summary })
             <caption className="sr-only">{title}</caption>
             <thead>
               <tr>
-                <th scope="col">Day</th>
+                <th scope="col">{unit.replace(/^./, (c) => c.toUpperCase())}</th>
                 {series.map((s) => (
                   <th key={s.key} scope="col" className="num">
                     {s.label}

@@ -30,6 +30,17 @@ export function Card({ title, actions, children, className = "", headingLevel = 
   );
 }
 
+// A KPI tile: label, value, a line under it.
+export function Stat({ label, value, sub, tone, ...rest }) {
+  return (
+    <div className={`stat ${tone ? `stat-${tone}` : ""}`} {...rest}>
+      <div className="stat-label">{label}</div>
+      <div className="stat-value">{value}</div>
+      <div className="stat-sub muted">{sub || "\u00a0"}</div>
+    </div>
+  );
+}
+
 export function Badge({ tone = "neutral", children, title }) {
   return (
     <span className={`badge badge-${tone}`} title={title}>
@@ -220,6 +231,57 @@ export function Segmented({ label, value, options, onChange }) {
           {o.label}
         </button>
       ))}
+    </div>
+  );
+}
+
+// Tabs over one panel (WAI-ARIA tabs): arrow keys, Home and End move between
+// tabs; only the selected tab is in the Tab order. tabs: [{ value, label }].
+export function Tabs({ label, tabs, value, onChange, children }) {
+  const base = useId();
+  const tabId = (v) => `${base}-tab-${v}`;
+  const onKeyDown = (e) => {
+    const i = tabs.findIndex((t) => t.value === value);
+    const last = tabs.length - 1;
+    const next = { ArrowRight: i === last ? 0 : i + 1, ArrowLeft: i === 0 ? last : i - 1, Home: 0, End: last }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    onChange(tabs[next].value);
+    document.getElementById(tabId(tabs[next].value))?.focus();
+  };
+  return (
+    <>
+      <div role="tablist" aria-label={label} className="tabs" onKeyDown={onKeyDown}>
+        {tabs.map((t) => (
+          <button
+            key={t.value}
+            id={tabId(t.value)}
+            type="button"
+            role="tab"
+            aria-selected={t.value === value}
+            aria-controls={`${base}-panel`}
+            tabIndex={t.value === value ? 0 : -1}
+            onClick={() => onChange(t.value)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`${base}-panel`} aria-labelledby={tabId(value)} className="tab-panel">
+        {children}
+      </div>
+    </>
+  );
+}
+
+// The "Load more" line under a cursor-paged list (hooks.js usePagedList).
+export function LoadMore({ list, label = "Load more" }) {
+  if (!list.hasMore) return null;
+  return (
+    <div className="more">
+      <button type="button" className="btn" onClick={list.more} disabled={list.loading} aria-busy={list.loading || undefined}>
+        {list.loading ? "Loading…" : label}
+      </button>
     </div>
   );
 }

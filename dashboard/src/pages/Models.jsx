@@ -349,7 +349,7 @@ function RoutePreview({ model, providerName }) {
   );
 }
 
-function SyncReport({ report, onClose }) {
+export function SyncReport({ report, onClose }) {
   const rows = report && typeof report === "object" ? Object.entries(report).filter(([k]) => k !== "object") : [];
   return (
     <Card title="Catalogue sync" actions={<button type="button" className="btn btn-small" onClick={onClose}>Dismiss</button>}>

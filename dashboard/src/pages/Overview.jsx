@@ -5,7 +5,7 @@ import { lastDays, useProviders } from "../data.js";
 import { href } from "../router.js";
 import { compact, dayLabel, isoTitle, num, pct, relative, shortDateTime, usd } from "../format.js";
 import { BarChart } from "../components/BarChart.jsx";
-import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, Segmented } from "../components/ui.jsx";
+import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, Segmented, Stat } from "../components/ui.jsx";
 import { NetAmount } from "../components/Ledger.jsx";
 import { usePlatform } from "../platform.js";
 
@@ -197,22 +197,12 @@ function PoolStats({ credits, pool }) {
       <ErrorNote error={credits.error} onRetry={credits.reload} />
       <ErrorNote error={pool.error} onRetry={pool.reload} />
       <div className="stats" aria-busy={credits.loading || pool.loading} aria-label="Credits and pool">
-        <Stat label="Balance" value={usd(balance)} tone={balance > 0 ? "ok" : undefined} sub="credits to spend on any model" />
+        <Stat label="Balance" value={usd(balance)} tone={balance > 0 ? "ok" : undefined} sub={<a href={href("credits")}>Buy or redeem credits</a>} />
         <Stat label="Earned, 24 h" value={usd(p?.earnings_24h_usd)} sub="from others using your keys" />
         <Stat label="Your calls, 24 h" value={num(p?.calls_24h)} sub="requests you made" />
         <Stat label="Healthy credentials" value={num(p?.healthy_credentials)} sub="in the shared pool" />
       </div>
     </>
-  );
-}
-
-function Stat({ label, value, sub, tone }) {
-  return (
-    <div className={`stat ${tone ? `stat-${tone}` : ""}`}>
-      <div className="stat-label">{label}</div>
-      <div className="stat-value">{value}</div>
-      <div className="stat-sub muted">{sub || "\u00a0"}</div>
-    </div>
   );
 }
 
