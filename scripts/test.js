@@ -41,11 +41,10 @@ step("build and deploy scripts", () => run("node --test tests/scripts/*.test.js"
 // Rebuilt in folders of its own (build/wasm-check, then a scratch copy of the sources with a
 // private Emscripten cache) and compared with the committed module, which is never written.
 step("keyaos.wasm is reproducible from the sources", () => run("node scripts/build.js --check-wasm --fresh"));
-step("Worker integration tests (workerd + D1)", () => {
-  const files = readdirSync(join(root, "tests", "integration")).filter((f) => f.endsWith(".test.js")).map((f) => join("tests", "integration", f));
-  run(`node --test --test-concurrency=1 ${files.join(" ")}`);
-});
-step("Dashboard browser tests (Playwright + Chromium), Core and Platform mode", () => run("node --test --test-concurrency=1 tests/e2e/dashboard.test.js tests/e2e/platform.test.js"));
+// Every test file of a folder, so a new one cannot be left out.
+const testFiles = (dir) => readdirSync(join(root, "tests", dir)).filter((f) => f.endsWith(".test.js")).sort().map((f) => join("tests", dir, f));
+step("Worker integration tests (workerd + D1)", () => run(`node --test --test-concurrency=1 ${testFiles("integration").join(" ")}`));
+step("Dashboard browser tests (Playwright + Chromium), Core and Platform mode", () => run(`node --test --test-concurrency=1 ${testFiles("e2e").join(" ")}`));
 step("wrangler deploy --dry-run", () => run("npx wrangler deploy --dry-run --outdir build/deploy-dry-run > build/deploy-dry-run.log 2>&1 || (cat build/deploy-dry-run.log; exit 1)"));
 
 // Tests write to build/ and state folders only: the work tree ends as it started.
