@@ -271,12 +271,19 @@ test("webhook signatures: forged, stale, and a replayed body with a new timestam
   assert.equal(big.status, 413);
 });
 
-test("missing Stripe configuration: checkout and webhook answer 503", async () => {
-  const bare = await startGateway({ bindings: { ...clerk.bindings({ ownerId: OPERATOR, authorizedParties: ["http://localhost:8787"] }), STRIPE_API_BASE_URL: stripe.url } });
+test("missing Stripe configuration: checkout and webhook answer 503, and /api/config says payments are off", async () => {
+  assert.equal((await gw.fetch("/api/config").then((r) => r.json())).payments, true);
+  // The key without the webhook secret: a checkout would take money no webhook could credit.
+  const bare = await startGateway({
+    bindings: { ...clerk.bindings({ ownerId: OPERATOR, authorizedParties: ["http://localhost:8787"] }), ...stripe.bindings({ withWebhook: false }) },
+  });
   try {
+    assert.equal((await bare.fetch("/api/config").then((r) => r.json())).payments, false);
+    const stripeCallsBefore = stripeCalls("/v1/customers").length + stripeCalls("/v1/checkout/sessions").length;
     const res = await bare.as(clerk.sign({ sub: BOB }))("POST", "/api/credits/checkout", { amount_cents: 500 });
     assert.equal(res.status, 503);
     assert.equal(res.json.error.code, "payments_not_configured");
+    assert.equal(stripeCalls("/v1/customers").length + stripeCalls("/v1/checkout/sessions").length, stripeCallsBefore, "Stripe was not called");
     const body = stripe.event("checkout.session.completed", { id: "cs_1", metadata: {} });
     const hook = await bare.fetch("/api/webhooks/stripe", { method: "POST", headers: { "stripe-signature": stripe.signature(body) }, body });
     assert.equal(hook.status, 503);

@@ -88,7 +88,7 @@ test("sessions: only a current RS256 token of this Clerk instance for an authori
   // A session works on /v1 too.
   assert.equal((await call(clerk.sign({ sub: ALICE }), "GET", "/v1/models")).status, 200);
   // /api/config is public and names the mode.
-  assert.deepEqual((await call("", "GET", "/api/config")).json, { mode: "platform", clerk_publishable_key: clerk.publishableKey });
+  assert.deepEqual((await call("", "GET", "/api/config")).json, { mode: "platform", clerk_publishable_key: clerk.publishableKey, payments: false });
 });
 
 test("sessions: an unknown kid refetches the JWKS at most once per interval, and a rotated key works once Clerk lists it", async () => {

@@ -316,6 +316,6 @@ TEST_CASE("platform auth: a session is verified by the host's WebCrypto, the adm
   // /api/config needs nobody and tells the dashboard how to sign in.
   h = p.engine.open();
   a = p.get(h, "/api/config", "");
-  CHECK(body_of(a) == Json{{"mode", "platform"}, {"clerk_publishable_key", kPublishableKey}});
+  CHECK(body_of(a) == Json{{"mode", "platform"}, {"clerk_publishable_key", kPublishableKey}, {"payments", false}});
   p.engine.close(h);
 }

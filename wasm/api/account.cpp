@@ -59,7 +59,9 @@ struct PoolStatsTask : Task {
 Action gateway_config_response(const Gateway& gw) {
   const platform::Config& p = gw.config().platform;
   if (!p.enabled) return json_response(200, {{"mode", "core"}});
-  return json_response(200, {{"mode", "platform"}, {"clerk_publishable_key", p.publishable_key}});
+  return json_response(200, {{"mode", "platform"},
+                             {"clerk_publishable_key", p.publishable_key},
+                             {"payments", gw.config().stripe.payments_ready()}});
 }
 
 std::unique_ptr<Task> make_me_task(Gateway&, HttpRequest, Caller caller) { return std::make_unique<MeTask>(std::move(caller)); }

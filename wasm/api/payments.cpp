@@ -23,8 +23,8 @@ constexpr int64_t kDefaultTopupCents = 2000;
 Action database_unavailable(const SqlResult& r) { return error_response(ApiError::internal("The gateway database is unavailable: " + r.error)); }
 
 ApiError not_configured() {
-  return {503, "Payments are not configured on this gateway (STRIPE_SECRET_KEY is not set).", "server_error",
-          "payments_not_configured", {}};
+  return {503, "Payments are not configured on this gateway (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must both be set).",
+          "server_error", "payments_not_configured", {}};
 }
 
 ApiError stripe_failed(const StripeReply& reply) {
@@ -71,7 +71,7 @@ class CheckoutTask : public payments::StripeTask {
   CheckoutTask(Gateway& gw, HttpRequest req, Caller caller) : StripeTask(gw), req_(std::move(req)), caller_(std::move(caller)) {}
 
   Action start(const Event&) override {
-    if (!gw_.config().stripe.secret_key_set) return error_response(not_configured());
+    if (!gw_.config().stripe.payments_ready()) return error_response(not_configured());
     Json body;
     if (auto e = json_object_body(req_.body, body)) return error_response(*e);
     if (auto e = cents_field(body, "amount_cents", kMinCheckoutCents, payments::kMaxCents, cents_, "checkout_min_amount"))

@@ -36,6 +36,9 @@ struct StripeConfig {
   bool secret_key_set = false;
   bool webhook_secret_set = false;
   std::string api_base_url = "https://api.stripe.com";  // STRIPE_API_BASE_URL, for local mocks
+  // Buying needs both: a checkout whose webhook cannot be verified would take
+  // money that is never credited.
+  bool payments_ready() const { return secret_key_set && webhook_secret_set; }
 };
 
 struct Config {

@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import { api, ApiError, qs } from "../api.js";
 import { usePagedList, useResource } from "../hooks.js";
+import { loadConfig } from "../platform.js";
 import { replaceParams } from "../router.js";
 import { cents, isoTitle, nusd, parseDollars, relative } from "../format.js";
 import { Badge, Card, Empty, ErrorNote, Field, Loading, PageHeader, Segmented, Tabs, Toggle, useToast } from "../components/ui.jsx";
@@ -44,6 +45,17 @@ export function Credits({ params }) {
   const [notice, setNotice] = useState(null); // "success" | "canceled": the way back from Checkout
   const [polls, setPolls] = useState(0);
   const [paymentsOff, setPaymentsOff] = useState(false);
+  // The gateway says at /api/config whether it can take payments; a 503 from checkout says so too.
+  useEffect(() => {
+    let live = true;
+    loadConfig().then(
+      (config) => live && config.payments === false && setPaymentsOff(true),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   const checkout = params.get("checkout");
   useEffect(() => {
