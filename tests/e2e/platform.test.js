@@ -107,7 +107,7 @@ after(async () => {
 });
 
 test("the gateway names Platform mode and its publishable key; the admin token is refused on /api", async () => {
-  assert.deepEqual(await (await fetch(`${origin}/api/config`)).json(), { mode: "platform", clerk_publishable_key: clerk.publishableKey });
+  assert.deepEqual(await (await fetch(`${origin}/api/config`)).json(), { mode: "platform", clerk_publishable_key: clerk.publishableKey, payments: false });
   assert.equal((await fetch(`${origin}/api/credentials`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status, 401);
   assert.deepEqual(await asUser("user_alice", "/api/me"), { owner_id: "user_alice", is_admin: false });
   assert.deepEqual(await asUser("user_owner", "/api/me"), { owner_id: "user_owner", is_admin: true });
