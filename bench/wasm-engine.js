@@ -22,27 +22,42 @@ function rowsFor(head) {
   return head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
 }
 
-export function measureWasmEngine(wasmPath, iterations = 3000) {
+function openEngine(wasmPath) {
   const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
   engine.init({ admin_token: TOKEN, encryption_configured: true });
+  return engine;
+}
+
+// Opens a streamed request and steps it to its commit with `head` (the
+// stream up to its first content event); returns the handle. `onSql` counts
+// the SQL round trips.
+function openCommitted(engine, i, now, head, onSql = () => {}) {
+  const h = engine.open();
+  let a = engine.step(h, { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${TOKEN}` }, now, nonce: i.toString(16).padStart(32, "0") }, body);
+  while (a.head.type === "sql") {
+    onSql();
+    a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
+  }
+  if (a.head.type !== "fetch") throw new Error(`expected fetch, got ${a.head.type}`);
+  engine.step(h, { type: "upstream_head", status: 200, headers: {}, now }, null);
+  const commit = engine.step(h, { type: "upstream_chunk", now }, head);
+  if (commit.head.type !== "commit_stream") throw new Error(`expected commit_stream, got ${commit.head.type}`);
+  return h;
+}
+
+const firstContentEnd = (stream) => stream.indexOf("\n\n", stream.indexOf(" gateway")) + 2;
+
+export function measureWasmEngine(wasmPath, iterations = 3000) {
+  const engine = openEngine(wasmPath);
   const stream = openaiStream(60);
-  const cut = stream.indexOf("\n\n", stream.indexOf(" gateway")) + 2;
+  const cut = firstContentEnd(stream);
   const head = new TextEncoder().encode(stream.slice(0, cut));
   const rest = new TextEncoder().encode(stream.slice(cut));
   let sqlActions = 0;
   const run = (i, now) => {
-    const h = engine.open();
-    let a = engine.step(h, { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${TOKEN}` }, now, nonce: i.toString(16).padStart(32, "0") }, body);
-    while (a.head.type === "sql") {
-      sqlActions++;
-      a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
-    }
-    if (a.head.type !== "fetch") throw new Error(`expected fetch, got ${a.head.type}`);
-    engine.step(h, { type: "upstream_head", status: 200, headers: {}, now }, null);
-    const commit = engine.step(h, { type: "upstream_chunk", now }, head);
-    if (commit.head.type !== "commit_stream") throw new Error(`expected commit_stream, got ${commit.head.type}`);
+    const h = openCommitted(engine, i, now, head, () => sqlActions++);
     // After the commit, every chunk goes through the engine's meter on its way to the client.
-    engine.step(h, { type: "upstream_chunk", now }, rest);
+    if (engine.chunk(h, now, rest) === null) throw new Error("the hot path refused a committed stream");
     const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
     if (fin.head.type !== "finish") throw new Error("no finish");
     engine.close(h);
@@ -65,4 +80,38 @@ export function measureWasmEngine(wasmPath, iterations = 3000) {
     p99Us: times[Math.floor(times.length * 0.99)],
     streamBytes: stream.length,
   };
+}
+
+// A committed stream relayed one event per upstream chunk, as a loopback
+// upstream sends it: the Worker's hot path (kx_chunk: the chunk's bytes in,
+// the client's bytes out) against the same chunks sent as upstream_chunk
+// events (JSON event and action head per chunk), in the same run.
+export function measureWasmChunks(wasmPath, runs = 20, events = 4000) {
+  const engine = openEngine(wasmPath);
+  const encoder = new TextEncoder();
+  const stream = openaiStream(events);
+  const cut = firstContentEnd(stream);
+  const head = encoder.encode(stream.slice(0, cut));
+  const chunks = stream.slice(cut).split(/(?<=\n\n)/).map((c) => encoder.encode(c));
+  const relay = {
+    hot: (h, now, c) => {
+      if (engine.chunk(h, now, c) === null) throw new Error("the hot path refused a committed stream");
+    },
+    event: (h, now, c) => engine.step(h, { type: "upstream_chunk", now }, c),
+  };
+  const times = { hot: [], event: [] };
+  for (let i = 0; i < runs + 3; i++) {
+    for (const [name, send] of Object.entries(relay)) {
+      const h = openCommitted(engine, 5000 + 2 * i + (name === "hot" ? 0 : 1), 2000, head);
+      const t0 = process.hrtime.bigint();
+      for (const c of chunks) send(h, 2000, c);
+      const elapsed = Number(process.hrtime.bigint() - t0) / 1000;
+      const fin = engine.step(h, { type: "stream_end", now: 2000, client_aborted: false }, null);
+      if (fin.head.type !== "finish") throw new Error("no finish");
+      engine.close(h);
+      if (i >= 3) times[name].push(elapsed / chunks.length); // the first runs warm the JIT
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { chunks: chunks.length, hotUs: median(times.hot), eventUs: median(times.event) };
 }

@@ -9,10 +9,9 @@
 // sequential requests. Rows come from D1's own meta.rows_read/rows_written.
 import { readFileSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { fileURLToPath } from "node:url";
-import { applyMigrations, root, ADMIN_TOKEN, ENCRYPTION_KEY } from "../tests/support/gateway.js";
+import { applyMigrations, ADMIN_TOKEN, ENCRYPTION_KEY, KEYAOS_MODULE } from "../tests/support/gateway.js";
 import { startMockUpstream, openaiCompletion } from "../tests/support/mock-upstream.js";
 import { openaiStream } from "./wasm-engine.js";
 
@@ -100,14 +99,7 @@ export async function startWorkerCpuBench(upstreamUrl) {
           workers: [
             {
               name: "keyaos",
-              modules: true,
-              scriptPath: join(root, "worker-shim", "index.js"),
-              modulesRoot: root,
-              modulesRules: [
-                { type: "ESModule", include: ["**/*.js"] },
-                { type: "CompiledWasm", include: ["**/*.wasm"] },
-              ],
-              compatibilityDate: "2025-12-01",
+              ...KEYAOS_MODULE,
               wrappedBindings: { DB: { scriptName: "d1-client", bindings: { HOST: host.url } } },
               bindings: { ADMIN_TOKEN, ENCRYPTION_KEY, UPSTREAM_BASE_URLS: JSON.stringify({ openai: upstreamUrl + "/v1" }), ...extra },
             },

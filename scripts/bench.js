@@ -23,7 +23,7 @@ run("node scripts/build.js --native > /dev/null");
 const { startGateway, ADMIN_TOKEN } = await import("../tests/support/gateway.js");
 const { Miniflare } = await import("miniflare");
 const { startMockUpstream, openaiCompletion } = await import("../tests/support/mock-upstream.js");
-const { measureWasmEngine, openaiStream } = await import("../bench/wasm-engine.js");
+const { measureWasmEngine, measureWasmChunks, openaiStream } = await import("../bench/wasm-engine.js");
 const { measureWasmSync } = await import("../bench/wasm-sync.js");
 const { measureWasmTranslate } = await import("../bench/wasm-translate.js");
 const { measureWorkerCpu } = await import("../bench/worker-cpu.js");
@@ -49,6 +49,7 @@ for (let i = 0; i < (quick ? 5 : 20); i++) {
 // ---- engine CPU ---------------------------------------------------------------
 const native = JSON.parse(execFileSync(join(root, "build", "native", "keyaos_bench"), [quick ? "3000" : "20000"], { encoding: "utf8" }));
 const wasm = measureWasmEngine(wasmPath, quick ? 500 : 3000);
+const wasmChunks = measureWasmChunks(wasmPath, quick ? 5 : 20);
 const wasmSync = measureWasmSync(wasmPath, quick ? 6 : 30);
 const wasmTranslate = measureWasmTranslate(wasmPath, { iterations: quick ? 300 : 2000, longRuns: quick ? 10 : 40 });
 const wasmSyncReal = measureWasmSync(wasmPath, quick ? 6 : 30, { entryBytes: 3000 }); // entries of a real list's size
@@ -159,6 +160,7 @@ lines.push(`| native baseline: nlohmann parse of the same request and events | $
 lines.push(`| native, warm non-streamed request | ${native.plain_request_us.toFixed(1)} µs |`);
 lines.push(`| native meter scan of a ${(native.long_stream_bytes / 1024).toFixed(0)} KB, 4,000-event stream | ${native.long_stream_scan_ms.toFixed(2)} ms (${native.meter_mb_per_s.toFixed(0)} MB/s) |`);
 lines.push(`| wasm in V8, warm streamed request incl. host JSON (p50 / p99) | ${wasm.medianUs.toFixed(1)} / ${wasm.p99Us.toFixed(1)} µs (free-tier budget 10,000 µs) |`);
+lines.push(`| wasm in V8, per upstream chunk of a committed ${wasmChunks.chunks}-chunk stream: hot path (kx_chunk) / event path (kx_step) | ${wasmChunks.hotUs.toFixed(2)} / ${wasmChunks.eventUs.toFixed(2)} µs (${(wasmChunks.hotUs / wasmChunks.eventUs).toFixed(2)}×) |`);
 lines.push(`| D1 round trips: cold request / warm request | ${wasm.sqlActionsCold} / ${wasm.sqlActionsPerWarmRequest} |`);
 lines.push(`| keyaos.wasm size raw / gzip | ${(wasmBytes.length / 1024).toFixed(0)} KB / ${(gzipSync(wasmBytes).length / 1024).toFixed(0)} KB |`);
 lines.push(`| compile + instantiate + init (p50) | ${ms(pct(inst, 0.5))} ms |`);

@@ -358,9 +358,10 @@ async function readChunk(head, upstream) {
 }
 
 // After the first content event the response is committed: every further
-// upstream chunk goes to the engine, which meters it and answers the bytes
-// for the client (translated, or the upstream's own well-formed events), so
-// no copy of the stream is kept here. Reading here is what lets the gateway
+// upstream chunk goes to the engine's hot path (eng.chunk: bytes in, bytes
+// out, no JSON either way), which meters it and answers the bytes for the
+// client (translated, or the upstream's own well-formed events), so no copy
+// of the stream is kept here. Reading here is what lets the gateway
 // notice a stalled upstream and end the client's stream properly; a client
 // that leaves does not stop the reading, so the bill reflects what the
 // upstream produced. The engine then decides how the client's stream ends.
@@ -424,15 +425,19 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
             const { value, done } = await reader.read();
             if (done) break;
             last = Date.now();
-            let out;
+            let bytes;
             try {
-              out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+              bytes = eng.chunk(handle, last, value);
+              if (bytes === null) {
+                const out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
+                forgetSecrets(out.head);
+                bytes = out.payload;
+              }
             } catch (err) {
               engineFailed = err;
               break;
             }
-            forgetSecrets(out.head);
-            send(out.payload);
+            send(bytes);
             // A slow client: wait for it rather than queue without bound (the
             // upstream's idle clock does not run meanwhile).
             if (queued > MAX_CLIENT_QUEUE_BYTES && !clientGone) {

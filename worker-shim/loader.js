@@ -99,6 +99,17 @@ export class WasmEngine {
     return this.#guard(() => this.exports.kx_open_count());
   }
 
+  // A committed stream's upstream chunk, with no event or action to encode:
+  // the bytes for the client, or null when the engine wants the chunk as an
+  // upstream_chunk event through step() instead.
+  chunk(handle, now, bytes) {
+    return this.#guard(() => {
+      const ptr = this.exports.kx_chunk_buffer(bytes.length);
+      new Uint8Array(this.exports.memory.buffer, ptr, bytes.length).set(bytes);
+      return this.exports.kx_chunk(handle, now, bytes.length) ? this.#output() : null;
+    });
+  }
+
   // Sends one event; returns { head, payload } of the action to perform.
   step(handle, event, payload) {
     return this.#guard(() => {

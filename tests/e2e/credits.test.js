@@ -16,7 +16,7 @@ import { startClerk } from "../support/clerk.js";
 import { startStripe } from "../support/mock-stripe.js";
 import { freePort, startGateway } from "../support/npm-start.js";
 import { go, launchChromium, shot } from "../support/browser.js";
-import { clerkBrowser } from "../support/clerk-browser.js";
+import { clerkBrowser, startPlatformGateway } from "../support/clerk-browser.js";
 import { cents, nusd, parseDollars } from "../../dashboard/src/format.js";
 
 const ADMIN_TOKEN = "e2e-credits-admin-token-0123456789";
@@ -61,17 +61,7 @@ const waitBalance = (page, nusdValue) => page.waitForFunction((want) => document
 before(async () => {
   clerk = await startClerk();
   stripe = await startStripe();
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  gw = await startGateway({
-    port,
-    env: {
-      ADMIN_TOKEN,
-      ENCRYPTION_KEY,
-      ...stripe.bindings(),
-      ...clerk.bindings({ ownerId: "user_owner", authorizedParties: [origin], networkless: true }),
-    },
-  });
+  ({ gw, origin } = await startPlatformGateway({ clerk, ownerId: "user_owner", env: { ADMIN_TOKEN, ENCRYPTION_KEY, ...stripe.bindings() } }));
   browser = await launchChromium();
   cb = clerkBrowser({ browser, clerk, origin, users: USERS, consoleErrors, ignore: (text) => refusing && /status of 400/.test(text) });
 });

@@ -17,9 +17,8 @@ import { root } from "../../scripts/lib.js";
 import { startClerk } from "../support/clerk.js";
 import OpenAI from "openai";
 import { startMockUpstream, openaiCompletion, openaiStream } from "../support/mock-upstream.js";
-import { freePort, startGateway } from "../support/npm-start.js";
 import { go, launchChromium, shot, watchConsole } from "../support/browser.js";
-import { clerkBrowser } from "../support/clerk-browser.js";
+import { clerkBrowser, startPlatformGateway } from "../support/clerk-browser.js";
 import { usd } from "../../dashboard/src/format.js";
 
 const ADMIN_TOKEN = "e2e-platform-admin-token-0123456789";
@@ -76,22 +75,16 @@ before(async () => {
     if (req.body?.stream) return { sse: openaiStream({ model: req.body.model, parts: STREAM_PARTS, usage: USAGE }) };
     return { json: openaiCompletion({ model: req.body?.model, text: REPLY, usage: USAGE }) };
   });
-  const port = await freePort();
-  origin = `http://127.0.0.1:${port}`;
-  gw = await startGateway({
-    port,
-    env: {
-      ADMIN_TOKEN,
-      ENCRYPTION_KEY,
-      UPSTREAM_BASE_URLS: JSON.stringify({ openai: upstream.url + "/v1" }),
-      ...clerk.bindings({ ownerId: "user_owner", authorizedParties: [origin], networkless: true }),
-    },
+  ({ gw, origin } = await startPlatformGateway({
+    clerk,
+    ownerId: "user_owner",
+    env: { ADMIN_TOKEN, ENCRYPTION_KEY, UPSTREAM_BASE_URLS: JSON.stringify({ openai: upstream.url + "/v1" }) },
     // No payment flow yet: Bob's credit is a ledger entry written straight into D1.
     prepare: (stateDir) => {
       d1(stateDir, ["migrations", "apply"]);
       d1(stateDir, ["execute", "--command", `INSERT INTO wallet_entries (id, owner_id, kind, amount_nusd, created_at) VALUES ('grant_e2e_bob', 'user_bob', 'grant', ${BOB_GRANT_NUSD}, ${Date.now()})`]);
     },
-  });
+  }));
   browser = await launchChromium();
   ({ context: clerkContext, signIn, issued } = clerkBrowser({ browser, clerk, origin, users: USERS, consoleErrors }));
   aliceContext = await clerkContext();

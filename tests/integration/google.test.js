@@ -8,6 +8,7 @@ import OpenAI from "openai";
 import { startGateway, ADMIN_TOKEN } from "../support/gateway.js";
 import { startMockGoogle } from "../support/mock-google.js";
 import { startMockUpstream, fixture } from "../support/mock-upstream.js";
+import { streamChat } from "../support/openai-client.js";
 
 const MODEL = "google/gemini-2.5-flash";
 const CREDS_FILE = JSON.stringify({ ...JSON.parse(fixture("gemini_cli_oauth_creds_file.json")), expiry_date: 1 });
@@ -24,18 +25,7 @@ async function withGoogle(options, fn, { provider = "gemini-cli", extraUpstreams
   }
 }
 
-async function streamText(client, extra = {}) {
-  const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true }, ...extra });
-  let text = "";
-  let usage = null;
-  let finish = null;
-  for await (const chunk of stream) {
-    text += chunk.choices[0]?.delta?.content ?? "";
-    if (chunk.choices[0]?.finish_reason) finish = chunk.choices[0].finish_reason;
-    if (chunk.usage) usage = chunk.usage;
-  }
-  return { text, usage, finish };
-}
+const streamText = (client, extra = {}) => streamChat(client, { model: MODEL, ...extra });
 
 test("gemini-cli: refresh, onboarding and a streamed answer; the new state is sealed into D1", async () => {
   await withGoogle({ onboarded: false }, async ({ gw, google, client }) => {

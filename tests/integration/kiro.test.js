@@ -10,6 +10,7 @@ import OpenAI from "openai";
 import { startGateway, ADMIN_TOKEN } from "../support/gateway.js";
 import { startMockKiro } from "../support/mock-kiro.js";
 import { startMockUpstream, fixture } from "../support/mock-upstream.js";
+import { streamChat } from "../support/openai-client.js";
 
 const MODEL = "anthropic/claude-sonnet-4.5";
 const SOCIAL = { ...JSON.parse(fixture("kiro_auth_token_file_social.json")), refreshToken: "aorSocialInitialxxxxxxxxxxxxxxxxxxxx", expiresAt: "2020-01-01T00:00:00.000Z" };
@@ -44,18 +45,7 @@ async function withKiro(options, fn, { extraUpstreams = {}, persist } = {}) {
   }
 }
 
-async function streamText(client, extra = {}) {
-  const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true }, ...extra });
-  let text = "";
-  let usage = null;
-  let finish = null;
-  for await (const chunk of stream) {
-    text += chunk.choices[0]?.delta?.content ?? "";
-    if (chunk.choices[0]?.finish_reason) finish = chunk.choices[0].finish_reason;
-    if (chunk.usage) usage = chunk.usage;
-  }
-  return { text, usage, finish };
-}
+const streamText = (client, extra = {}) => streamChat(client, { model: MODEL, ...extra });
 
 test("kiro (social): refresh, a streamed answer, usage recorded once and flagged estimated", async () => {
   await withKiro({}, async ({ gw, kiro, client }) => {

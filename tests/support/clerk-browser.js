@@ -8,8 +8,24 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "../../scripts/lib.js";
 import { watchConsole } from "./browser.js";
+import { freePort, startGateway } from "./npm-start.js";
 
 const STANDIN = readFileSync(join(root, "tests", "support", "clerk-js-standin.js"), "utf8");
+
+// The gateway in Platform mode behind `npm start`, with `clerk` as its
+// identity provider and its own origin as the one authorized party; returns
+// the gateway and that origin. `env` adds bindings, `prepare` runs on the
+// fresh state directory before the start.
+export async function startPlatformGateway({ clerk, ownerId, env, prepare }) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const gw = await startGateway({
+    port,
+    env: { ...env, ...clerk.bindings({ ownerId, authorizedParties: [origin], networkless: true }) },
+    prepare,
+  });
+  return { gw, origin };
+}
 
 export function clerkBrowser({ browser, clerk, origin, users, consoleErrors, ignore }) {
   const issued = new Map(); // session token -> user id, every token the stand-in handed out

@@ -69,7 +69,16 @@ class FakeHost {
   Action head(uint32_t handle, int status, int64_t now) {
     return engine.step(handle, event({{"type", "upstream_head"}, {"status", status}, {"headers", Json::object()}, {"now", now}}), "");
   }
+  // With `relay_fast`, a committed stream's chunks take the host's hot path
+  // (Engine::relay_chunk, kx_chunk in the Worker), as the Worker sends them;
+  // the engine's answer is shown as the `write` it stands for.
   Action chunk(uint32_t handle, std::string_view bytes, int64_t now) {
+    Action w;
+    if (relay_fast && engine.relay_chunk(handle, now, bytes, w.payload)) {
+      w.head = {{"type", "write"}};
+      ++fast_chunks;
+      return w;
+    }
     return engine.step(handle, event({{"type", "upstream_chunk"}, {"now", now}}), bytes);
   }
   Action body(uint32_t handle, std::string_view bytes, int64_t now) {
@@ -80,11 +89,16 @@ class FakeHost {
   }
 
   Engine engine;
+  bool relay_fast = false;
+  int fast_chunks = 0;  // chunks the hot path took
   Json credentials;
   Json offerings;
 };
 
 // An OpenAI stream: a role chunk, `parts` as content, a finish chunk, a usage chunk, [DONE].
+// The kind of action the engine asked for.
+inline std::string type_of(const Action& a) { return str_field(a.head, "type"); }
+
 inline std::string openai_stream(const std::vector<std::string>& parts, int prompt_tokens, int completion_tokens) {
   auto chunk = [](const Json& delta, const Json& finish) {
     Json c = {{"id", "chatcmpl-x"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "gpt-4o-mini"},

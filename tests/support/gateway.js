@@ -23,6 +23,18 @@ export const ENCRYPTION_KEY = Buffer.alloc(32, 7).toString("base64");
 
 // Applies migrations/*.sql and records them where `wrangler d1 migrations apply` does;
 // `through` stops after the migration of that file name (an older database).
+// The Worker as Miniflare loads it: the shim and the engine module.
+export const KEYAOS_MODULE = {
+  modules: true,
+  scriptPath: join(root, "worker-shim", "index.js"),
+  modulesRoot: root,
+  modulesRules: [
+    { type: "ESModule", include: ["**/*.js"] },
+    { type: "CompiledWasm", include: ["**/*.wasm"] },
+  ],
+  compatibilityDate: "2025-12-01",
+};
+
 export async function applyMigrations(db, { through } = {}) {
   await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
   const dir = join(root, "migrations");
@@ -53,14 +65,7 @@ export async function applyMigrations(db, { through } = {}) {
 export async function startGateway({ upstreams = {}, bindings = {}, serviceBindings, persist, handleRuntimeStdio, isolates = 1, migrate = true } = {}) {
   const worker = (i) => ({
     name: `keyaos${i}`,
-    modules: true,
-    scriptPath: join(root, "worker-shim", "index.js"),
-    modulesRoot: root,
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: "2025-12-01",
+    ...KEYAOS_MODULE,
     d1Databases: { DB: dbName },
     bindings: {
       ADMIN_TOKEN,

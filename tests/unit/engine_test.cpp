@@ -6,14 +6,13 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 using keyaos::testing::inserted;
 using keyaos::testing::openai_stream;
 
 namespace {
 
 const char* kBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
-
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
 // The log row among a finish action's background statements.
 const Json* log_insert(const Action& finish) { return keyaos::testing::background_named(finish, "ledger.insert_log"); }

@@ -9,6 +9,7 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 using keyaos::testing::background_named;
 using keyaos::testing::inserted;
 using keyaos::testing::openai_stream;
@@ -16,9 +17,6 @@ using keyaos::testing::openai_stream;
 namespace {
 
 const char* kStreamBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
-
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
-
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 using keyaos::testing::background_named;
 using keyaos::testing::statement_named;
 
@@ -16,8 +17,6 @@ namespace {
 
 const char* kBody = R"({"model":"gpt-4o-mini","max_tokens":1000,"messages":[{"role":"user","content":"hi"}]})";
 const char* kKey = "sk-keyaos-0123456789abcdef0123456789abcdef";
-
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
 struct KeyHost : FakeHost {
   Json key_row;

@@ -10,10 +10,9 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 
 namespace {
-
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
 std::string nested(size_t depth, const std::string& leaf = "1") {
   return std::string(depth, '[') + leaf + std::string(depth, ']');

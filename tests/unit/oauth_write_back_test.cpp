@@ -9,12 +9,11 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 using keyaos::testing::background_named;
 using keyaos::testing::statement_named;
 
 namespace {
-
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
 const int64_t kNow = 1'800'000'000'000;
 const char* kChat = R"({"model":"anthropic/claude-sonnet-4.5","messages":[{"role":"user","content":"hi"}]})";

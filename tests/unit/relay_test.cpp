@@ -14,6 +14,7 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 using keyaos::testing::background_named;
 using keyaos::testing::inserted;
 using keyaos::testing::openai_stream;
@@ -23,12 +24,10 @@ namespace {
 const char* kStreamBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
 const char* kPlainBody = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})";
 
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
-
-
 struct Relayed {
   std::string client;  // every byte written to the client
   Action finish;
+  int relayed_chunks = 0;  // chunks that arrived after the stream was committed
 };
 
 // One streamed request through the engine, the upstream's bytes cut at `cuts`.
@@ -46,7 +45,14 @@ Relayed relay(FakeHost& host, const std::string& stream, const std::vector<size_
     a = host.chunk(h, std::string_view(stream).substr(from, to - from), 1002);
     from = to;
     const std::string t = type_of(a);
+    if (t == "cancel_upstream") {  // an error before the first content: the only credential failed
+      r.finish = host.engine.step(h, FakeHost::event({{"type", "cancelled"}, {"now", 1003}}), "");
+      REQUIRE(type_of(r.finish) == "respond");
+      host.engine.close(h);
+      return r;
+    }
     REQUIRE((t == "read_chunk" || t == "commit_stream" || t == "write"));
+    if (t == "write") ++r.relayed_chunks;
     r.client += a.payload;
   }
   if (type_of(a) == "read_chunk") {
@@ -356,4 +362,68 @@ TEST_CASE("a committed Anthropic stream asks for keepalives and answers each wit
   REQUIRE(type_of(a) == "commit_stream");
   CHECK(field(a.head, "keepalive_ms") == nullptr);  // OpenAI chat has no keepalive frame of its own
   host.engine.close(c);
+}
+
+TEST_CASE("a committed stream's hot path gives the client and the ledger exactly what the event path gives", "[relay][sse]") {
+  const std::string recorded = read_fixture("openai_chat_stream_text_with_usage.sse");
+  const std::string good = openai_stream({"Hello", " world", " again"}, 7, 3);
+  const size_t after_content = good.find("\n\n", good.find("Hello")) + 2;
+  const std::string redacted = good.substr(0, after_content) +
+                               "data: {\"error\":{\"message\":\"Key sk-abc123def456ghi789jkl012mno345xyz is blocked\"}}\n\n";
+  const std::string truncated = good.substr(0, good.find("\n\n", good.find("world")) + 2);
+  const std::string malformed = good.substr(0, after_content) + "data: {\"choices\":[\n\n" + good.substr(after_content);
+  std::mt19937 rng(20261202);
+  int round = 0;
+  int relayed = 0;
+  for (const std::string* stream : {&recorded, &redacted, &truncated, &malformed}) {
+    for (int split = 0; split < 8; ++split, ++round) {
+      std::vector<size_t> cuts;
+      for (size_t at = 0;;) {
+        at += 1 + rng() % (split % 2 ? 30 : 400);
+        if (at >= stream->size()) break;
+        cuts.push_back(at);
+      }
+      char nonce[33];
+      std::snprintf(nonce, sizeof nonce, "%032d", round);
+      FakeHost slow;
+      FakeHost fast;
+      fast.relay_fast = true;
+      const Relayed a = relay(slow, *stream, cuts, nonce);
+      const Relayed b = relay(fast, *stream, cuts, nonce);
+      INFO("stream " << round / 8 << ", cuts " << cuts.size());
+      CHECK(fast.fast_chunks == b.relayed_chunks);
+      CHECK(slow.fast_chunks == 0);
+      CHECK(b.relayed_chunks == a.relayed_chunks);
+      relayed += b.relayed_chunks;
+      CHECK(b.client == a.client);
+      CHECK(dump_json(b.finish.head) == dump_json(a.finish.head));
+      CHECK(b.finish.payload == a.finish.payload);
+    }
+  }
+  CHECK(relayed > 100);  // the hot path carried most of the chunks
+}
+
+TEST_CASE("the hot path refuses a request that is not relaying a committed stream", "[relay]") {
+  FakeHost host;
+  const std::string stream = openai_stream({"Hi", " there"}, 7, 2);
+  const size_t first_content = stream.find("\n\n", stream.find("Hi")) + 2;
+  const uint32_t h = host.engine.open();
+  std::string out;
+  CHECK_FALSE(host.engine.relay_chunk(h, 1000, stream, out));  // no task yet
+  Action a = host.settle(h, host.request(h, kStreamBody, 1000, "12121212121212121212121212121212"), 1000);
+  REQUIRE(type_of(a) == "fetch");
+  host.head(h, 200, 1001);
+  CHECK_FALSE(host.engine.relay_chunk(h, 1002, stream, out));  // probing: failover is still possible
+  a = host.chunk(h, std::string_view(stream).substr(0, first_content), 1002);
+  REQUIRE(type_of(a) == "commit_stream");
+  CHECK(host.engine.relay_chunk(h, 1003, std::string_view(stream).substr(first_content), out));
+  CHECK(out.find("[DONE]") != std::string::npos);
+  a = host.stream_end(h, "", 1004);
+  REQUIRE(type_of(a) == "finish");
+  out.clear();
+  CHECK_FALSE(host.engine.relay_chunk(h, 1005, "data: {}\n\n", out));  // ended: the bytes are not the client's
+  CHECK(out.empty());
+  host.engine.close(h);
+  CHECK_FALSE(host.engine.relay_chunk(h, 1006, "data: {}\n\n", out));  // closed
+  CHECK_FALSE(host.engine.relay_chunk(999999, 1006, "data: {}\n\n", out));  // unknown handle
 }

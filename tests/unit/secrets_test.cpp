@@ -8,10 +8,9 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 
 namespace {
-
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
 const int64_t kNow = 1'800'000'000'000;
 

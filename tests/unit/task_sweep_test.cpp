@@ -7,12 +7,11 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 
 namespace {
 
 const char* kBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
-
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
 std::string nonce(int i) {
   std::string n = std::to_string(i);

@@ -11,10 +11,9 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::type_of;
 
 namespace {
-
-std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
 Event no_event() { return {}; }
 

@@ -13,6 +13,7 @@ keyaos::Engine* engine() {
   return instance;
 }
 std::string g_out;
+std::string g_in;  // the chunk buffer kx_chunk reads, reused across calls
 }  // namespace
 
 extern "C" {
@@ -33,6 +34,22 @@ __attribute__((export_name("kx_step"))) uint32_t kx_step(uint32_t handle, const 
   g_out = keyaos::encode_action(engine()->step(handle, std::string_view(event, event_len),
                                                std::string_view(payload ? payload : "", payload_len)));
   return static_cast<uint32_t>(g_out.size());
+}
+
+// A buffer of at least `size` bytes for the next kx_chunk, owned here and
+// reused, so the hot path allocates nothing per chunk.
+__attribute__((export_name("kx_chunk_buffer"))) char* kx_chunk_buffer(uint32_t size) {
+  if (g_in.size() < size) g_in.resize(size);
+  return g_in.data();
+}
+
+// One upstream chunk of a committed stream, the first `len` bytes of the
+// chunk buffer: returns 1 with the bytes for the client at kx_out_ptr(), or
+// 0 when the host must send it to kx_step as an upstream_chunk event.
+__attribute__((export_name("kx_chunk"))) int32_t kx_chunk(uint32_t handle, double now_ms, uint32_t len) {
+  g_out.clear();
+  if (len > g_in.size()) return 0;
+  return engine()->relay_chunk(handle, static_cast<int64_t>(now_ms), std::string_view(g_in.data(), len), g_out) ? 1 : 0;
 }
 
 // `now_ms` is a double: the host's Date.now(), exact as a double.

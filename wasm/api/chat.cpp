@@ -100,25 +100,25 @@ class ChatTask : public RoutingTask {
   // ---- attempts ------------------------------------------------------------
   Action attempt() {
     if (next_attempt_ >= plan_.size()) return next_model_or(ApiError{503, "All upstreams failed.", "service_unavailable", "upstreams_failed", {}});
-    current_ = plan_[next_attempt_++];
-    attempt_started_ms_ = last_event_ms_ = now_of_last_event();
+    at_.target = plan_[next_attempt_++];
+    at_.started_ms = last_event_ms_ = now_of_last_event();
     translator_ = nullptr;
     adapter_.reset();
     prefix_.clear();
-    first_byte_ms_ = -1;
+    at_.first_byte_ms = -1;
     upstream_status_ = 0;
     stream_closed_ = false;
     AttemptContext context;
     context.gw = &gw_;
-    context.def = gw_.provider(current_.credential.owner_id, current_.offering.provider_id);
-    context.credential = current_.credential;
-    context.offering = current_.offering;
+    context.def = gw_.provider(at_.target.credential.owner_id, at_.target.offering.provider_id);
+    context.credential = at_.target.credential;
+    context.offering = at_.target.offering;
     context.chat = &chat_;
     context.client_body = chat_body();
     context.response_id = "chatcmpl-" + req_.nonce.substr(0, 24);
     context.nonce = req_.nonce;
     context.attempt_number = static_cast<int>(attempts_.size());
-    context.now_ms = attempt_started_ms_;
+    context.now_ms = at_.started_ms;
     adapter_ = make_upstream_adapter(context);
     if (!adapter_) {
       UpstreamError e{ErrorClass::server, 501, "provider protocol is not available in this version", "server_error", "unsupported_protocol", -1};
@@ -126,7 +126,7 @@ class ChatTask : public RoutingTask {
       policy_.note(e);
       return attempt();
     }
-    return prepared(adapter_->prepare(attempt_started_ms_));
+    return prepared(adapter_->prepare(at_.started_ms));
   }
 
   int64_t now_of_last_event() const { return last_event_ms_ ? last_event_ms_ : req_.now_ms; }
@@ -172,7 +172,7 @@ class ChatTask : public RoutingTask {
     });
   }
 
-  Action fail_transport(const Event& ev) { return fail(transport_error(ev, current_.offering.provider_id)); }
+  Action fail_transport(const Event& ev) { return fail(transport_error(ev, at_.target.offering.provider_id)); }
 
   // Once the body has started arriving the upstream is doing the work: if it
   // then stalls, breaks or outgrows the cap, running the request again
@@ -180,9 +180,9 @@ class ChatTask : public RoutingTask {
   // Before its first byte, a failure still fails over.
   Action body_broke(const Event& ev) {
     if (int_field(ev.head, "bytes") <= 0 && str_field(ev.head, "kind") != "too_large") return fail_transport(ev);
-    UpstreamError e = transport_error(ev, current_.offering.provider_id);
+    UpstreamError e = transport_error(ev, at_.target.offering.provider_id);
     if (str_field(ev.head, "kind") == "too_large") {
-      e = {ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a body larger than " +
+      e = {ErrorClass::stream, 502, "Upstream " + at_.target.offering.provider_id + " answered with a body larger than " +
                                         std::to_string(kMaxBodyBytes) + " bytes.",
            "upstream_error", "upstream_response_too_large", -1};
     }
@@ -194,7 +194,7 @@ class ChatTask : public RoutingTask {
   Action on_body(const Event& ev) {
     last_event_ms_ = ev.now_ms();
     if (ev.type == "upstream_error") return body_broke(ev);
-    first_byte_ms_ = ev.now_ms() - attempt_started_ms_;
+    at_.first_byte_ms = ev.now_ms() - at_.started_ms;
     BodyResult result = adapter_->translate_body(upstream_status_, ev.payload, ev.now_ms());
     if (!result.ok) return fail(result.error);
     served_model_ = result.served_model;
@@ -219,7 +219,7 @@ class ChatTask : public RoutingTask {
   Action on_probe(const Event& ev) {
     last_event_ms_ = ev.now_ms();
     if (ev.type == "upstream_error") return fail_transport(ev);
-    if (first_byte_ms_ < 0) first_byte_ms_ = ev.now_ms() - attempt_started_ms_;
+    if (at_.first_byte_ms < 0) at_.first_byte_ms = ev.now_ms() - at_.started_ms;
     if (ev.type == "upstream_end") {
       std::string tail;
       translator_->finish(tail);
@@ -229,7 +229,7 @@ class ChatTask : public RoutingTask {
         prefix_ += tail;
         return commit();
       }
-      return fail({ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " closed the stream before sending any content.",
+      return fail({ErrorClass::stream, 502, "Upstream " + at_.target.offering.provider_id + " closed the stream before sending any content.",
                    "upstream_error", "empty_stream", -1});
     }
     translator_->feed(ev.payload, prefix_);
@@ -249,7 +249,7 @@ class ChatTask : public RoutingTask {
   // upstream its own well-formed events, metered as they pass.
   Action commit() {
     // Content arrived: the pair works. Clear its cooldown now, not when a long stream ends.
-    gw_.health().success(current_.credential.id, current_.offering.model_id, health_writes_);
+    gw_.health().success(at_.target.credential.id, at_.target.offering.model_id, health_writes_);
     Json headers = client_headers("text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
     Action a;
@@ -265,7 +265,26 @@ class ChatTask : public RoutingTask {
       a.payload = std::move(prefix_);
     }
     prefix_.clear();
+    relaying_ = true;
     return then(std::move(a), [this](const Event& e) { return on_committed(e); });
+  }
+
+  // A committed stream's chunk: metered, then translated or passed on.
+  void relay(std::string_view bytes, std::string& out) {
+    if (stream_closed_ || translator_->failed()) return;
+    if (writer_) {
+      engine_events_.clear();  // kept between chunks: one buffer for the whole stream
+      translator_->feed(bytes, engine_events_);
+      writer_->feed(engine_events_, out);
+    } else {
+      translator_->feed(bytes, out);
+    }
+  }
+
+  bool relay_chunk(std::string_view bytes, std::string& out) override {
+    if (!relaying_) return false;
+    relay(bytes, out);
+    return true;
   }
 
   Action on_committed(const Event& ev) {
@@ -276,21 +295,14 @@ class ChatTask : public RoutingTask {
       return then(std::move(w), [this](const Event& e) { return on_committed(e); });
     }
     if (ev.type != "upstream_chunk") return on_stream_end(ev);
-    if (!stream_closed_ && !translator_->failed()) {
-      if (writer_) {
-        engine_events_.clear();  // kept between chunks: one buffer for the whole stream
-        translator_->feed(ev.payload, engine_events_);
-        writer_->feed(engine_events_, w.payload);
-      } else {
-        translator_->feed(ev.payload, w.payload);
-      }
-    }
+    relay(ev.payload, w.payload);
     return then(std::move(w), [this](const Event& e) { return on_committed(e); });
   }
 
   // The stream has ended (or the client left). Decide how the client's stream
   // closes and write the ledger.
   Action on_stream_end(const Event& ev) {
+    relaying_ = false;
     const bool client_aborted = bool_field(ev.head, "client_aborted");
     std::string engine;  // the engine's last OpenAI events
     if (!stream_closed_) {
@@ -350,7 +362,7 @@ class ChatTask : public RoutingTask {
     record_attempt(false, e, now);
     release_probes(plan_, next_attempt_);
     std::vector<Statement> writes = health_writes_;
-    gw_.health().failure(current_.credential.id, current_.offering.model_id, e, now, jitter(), writes);
+    gw_.health().failure(at_.target.credential.id, at_.target.offering.model_id, e, now, jitter(), writes);
     billing::RequestRecord r = base_record(now);
     r.ok = false;
     r.http_status = upstream_status_;
@@ -419,28 +431,15 @@ class ChatTask : public RoutingTask {
   }
 
   void apply_health(routing::HealthChange change, const UpstreamError& e) {
-    apply_health_change(current_.credential.owner_id, current_.credential.id, current_.offering.model_id, change, e, now_of_last_event(), jitter(),
+    apply_health_change(at_.target.credential.owner_id, at_.target.credential.id, at_.target.offering.model_id, change, e, now_of_last_event(), jitter(),
                         health_writes_);
   }
 
   void record_attempt(bool ok, const UpstreamError& e, int64_t now) {
-    billing::AttemptRecord a;
-    a.provider_id = current_.offering.provider_id;
-    a.credential_id = current_.credential.id;
-    a.model_id = current_.offering.model_id;
-    a.ok = ok;
-    a.http_status = ok ? upstream_status_ : (e.http_status ? e.http_status : upstream_status_);
-    if (!ok) {
-      a.error_class = error_class_name(e.error_class);
-      // Another owner's upstream may name its account: the caller's rows keep what clients are shown.
-      a.error_message = foreign(current_.credential) ? client_view(e).message : e.message;
-    }
+    billing::AttemptRecord a = attempt_record(at_, caller_, ok, upstream_status_, e, now);
     // A successful attempt's notes (e.g. events dropped) go in its message.
     if (!attempt_note_.empty()) a.error_message += (a.error_message.empty() ? "" : "; ") + attempt_note_;
     attempt_note_.clear();
-    a.latency_ms = now - attempt_started_ms_;
-    a.first_byte_ms = first_byte_ms_;
-    a.started_at = attempt_started_ms_;
     attempts_.push_back(std::move(a));
   }
 
@@ -449,32 +448,15 @@ class ChatTask : public RoutingTask {
   Action answer_upstream_failure() {
     release_probes(plan_, next_attempt_);
     const routing::FailureAnswer answer = policy_.answer();
-    const UpstreamError& e = answer.error;
-    const UpstreamError shown = client_view(e);
-    const int status = answer.status;
     Json headers = Json::object();
     if (answer.retry_after_s >= 0) headers["retry-after"] = std::to_string(answer.retry_after_s);
-    std::string trail;
-    for (size_t i = 0; i < attempts_.size(); ++i) {
-      const auto& a = attempts_[i];
-      trail += (i ? "; " : "") + a.provider_id + " " + (a.http_status ? std::to_string(a.http_status) : std::string("-")) + " " + a.error_class;
-    }
-    ApiError err;
-    err.status = status;
-    err.message = shown.message + (attempts_.size() > 1 || error_class_fails_over(e.error_class) ? " [attempts: " + trail + "]" : "");
-    err.type = e.type.empty() ? "upstream_error" : e.type;
-    err.code = e.code.empty() ? std::string(error_class_name(e.error_class)) : e.code;
-    if (e.error_class == ErrorClass::unaffordable) err.param = "max_tokens";
+    ApiError err = failure_error(answer, attempts_);
+    if (answer.error.error_class == ErrorClass::unaffordable) err.param = "max_tokens";
     headers["x-keyaos-attempts"] = std::to_string(attempts_.size());
     headers["x-request-id"] = request_id_;
     billing::RequestRecord r = base_record(now_of_last_event());
-    r.ok = false;
-    r.http_status = status;
-    r.error_class = error_class_name(e.error_class);
-    r.error_message = e.message;
     std::vector<Statement> writes = health_writes_;
-    auto ledger = billing::ledger_statements(r, attempts_);
-    writes.insert(writes.end(), ledger.begin(), ledger.end());
+    record_failed(r, answer, attempts_, writes);
     headers["content-type"] = "application/json";
     return respond_action(client_->error_status(err), headers, client_->error_body(err), std::move(writes));
   }
@@ -484,39 +466,20 @@ class ChatTask : public RoutingTask {
     record_attempt(true, none, now);
     release_probes(plan_, next_attempt_);
     std::vector<Statement> writes = health_writes_;
-    gw_.health().success(current_.credential.id, current_.offering.model_id, writes);
+    gw_.health().success(at_.target.credential.id, at_.target.offering.model_id, writes);
     billing::RequestRecord r = base_record(now);
-    r.ok = true;
     r.http_status = upstream_status_;
-    r.usage = usage;
     r.client_aborted = client_aborted;
-    r.cost = billing::compute_cost(usage, current_.offering.prices, reference_, current_.credential.multiplier);
-    settle_record(r, current_.credential);
-    gw_.note_spend(current_.credential, r.cost.effective);
-    if (!caller_.api_key_id.empty()) gw_.add_api_key_usage(caller_.api_key_id, r.cost.effective);
-    auto ledger = billing::ledger_statements(r, attempts_);
-    writes.insert(writes.end(), ledger.begin(), ledger.end());
+    record_served(r, at_, usage, reference_, caller_, attempts_, writes);
     return writes;
   }
 
   billing::RequestRecord base_record(int64_t now) const {
-    billing::RequestRecord r;
-    r.id = request_id_;
-    r.owner_id = caller_.owner_id;
-    r.api_key_id = caller_.api_key_id;
-    r.model_id = model_id_.empty() ? ascii_lower(chat_.model) : model_id_;
+    billing::RequestRecord r = request_record(request_id_, caller_, model_id_.empty() ? ascii_lower(chat_.model) : model_id_, at_,
+                                              !attempts_.empty(), started_ms_, now);
     r.served_model = served_model_;
-    if (!attempts_.empty()) {
-      r.provider_id = current_.offering.provider_id;
-      r.credential_id = current_.credential.id;
-    }
-    r.cost.multiplier = current_.credential.multiplier;
     r.stream = chat_.stream;
     r.api = std::string(client_->name());
-    r.latency_ms = now - started_ms_;
-    r.first_byte_ms = first_byte_ms_ >= 0 ? attempt_started_ms_ + first_byte_ms_ - started_ms_ : -1;
-    r.created_at = started_ms_;
-    settle_record(r, current_.credential);
     return r;
   }
 
@@ -525,13 +488,13 @@ class ChatTask : public RoutingTask {
   Json client_headers(const char* content_type) const {
     Json headers = {{"content-type", content_type},
                     {"x-request-id", request_id_},
-                    {"x-keyaos-provider", current_.offering.provider_id},
-                    {"x-keyaos-model", current_.offering.model_id},
+                    {"x-keyaos-provider", at_.target.offering.provider_id},
+                    {"x-keyaos-model", at_.target.offering.model_id},
                     {"x-keyaos-attempts", std::to_string(attempts_.size() + 1)},
-                    {"x-keyaos-cost-estimate", billing::usd_text(current_.expected_cost_usd)}};
+                    {"x-keyaos-cost-estimate", billing::usd_text(at_.target.expected_cost_usd)}};
     // The credential's opaque id, and only the caller's own: a shared-pool
     // consumer never learns whose credential served them.
-    if (!foreign(current_.credential)) headers["x-keyaos-credential"] = current_.credential.id;
+    if (!foreign(at_.target.credential)) headers["x-keyaos-credential"] = at_.target.credential.id;
     return headers;
   }
 
@@ -553,17 +516,16 @@ class ChatTask : public RoutingTask {
   billing::Prices reference_;
   std::vector<PlannedAttempt> plan_;
   size_t next_attempt_ = 0;
-  PlannedAttempt current_;
+  AttemptInFlight at_;  // the attempt being made (or the last one made)
   bool reserved_ = false;  // the API key's reservation was taken (or tried)
 
-  int64_t attempt_started_ms_ = 0;
   int64_t last_event_ms_ = 0;
-  int64_t first_byte_ms_ = -1;
   int upstream_status_ = 0;
   Json upstream_headers_ = Json::object();
   std::unique_ptr<UpstreamAdapter> adapter_;
   StreamTranslator* translator_ = nullptr;  // owned by adapter_
   bool stream_closed_ = false;              // translator_->finish() has run
+  bool relaying_ = false;                   // committed, the stream not ended yet: relay_chunk applies
   std::string prefix_;
   std::string served_model_;
   std::string attempt_note_;  // for the current attempt's row

@@ -81,10 +81,10 @@ class EmbeddingsTask : public RoutingTask {
 
   Action attempt() {
     if (next_attempt_ >= plan_.size()) return next_model_or(ApiError{503, "All upstreams failed.", "service_unavailable", "upstreams_failed", {}});
-    current_ = plan_[next_attempt_++];
-    attempt_started_ms_ = last_event_ms_ = last_event_ms_ ? last_event_ms_ : req_.now_ms;
-    first_byte_ms_ = -1;
-    const catalog::ProviderDef& def = *gw_.provider(current_.credential.owner_id, current_.offering.provider_id);
+    at_.target = plan_[next_attempt_++];
+    at_.started_ms = last_event_ms_ = last_event_ms_ ? last_event_ms_ : req_.now_ms;
+    at_.first_byte_ms = -1;
+    const catalog::ProviderDef& def = *gw_.provider(at_.target.credential.owner_id, at_.target.offering.provider_id);
     Json headers = {{"content-type", "application/json"}, {"accept", "application/json"}, {"authorization", "Bearer ${secret}"}};
     for (const auto& [k, v] : def.extra_headers) headers[ascii_lower(k)] = v;
     Action a;
@@ -93,17 +93,17 @@ class EmbeddingsTask : public RoutingTask {
               {"method", "POST"},
               {"headers", headers},
               {"credential",
-               {{"id", current_.credential.id},
-                {"ciphertext", current_.credential.ciphertext},
-                {"aad", credential_aad(current_.credential.owner_id, current_.credential.id)}}},
+               {{"id", at_.target.credential.id},
+                {"ciphertext", at_.target.credential.ciphertext},
+                {"aad", credential_aad(at_.target.credential.owner_id, at_.target.credential.id)}}},
               {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
-    a.payload = openai::upstream_embeddings_body(emb_, catalog::to_upstream_model_id(def, current_.offering.model_id, current_.offering.upstream_model_id));
+    a.payload = openai::upstream_embeddings_body(emb_, catalog::to_upstream_model_id(def, at_.target.offering.model_id, at_.target.offering.upstream_model_id));
     return then(std::move(a), [this](const Event& ev) { return on_head(ev); });
   }
 
   Action on_head(const Event& ev) {
     last_event_ms_ = ev.now_ms();
-    if (ev.type == "upstream_error") return fail(transport_error(ev, current_.offering.provider_id));
+    if (ev.type == "upstream_error") return fail(transport_error(ev, at_.target.offering.provider_id));
     upstream_status_ = static_cast<int>(int_field(ev.head, "status"));
     const Json headers = ev.head.contains("headers") ? ev.head["headers"] : Json::object();
     Action a;
@@ -115,7 +115,7 @@ class EmbeddingsTask : public RoutingTask {
     const std::string retry_after = str_field(headers, "retry-after");
     return then(std::move(a), [this, retry_after](const Event& e) {
       last_event_ms_ = e.now_ms();
-      if (e.type == "upstream_error") return fail(transport_error(e, current_.offering.provider_id));
+      if (e.type == "upstream_error") return fail(transport_error(e, at_.target.offering.provider_id));
       return fail(openai::classify_http_error(upstream_status_, e.payload, retry_after, e.now_ms()));
     });
   }
@@ -125,22 +125,22 @@ class EmbeddingsTask : public RoutingTask {
     if (ev.type == "upstream_error") {
       // Once the answer has started arriving it is not bought a second time elsewhere.
       if (int_field(ev.head, "bytes") <= 0 && str_field(ev.head, "kind") != "too_large")
-        return fail(transport_error(ev, current_.offering.provider_id));
-      UpstreamError e = transport_error(ev, current_.offering.provider_id);
+        return fail(transport_error(ev, at_.target.offering.provider_id));
+      UpstreamError e = transport_error(ev, at_.target.offering.provider_id);
       if (str_field(ev.head, "kind") == "too_large")
-        e = {ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a body larger than " + std::to_string(kMaxBodyBytes) + " bytes.",
+        e = {ErrorClass::stream, 502, "Upstream " + at_.target.offering.provider_id + " answered with a body larger than " + std::to_string(kMaxBodyBytes) + " bytes.",
              "upstream_error", "upstream_response_too_large", -1};
       e.message += " The upstream had already started answering, so it was not retried elsewhere.";
       return fail(e, routing::AttemptPhase::answering);
     }
-    first_byte_ms_ = ev.now_ms() - attempt_started_ms_;
+    at_.first_byte_ms = ev.now_ms() - at_.started_ms;
     openai::EmbeddingsAnswer answer;
     std::string why;
-    if (!openai::render_embeddings(ev.payload, emb_, current_.offering.model_id, answer, why)) {
+    if (!openai::render_embeddings(ev.payload, emb_, at_.target.offering.model_id, answer, why)) {
       Json probe = parse_json(ev.payload);
       if (const Json* err = probe.is_object() ? field(probe, "error") : nullptr; err && !err->is_null())
         return fail(openai::classify_stream_error(dump_json(*err)));
-      return fail({ErrorClass::stream, 502, "Upstream " + current_.offering.provider_id + " answered with a malformed embeddings list: " + why + ".",
+      return fail({ErrorClass::stream, 502, "Upstream " + at_.target.offering.provider_id + " answered with a malformed embeddings list: " + why + ".",
                    "upstream_error", "malformed_response", -1});
     }
     served_model_ = answer.served_model;
@@ -148,25 +148,18 @@ class EmbeddingsTask : public RoutingTask {
     record_attempt(true, none);
     release_probes(plan_, next_attempt_);
     std::vector<Statement> writes = health_writes_;
-    gw_.health().success(current_.credential.id, current_.offering.model_id, writes);
+    gw_.health().success(at_.target.credential.id, at_.target.offering.model_id, writes);
     billing::RequestRecord r = base_record();
-    r.ok = true;
     r.http_status = upstream_status_;
-    r.usage = answer.usage;
-    r.cost = billing::compute_cost(answer.usage, current_.offering.prices, route_.reference, current_.credential.multiplier);
-    settle_record(r, current_.credential);
-    gw_.note_spend(current_.credential, r.cost.effective);
-    if (!caller_.api_key_id.empty()) gw_.add_api_key_usage(caller_.api_key_id, r.cost.effective);
-    auto ledger = billing::ledger_statements(r, attempts_);
-    writes.insert(writes.end(), ledger.begin(), ledger.end());
+    record_served(r, at_, answer.usage, route_.reference, caller_, attempts_, writes);
     Json headers = {{"content-type", "application/json"},
                     {"x-request-id", request_id_},
-                    {"x-keyaos-provider", current_.offering.provider_id},
-                    {"x-keyaos-model", current_.offering.model_id},
+                    {"x-keyaos-provider", at_.target.offering.provider_id},
+                    {"x-keyaos-model", at_.target.offering.model_id},
                     {"x-keyaos-attempts", std::to_string(attempts_.size())},
-                    {"x-keyaos-cost-estimate", billing::usd_text(current_.expected_cost_usd)}};
+                    {"x-keyaos-cost-estimate", billing::usd_text(at_.target.expected_cost_usd)}};
     // Only the caller's own credential is named (see the chat task).
-    if (current_.credential.owner_id == caller_.owner_id) headers["x-keyaos-credential"] = current_.credential.id;
+    if (at_.target.credential.owner_id == caller_.owner_id) headers["x-keyaos-credential"] = at_.target.credential.id;
     return respond_action(upstream_status_, headers, std::move(answer.body), std::move(writes));
   }
 
@@ -176,7 +169,7 @@ class EmbeddingsTask : public RoutingTask {
     const int64_t now = last_event_ms_ ? last_event_ms_ : req_.now_ms;
     record_attempt(false, e);
     const routing::FailoverDecision d = policy_.on_failure(e, phase, false);
-    apply_health_change(current_.credential.owner_id, current_.credential.id, current_.offering.model_id, d.health, e, now, jitter(), health_writes_);
+    apply_health_change(at_.target.credential.owner_id, at_.target.credential.id, at_.target.offering.model_id, d.health, e, now, jitter(), health_writes_);
     switch (d.next) {
       case routing::FailoverDecision::Next::answer:
         return answer_failure();
@@ -196,70 +189,27 @@ class EmbeddingsTask : public RoutingTask {
   Action answer_failure() {
     release_probes(plan_, next_attempt_);
     const routing::FailureAnswer fa = policy_.answer();
-    const UpstreamError& e = fa.error;
-    const UpstreamError shown = client_view(e);
     Json headers = Json::object();
     if (fa.retry_after_s >= 0) headers["retry-after"] = std::to_string(fa.retry_after_s);
-    std::string trail;
-    for (size_t i = 0; i < attempts_.size(); ++i) {
-      const auto& a = attempts_[i];
-      trail += (i ? "; " : "") + a.provider_id + " " + (a.http_status ? std::to_string(a.http_status) : std::string("-")) + " " + a.error_class;
-    }
-    ApiError err;
-    err.status = fa.status;
-    err.message = shown.message + (attempts_.size() > 1 || error_class_fails_over(e.error_class) ? " [attempts: " + trail + "]" : "");
-    err.type = e.type.empty() ? "upstream_error" : e.type;
-    err.code = e.code.empty() ? std::string(error_class_name(e.error_class)) : e.code;
+    const ApiError err = failure_error(fa, attempts_);
     headers["x-keyaos-attempts"] = std::to_string(attempts_.size());
     headers["x-request-id"] = request_id_;
     headers["content-type"] = "application/json";
     billing::RequestRecord r = base_record();
-    r.ok = false;
-    r.http_status = fa.status;
-    r.error_class = error_class_name(e.error_class);
-    r.error_message = e.message;
     std::vector<Statement> writes = health_writes_;
-    auto ledger = billing::ledger_statements(r, attempts_);
-    writes.insert(writes.end(), ledger.begin(), ledger.end());
+    record_failed(r, fa, attempts_, writes);
     return respond_action(fa.status, headers, err.body(), std::move(writes));
   }
 
   void record_attempt(bool ok, const UpstreamError& e) {
-    const int64_t now = last_event_ms_ ? last_event_ms_ : req_.now_ms;
-    billing::AttemptRecord a;
-    a.provider_id = current_.offering.provider_id;
-    a.credential_id = current_.credential.id;
-    a.model_id = current_.offering.model_id;
-    a.ok = ok;
-    a.http_status = ok ? upstream_status_ : (e.http_status ? e.http_status : upstream_status_);
-    if (!ok) {
-      a.error_class = error_class_name(e.error_class);
-      a.error_message = current_.credential.owner_id != caller_.owner_id ? client_view(e).message : e.message;
-    }
-    a.latency_ms = now - attempt_started_ms_;
-    a.first_byte_ms = first_byte_ms_;
-    a.started_at = attempt_started_ms_;
-    attempts_.push_back(std::move(a));
+    attempts_.push_back(attempt_record(at_, caller_, ok, upstream_status_, e, last_event_ms_ ? last_event_ms_ : req_.now_ms));
   }
 
   billing::RequestRecord base_record() const {
-    const int64_t now = last_event_ms_ ? last_event_ms_ : req_.now_ms;
-    billing::RequestRecord r;
-    r.id = request_id_;
-    r.owner_id = caller_.owner_id;
-    r.api_key_id = caller_.api_key_id;
-    r.model_id = model_id_.empty() ? ascii_lower(emb_.model) : model_id_;
+    billing::RequestRecord r = request_record(request_id_, caller_, model_id_.empty() ? ascii_lower(emb_.model) : model_id_, at_,
+                                              !attempts_.empty(), req_.now_ms, last_event_ms_ ? last_event_ms_ : req_.now_ms);
     r.served_model = served_model_;
-    if (!attempts_.empty()) {
-      r.provider_id = current_.offering.provider_id;
-      r.credential_id = current_.credential.id;
-    }
-    r.cost.multiplier = current_.credential.multiplier;
     r.api = "embeddings";
-    r.latency_ms = now - req_.now_ms;
-    r.first_byte_ms = first_byte_ms_ >= 0 ? attempt_started_ms_ + first_byte_ms_ - req_.now_ms : -1;
-    r.created_at = req_.now_ms;
-    settle_record(r, current_.credential);
     return r;
   }
 
@@ -276,11 +226,9 @@ class EmbeddingsTask : public RoutingTask {
   Route route_;
   std::vector<PlannedAttempt> plan_;
   size_t next_attempt_ = 0;
-  PlannedAttempt current_;
+  AttemptInFlight at_;  // the attempt being made (or the last one made)
   bool reserved_ = false;
-  int64_t attempt_started_ms_ = 0;
   int64_t last_event_ms_ = 0;
-  int64_t first_byte_ms_ = -1;
   int upstream_status_ = 0;
   std::string served_model_;
   std::vector<billing::AttemptRecord> attempts_;

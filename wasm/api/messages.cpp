@@ -33,13 +33,7 @@ class MessagesTask : public Task {
  private:
   Action enter(const std::map<std::string, std::string>& aliases) {
     *client_.aliases = aliases;
-    inner_ = make_chat_task(gw_, std::move(req_), std::move(caller_), client_.protocol);
-    return forward(inner_->start(request_));
-  }
-
-  Action forward(Action a) {
-    if (!inner_->waiting()) return a;
-    return then(std::move(a), [this](const Event& ev) { return forward(inner_->resume(ev)); });
+    return hand_over(make_chat_task(gw_, std::move(req_), std::move(caller_), client_.protocol), request_);
   }
 
   Gateway& gw_;
@@ -47,7 +41,6 @@ class MessagesTask : public Task {
   Caller caller_;
   MessagesClient client_;
   Event request_;
-  std::unique_ptr<Task> inner_;
 };
 
 // count_tokens asks the upstream for its own count when the cheapest

@@ -239,18 +239,12 @@ class AuthGate : public Task {
         return enter(std::move(caller));
       });
     }
-    inner_ = make_(gw_, std::move(req_), std::move(caller));
     Event request;
     request.type = "request";
-    return forward(inner_->start(request));
+    return hand_over(make_(gw_, std::move(req_), std::move(caller)), request);
   }
 
   Action reject(const ApiError& e) { return refusal(shape_, e); }
-
-  Action forward(Action a) {
-    if (!inner_->waiting()) return a;
-    return then(std::move(a), [this](const Event& ev) { return forward(inner_->resume(ev)); });
-  }
 
   Gateway& gw_;
   HttpRequest req_;
@@ -259,7 +253,6 @@ class AuthGate : public Task {
   TaskFactory make_;
   std::string hash_;
   platform::SessionToken session_;
-  std::unique_ptr<Task> inner_;
 };
 
 Routed gated(Gateway& gw, HttpRequest req, Access access, ErrorShape shape, TaskFactory make) {

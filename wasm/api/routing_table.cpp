@@ -100,6 +100,83 @@ void RoutingTask::settle_record(billing::RequestRecord& r, const routing::Creden
   if (r.ok) r.settlement = billing::settle(r.cost.effective, true);
 }
 
+billing::AttemptRecord RoutingTask::attempt_record(const AttemptInFlight& at, const Caller& caller, bool ok, int upstream_status,
+                                                   const UpstreamError& e, int64_t now) {
+  billing::AttemptRecord a;
+  a.provider_id = at.target.offering.provider_id;
+  a.credential_id = at.target.credential.id;
+  a.model_id = at.target.offering.model_id;
+  a.ok = ok;
+  a.http_status = ok ? upstream_status : (e.http_status ? e.http_status : upstream_status);
+  if (!ok) {
+    a.error_class = error_class_name(e.error_class);
+    const std::string& owner = at.target.credential.owner_id;
+    a.error_message = !owner.empty() && owner != caller.owner_id ? client_view(e).message : e.message;
+  }
+  a.latency_ms = now - at.started_ms;
+  a.first_byte_ms = at.first_byte_ms;
+  a.started_at = at.started_ms;
+  return a;
+}
+
+billing::RequestRecord RoutingTask::request_record(const std::string& request_id, const Caller& caller, std::string model_id,
+                                                   const AttemptInFlight& at, bool attempted, int64_t created_ms,
+                                                   int64_t now) const {
+  billing::RequestRecord r;
+  r.id = request_id;
+  r.owner_id = caller.owner_id;
+  r.api_key_id = caller.api_key_id;
+  r.model_id = std::move(model_id);
+  if (attempted) {
+    r.provider_id = at.target.offering.provider_id;
+    r.credential_id = at.target.credential.id;
+  }
+  r.cost.multiplier = at.target.credential.multiplier;
+  r.latency_ms = now - created_ms;
+  r.first_byte_ms = at.first_byte_ms >= 0 ? at.started_ms + at.first_byte_ms - created_ms : -1;
+  r.created_at = created_ms;
+  settle_record(r, at.target.credential);
+  return r;
+}
+
+void RoutingTask::record_served(billing::RequestRecord& r, const AttemptInFlight& at, const Usage& usage,
+                                const billing::Prices& reference, const Caller& caller,
+                                const std::vector<billing::AttemptRecord>& attempts, std::vector<Statement>& writes) {
+  r.ok = true;
+  r.usage = usage;
+  r.cost = billing::compute_cost(usage, at.target.offering.prices, reference, at.target.credential.multiplier);
+  settle_record(r, at.target.credential);
+  gw_.note_spend(at.target.credential, r.cost.effective);
+  if (!caller.api_key_id.empty()) gw_.add_api_key_usage(caller.api_key_id, r.cost.effective);
+  auto ledger = billing::ledger_statements(r, attempts);
+  writes.insert(writes.end(), ledger.begin(), ledger.end());
+}
+
+ApiError RoutingTask::failure_error(const routing::FailureAnswer& answer, const std::vector<billing::AttemptRecord>& attempts) {
+  const UpstreamError& e = answer.error;
+  std::string trail;
+  for (size_t i = 0; i < attempts.size(); ++i) {
+    const auto& a = attempts[i];
+    trail += (i ? "; " : "") + a.provider_id + " " + (a.http_status ? std::to_string(a.http_status) : std::string("-")) + " " + a.error_class;
+  }
+  ApiError err;
+  err.status = answer.status;
+  err.message = client_view(e).message + (attempts.size() > 1 || error_class_fails_over(e.error_class) ? " [attempts: " + trail + "]" : "");
+  err.type = e.type.empty() ? "upstream_error" : e.type;
+  err.code = e.code.empty() ? std::string(error_class_name(e.error_class)) : e.code;
+  return err;
+}
+
+void RoutingTask::record_failed(billing::RequestRecord& r, const routing::FailureAnswer& answer,
+                                const std::vector<billing::AttemptRecord>& attempts, std::vector<Statement>& writes) {
+  r.ok = false;
+  r.http_status = answer.status;
+  r.error_class = error_class_name(answer.error.error_class);
+  r.error_message = answer.error.message;
+  auto ledger = billing::ledger_statements(r, attempts);
+  writes.insert(writes.end(), ledger.begin(), ledger.end());
+}
+
 std::optional<ApiError> RoutingTask::unroutable(const std::string& requested, const Route& route, const Caller& caller,
                                                 bool embedding) {
   const routing::ModelMatch& match = route.match;

@@ -120,6 +120,33 @@ class RoutingTask : public Task {
   // it is not the caller, the settlement of a billed request, the reservation.
   void settle_record(billing::RequestRecord& record, const routing::Credential& served_by) const;
 
+  // ---- What a routed request records (chat and embeddings alike) -----------
+  // The attempt in progress: what it asks and when.
+  struct AttemptInFlight {
+    PlannedAttempt target;
+    int64_t started_ms = 0;
+    int64_t first_byte_ms = -1;  // after started_ms; -1 before the upstream's first byte
+  };
+  // Its ledger row once it ends. Another owner's upstream may name its
+  // account, so its message is kept only as clients are shown it.
+  static billing::AttemptRecord attempt_record(const AttemptInFlight& at, const Caller& caller, bool ok, int upstream_status,
+                                               const UpstreamError& e, int64_t now_ms);
+  // The fields every request record has before its outcome: who asked, the
+  // attempt that answered (once one was made), timings from `created_ms`.
+  billing::RequestRecord request_record(const std::string& request_id, const Caller& caller, std::string model_id,
+                                        const AttemptInFlight& at, bool attempted, int64_t created_ms, int64_t now_ms) const;
+  // A served request: its cost and settlement, the isolate's spend caches,
+  // then its ledger statements appended to `writes`.
+  void record_served(billing::RequestRecord& record, const AttemptInFlight& at, const Usage& usage,
+                     const billing::Prices& reference, const Caller& caller,
+                     const std::vector<billing::AttemptRecord>& attempts, std::vector<Statement>& writes);
+  // A request that failed for good: the client's error (the policy's chosen
+  // upstream error as clients see it, naming the attempts made), and the
+  // record's outcome with its ledger statements appended to `writes`.
+  static ApiError failure_error(const routing::FailureAnswer& answer, const std::vector<billing::AttemptRecord>& attempts);
+  static void record_failed(billing::RequestRecord& record, const routing::FailureAnswer& answer,
+                            const std::vector<billing::AttemptRecord>& attempts, std::vector<Statement>& writes);
+
   // A key with a quota reserves a request's expected cost (that of the
   // dearest candidate it may fail over to) in one atomic statement before any
   // upstream is asked, so concurrent requests cannot together spend past the

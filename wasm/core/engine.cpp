@@ -103,6 +103,14 @@ Action Engine::step(uint32_t handle, std::string_view event_json, std::string_vi
   return action;
 }
 
+bool Engine::relay_chunk(uint32_t handle, int64_t now_ms, std::string_view bytes, std::string& out) {
+  auto it = tasks_.find(handle);
+  if (it == tasks_.end() || !it->second.task || gateway_->has_forgotten()) return false;
+  if (!it->second.task->relay_chunk(bytes, out)) return false;
+  if (now_ms > 0) it->second.last_ms = now_ms;
+  return true;
+}
+
 Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::string_view payload) {
   Event ev;
   ev.head = parse_json(event_json);

@@ -26,6 +26,11 @@ class Engine {
   uint32_t open();
   // Feeds one event to request `handle` and returns the action to perform.
   Action step(uint32_t handle, std::string_view event_json, std::string_view payload);
+  // A committed stream's upstream chunk without an event (see
+  // Task::relay_chunk): true with the client's bytes in `out`, false when the
+  // host must send it with step() as upstream_chunk (not relaying, or
+  // secrets to forget that only an action's head can carry).
+  bool relay_chunk(uint32_t handle, int64_t now_ms, std::string_view bytes, std::string& out);
   // Tells the engine request `handle` is still alive (a stream being relayed
   // without engine steps), so it is not swept as abandoned.
   void touch(uint32_t handle, int64_t now_ms);

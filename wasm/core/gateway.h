@@ -169,6 +169,7 @@ class Gateway {
   void forget_credential(const std::string& credential_id);
   // Credential ids whose cached secrets the host must drop; cleared by the call.
   std::vector<std::string> take_forgotten();
+  bool has_forgotten() const { return !forgotten_.empty(); }
   // ---------------------------------------------------------------------------
 
   // Clerk's signing keys (Platform mode).

@@ -44,10 +44,13 @@
 // - read_chunk {timeout_ms}: one chunk of a stream, before it is committed.
 // - commit_stream {status, headers, idle_ms} + the prefix for the client:
 //   the host sends the prefix at once, then hands every upstream chunk to
-//   the engine as upstream_chunk and writes the bytes of the `write` it gets
-//   back (translated bytes, or an OpenAI upstream's own well-formed events:
-//   the engine meters them as they pass and keeps only the event being
-//   assembled). The host keeps no copy of the stream. When the upstream ends,
+//   the engine and writes the bytes it gets back (translated bytes, or an
+//   OpenAI upstream's own well-formed events: the engine meters them as they
+//   pass and keeps only the event being assembled). A chunk goes first to the
+//   hot path, the exports kx_chunk_buffer/kx_chunk (no event or action to
+//   encode: the answer is the client's bytes); only when that declines does
+//   the host send it as upstream_chunk and write the `write` it gets back.
+//   The host keeps no copy of the stream. When the upstream ends,
 //   breaks or stalls for idle_ms, it sends stream_end {client_aborted,
 //   upstream_error} (optionally with a last block of bytes not yet handed
 //   over) and writes the `finish` payload, then runs its background SQL.

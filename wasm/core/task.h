@@ -1,5 +1,8 @@
 #pragma once
 #include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include "core/io.h"
 
@@ -20,6 +23,14 @@ class Task {
   }
   // The task expects another event (it has not answered for good yet).
   bool waiting() const { return static_cast<bool>(next_); }
+  // The hot path of a committed stream: one upstream chunk in, the bytes for
+  // the client appended to `out`, with no event or action to encode. A task
+  // that is not relaying a committed stream answers false and the host sends
+  // the chunk as an upstream_chunk event instead. Its pending continuation
+  // is left as it is, so the next event finds the same state.
+  virtual bool relay_chunk(std::string_view bytes, std::string& out) {
+    return inner_ && inner_->relay_chunk(bytes, out);
+  }
 
  protected:
   Action then(Action action, std::function<Action(const Event&)> k) {
@@ -27,9 +38,21 @@ class Task {
     return action;
   }
   Action run_sql(std::vector<Statement> statements, std::function<Action(const SqlResult&)> k);
+  // Hands the rest of the request to `inner` (after authentication, say):
+  // its actions become this task's, and so does its hot path.
+  Action hand_over(std::unique_ptr<Task> inner, const Event& request) {
+    inner_ = std::move(inner);
+    return forward(inner_->start(request));
+  }
 
  private:
+  Action forward(Action a) {
+    if (!inner_->waiting()) return a;
+    return then(std::move(a), [this](const Event& ev) { return forward(inner_->resume(ev)); });
+  }
+
   std::function<Action(const Event&)> next_;
+  std::unique_ptr<Task> inner_;  // set by hand_over
 };
 
 SqlResult sql_result_from(const Event& event);
