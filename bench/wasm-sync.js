@@ -32,12 +32,21 @@ export function syntheticOpenrouterList(bytes = 1024 * 1024, variant = 0, entryB
   return { body: `{"data":[${parts.join(",")}]}`, ids: parts.map((_, i) => `vendor${i % 50}/model-${i}`) };
 }
 
+// OpenRouter's second list, /embeddings/models, read beside the main one in
+// every sync: a few entries, as bench/sync_bench.cpp builds it.
+export function syntheticEmbeddingsList(models = 3) {
+  const model = JSON.parse(readFileSync(join(fixtures, "openrouter_models_entry.json"), "utf8")).data[0];
+  return JSON.stringify({ data: Array.from({ length: models }, (_, i) => ({ ...model, id: `openai/text-embedding-bench-${i}` })) });
+}
+
 export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
   const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
   engine.init({ admin_token: "bench", encryption_configured: true, upstream_base_urls: { openrouter: "http://openrouter.test/api/v1" } });
   const { body, ids } = syntheticOpenrouterList(1024 * 1024, 0, entryBytes);
   const lists = [body, syntheticOpenrouterList(1024 * 1024, 1, entryBytes).body].map((b) => new TextEncoder().encode(b));
   let listBytes = lists[0];
+  const embeddingModels = 3;
+  const embeddingsBytes = new TextEncoder().encode(syntheticEmbeddingsList(embeddingModels));
   const activeIds = [{ ids: ids.join("\n") }];  // every model active: the steady state
   let now = Date.now();
   // The meta table, as the sync reads and writes it.
@@ -73,15 +82,17 @@ export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
       return a;
     };
     let a = step({ type: "scheduled", cron: "17 * * * *" }, null);
+    let url = "";
     for (;;) {
       const t = a.head.type;
       if (t === "sql") {
         statements += a.head.statements.length;
         a = step({ type: "rows", results: a.head.statements.map(rowsFor) }, null);
       } else if (t === "fetch") {
+        url = a.head.url;
         a = step({ type: "upstream_head", status: 200, headers: {} }, null);
       } else if (t === "read_body") {
-        a = step({ type: "upstream_body" }, listBytes);
+        a = step({ type: "upstream_body" }, url.endsWith("/embeddings/models") ? embeddingsBytes : listBytes);
       } else break;
     }
     engine.close(h);
@@ -112,8 +123,8 @@ export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
   const max = (xs) => Math.max(...xs);
   return {
     listBytes: listBytes.length,
-    models: ids.length,
-    rowsPerRun: ids.length - first.state.pending,
+    models: ids.length + embeddingModels,
+    rowsPerRun: ids.length + embeddingModels - first.state.pending,
     runsToWriteAll: catchUp,
     changedMedianMs: median(changed),
     changedMaxMs: max(changed),

@@ -1,8 +1,9 @@
 // The Worker's own CPU per request (JavaScript + wasm + the runtime's work
 // for it), apart from the local D1 simulator's, and D1 rows per request.
 //
-// Three workerd processes: Keyaos, a do-nothing pass-through Worker, and a
-// D1 host. Keyaos's `DB` binding is a thin client that sends each batch to
+// Four workerd processes: Keyaos, a do-nothing pass-through Worker, a
+// JavaScript relay Worker (it reads each upstream chunk and writes it to the
+// client, the least any Worker that looks at a stream does), and a D1 host. Keyaos's `DB` binding is a thin client that sends each batch to
 // the D1 host over loopback HTTP, as the real D1 binding sends it to D1's
 // service, so SQLite's work runs in the host's process and not in Keyaos's.
 // CPU is read from /proc (every thread's run time, in ns) around a run of
@@ -31,6 +32,28 @@ export default {
     } catch (err) {
       return new Response(String(err?.message || err), { status: 500 });
     }
+  },
+};`;
+
+// The JavaScript relay: the pass-through's request, its answer's bytes moved
+// chunk by chunk through JavaScript, as Keyaos's shim moves them, and no more.
+const JS_RELAY_SCRIPT = `
+export default {
+  async fetch(req, env, ctx) {
+    const u = new URL(req.url);
+    const upstream = await fetch(env.UPSTREAM + u.pathname, { method: req.method, headers: req.headers, body: req.body });
+    const { readable, writable } = new IdentityTransformStream();
+    const writer = writable.getWriter();
+    const reader = upstream.body.getReader();
+    ctx.waitUntil((async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        writer.write(value);
+      }
+      await writer.close();
+    })());
+    return new Response(readable, { status: upstream.status, headers: upstream.headers });
   },
 };`;
 
@@ -117,8 +140,12 @@ export async function startWorkerCpuBench(upstreamUrl) {
         bindings: { UPSTREAM: upstreamUrl },
       }),
   );
+  const jsRelay = await started(
+    () => new Miniflare({ modules: true, compatibilityDate: "2025-12-01", script: JS_RELAY_SCRIPT, bindings: { UPSTREAM: upstreamUrl } }),
+  );
   const stats = async () => (await fetch(host.url + "/stats")).json();
-  return { host, gateway, passThrough, stats, close: () => Promise.all([gateway.mf.dispose(), passThrough.mf.dispose(), host.mf.dispose()]) };
+  const close = () => Promise.all([gateway, passThrough, jsRelay, host].map((w) => w.mf.dispose()));
+  return { host, gateway, passThrough, jsRelay, stats, close };
 }
 
 // Runs `n` sequential requests and returns CPU ms per request of each process
@@ -129,7 +156,7 @@ export async function cpuPerRequest(bench, target, n, send) {
   const before = pids.map(processCpuMs);
   for (let i = 0; i < n; i++) await send(target.url);
   // The ledger batch is written after the response (waitUntil): wait for it.
-  if (target !== bench.passThrough) {
+  if (target === bench.gateway) {
     for (let k = 0; k < 200 && (await bench.stats()).batches < d0.batches + n; k++) await new Promise((r) => setTimeout(r, 10));
   } else await new Promise((r) => setTimeout(r, 50));
   const after = pids.map(processCpuMs);
@@ -143,7 +170,8 @@ export async function cpuPerRequest(bench, target, n, send) {
   };
 }
 
-// Pass-through vs Keyaos for short, long, paced and non-streamed answers.
+// Pass-through, JavaScript relay and Keyaos for short, long, paced and
+// non-streamed answers.
 export async function measureWorkerCpu(quick = false) {
   // `max_tokens` picks the answer: 60 events at once, 4,000 events at once, or
   // 60 events 2 ms apart (each arrives as its own chunk).
@@ -183,10 +211,12 @@ export async function measureWorkerCpu(quick = false) {
     for (let i = 0; i < 10; i++) {
       await sendTo(maxTokens, stream, true)(wb.gateway.url);
       await sendTo(maxTokens, stream, false)(wb.passThrough.url);
+      await sendTo(maxTokens, stream, false)(wb.jsRelay.url);
     }
     const g = await cpuPerRequest(wb, wb.gateway, n, sendTo(maxTokens, stream, true));
     const p = await cpuPerRequest(wb, wb.passThrough, n, sendTo(maxTokens, stream, false));
-    workerCpu.push({ label, g, p });
+    const j = await cpuPerRequest(wb, wb.jsRelay, n, sendTo(maxTokens, stream, false));
+    workerCpu.push({ label, g, p, j });
   }
   await wb.close();
   await cpuUpstream.close();

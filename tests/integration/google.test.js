@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import { startGateway, ADMIN_TOKEN } from "../support/gateway.js";
 import { startMockGoogle } from "../support/mock-google.js";
 import { startMockUpstream, fixture } from "../support/mock-upstream.js";
-import { streamChat } from "../support/openai-client.js";
+import { streamChat, WEATHER_TOOL } from "../support/openai-client.js";
 
 const MODEL = "google/gemini-2.5-flash";
 const CREDS_FILE = JSON.stringify({ ...JSON.parse(fixture("gemini_cli_oauth_creds_file.json")), expiry_date: 1 });
@@ -97,23 +97,9 @@ test("gemini-cli: a non-streamed answer is one chat.completion", async () => {
 test("gemini-cli: a tool-calling round trip through the openai client", async () => {
   await withGoogle({ onboarded: true }, async ({ gw, google, client }) => {
     await gw.addCredential("gemini-cli", CREDS_FILE);
-    const tools = [{ type: "function", function: { name: "get_weather", description: "Weather of a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
+    const tools = [WEATHER_TOOL];
     const messages = [{ role: "user", content: "Weather in Paris?" }];
-    const stream = await client.chat.completions.create({ model: MODEL, messages, tools, stream: true });
-    const calls = [];
-    let finish = null;
-    let reasoning = "";
-    for await (const chunk of stream) {
-      const d = chunk.choices[0]?.delta;
-      reasoning += d?.reasoning_content ?? "";
-      for (const tc of d?.tool_calls ?? []) {
-        calls[tc.index] ??= { id: "", name: "", arguments: "" };
-        if (tc.id) calls[tc.index].id = tc.id;
-        if (tc.function?.name) calls[tc.index].name = tc.function.name;
-        calls[tc.index].arguments += tc.function?.arguments ?? "";
-      }
-      if (chunk.choices[0]?.finish_reason) finish = chunk.choices[0].finish_reason;
-    }
+    const { calls, finish, reasoning } = await streamChat(client, { model: MODEL, messages, tools });
     assert.equal(finish, "tool_calls");
     assert.equal(reasoning, "Let me check.");
     assert.equal(calls.length, 1);

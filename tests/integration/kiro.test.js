@@ -10,7 +10,7 @@ import OpenAI from "openai";
 import { startGateway, ADMIN_TOKEN } from "../support/gateway.js";
 import { startMockKiro } from "../support/mock-kiro.js";
 import { startMockUpstream, fixture } from "../support/mock-upstream.js";
-import { streamChat } from "../support/openai-client.js";
+import { streamChat, WEATHER_TOOL } from "../support/openai-client.js";
 
 const MODEL = "anthropic/claude-sonnet-4.5";
 const SOCIAL = { ...JSON.parse(fixture("kiro_auth_token_file_social.json")), refreshToken: "aorSocialInitialxxxxxxxxxxxxxxxxxxxx", expiresAt: "2020-01-01T00:00:00.000Z" };
@@ -84,23 +84,9 @@ test("kiro (IdC): a tool-calling round trip through the openai client", async ()
   await withKiro({}, async ({ gw, kiro, client }) => {
     await gw.addCredential("kiro", JSON.stringify(IDC));
     const c = client();
-    const tools = [{ type: "function", function: { name: "get_weather", description: "Weather of a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
+    const tools = [WEATHER_TOOL];
     const messages = [{ role: "user", content: "Weather in Paris?" }];
-    const stream = await c.chat.completions.create({ model: MODEL, messages, tools, stream: true });
-    const calls = [];
-    let finish = null;
-    let text = "";
-    for await (const chunk of stream) {
-      const d = chunk.choices[0]?.delta;
-      text += d?.content ?? "";
-      for (const tc of d?.tool_calls ?? []) {
-        calls[tc.index] ??= { id: "", name: "", arguments: "" };
-        if (tc.id) calls[tc.index].id = tc.id;
-        if (tc.function?.name) calls[tc.index].name = tc.function.name;
-        calls[tc.index].arguments += tc.function?.arguments ?? "";
-      }
-      if (chunk.choices[0]?.finish_reason) finish = chunk.choices[0].finish_reason;
-    }
+    const { calls, finish, text } = await streamChat(c, { model: MODEL, messages, tools });
     assert.equal(kiro.state.idcCalls, 1);
     assert.equal(text, "Checking.");
     assert.equal(finish, "tool_calls");

@@ -100,7 +100,6 @@ class Gateway {
   bool pool_fresh(int64_t now_ms) const { return pool_.loaded_at >= 0 && now_ms - pool_.loaded_at < config_.routing_cache_ms; }
   static std::vector<Statement> load_pool_statements(int64_t now_ms);
   void store_pool(const Json& credential_rows, const Json& cooldown_rows, int64_t now_ms);
-  void invalidate_pool() { pool_.loaded_at = -1; }
   // A billed request lowers its credential's cached quota where it is cached:
   // its owner's cache and the pool.
   void note_spend(const routing::Credential& served_by, int64_t nano_usd);

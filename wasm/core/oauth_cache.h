@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <utility>
 #include <string_view>
 
 #include "protocols/common/upstream_error.h"
@@ -47,12 +48,13 @@ struct OAuthEntry {
   }
   // The opened Value when an adapter of that kind opened it, else nullptr.
   template <class Value>
-  Value* opened() {
-    return state && state->kind() == OAuthStateOf<Value>::tag() ? &static_cast<OAuthStateOf<Value>*>(state.get())->value : nullptr;
-  }
-  template <class Value>
   const Value* opened() const {
-    return const_cast<OAuthEntry*>(this)->opened<Value>();
+    return state && state->kind() == OAuthStateOf<Value>::tag() ? &static_cast<const OAuthStateOf<Value>*>(state.get())->value : nullptr;
+  }
+  // The same for a mutable entry: the entry owns the state, so its value may change.
+  template <class Value>
+  Value* opened() {
+    return const_cast<Value*>(std::as_const(*this).opened<Value>());
   }
   // Ciphertexts known to hold this state or an older one: the one opened and
   // every one sealed since. A ciphertext outside the list was written
