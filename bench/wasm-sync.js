@@ -109,7 +109,7 @@ export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
     const r = run();
     if (i >= 3) changed.push(r.cpu);
     first = r;
-    for (catchUp = 1; JSON.parse(meta.get("sync:openrouter")).pending > 0 && catchUp < 10; catchUp++) {
+    for (catchUp = 1; JSON.parse(meta.get("sync:openrouter")).pending > 0 && catchUp < 20; catchUp++) {
       const more = run();
       if (i >= 3) catchUps.push(more.cpu);
     }

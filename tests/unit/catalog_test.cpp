@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,37 @@ TEST_CASE("decimal prices scale without binary rounding", "[catalog]") {
     INFO(bad);
     CHECK_FALSE(parse_decimal_scaled(bad, 6, value));
   }
+}
+
+TEST_CASE("decimal prices: the exact fast path agrees with strtod bit for bit", "[catalog]") {
+  // Random decimals of 1 to 20 digits, with and without a point and an
+  // exponent, scaled as prices are: both sides of the fast path's limits.
+  // The reference is the same number with its exponent shifted in text,
+  // rounded once by the C library's strtod.
+  std::mt19937_64 random(20261203);
+  std::string first_mismatch;
+  int mismatches = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string mantissa = random() % 4 == 0 ? "-" : "";
+    const int integer_digits = 1 + static_cast<int>(random() % 8), fraction_digits = static_cast<int>(random() % 13);
+    for (int d = 0; d < integer_digits; ++d) mantissa.push_back(static_cast<char>('0' + random() % 10));
+    if (fraction_digits) {
+      mantissa.push_back('.');
+      for (int d = 0; d < fraction_digits; ++d) mantissa.push_back(static_cast<char>('0' + random() % 10));
+    }
+    const int written_exponent = random() % 3 == 0 ? static_cast<int>(random() % 41) - 20 : 0;
+    const std::string text = mantissa + (written_exponent ? "e" + std::to_string(written_exponent) : "");
+    const int scale = static_cast<int>(random() % 13) - 3;
+    double value = 0;
+    REQUIRE(parse_decimal_scaled(text, scale, value));
+    const double reference = std::strtod((mantissa + "e" + std::to_string(written_exponent + scale)).c_str(), nullptr);
+    if (value != reference) {  // -0 reads as 0: both are no price
+      if (first_mismatch.empty()) first_mismatch = text + " scale " + std::to_string(scale);
+      ++mismatches;
+    }
+  }
+  INFO(first_mismatch);
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("openrouter list: per-token decimal strings become exact USD per 1M", "[catalog]") {

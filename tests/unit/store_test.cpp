@@ -3,6 +3,11 @@
 // every other test knows statements by name only.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <random>
 #include <set>
 
 #include "billing/ledger.h"
@@ -177,6 +182,25 @@ TEST_CASE("catalogue writes inline their values within D1's statement limits", "
   const Statement refs = store::catalog::reference_prices("openrouter", {"a", "b", "c"}, 2);
   CHECK(refs.sql.find("model_id IN ('a','b')") != std::string::npos);
   CHECK(refs.sql.find("owner_id = '' AND provider_id = 'openrouter'") != std::string::npos);
+}
+
+TEST_CASE("inlined prices read back as the same double, in the shortest text", "[store][catalog]") {
+  std::mt19937_64 random(7);
+  for (int i = 0; i < 20000; ++i) {
+    // Any finite double: random bits, so tiny, huge and subnormal values come too.
+    uint64_t bits = random();
+    double value = 0;
+    std::memcpy(&value, &bits, sizeof value);
+    if (!std::isfinite(value)) continue;
+    const std::string text = store::number_or_null(value);
+    INFO(text);
+    REQUIRE(std::strtod(text.c_str(), nullptr) == value);
+  }
+  CHECK(store::number_or_null(0.3) == "0.3");
+  CHECK(store::number_or_null(3.75) == "3.75");
+  CHECK(store::number_or_null(1e-7) == "1e-07");
+  CHECK(store::number_or_null(std::nullopt) == "NULL");
+  CHECK(store::number_or_null(std::numeric_limits<double>::infinity()) == "NULL");
 }
 
 TEST_CASE("an owner's catalogue reads see the shared rows and that owner's, writes touch one owner's", "[store][catalog][tenancy]") {

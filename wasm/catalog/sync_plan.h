@@ -24,14 +24,15 @@ bool parse_sync_state(std::string_view json, SyncState& out);
 std::string sync_state_json(const SyncState& state);
 
 // What one invocation may spend. A free-plan cron invocation gets 10 ms CPU,
-// 50 subrequests and 50 D1 queries. In wasm (bench/wasm-sync.js) a run costs
-// about 2 ms, plus about 5 µs per model listed (parsed, priced, compared)
-// and 4 µs per row upserted: the models in a list, more than its bytes, set
-// its cost.
+// 50 subrequests and 50 D1 queries. In wasm (bench/wasm-sync.js) a changed
+// 1 MB list costs about 3 ms to hash and parse, plus about 4 µs per model
+// listed (parsed, priced, compared) and 10 µs per row upserted (its SQL,
+// carried to the host and back): the row budget keeps a changed run near
+// 5 ms, and the rows left over are written by the next runs.
 struct SyncBudget {
   int64_t lists = 3;      // lists fetched: at most 6 D1 statements each, besides upserts
   int64_t models = 1000;  // models parsed (expected, from the last sync)
-  int64_t rows = 250;     // rows upserted (7 statements of 40)
+  int64_t rows = 120;     // rows upserted (3 statements of 40)
   int64_t balances = 5;   // auto-quota balances refreshed
 };
 

@@ -1,7 +1,6 @@
 #include "store/sql.h"
 
 #include <cmath>
-#include <cstdio>
 
 namespace keyaos::store {
 
@@ -26,9 +25,9 @@ std::string quote(std::string_view text) {
 
 std::string number_or_null(const std::optional<double>& value) {
   if (!value || !std::isfinite(*value)) return "NULL";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", *value);
-  return buf;
+  // The shortest text that reads back as the same double. printf's "%.17g"
+  // does the same in many more digits, on software long doubles in wasm.
+  return Json(*value).dump();
 }
 
 std::string quoted_list(const std::vector<std::string>& items, size_t from, size_t count) {

@@ -2,7 +2,7 @@
 
 #include "core/json.h"
 #include "core/text.h"
-#include "protocols/google_v1internal/json_read.h"
+#include "core/json_read.h"
 #include "protocols/google_v1internal/request_mapper.h"
 
 namespace keyaos::google_v1internal {

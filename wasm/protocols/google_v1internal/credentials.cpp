@@ -4,7 +4,7 @@
 
 #include "core/base64.h"
 #include "protocols/google_v1internal/google_time.h"
-#include "protocols/google_v1internal/json_read.h"
+#include "core/json_read.h"
 #include "simdjson.h"
 
 namespace keyaos::google_v1internal {

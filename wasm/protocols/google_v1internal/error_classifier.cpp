@@ -5,7 +5,7 @@
 
 #include "core/text.h"
 #include "protocols/google_v1internal/google_time.h"
-#include "protocols/google_v1internal/json_read.h"
+#include "core/json_read.h"
 #include "simdjson.h"
 
 namespace keyaos::google_v1internal {

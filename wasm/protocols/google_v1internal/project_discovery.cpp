@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocols/google_v1internal/error_classifier.h"
-#include "protocols/google_v1internal/json_read.h"
+#include "protocols/google_v1internal/answer_object.h"
 #include "simdjson.h"
 
 namespace keyaos::google_v1internal {

@@ -1,6 +1,6 @@
 #include "protocols/google_v1internal/response_reader.h"
 
-#include "protocols/google_v1internal/json_read.h"
+#include "core/json_read.h"
 
 namespace keyaos::google_v1internal {
 namespace {

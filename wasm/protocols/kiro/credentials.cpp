@@ -5,7 +5,7 @@
 
 #include "protocols/kiro/calendar.h"
 #include "protocols/kiro/client_identity.h"
-#include "protocols/kiro/json_input.h"
+#include "core/json_read.h"
 
 namespace keyaos::kiro {
 
@@ -104,7 +104,7 @@ std::string* field_slot(Fields& f, std::string_view key) {
   return nullptr;
 }
 
-bool read_fields(JsonInput& input, std::string_view text, Fields& f, std::string& error) {
+bool read_fields(json_read::Input& input, std::string_view text, Fields& f, std::string& error) {
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (input.parse(text, doc) || doc.get_object().get(obj)) {
@@ -122,12 +122,12 @@ bool read_fields(JsonInput& input, std::string_view text, Fields& f, std::string
     if (!slot) continue;
     if (slot == &f.expires_at) {
       double n;
-      if (read_number(value, n)) {
+      if (json_read::number(value, n)) {
         f.expires_at_number = n;
         continue;
       }
     }
-    read_string(value, *slot);
+    json_read::string(value, *slot);
   }
   // On-Demand reports trailing garbage and truncation only at the end.
   if (!doc.at_end()) {
@@ -196,7 +196,7 @@ CredentialParseResult parse_credential(std::string_view pasted) {
 
   // The token file carries the refresh token; a registration file only adds
   // the IdC client, and its own expiresAt (the registration's) is ignored.
-  JsonInput input;
+  json_read::Input input;
   Fields token;
   std::string client_id, client_secret;
   bool have_token = false;

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "protocols/kiro/calendar.h"
-#include "protocols/kiro/json_input.h"
+#include "core/json_read.h"
 
 namespace keyaos::kiro {
 
@@ -81,7 +81,7 @@ UpstreamError quota_until_next_month(std::string_view message, std::string_view 
 
 UpstreamError classify_error(int http_status, std::string_view body, int64_t now_ms) {
   std::string message, reason, type;
-  JsonInput input;
+  json_read::Input input;
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (!input.parse(body, doc) && !doc.get_object().get(obj)) {
@@ -89,9 +89,9 @@ UpstreamError classify_error(int http_status, std::string_view body, int64_t now
       std::string_view key;
       simdjson::ondemand::value value;
       if (field.unescaped_key().get(key) || field.value().get(value)) break;
-      if (key == "message" || key == "Message") read_string(value, message);
-      else if (key == "reason") read_string(value, reason);
-      else if (key == "__type" || key == "_type" || key == "code") read_string(value, type);
+      if (key == "message" || key == "Message") json_read::string(value, message);
+      else if (key == "reason") json_read::string(value, reason);
+      else if (key == "__type" || key == "_type" || key == "code") json_read::string(value, type);
     }
   }
   if (message.empty()) {

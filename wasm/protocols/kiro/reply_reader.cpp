@@ -17,7 +17,7 @@ constexpr int kMaxNesting = 2;
 
 bool read_int(simdjson::ondemand::value value, int64_t& out) {
   double d;
-  if (!read_number(value, d) || !std::isfinite(d) || d < 0 || d > 1e15) return false;
+  if (!json_read::number(value, d) || !std::isfinite(d) || d < 0 || d > 1e15) return false;
   out = int64_t(std::llround(d));
   return true;
 }
@@ -118,8 +118,8 @@ void ReplyReader::handle_message(const Message& message, int depth) {
         std::string_view key;
         simdjson::ondemand::value value;
         if (field.unescaped_key().get(key) || field.value().get(value)) break;
-        if ((key == "message" || key == "Message") && text.empty()) read_string(value, text);
-        else if (key == "reason") read_string(value, reason);
+        if ((key == "message" || key == "Message") && text.empty()) json_read::string(value, text);
+        else if (key == "reason") json_read::string(value, reason);
       }
     }
     if (type.empty()) type = message_type == "error" ? "InternalServerError" : "UnknownException";
@@ -157,9 +157,9 @@ void ReplyReader::handle_event(std::string_view event_type, std::string_view pay
         std::string_view key;
         simdjson::ondemand::value value;
         if (field.unescaped_key().get(key) || field.value().get(value)) break;
-        if (key == "_type" || key == "__type") read_string(value, type);
-        else if (key == "message" || key == "Message") read_string(value, text);
-        else if (key == "reason") read_string(value, reason);
+        if (key == "_type" || key == "__type") json_read::string(value, type);
+        else if (key == "message" || key == "Message") json_read::string(value, text);
+        else if (key == "reason") json_read::string(value, reason);
       }
     }
     if (type.find("Exception") != std::string::npos || type.find("Error") != std::string::npos) {
@@ -187,7 +187,7 @@ std::string ReplyReader::string_member(std::string_view payload, std::string_vie
     std::string_view key;
     simdjson::ondemand::value value;
     if (field.unescaped_key().get(key) || field.value().get(value)) return text;
-    if (key == name) read_string(value, text);
+    if (key == name) json_read::string(value, text);
   }
   return text;
 }
@@ -210,13 +210,13 @@ void ReplyReader::on_tool_event(std::string_view payload) {
     std::string_view key;
     simdjson::ondemand::value value;
     if (field.unescaped_key().get(key) || field.value().get(value)) return;
-    if (key == "name") read_string(value, name);
-    else if (key == "toolUseId") read_string(value, id);
+    if (key == "name") json_read::string(value, name);
+    else if (key == "toolUseId") json_read::string(value, id);
     else if (key == "stop") {
       bool b;
       if (!value.get_bool().get(b)) stop = b;
     } else if (key == "input") {
-      if (!read_string(value, input)) {
+      if (!json_read::string(value, input)) {
         // Some replies carry the whole input as a JSON object.
         simdjson::ondemand::json_type type;
         std::string_view raw;
@@ -275,7 +275,7 @@ void ReplyReader::on_context_usage(std::string_view payload) {
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
   each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
     double pct;
-    if (key == "contextUsagePercentage" && read_number(value, pct) && std::isfinite(pct) && pct > 0 && pct <= 100) {
+    if (key == "contextUsagePercentage" && json_read::number(value, pct) && std::isfinite(pct) && pct > 0 && pct <= 100) {
       // A percentage (0-100) of the model's context window.
       const int64_t tokens = int64_t(std::llround(pct / 100.0 * double(options_.context_window)));
       if (tokens > context_prompt_tokens_) context_prompt_tokens_ = tokens;
@@ -290,7 +290,7 @@ void ReplyReader::on_metering(std::string_view payload) {
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
   each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
     double credits;
-    if (key == "usage" && read_number(value, credits) && std::isfinite(credits) && credits > 0) credits_ += credits;
+    if (key == "usage" && json_read::number(value, credits) && std::isfinite(credits) && credits > 0) credits_ += credits;
     return true;
   });
 }
@@ -308,7 +308,7 @@ void ReplyReader::on_metadata(std::string_view payload) {
       else if (key == "outputTokens") read_int(value, output);
       else if (key == "cacheReadInputTokens") read_int(value, cache_read);
       else if (key == "cacheWriteInputTokens") read_int(value, cache_write);
-      else if (key == "contextUsagePercentage") read_number(value, pct);
+      else if (key == "contextUsagePercentage") json_read::number(value, pct);
       return true;
     });
   };
@@ -346,7 +346,7 @@ void ReplyReader::on_stop(std::string_view payload) {
     std::string_view key;
     simdjson::ondemand::value value;
     if (field.unescaped_key().get(key) || field.value().get(value)) return;
-    if (key == "stopReason") read_string(value, stop_reason_);
+    if (key == "stopReason") json_read::string(value, stop_reason_);
   }
 }
 

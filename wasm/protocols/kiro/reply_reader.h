@@ -8,7 +8,7 @@
 #include "protocols/aws_eventstream/decoder.h"
 #include "protocols/common/upstream_error.h"
 #include "protocols/common/usage.h"
-#include "protocols/kiro/json_input.h"
+#include "core/json_read.h"
 #include "protocols/kiro/thinking_splitter.h"
 #include "protocols/kiro/token_estimate.h"
 
@@ -89,7 +89,7 @@ class ReplyReader {
   ReplyOptions options_;
   aws_eventstream::Decoder decoder_;
   std::vector<aws_eventstream::Message> messages_;
-  JsonInput json_;
+  json_read::Input json_;
   std::unique_ptr<ThinkingSplitter> splitter_;
 
   std::vector<ToolCall> tools_;

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "protocols/kiro/json_input.h"
+#include "core/json_read.h"
 
 namespace keyaos::kiro {
 
@@ -95,7 +95,7 @@ RefreshOutcome parse_refresh_response(int http_status, std::string_view body, in
   // Fields shared by both services' success and error shapes.
   std::string access_token, refresh_token, profile_arn, error_code, error_text, message;
   double expires_in = -1;
-  JsonInput input;
+  json_read::Input input;
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   bool json_ok = !input.parse(body, doc) && !doc.get_object().get(obj);
@@ -107,13 +107,13 @@ RefreshOutcome parse_refresh_response(int http_status, std::string_view body, in
         json_ok = false;
         break;
       }
-      if (key == "accessToken" || key == "access_token") read_string(value, access_token);
-      else if (key == "refreshToken" || key == "refresh_token") read_string(value, refresh_token);
-      else if (key == "profileArn") read_string(value, profile_arn);
-      else if (key == "expiresIn" || key == "expires_in") read_number(value, expires_in);
-      else if (key == "error") read_string(value, error_code);
-      else if (key == "error_description") read_string(value, error_text);
-      else if (key == "message" || key == "Message") read_string(value, message);
+      if (key == "accessToken" || key == "access_token") json_read::string(value, access_token);
+      else if (key == "refreshToken" || key == "refresh_token") json_read::string(value, refresh_token);
+      else if (key == "profileArn") json_read::string(value, profile_arn);
+      else if (key == "expiresIn" || key == "expires_in") json_read::number(value, expires_in);
+      else if (key == "error") json_read::string(value, error_code);
+      else if (key == "error_description") json_read::string(value, error_text);
+      else if (key == "message" || key == "Message") json_read::string(value, message);
     }
   }
   if (error_text.empty()) error_text = message;

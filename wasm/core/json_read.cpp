@@ -1,10 +1,8 @@
-#include "protocols/google_v1internal/json_read.h"
+#include "core/json_read.h"
 
 #include <cmath>
 
-#include "protocols/google_v1internal/error_classifier.h"
-
-namespace keyaos::google_v1internal::json_read {
+namespace keyaos::json_read {
 
 bool parse_int64(std::string_view text, int64_t& out) {
   if (text.empty()) return false;
@@ -44,28 +42,10 @@ bool int64(value& v, int64_t& out) {
   return false;
 }
 
-}  // namespace keyaos::google_v1internal::json_read
-
-namespace keyaos::google_v1internal {
-
-UpstreamError unreadable_answer(std::string message) {
-  UpstreamError e;
-  e.error_class = ErrorClass::server;
-  e.http_status = 502;
-  e.message = std::move(message);
-  e.type = "server_error";
-  e.code = "invalid_upstream_response";
-  return e;
+simdjson::error_code Input::parse(std::string_view text, simdjson::ondemand::document& doc) {
+  scratch_.assign(text.data(), text.size());
+  scratch_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  return parser_.iterate(scratch_.data(), scratch_.size(), scratch_.capacity()).get(doc);
 }
 
-AnswerObject::AnswerObject(int http_status, std::string_view body, int64_t now_ms, std::string_view what) : padded_(body) {
-  if (http_status < 200 || http_status >= 300) {
-    error_ = classify_error(http_status, body, now_ms);
-    return;
-  }
-  status_ok_ = true;
-  ok_ = parser_.iterate(padded_).get(doc_) == simdjson::SUCCESS && doc_.get_object().get(top_) == simdjson::SUCCESS;
-  if (!ok_) error_ = unreadable_answer(std::string(what) + " returned unreadable JSON");
-}
-
-}  // namespace keyaos::google_v1internal
+}  // namespace keyaos::json_read

@@ -1,0 +1,77 @@
+#pragma once
+// The JSON rule of the engine:
+// - Anything read from outside (client bodies, upstream answers and events,
+//   provider lists, stored rows' JSON) is read with simdjson On-Demand, once,
+//   where it arrives, with the readers below or a layer built on them
+//   (catalog/json_fields.h is the strict one for provider definitions).
+// - nlohmann::json (core/json.h) builds what Keyaos writes, and carries the
+//   host's own small event and action heads.
+//
+// These readers take a value of the wrong type as absent instead of as an
+// error: upstream payloads are loosely specified, and a field Keyaos cannot
+// use is one it does without.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "simdjson.h"
+
+namespace keyaos::json_read {
+
+using simdjson::ondemand::json_type;
+using simdjson::ondemand::value;
+
+inline bool type_of(value& v, json_type& type) { return v.type().get(type) == simdjson::SUCCESS; }
+
+inline bool is(value& v, json_type expected) {
+  json_type type;
+  return type_of(v, type) && type == expected;
+}
+
+// A string value; the view stays valid until the parser reads another document.
+inline bool string(value& v, std::string_view& out) {
+  return is(v, json_type::string) && v.get_string().get(out) == simdjson::SUCCESS;
+}
+
+// A string value, copied; `out` is untouched for any other type.
+inline bool string(value& v, std::string& out) {
+  std::string_view view;
+  if (!string(v, view)) return false;
+  out.assign(view.data(), view.size());
+  return true;
+}
+
+inline bool boolean(value& v, bool& out) {
+  return is(v, json_type::boolean) && v.get_bool().get(out) == simdjson::SUCCESS;
+}
+
+// A number, integer or floating point, as a double.
+inline bool number(value& v, double& out) { return is(v, json_type::number) && v.get_double().get(out) == simdjson::SUCCESS; }
+
+// A JSON number, or a decimal string (proto3 JSON writes int64 as strings).
+bool int64(value& v, int64_t& out);
+
+// Parses a run of ASCII digits with an optional sign; false on anything else.
+bool parse_int64(std::string_view text, int64_t& out);
+
+// Moves an object field out of an iteration result and reads its key.
+inline bool field_key(simdjson::simdjson_result<simdjson::ondemand::field>& result, simdjson::ondemand::field& f,
+                      std::string_view& key) {
+  return std::move(result).get(f) == simdjson::SUCCESS && f.unescaped_key(false).get(key) == simdjson::SUCCESS;
+}
+
+// A parser and a padded copy of the text, kept between documents, so small
+// documents (event payloads, token answers, error bodies) cost no allocation
+// once warm.
+class Input {
+ public:
+  // Starts reading `text`; `doc` stays valid until the next call.
+  simdjson::error_code parse(std::string_view text, simdjson::ondemand::document& doc);
+
+ private:
+  simdjson::ondemand::parser parser_;
+  std::string scratch_;
+};
+
+}  // namespace keyaos::json_read
