@@ -98,7 +98,7 @@ int fuzz_sse_scanner(const uint8_t* bytes, size_t size) {
   if (expected.done) FUZZ_REQUIRE(expected.events >= 1);
 
   // The same bytes as a whole non-streaming answer.
-  keyaos::Usage usage;
-  if (keyaos::openai::usage_from_completion(body, usage)) FUZZ_REQUIRE(usage.present);
+  keyaos::openai::CompletionSummary answer;
+  if (keyaos::openai::read_completion(body, answer)) FUZZ_REQUIRE(answer.content.size() + answer.model.size() + answer.error_json.size() <= body.size());
   return 0;
 }

@@ -2,6 +2,8 @@
 // scanner, request parsing and ranking.
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "billing/cost.h"
 #include "fixtures.h"
 #include "protocols/openai/chat_request.h"
@@ -11,9 +13,34 @@
 
 using namespace keyaos;
 
+TEST_CASE("a non-streaming answer is read in one pass: error, model, content, usage", "[core][openai]") {
+  openai::CompletionSummary a;
+  REQUIRE(openai::read_completion(
+      R"({"id":"x","model":"m-1","choices":[{"message":{"role":"assistant","content":"Hel"}},{"message":{"content":"lo"}},)"
+      R"({"message":{"content":null}},7],"error":null})",
+      a));
+  CHECK(a.model == "m-1");
+  CHECK(a.content == "Hello");
+  CHECK(a.error_json.empty());
+  CHECK_FALSE(a.usage.present);
+
+  REQUIRE(openai::read_completion(R"({"error":{"message":"quota","code":429},"usage":{"prompt_tokens":3,"completion_tokens":4}})", a));
+  CHECK(nlohmann::json::parse(a.error_json) == nlohmann::json({{"message", "quota"}, {"code", 429}}));
+  CHECK(a.usage.present);
+  CHECK(a.usage.completion_tokens == 4);
+
+  // What is not read is still checked: the body goes to the client as it came.
+  for (const char* broken : {R"({"model":"m","extra":[1,2,}])", R"({"model":"m"} trailing)", R"([1,2])", R"("text")", "", R"({"a":tru})"}) {
+    INFO(broken);
+    CHECK_FALSE(openai::read_completion(broken, a));
+  }
+}
+
 TEST_CASE("upstream-reported costs are exact to the nano-dollar", "[core][billing]") {
-  Usage u;
-  REQUIRE(openai::usage_from_completion(read_fixture("deepinfra_chat_response_estimated_cost.json"), u));
+  openai::CompletionSummary answer;
+  REQUIRE(openai::read_completion(read_fixture("deepinfra_chat_response_estimated_cost.json"), answer));
+  REQUIRE(answer.usage.present);
+  const Usage& u = answer.usage;
   CHECK(u.prompt_tokens == 1695);
   CHECK(u.completion_tokens == 203);
   billing::Prices p{0.13, 0.60, {}, {}};

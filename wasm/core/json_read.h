@@ -1,11 +1,18 @@
 #pragma once
 // The JSON rule of the engine:
-// - Anything read from outside (client bodies, upstream answers and events,
-//   provider lists, stored rows' JSON) is read with simdjson On-Demand, once,
-//   where it arrives, with the readers below or a layer built on them
-//   (catalog/json_fields.h is the strict one for provider definitions).
-// - nlohmann::json (core/json.h) builds what Keyaos writes, and carries the
-//   host's own small event and action heads.
+// - What can be large or arrives on every request (client chat and
+//   embeddings bodies, upstream answers and stream events, provider model
+//   lists and balances, OAuth token answers) is read with simdjson
+//   On-Demand where it arrives, with the readers below or a layer built on
+//   them (catalog/json_fields.h is the strict one for provider definitions).
+//   On-Demand does not check what it skips: text forwarded as it came is
+//   checked whole with is_valid_json (core/json_validate.h).
+// - nlohmann::json (core/json.h) builds what Keyaos writes and carries the
+//   host's own event and action heads. It reads only small, bounded
+//   documents (the management API's bodies, JSON columns of stored rows,
+//   Stripe events, session claims, an upstream's error object) and those a
+//   route rewrites as a tree (an error event redacted for the client, a
+//   client body mapped into Kiro's request).
 //
 // These readers take a value of the wrong type as absent instead of as an
 // error: upstream payloads are loosely specified, and a field Keyaos cannot

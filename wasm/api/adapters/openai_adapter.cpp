@@ -58,27 +58,23 @@ StreamTranslator& OpenAIAdapter::start_stream(int64_t) {
 
 BodyResult OpenAIAdapter::translate_body(int, std::string_view body, int64_t) {
   BodyResult r;
-  Json probe = parse_json(body);
-  if (probe.is_discarded() || !probe.is_object()) {
+  openai::CompletionSummary answer;
+  if (!openai::read_completion(body, answer)) {
     r.error = {ErrorClass::stream, 502, "Upstream " + ctx_.offering.provider_id + " answered with a body that is not JSON.",
                "upstream_error", "malformed_response", -1};
     return r;
   }
-  if (const Json* err = field(probe, "error"); err && !err->is_null()) {
-    r.error = openai::classify_stream_error(dump_json(*err));
+  if (!answer.error_json.empty()) {
+    r.error = openai::classify_stream_error(answer.error_json);
     return r;
   }
-  openai::usage_from_completion(body, r.usage);
+  r.usage = answer.usage;
   if (!r.usage.present) {
     r.usage.prompt_tokens = billing::estimate_tokens_from_bytes(ctx_.chat->prompt_bytes);
-    std::string content;
-    if (const Json* choices = field(probe, "choices"); choices && choices->is_array())
-      for (const auto& c : *choices)
-        if (const Json* m = field(c, "message")) content += str_field(*m, "content");
-    r.usage.completion_tokens = billing::estimate_tokens_from_bytes(static_cast<int64_t>(content.size()));
+    r.usage.completion_tokens = billing::estimate_tokens_from_bytes(static_cast<int64_t>(answer.content.size()));
     r.usage.estimated = true;
   }
-  r.served_model = str_field(probe, "model");
+  r.served_model = std::move(answer.model);
   r.body.assign(body);  // unchanged: the upstream already answers in OpenAI's shape
   r.ok = true;
   return r;

@@ -1,5 +1,8 @@
 #include "protocols/openai/usage.h"
 
+#include "core/json_read.h"
+#include "core/json_validate.h"
+
 namespace keyaos::openai {
 namespace od = simdjson::ondemand;
 
@@ -55,16 +58,51 @@ bool read_usage(od::value value, Usage& out) {
   return true;
 }
 
-bool usage_from_completion(std::string_view body, Usage& out) {
+bool read_completion(std::string_view body, CompletionSummary& out) {
+  // On-Demand does not check what it skips, and the body goes to the client as it is.
+  if (!is_valid_json(body)) return false;
   simdjson::padded_string padded(body);
   od::parser parser;
   od::document doc;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS) return false;
-  od::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return false;
-  od::value usage;
-  if (obj.find_field_unordered("usage").get(usage) != simdjson::SUCCESS) return false;
-  return read_usage(usage, out);
+  od::object top;
+  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(top) != simdjson::SUCCESS) return false;
+  CompletionSummary summary;
+  for (auto member : top) {
+    od::field field;
+    std::string_view key;
+    if (!json_read::field_key(member, field, key)) return false;
+    od::value value = field.value();
+    if (key == "error") {
+      std::string_view raw;
+      summary.error_json.clear();
+      if (!json_read::is(value, od::json_type::null) && value.raw_json().get(raw) == simdjson::SUCCESS) summary.error_json.assign(raw);
+    } else if (key == "model") {
+      json_read::string(value, summary.model);
+    } else if (key == "usage") {
+      summary.usage = Usage();
+      read_usage(value, summary.usage);
+    } else if (key == "choices") {
+      summary.content.clear();
+      od::array choices;
+      if (value.get_array().get(choices) != simdjson::SUCCESS) continue;
+      for (auto item : choices) {
+        od::value choice;
+        od::object choice_object;
+        if (item.get(choice) != simdjson::SUCCESS || choice.get_object().get(choice_object) != simdjson::SUCCESS) continue;
+        od::value message;
+        od::object message_object;
+        if (choice_object.find_field_unordered("message").get(message) != simdjson::SUCCESS ||
+            message.get_object().get(message_object) != simdjson::SUCCESS)
+          continue;
+        od::value content;
+        std::string_view text;
+        if (message_object.find_field_unordered("content").get(content) == simdjson::SUCCESS && json_read::string(content, text))
+          summary.content.append(text);
+      }
+    }
+  }
+  out = std::move(summary);
+  return true;
 }
 
 }  // namespace keyaos::openai
