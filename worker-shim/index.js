@@ -1,6 +1,7 @@
 // Keyaos Worker: hands every fetch and scheduled event to the C++ engine and
 // performs the I/O it asks for (D1, upstream fetches, crypto, streaming).
-// No routing, pricing or protocol logic lives here.
+// No routing, pricing or protocol logic lives here. The events and actions
+// exchanged with the engine are those of wasm/core/io.h, and no others.
 import wasmModule from "./keyaos.wasm";
 import { WasmEngine } from "./loader.js";
 import { hmacSha256Hex, open as openSecret, randomHex, seal, sha256Hex, verifyRs256 } from "./crypto.js";
@@ -319,7 +320,7 @@ async function readBody(head, upstream) {
   if (!response?.body) return [{ type: "upstream_body", now: Date.now() }, new Uint8Array(0)];
   const reader = (upstream.reader = response.body.getReader());
   const maxBytes = Number(head.max_bytes) || MAX_UPSTREAM_BODY_BYTES;
-  const idleMs = Number(head.idle_ms ?? head.timeout_ms) || 0;
+  const idleMs = Number(head.idle_ms) || 0;
   const parts = [];
   let size = 0;
   try {
@@ -405,9 +406,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
           eng.touch(handle, now);
           if (keepaliveMs && !waitingForClient && !clientGone && now - lastSent >= keepaliveMs) {
             try {
-              const out = eng.step(handle, { type: "keepalive", now }, null);
-              forgetSecrets(out.head);
-              send(out.payload);
+              send(streamAction(eng.step(handle, { type: "keepalive", now }, null), "write").payload);
             } catch (err) {
               engineFailed = err;
               reader.cancel().catch(() => {});
@@ -429,9 +428,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
             try {
               bytes = eng.chunk(handle, last, value);
               if (bytes === null) {
-                const out = eng.step(handle, { type: "upstream_chunk", now: last }, value);
-                forgetSecrets(out.head);
-                bytes = out.payload;
+                bytes = streamAction(eng.step(handle, { type: "upstream_chunk", now: last }, value), "write").payload;
               }
             } catch (err) {
               engineFailed = err;
@@ -455,8 +452,7 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
         if (stalled) upstreamError = `no data from the upstream for ${idleMs} ms`;
       }
       if (engineFailed) throw engineFailed;
-      fin = eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, null);
-      forgetSecrets(fin.head);
+      fin = streamAction(eng.step(handle, { type: "stream_end", now: Date.now(), client_aborted: clientGone, upstream_error: upstreamError }, null), "finish");
       eng.close(handle);
       closed = true;
       send(fin.payload);
@@ -480,6 +476,15 @@ function commitStream(eng, env, ctx, handle, head, prefix, upstream) {
   })();
   ctx.waitUntil(pump);
   return new Response(readable, { status: head.status, headers: head.headers });
+}
+
+// An action of a committed stream: `write` for a chunk or a keepalive,
+// `finish` for its end. Any other breaks the protocol, and the client's
+// stream ends with an error event.
+function streamAction(out, expected) {
+  if (out.head.type !== expected) throw new Error(`unexpected engine action ${out.head.type} (expected ${expected})`);
+  forgetSecrets(out.head);
+  return out;
 }
 
 // Performs actions until the engine answers the client (or finishes a job).

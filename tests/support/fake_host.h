@@ -73,9 +73,8 @@ class FakeHost {
   // (Engine::relay_chunk, kx_chunk in the Worker), as the Worker sends them;
   // the engine's answer is shown as the `write` it stands for.
   Action chunk(uint32_t handle, std::string_view bytes, int64_t now) {
-    Action w;
+    Action w = write_action("");
     if (relay_fast && engine.relay_chunk(handle, now, bytes, w.payload)) {
-      w.head = {{"type", "write"}};
       ++fast_chunks;
       return w;
     }

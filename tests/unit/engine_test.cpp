@@ -1,6 +1,7 @@
 // Whole requests through keyaos::Engine with a host that does no I/O.
 #include <catch2/catch.hpp>
 
+#include "core/secrets.h"
 #include "fake_host.h"
 #include "statements.h"
 
@@ -152,4 +153,52 @@ TEST_CASE("the catalogue is seeded once per isolate, before its first catalogue 
   CHECK(get("/v1/models", 2000) == std::vector<std::string>{"catalog.seed_version", "catalog.upsert", "catalog.set_seed_version",
                                                             "catalog.active_models", "credentials.usable_multipliers"});
   CHECK(get("/api/catalog", 3000) == std::vector<std::string>{"catalog.browse"});
+}
+
+TEST_CASE("the host protocol has one codec, and an unknown event is refused", "[engine][protocol]") {
+  SECTION("every event type reads back from its wire name") {
+    for (int t = static_cast<int>(EventType::request); t <= static_cast<int>(EventType::follow_up); ++t) {
+      const auto type = static_cast<EventType>(t);
+      INFO(event_type_name(type));
+      CHECK(event_type_from(event_type_name(type)) == type);
+    }
+    CHECK(event_type_from("") == EventType::unknown);
+    CHECK(event_type_from("Upstream_head") == EventType::unknown);
+    CHECK(event_type_from("upstream_head ") == EventType::unknown);
+  }
+
+  SECTION("actions carry the fields the host reads, and nothing unset") {
+    CHECK(read_body_action(10, 20, true).head == Json{{"type", "read_body"}, {"max_bytes", 10}, {"idle_ms", 20}, {"whole", true}});
+    CHECK(read_body_action(10, 20, false).head == Json{{"type", "read_body"}, {"max_bytes", 10}, {"idle_ms", 20}});
+    FetchRequest get;
+    get.url = "https://example.com/models";
+    get.headers_timeout_ms = 5;
+    const Action plain = fetch_action(get);
+    CHECK(plain.head == Json{{"type", "fetch"}, {"url", "https://example.com/models"}, {"method", "GET"}, {"headers", Json::object()},
+                             {"timeouts", {{"headers_ms", 5}}}});
+    get.credential = sealed_credential("owner", "cred_1", "v2:abc");
+    get.body = "x";
+    const Action keyed = fetch_action(get);
+    CHECK(keyed.head["credential"] == Json{{"id", "cred_1"}, {"ciphertext", "v2:abc"}, {"aad", credential_aad("owner", "cred_1")}});
+    CHECK(keyed.payload == "x");
+    CHECK(is_action(done_action(), ActionType::done));
+    CHECK_FALSE(is_action(write_action("x"), ActionType::done));
+  }
+
+  SECTION("an event the protocol does not name gets a 500, before or during a request") {
+    FakeHost host;
+    const uint32_t fresh = host.engine.open();
+    Action a = host.engine.step(fresh, R"({"type":"requests","now":1000})", "");
+    REQUIRE(type_of(a) == "respond");
+    CHECK(int_field(a.head, "status") == 500);
+    CHECK(a.payload.find("unknown engine event") != std::string::npos);
+
+    const uint32_t h = host.engine.open();
+    Action fetch = host.settle(h, host.request(h, kBody, 1000, "cccccccccccccccccccccccccccccccc"), 1000);
+    REQUIRE(type_of(fetch) == "fetch");
+    a = host.engine.step(h, R"({"type":"upstream_heads","status":200,"now":1001})", "");
+    REQUIRE(type_of(a) == "respond");
+    CHECK(int_field(a.head, "status") == 500);
+    CHECK(a.payload.find("unknown engine event") != std::string::npos);
+  }
 }

@@ -137,15 +137,13 @@ class ApiKeysTask : public Task {
     if (!body.is_object()) return error_response(ApiError::bad_request("The request body must be a JSON object.", "invalid_json"));
     ApiError error;
     if (!read_fields(body, true, error)) return error_response(error);
-    Action a;
-    a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "random"}, {"bytes", 16}}, {{"op", "random"}, {"bytes", 12}}})}};
+    Action a = crypto_action(Json::array({{{"op", "random"}, {"bytes", 16}}, {{"op", "random"}, {"bytes", 12}}}));
     return then(std::move(a), [this](const Event& ev) {
       const Json* values = field(ev.head, "values");
       if (!values || !values->is_array() || values->size() < 2) return error_response(ApiError::internal("Generating the key failed."));
       key_ = kApiKeyPrefix + str_field((*values)[0], "hex");
       id_ = "key_" + str_field((*values)[1], "hex");
-      Action h;
-      h.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "sha256"}, {"text", key_}}})}};
+      Action h = crypto_action(Json::array({{{"op", "sha256"}, {"text", key_}}}));
       return then(std::move(h), [this](const Event& hashed) { return insert(hashed); });
     });
   }

@@ -149,7 +149,7 @@ class ChatTask : public RoutingTask {
 
   Action on_head(const Event& ev) {
     last_event_ms_ = ev.now_ms();
-    if (ev.type == "upstream_error") return fail_transport(ev);
+    if (ev.type == EventType::upstream_error) return fail_transport(ev);
     upstream_status_ = static_cast<int>(int_field(ev.head, "status"));
     upstream_headers_ = ev.head.contains("headers") ? ev.head["headers"] : Json::object();
     Action a;
@@ -160,13 +160,13 @@ class ChatTask : public RoutingTask {
       }
       // idle_ms bounds the gap between bytes, not the whole body: a long
       // answer that keeps arriving is never cut.
-      a.head = {{"type", "read_body"}, {"max_bytes", kMaxBodyBytes}, {"whole", true}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+      a = read_body_action(kMaxBodyBytes, gw_.config().timeouts.idle_ms, true);
       return then(std::move(a), [this](const Event& e) { return on_body(e); });
     }
-    a.head = {{"type", "read_body"}, {"max_bytes", kMaxErrorBodyBytes}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+    a = read_body_action(kMaxErrorBodyBytes, gw_.config().timeouts.idle_ms, false);
     return then(std::move(a), [this](const Event& e) {
       last_event_ms_ = e.now_ms();
-      if (e.type == "upstream_error") return fail_transport(e);
+      if (e.type == EventType::upstream_error) return fail_transport(e);
       UpstreamError error = adapter_->classify_error(upstream_status_, e.payload, upstream_headers_, e.now_ms());
       return fail(error, policy_.may_refresh(error) && adapter_->drop_access_token());
     });
@@ -193,7 +193,7 @@ class ChatTask : public RoutingTask {
   // Non-streaming success path.
   Action on_body(const Event& ev) {
     last_event_ms_ = ev.now_ms();
-    if (ev.type == "upstream_error") return body_broke(ev);
+    if (ev.type == EventType::upstream_error) return body_broke(ev);
     at_.first_byte_ms = ev.now_ms() - at_.started_ms;
     BodyResult result = adapter_->translate_body(upstream_status_, ev.payload, ev.now_ms());
     if (!result.ok) return fail(result.error);
@@ -207,9 +207,7 @@ class ChatTask : public RoutingTask {
 
   // ---- streaming -----------------------------------------------------------
   Action read_chunk() {
-    Action a;
-    a.head = {{"type", "read_chunk"},
-              {"timeout_ms", prefix_.empty() ? gw_.config().timeouts.first_token_ms : gw_.config().timeouts.idle_ms}};
+    Action a = read_chunk_action(prefix_.empty() ? gw_.config().timeouts.first_token_ms : gw_.config().timeouts.idle_ms);
     return then(std::move(a), [this](const Event& e) { return on_probe(e); });
   }
 
@@ -218,9 +216,9 @@ class ChatTask : public RoutingTask {
   // shows up. What the client gets first is the translated prefix.
   Action on_probe(const Event& ev) {
     last_event_ms_ = ev.now_ms();
-    if (ev.type == "upstream_error") return fail_transport(ev);
+    if (ev.type == EventType::upstream_error) return fail_transport(ev);
     if (at_.first_byte_ms < 0) at_.first_byte_ms = ev.now_ms() - at_.started_ms;
-    if (ev.type == "upstream_end") {
+    if (ev.type == EventType::upstream_end) {
       std::string tail;
       translator_->finish(tail);
       stream_closed_ = true;
@@ -239,8 +237,7 @@ class ChatTask : public RoutingTask {
   }
 
   Action cancel_then_fail(UpstreamError e) {
-    Action a;
-    a.head = {{"type", "cancel_upstream"}};
+    Action a = cancel_upstream_action();
     return then(std::move(a), [this, e](const Event&) { return fail(e); });
   }
 
@@ -252,8 +249,7 @@ class ChatTask : public RoutingTask {
     gw_.health().success(at_.target.credential.id, at_.target.offering.model_id, health_writes_);
     Json headers = client_headers("text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
-    Action a;
-    a.head = {{"type", "commit_stream"}, {"status", upstream_status_}, {"headers", headers}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+    Action a = commit_stream_action(upstream_status_, headers, gw_.config().timeouts.idle_ms, "");
     if (!client_->is_chat()) {
       // The client's API has a keepalive frame: the host asks for one when
       // the stream has been quiet this long.
@@ -288,13 +284,12 @@ class ChatTask : public RoutingTask {
   }
 
   Action on_committed(const Event& ev) {
-    Action w;
-    w.head = {{"type", "write"}};
-    if (ev.type == "keepalive") {
+    Action w = write_action("");
+    if (ev.type == EventType::keepalive) {
       if (writer_ && !stream_closed_) writer_->keepalive(w.payload);
       return then(std::move(w), [this](const Event& e) { return on_committed(e); });
     }
-    if (ev.type != "upstream_chunk") return on_stream_end(ev);
+    if (ev.type != EventType::upstream_chunk) return on_stream_end(ev);
     relay(ev.payload, w.payload);
     return then(std::move(w), [this](const Event& e) { return on_committed(e); });
   }
@@ -352,10 +347,7 @@ class ChatTask : public RoutingTask {
         append = std::move(engine);
       }
     }
-    Action a;
-    a.head = {{"type", "finish"}, {"background", statements_json(writes)}};
-    a.payload = std::move(append);
-    return a;
+    return finish_action(writes, std::move(append));
   }
 
   std::vector<Statement> record_stream_failure(const UpstreamError& e, int64_t now, bool client_aborted) {

@@ -280,8 +280,7 @@ class ConsoleTask : public Task {
   Action draw(size_t id_bytes, size_t code_bytes) {
     Json items = Json::array({{{"op", "random"}, {"bytes", code_bytes}}});
     if (id_bytes) items.push_back({{"op", "random"}, {"bytes", id_bytes}});
-    Action a;
-    a.head = {{"type", "crypto"}, {"items", items}};
+    Action a = crypto_action(items);
     return then(std::move(a), [this, id_bytes](const Event& ev) {
       const Json* values = field(ev.head, "values");
       if (!values || !values->is_array() || values->size() < (id_bytes ? 2u : 1u)) return error_response(ApiError::internal("No random bytes."));
@@ -298,8 +297,7 @@ class ConsoleTask : public Task {
   Action hash_codes() {
     Json items = Json::array();
     for (const auto& code : codes_) items.push_back({{"op", "sha256"}, {"text", code}});
-    Action a;
-    a.head = {{"type", "crypto"}, {"items", items}};
+    Action a = crypto_action(items);
     return then(std::move(a), [this](const Event& ev) {
       const Json* values = field(ev.head, "values");
       if (!values || !values->is_array() || values->size() != codes_.size()) return error_response(ApiError::internal("Hashing the codes failed."));

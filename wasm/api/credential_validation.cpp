@@ -13,13 +13,11 @@ Json key_headers(const catalog::ProviderDef& def, const std::string& secret) {
 }
 
 Action get(const Gateway& gw, const std::string& url, Json headers) {
-  Action a;
-  a.head = {{"type", "fetch"},
-            {"url", url},
-            {"method", "GET"},
-            {"headers", std::move(headers)},
-            {"timeouts", {{"headers_ms", gw.config().timeouts.headers_ms}}}};
-  return a;
+  FetchRequest request;
+  request.url = url;
+  request.headers = std::move(headers);
+  request.headers_timeout_ms = gw.config().timeouts.headers_ms;
+  return fetch_action(std::move(request));
 }
 
 }  // namespace

@@ -204,7 +204,7 @@ class CredentialsTask : public Task {
 
   // ---- validation and balance, with the plaintext key ----------------------
   Action on_validation(const Event& ev) {
-    if (ev.type == "upstream_error") {
+    if (ev.type == EventType::upstream_error) {
       bool timeout = str_field(ev.head, "kind") == "timeout";
       return error_response({timeout ? 504 : 502,
                              "Could not reach " + def_.name + " to check the credential: " + str_field(ev.head, "message", "connection failed") +
@@ -214,10 +214,9 @@ class CredentialsTask : public Task {
     const int status = static_cast<int>(int_field(ev.head, "status"));
     const KeyVerdict verdict = key_verdict(status);
     if (verdict == KeyVerdict::valid) return fetch_balance();
-    Action a;
-    a.head = {{"type", "read_body"}, {"max_bytes", 64 * 1024}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+    Action a = read_body_action(64 * 1024, gw_.config().timeouts.idle_ms, false);
     return then(std::move(a), [this, verdict, status](const Event& body) {
-      return error_response(validation_error(def_, verdict, status, body.type == "upstream_body" ? std::string_view(body.payload) : "", req_.now_ms));
+      return error_response(validation_error(def_, verdict, status, body.type == EventType::upstream_body ? std::string_view(body.payload) : "", req_.now_ms));
     });
   }
 
@@ -226,13 +225,12 @@ class CredentialsTask : public Task {
     if (!auto_quota_) return seal();
     return then(balance_fetch(gw_, def_, secret_), [this](const Event& ev) {
       const int status = static_cast<int>(int_field(ev.head, "status"));
-      if (ev.type != "upstream_head" || status < 200 || status >= 300) return seal();
-      Action a;
-      a.head = {{"type", "read_body"}, {"max_bytes", 64 * 1024}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      if (ev.type != EventType::upstream_head || status < 200 || status >= 300) return seal();
+      Action a = read_body_action(64 * 1024, gw_.config().timeouts.idle_ms, false);
       return then(std::move(a), [this](const Event& body) {
         catalog::CreditBalance balance;
         std::string error;
-        if (body.type == "upstream_body" && catalog::parse_credits(def_.credits->parser, body.payload, gw_.config().cny_usd_rate, balance, error))
+        if (body.type == EventType::upstream_body && catalog::parse_credits(def_.credits->parser, body.payload, gw_.config().cny_usd_rate, balance, error))
           quota_ = billing::usd_to_nano(balance.remaining_usd);
         return seal();
       });
@@ -241,9 +239,7 @@ class CredentialsTask : public Task {
 
   Action seal() {
     id_ = "cred_" + req_.nonce.substr(0, 24);
-    Action a;
-    a.head = {{"type", "crypto"},
-              {"items", Json::array({{{"op", "seal"}, {"text", secret_}, {"aad", credential_aad(caller_.owner_id, id_)}}})}};
+    Action a = crypto_action(Json::array({{{"op", "seal"}, {"text", secret_}, {"aad", credential_aad(caller_.owner_id, id_)}}}));
     return then(std::move(a), [this](const Event& ev) { return insert(ev); });
   }
 

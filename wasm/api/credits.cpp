@@ -89,8 +89,7 @@ class CreditsApiTask : public Task {
     // A string that cannot be a code is tried like an unknown one (it matches
     // no card, counts as a failure), so the two cannot be told apart.
     if (normalised.empty()) return claim("-");
-    Action a;
-    a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "sha256"}, {"text", normalised}}})}};
+    Action a = crypto_action(Json::array({{{"op", "sha256"}, {"text", normalised}}}));
     return then(std::move(a), [this](const Event& ev) {
       const Json* values = field(ev.head, "values");
       const std::string hash = values && values->is_array() && !values->empty() ? str_field((*values)[0], "sha256") : "";

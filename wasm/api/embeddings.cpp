@@ -87,42 +87,38 @@ class EmbeddingsTask : public RoutingTask {
     const catalog::ProviderDef& def = *gw_.provider(at_.target.credential.owner_id, at_.target.offering.provider_id);
     Json headers = {{"content-type", "application/json"}, {"accept", "application/json"}, {"authorization", "Bearer ${secret}"}};
     for (const auto& [k, v] : def.extra_headers) headers[ascii_lower(k)] = v;
-    Action a;
-    a.head = {{"type", "fetch"},
-              {"url", gw_.base_url(def) + def.embeddings->path},
-              {"method", "POST"},
-              {"headers", headers},
-              {"credential",
-               {{"id", at_.target.credential.id},
-                {"ciphertext", at_.target.credential.ciphertext},
-                {"aad", credential_aad(at_.target.credential.owner_id, at_.target.credential.id)}}},
-              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
-    a.payload = openai::upstream_embeddings_body(emb_, catalog::to_upstream_model_id(def, at_.target.offering.model_id, at_.target.offering.upstream_model_id));
-    return then(std::move(a), [this](const Event& ev) { return on_head(ev); });
+    FetchRequest post;
+    post.url = gw_.base_url(def) + def.embeddings->path;
+    post.method = "POST";
+    post.headers = std::move(headers);
+    post.credential = sealed_credential(at_.target.credential.owner_id, at_.target.credential.id, at_.target.credential.ciphertext);
+    post.headers_timeout_ms = gw_.config().timeouts.headers_ms;
+    post.body = openai::upstream_embeddings_body(emb_, catalog::to_upstream_model_id(def, at_.target.offering.model_id, at_.target.offering.upstream_model_id));
+    return then(fetch_action(std::move(post)), [this](const Event& ev) { return on_head(ev); });
   }
 
   Action on_head(const Event& ev) {
     last_event_ms_ = ev.now_ms();
-    if (ev.type == "upstream_error") return fail(transport_error(ev, at_.target.offering.provider_id));
+    if (ev.type == EventType::upstream_error) return fail(transport_error(ev, at_.target.offering.provider_id));
     upstream_status_ = static_cast<int>(int_field(ev.head, "status"));
     const Json headers = ev.head.contains("headers") ? ev.head["headers"] : Json::object();
     Action a;
     if (upstream_status_ >= 200 && upstream_status_ < 300) {
-      a.head = {{"type", "read_body"}, {"max_bytes", kMaxBodyBytes}, {"whole", true}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+      a = read_body_action(kMaxBodyBytes, gw_.config().timeouts.idle_ms, true);
       return then(std::move(a), [this](const Event& e) { return on_body(e); });
     }
-    a.head = {{"type", "read_body"}, {"max_bytes", kMaxErrorBodyBytes}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+    a = read_body_action(kMaxErrorBodyBytes, gw_.config().timeouts.idle_ms, false);
     const std::string retry_after = str_field(headers, "retry-after");
     return then(std::move(a), [this, retry_after](const Event& e) {
       last_event_ms_ = e.now_ms();
-      if (e.type == "upstream_error") return fail(transport_error(e, at_.target.offering.provider_id));
+      if (e.type == EventType::upstream_error) return fail(transport_error(e, at_.target.offering.provider_id));
       return fail(openai::classify_http_error(upstream_status_, e.payload, retry_after, e.now_ms()));
     });
   }
 
   Action on_body(const Event& ev) {
     last_event_ms_ = ev.now_ms();
-    if (ev.type == "upstream_error") {
+    if (ev.type == EventType::upstream_error) {
       // Once the answer has started arriving it is not bought a second time elsewhere.
       if (int_field(ev.head, "bytes") <= 0 && str_field(ev.head, "kind") != "too_large")
         return fail(transport_error(ev, at_.target.offering.provider_id));

@@ -125,11 +125,10 @@ class CountTokensTask : public RoutingTask {
     }
     return then(adapter_->count_tokens_fetch(now_ms_), [this](const Event& ev) {
       const int status = static_cast<int>(int_field(ev.head, "status"));
-      if (ev.type != "upstream_head" || status < 200 || status >= 300) return answer(estimate_, "estimate");
-      Action read;
-      read.head = {{"type", "read_body"}, {"max_bytes", kMaxCountBodyBytes}, {"whole", true}, {"idle_ms", gw_.config().timeouts.idle_ms}};
+      if (ev.type != EventType::upstream_head || status < 200 || status >= 300) return answer(estimate_, "estimate");
+      Action read = read_body_action(kMaxCountBodyBytes, gw_.config().timeouts.idle_ms, true);
       return then(std::move(read), [this](const Event& body) {
-        const int64_t n = body.type == "upstream_body" ? adapter_->token_count(body.payload) : -1;
+        const int64_t n = body.type == EventType::upstream_body ? adapter_->token_count(body.payload) : -1;
         return n >= 0 ? answer(n, source_) : answer(estimate_, "estimate");
       });
     });

@@ -78,8 +78,7 @@ class CheckoutTask : public payments::StripeTask {
       return error_response(*e);
     origin_ = origin_of(req_);
     if (origin_.empty()) return error_response(ApiError::bad_request("The request names no host to return to.", "invalid_request"));
-    Action a;
-    a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "random"}, {"bytes", 12}}})}};
+    Action a = crypto_action(Json::array({{{"op", "random"}, {"bytes", 12}}}));
     return then(std::move(a), [this](const Event& ev) {
       const Json* values = field(ev.head, "values");
       const std::string hex = values && values->is_array() && !values->empty() ? str_field((*values)[0], "hex") : "";
@@ -260,10 +259,9 @@ class StripeWebhookTask : public payments::StripeTask {
       return error_response({503, "Stripe webhooks are not configured on this gateway (STRIPE_WEBHOOK_SECRET is not set).",
                              "server_error", "payments_not_configured", {}});
     if (!req_.body_pending) return verify();
-    Action a;
-    a.head = {{"type", "read_request_body"}, {"max_bytes", kMaxWebhookBytes}};
+    Action a = read_request_body_action(kMaxWebhookBytes);
     return then(std::move(a), [this](const Event& ev) {
-      if (ev.type != "request_body") return error_response(ApiError::internal("The request body could not be read."));
+      if (ev.type != EventType::request_body) return error_response(ApiError::internal("The request body could not be read."));
       if (bool_field(ev.head, "too_large"))
         return error_response({413, "A webhook body is at most " + std::to_string(kMaxWebhookBytes) + " bytes.", "invalid_request_error",
                                "request_too_large", {}});
@@ -288,10 +286,8 @@ class StripeWebhookTask : public payments::StripeTask {
     const int64_t skew = req_.now_ms / 1000 - header.timestamp;
     if (skew > payments::kSignatureToleranceSeconds || skew < -payments::kSignatureToleranceSeconds)
       return refused(payments::SignatureVerdict::stale);
-    Action a;
-    a.head = {{"type", "crypto"},
-              {"items", Json::array({{{"op", "hmac_sha256"}, {"key_ref", "stripe_webhook"},
-                                      {"text", payments::signed_payload(header.timestamp, req_.body)}}})}};
+    Action a = crypto_action(
+        Json::array({{{"op", "hmac_sha256"}, {"key_ref", "stripe_webhook"}, {"text", payments::signed_payload(header.timestamp, req_.body)}}}));
     return then(std::move(a), [this, header](const Event& ev) {
       const Json* values = field(ev.head, "values");
       const std::string hex = values && values->is_array() && !values->empty() ? str_field((*values)[0], "hex") : "";

@@ -113,8 +113,7 @@ class AuthGate : public Task {
   }
 
   Action lookup_key(const std::string& token) {
-    Action a;
-    a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "sha256"}, {"text", token}}})}};
+    Action a = crypto_action(Json::array({{{"op", "sha256"}, {"text", token}}}));
     return then(std::move(a), [this](const Event& ev) {
       const Json* values = field(ev.head, "values");
       if (!values || !values->is_array() || values->empty()) return reject(ApiError::internal("Hashing the API key failed."));
@@ -156,18 +155,15 @@ class AuthGate : public Task {
     platform::JwksCache& jwks = gw_.jwks();
     if (!jwks.should_fetch(session_.kid, req_.now_ms)) return verify_with_jwks();
     jwks.fetch_started(req_.now_ms);
-    Action a;
-    a.head = {{"type", "fetch"},
-              {"url", config.jwks_url},
-              {"method", "GET"},
-              {"headers", {{"accept", "application/json"}}},
-              {"timeouts", {{"headers_ms", kJwksTimeoutMs}}}};
-    return then(std::move(a), [this](const Event& ev) {
-      if (ev.type != "upstream_head" || int_field(ev.head, "status") != 200) return verify_with_jwks();
-      Action read;
-      read.head = {{"type", "read_body"}, {"max_bytes", platform::JwksCache::kMaxBytes}, {"timeout_ms", kJwksTimeoutMs}, {"whole", true}};
+    FetchRequest jwks_get;
+    jwks_get.url = config.jwks_url;
+    jwks_get.headers = {{"accept", "application/json"}};
+    jwks_get.headers_timeout_ms = kJwksTimeoutMs;
+    return then(fetch_action(std::move(jwks_get)), [this](const Event& ev) {
+      if (ev.type != EventType::upstream_head || int_field(ev.head, "status") != 200) return verify_with_jwks();
+      Action read = read_body_action(platform::JwksCache::kMaxBytes, kJwksTimeoutMs, true);
       return then(std::move(read), [this](const Event& body) {
-        if (body.type == "upstream_body") gw_.jwks().store(body.payload, req_.now_ms);
+        if (body.type == EventType::upstream_body) gw_.jwks().store(body.payload, req_.now_ms);
         return verify_with_jwks();
       });
     });
@@ -185,8 +181,7 @@ class AuthGate : public Task {
     key["op"] = "verify_rs256";
     key["data"] = session_.signed_part;
     key["signature"] = session_.signature;
-    Action a;
-    a.head = {{"type", "crypto"}, {"items", Json::array({std::move(key)})}};
+    Action a = crypto_action(Json::array({std::move(key)}));
     return then(std::move(a), [this](const Event& ev) {
       const Json* values = field(ev.head, "values");
       const bool valid = values && values->is_array() && !values->empty() && bool_field((*values)[0], "valid");
@@ -228,10 +223,9 @@ class AuthGate : public Task {
   Action enter(Caller caller) {
     if (req_.body_pending) {
       const int64_t max_bytes = req_.max_body_bytes > 0 ? req_.max_body_bytes : kDefaultMaxBodyBytes;
-      Action a;
-      a.head = {{"type", "read_request_body"}, {"max_bytes", max_bytes}};
+      Action a = read_request_body_action(max_bytes);
       return then(std::move(a), [this, max_bytes, caller = std::move(caller)](const Event& ev) mutable {
-        if (ev.type != "request_body") return reject(ApiError::internal("The request body could not be read."));
+        if (ev.type != EventType::request_body) return reject(ApiError::internal("The request body could not be read."));
         if (bool_field(ev.head, "too_large")) return reject(too_large(max_bytes));
         if (auto deep = too_deep(ev.payload)) return reject(*deep);
         req_.body = ev.payload;
@@ -240,7 +234,7 @@ class AuthGate : public Task {
       });
     }
     Event request;
-    request.type = "request";
+    request.type = EventType::request;
     return hand_over(make_(gw_, std::move(req_), std::move(caller)), request);
   }
 

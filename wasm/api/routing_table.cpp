@@ -337,8 +337,7 @@ Action RoutingTask::reseal_legacy(const std::string& owner_id, std::function<Act
   if (legacy.empty()) return ready();
   Json items = Json::array();
   for (const auto& c : legacy) items.push_back({{"op", "reseal"}, {"ciphertext", c.ciphertext}, {"aad", credential_aad(c.owner_id, c.id)}});
-  Action a;
-  a.head = {{"type", "crypto"}, {"items", items}};
+  Action a = crypto_action(items);
   return then(std::move(a), [this, owner_id, legacy, ready](const Event& ev) {
     const Json* values = field(ev.head, "values");
     std::vector<Statement> writes;

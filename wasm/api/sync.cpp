@@ -135,9 +135,7 @@ class SyncTask : public RoutingTask {
     std::map<std::string, Json> credential_of;
     for (const auto& row : r.at(1)) {
       // The additional data binds the ciphertext to its row: without it a v2 secret does not open.
-      Json credential = {{"id", str_field(row, "id")},
-                         {"ciphertext", str_field(row, "encrypted_secret")},
-                         {"aad", credential_aad(str_field(row, "owner_id"), str_field(row, "id"))}};
+      Json credential = sealed_credential(str_field(row, "owner_id"), str_field(row, "id"), str_field(row, "encrypted_secret"));
       std::string provider = str_field(row, "provider_id");
       credential_of.emplace(provider, credential);
       credential_of.emplace(str_field(row, "owner_id") + "/" + provider, credential);
@@ -282,56 +280,52 @@ class SyncTask : public RoutingTask {
     ListJob& job = lists_.front();
     Json headers = {{"accept", "application/json"}};
     for (const auto& [k, v] : job.def.extra_headers) headers[ascii_lower(k)] = v;
-    Action a;
-    a.head = {{"type", "fetch"},
-              {"url", job.url},
-              {"method", "GET"},
-              {"headers", headers},
-              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
+    FetchRequest list_get;
+    list_get.url = job.url;
+    list_get.headers = std::move(headers);
+    list_get.headers_timeout_ms = gw_.config().timeouts.headers_ms;
     if (!job.credential.is_null()) {
-      a.head["headers"]["authorization"] = "Bearer ${secret}";  // the host decrypts the credential into it
-      a.head["credential"] = job.credential;
+      list_get.headers["authorization"] = "Bearer ${secret}";  // the host decrypts the credential into it
+      list_get.credential = job.credential;
     }
+    Action a = fetch_action(std::move(list_get));
     return then(std::move(a), [this](const Event& ev) { return on_list_head(ev); });
   }
 
   Action on_list_head(const Event& ev) {
-    if (ev.type == "upstream_error") return list_failed("the model list could not be fetched: " + str_field(ev.head, "message", "connection failed"));
+    if (ev.type == EventType::upstream_error) return list_failed("the model list could not be fetched: " + str_field(ev.head, "message", "connection failed"));
     int status = static_cast<int>(int_field(ev.head, "status"));
     Action a;
     if (status < 200 || status >= 300) {
-      a.head = {{"type", "read_body"}, {"max_bytes", kMaxErrorBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      a = read_body_action(kMaxErrorBytes, gw_.config().timeouts.idle_ms, false);
       return then(std::move(a), [this, status](const Event& body) {
-        std::string message = body.type == "upstream_body" ? openai::classify_http_error(status, body.payload, "", now_ms_).message : "";
+        std::string message = body.type == EventType::upstream_body ? openai::classify_http_error(status, body.payload, "", now_ms_).message : "";
         return list_failed("the model list answered HTTP " + std::to_string(status) + (message.empty() ? "" : ": " + message));
       });
     }
-    a.head = {{"type", "read_body"}, {"max_bytes", kMaxListBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+    a = read_body_action(kMaxListBytes, gw_.config().timeouts.idle_ms, false);
     return then(std::move(a), [this](const Event& body) { return on_list_body(body); });
   }
 
   Action on_list_body(const Event& ev) {
-    if (ev.type == "upstream_error") return list_failed("the model list could not be read: " + str_field(ev.head, "message", "connection failed"));
+    if (ev.type == EventType::upstream_error) return list_failed("the model list could not be read: " + str_field(ev.head, "message", "connection failed"));
     ListJob& job = lists_.front();
     if (job.embeddings_url.empty()) return process_list(ev.payload, {});
     // Both lists or neither: a sync from the main list alone would retire the embedding models.
     main_body_ = ev.payload;
-    Action a;
-    a.head = {{"type", "fetch"},
-              {"url", job.embeddings_url},
-              {"method", "GET"},
-              {"headers", job.embeddings_headers},
-              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
-    if (!job.credential.is_null()) a.head["credential"] = job.credential;
-    return then(std::move(a), [this](const Event& head) {
-      if (head.type == "upstream_error")
+    FetchRequest list_get;
+    list_get.url = job.embeddings_url;
+    list_get.headers = job.embeddings_headers;
+    list_get.headers_timeout_ms = gw_.config().timeouts.headers_ms;
+    list_get.credential = job.credential;
+    return then(fetch_action(std::move(list_get)), [this](const Event& head) {
+      if (head.type == EventType::upstream_error)
         return list_failed("the embeddings model list could not be fetched: " + str_field(head.head, "message", "connection failed"));
       const int status = static_cast<int>(int_field(head.head, "status"));
       if (status < 200 || status >= 300) return list_failed("the embeddings model list answered HTTP " + std::to_string(status));
-      Action read;
-      read.head = {{"type", "read_body"}, {"max_bytes", kMaxListBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      Action read = read_body_action(kMaxListBytes, gw_.config().timeouts.idle_ms, false);
       return then(std::move(read), [this](const Event& body) {
-        if (body.type == "upstream_error")
+        if (body.type == EventType::upstream_error)
           return list_failed("the embeddings model list could not be read: " + str_field(body.head, "message", "connection failed"));
         std::string main = std::move(main_body_);
         main_body_.clear();
@@ -464,21 +458,18 @@ class SyncTask : public RoutingTask {
     const CreditJob& job = credits_.front();
     Json headers = {{"accept", "application/json"}, {"authorization", "Bearer ${secret}"}};
     for (const auto& [k, v] : job.def->extra_headers) headers[ascii_lower(k)] = v;
-    Action a;
-    a.head = {{"type", "fetch"},
-              {"url", gw_.base_url(*job.def) + job.def->credits->path},
-              {"method", "GET"},
-              {"headers", headers},
-              {"credential", {{"id", job.credential_id}, {"ciphertext", job.ciphertext}, {"aad", credential_aad(job.owner_id, job.credential_id)}}},
-              {"timeouts", {{"headers_ms", gw_.config().timeouts.headers_ms}}}};
-    return then(std::move(a), [this](const Event& ev) {
-      if (ev.type == "upstream_error") return credit_done(false, nullptr, str_field(ev.head, "message", "connection failed"));
+    FetchRequest credits_get;
+    credits_get.url = gw_.base_url(*job.def) + job.def->credits->path;
+    credits_get.headers = std::move(headers);
+    credits_get.credential = sealed_credential(job.owner_id, job.credential_id, job.ciphertext);
+    credits_get.headers_timeout_ms = gw_.config().timeouts.headers_ms;
+    return then(fetch_action(std::move(credits_get)), [this](const Event& ev) {
+      if (ev.type == EventType::upstream_error) return credit_done(false, nullptr, str_field(ev.head, "message", "connection failed"));
       int status = static_cast<int>(int_field(ev.head, "status"));
       if (status < 200 || status >= 300) return credit_done(false, nullptr, "HTTP " + std::to_string(status));
-      Action read;
-      read.head = {{"type", "read_body"}, {"max_bytes", kMaxCreditsBytes}, {"timeout_ms", gw_.config().timeouts.idle_ms}};
+      Action read = read_body_action(kMaxCreditsBytes, gw_.config().timeouts.idle_ms, false);
       return then(std::move(read), [this](const Event& body) {
-        if (body.type == "upstream_error") return credit_done(false, nullptr, str_field(body.head, "message", "read failed"));
+        if (body.type == EventType::upstream_error) return credit_done(false, nullptr, str_field(body.head, "message", "read failed"));
         catalog::CreditBalance balance;
         std::string error;
         if (!catalog::parse_credits(credits_.front().def->credits->parser, body.payload, gw_.config().cny_usd_rate, balance, error))
@@ -517,9 +508,9 @@ class SyncTask : public RoutingTask {
     const CheckJob& job = checks_.front();
     if (job.oauth) return next_oauth_check();
     Action a = validation_fetch(gw_, job.def, "${secret}");  // the host decrypts the credential into it
-    a.head["credential"] = {{"id", job.credential_id}, {"ciphertext", job.ciphertext}, {"aad", credential_aad(job.owner_id, job.credential_id)}};
+    a.head["credential"] = sealed_credential(job.owner_id, job.credential_id, job.ciphertext);
     return then(std::move(a), [this](const Event& ev) {
-      if (ev.type == "upstream_error") return check_done(KeyVerdict::unknown, 0);
+      if (ev.type == EventType::upstream_error) return check_done(KeyVerdict::unknown, 0);
       const int status = static_cast<int>(int_field(ev.head, "status"));
       return check_done(key_verdict(status), status);
     });
@@ -631,8 +622,7 @@ class SyncTask : public RoutingTask {
   }
 
   static Action done() {
-    Action a;
-    a.head = {{"type", "done"}};
+    Action a = done_action();
     return a;
   }
 

@@ -30,16 +30,13 @@ std::unique_ptr<UpstreamAdapter> make_upstream_adapter(const AttemptContext& con
 }
 
 Action fetch_action(const UpstreamRequest& request, int64_t headers_timeout_ms) {
-  Json headers = Json::object();
-  for (const auto& h : request.headers) headers[ascii_lower(h.name)] = h.value;
-  Action a;
-  a.head = {{"type", "fetch"},
-            {"url", request.url},
-            {"method", request.method.empty() ? "POST" : request.method},
-            {"headers", headers},
-            {"timeouts", {{"headers_ms", headers_timeout_ms}}}};
-  a.payload = request.body;
-  return a;
+  FetchRequest fetch;
+  for (const auto& h : request.headers) fetch.headers[ascii_lower(h.name)] = h.value;
+  fetch.url = request.url;
+  fetch.method = request.method.empty() ? "POST" : request.method;
+  fetch.headers_timeout_ms = headers_timeout_ms;
+  fetch.body = request.body;
+  return keyaos::fetch_action(std::move(fetch));
 }
 
 UpstreamError transport_error(const Event& event, const std::string& provider_id) {

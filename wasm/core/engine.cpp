@@ -25,7 +25,7 @@ class Sequence : public Task {
  private:
   Action forward(Action a) {
     if (current_->waiting()) return then(std::move(a), [this](const Event& ev) { return forward(current_->resume(ev)); });
-    if (str_field(a.head, "type") != "done" || !second_) return a;
+    if (!is_action(a, ActionType::done) || !second_) return a;
     current_ = second_();
     second_ = nullptr;
     return forward(current_->start(first_event_));
@@ -115,7 +115,9 @@ Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::strin
   Event ev;
   ev.head = parse_json(event_json);
   if (!ev.head.is_object()) return respond_action(500, Json::object(), R"({"error":{"message":"malformed engine event","type":"server_error","param":null,"code":"internal_error"}})");
-  ev.type = str_field(ev.head, "type");
+  ev.type = event_type_from(str_field(ev.head, "type"));
+  if (ev.type == EventType::unknown)
+    return respond_action(500, Json::object(), R"({"error":{"message":"unknown engine event","type":"server_error","param":null,"code":"internal_error"}})");
   ev.payload.assign(payload);
   const int64_t now = ev.now_ms();
   if (!tasks_.count(handle))
@@ -123,7 +125,7 @@ Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::strin
   Slot& slot = tasks_[handle];
   if (now > 0) slot.last_ms = now;
   if (!slot.task) {
-    if (ev.type == "request" || ev.type == "scheduled" || ev.type == "follow_up") {
+    if (ev.type == EventType::request || ev.type == EventType::scheduled || ev.type == EventType::follow_up) {
       if (now > 0) sweep(now);
       if (tasks_.size() > kMaxOpenTasks)
         return respond_action(503, {{"content-type", "application/json"}, {"retry-after", "1"}},
@@ -131,28 +133,26 @@ Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::strin
     }
     // The sweep never closes `handle` itself: its clock was just set.
     Slot& fresh = tasks_[handle];
-    if (ev.type == "request") {
+    if (ev.type == EventType::request) {
       api::Routed routed = api::route(*gateway_, api::request_from(ev));
       if (!routed.task) return std::move(routed.immediate);
       fresh.task = std::move(routed.task);
       return fresh.task->start(ev);
     }
-    if (ev.type == "scheduled") {  // the cron: the auto top-up sweep, then catalogue sync and auto-quota balances
+    if (ev.type == EventType::scheduled) {  // the cron: the auto top-up sweep, then catalogue sync and auto-quota balances
       Gateway& gw = *gateway_;
       fresh.task = std::make_unique<Sequence>(payments::make_auto_topup_task(gw, "", str_field(ev.head, "nonce"), now),
                                               [&gw, ev] { return api::make_scheduled_sync_task(gw, ev); });
       return fresh.task->start(ev);
     }
-    if (ev.type == "follow_up") {  // after a request's ledger write: {follow_up: {type, owner_id}}
+    if (ev.type == EventType::follow_up) {  // after a request's ledger write: {follow_up: {type, owner_id}}
       const Json* job = field(ev.head, "follow_up");
       if (job && job->is_object() && str_field(*job, "type") == "auto_topup" && !str_field(*job, "owner_id").empty()) {
         fresh.task = payments::make_auto_topup_task(*gateway_, str_field(*job, "owner_id"), str_field(ev.head, "nonce"), now);
         return fresh.task->start(ev);
       }
     }
-    Action done;
-    done.head = {{"type", "done"}};
-    return done;
+    return done_action();
   }
   return slot.task->resume(ev);
 }

@@ -2,13 +2,19 @@
 // The vocabulary between the engine and its host. The engine never performs
 // I/O: it answers every event with one action, and the host (the Worker shim,
 // or a test) performs the action and reports the outcome as the next event.
+// This file is the protocol's one description: worker-shim/index.js follows
+// it, and tests/scripts/host-protocol.test.js checks that both sides name
+// the same events and actions.
 //
 // events:  request | request_body | rows | crypto | upstream_head | upstream_error
 //          | upstream_body | upstream_chunk | upstream_end | stream_end | scheduled | timer
 //          | cancelled | keepalive | follow_up
-// actions: sql {statements: [{name, sql, params}]} (name: see Statement) | crypto | fetch | read_request_body | read_body | read_chunk | respond
-//          | commit_stream | write | finish | done | sleep {ms} (then `timer`)
-//          | cancel_upstream (then `cancelled`)
+// actions: sql | crypto | fetch | read_request_body | read_body | read_chunk | respond
+//          | commit_stream | write | finish | done | sleep | cancel_upstream
+//
+// sql {statements: [{name, sql, params}]} (name: see Statement) is answered by
+// rows {results: [[row, ...], ...], error?}; sleep {ms} by timer;
+// cancel_upstream by cancelled.
 //
 // crypto {items: [{op, ...}]} is answered by crypto {values: [...]}, one value
 // per item in order (an op the host does not know gets {error}, never a gap):
@@ -19,7 +25,10 @@
 //   secret the host holds, named by reference; the only key_ref is
 //   "stripe_webhook" (STRIPE_WEBHOOK_SECRET), and an unknown or unset one gets {error}.
 //
-// fetch {url, method, headers, timeouts, secret_ref?} + the body: with
+// fetch {url, method, headers, timeouts: {headers_ms}, credential?, secret_ref?}
+// + the body is answered by upstream_head {status, headers, elapsed_ms} or
+// upstream_error {kind, message}. With `credential` (a sealed secret, see
+// FetchRequest) the host opens it into the headers' `${secret}`; with
 // secret_ref "stripe" the host adds `Authorization: Bearer <STRIPE_SECRET_KEY>`
 // (only to a URL under STRIPE_API_BASE_URL; otherwise, or with the key unset,
 // it answers upstream_error {kind: "credential"}), so the engine never holds the key.
@@ -37,8 +46,8 @@
 //   an oversized body is drained and dropped so the client still gets the
 //   413). A host may instead send the body with `request` (tests do).
 // - read_body {max_bytes, idle_ms, whole}: read an upstream body, holding at
-//   most max_bytes. idle_ms (alias timeout_ms) is the longest gap between
-//   bytes, never a deadline for the whole body. Past max_bytes the body is
+//   most max_bytes. idle_ms is the longest gap between bytes, never a
+//   deadline for the whole body. Past max_bytes the body is
 //   cut there, or with `whole` the read fails (upstream_error kind
 //   "too_large"). A failed read reports upstream_error {kind, bytes}.
 // - read_chunk {timeout_ms}: one chunk of a stream, before it is committed.
@@ -59,23 +68,66 @@
 //   `ping`); keepalives never count as upstream activity.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/json.h"
 
 namespace keyaos {
 
+// The events above, one codec (event_type_from / event_type_name). A host
+// that sends a type not listed here gets a 500 `unknown engine event`; the
+// shim, for its part, throws on an action it does not know.
+enum class EventType : uint8_t {
+  unknown,
+  request,
+  request_body,
+  rows,
+  crypto,
+  upstream_head,
+  upstream_error,
+  upstream_body,
+  upstream_chunk,
+  upstream_end,
+  stream_end,
+  scheduled,
+  timer,
+  cancelled,
+  keepalive,
+  follow_up,
+};
+EventType event_type_from(std::string_view name);
+std::string_view event_type_name(EventType type);
+
+enum class ActionType : uint8_t {
+  sql,
+  crypto,
+  fetch,
+  read_request_body,
+  read_body,
+  read_chunk,
+  respond,
+  commit_stream,
+  write,
+  finish,
+  done,
+  sleep,
+  cancel_upstream,
+};
+std::string_view action_type_name(ActionType type);
+
 struct Event {
-  std::string type;
+  EventType type = EventType::unknown;
   Json head;            // the event's fields
   std::string payload;  // bytes: a request or upstream body, a chunk
   int64_t now_ms() const { return int_field(head, "now"); }
 };
 
 struct Action {
-  Json head;            // {"type": ..., fields}
+  Json head;            // {"type": ..., fields}: built by the functions below
   std::string payload;  // bytes: a body to send or to write
 };
+bool is_action(const Action& action, ActionType type);
 
 // One SQL statement with positional parameters (D1 `?` placeholders). Built
 // by wasm/store/ only; `name` ("credentials.list") says which statement it is,
@@ -100,7 +152,37 @@ struct SqlResult {
 
 Json statements_json(const std::vector<Statement>& statements);
 
+// A fetch's request. `credential` ({id, ciphertext, aad}) is a sealed secret
+// the host opens into the `${secret}` placeholders of the headers; null for
+// none. `secret_ref` names a secret only the host holds ("stripe").
+struct FetchRequest {
+  std::string url;
+  std::string method = "GET";
+  Json headers = Json::object();  // lower-case names
+  int64_t headers_timeout_ms = 0;
+  Json credential;
+  std::string secret_ref;
+  std::string body;
+};
+
+// The `credential` of a fetch keyed by a stored credential.
+Json sealed_credential(std::string_view owner_id, std::string_view credential_id, std::string_view ciphertext);
+
+// The actions, each with the fields the host reads (see the top of this file).
+Action sql_action(const std::vector<Statement>& statements);
+Action crypto_action(Json items);
+Action fetch_action(FetchRequest request);
+Action read_request_body_action(int64_t max_bytes);
+// `whole`: past max_bytes the read fails instead of cutting the body.
+Action read_body_action(int64_t max_bytes, int64_t idle_ms, bool whole);
+Action read_chunk_action(int64_t timeout_ms);
 // Headers as a JSON object of lower-case names.
 Action respond_action(int status, const Json& headers, std::string body, std::vector<Statement> background = {});
+Action commit_stream_action(int status, const Json& headers, int64_t idle_ms, std::string prefix);
+Action write_action(std::string bytes);
+Action finish_action(const std::vector<Statement>& background, std::string bytes);
+Action done_action();
+Action sleep_action(int64_t ms);
+Action cancel_upstream_action();
 
 }  // namespace keyaos

@@ -4,8 +4,8 @@ namespace keyaos {
 
 SqlResult sql_result_from(const Event& event) {
   SqlResult r;
-  if (event.type != "rows") {
-    r.error = "expected SQL rows, got " + event.type;
+  if (event.type != EventType::rows) {
+    r.error = "expected SQL rows, got " + std::string(event_type_name(event.type));
     return r;
   }
   r.error = str_field(event.head, "error");
@@ -15,9 +15,7 @@ SqlResult sql_result_from(const Event& event) {
 }
 
 Action Task::run_sql(std::vector<Statement> statements, std::function<Action(const SqlResult&)> k) {
-  Action a;
-  a.head = {{"type", "sql"}, {"statements", statements_json(statements)}};
-  return then(std::move(a), [k = std::move(k)](const Event& ev) { return k(sql_result_from(ev)); });
+  return then(sql_action(statements), [k = std::move(k)](const Event& ev) { return k(sql_result_from(ev)); });
 }
 
 }  // namespace keyaos

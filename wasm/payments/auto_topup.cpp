@@ -23,8 +23,7 @@ std::string pause_reason(const std::string& last_error) {
 namespace {
 
 Action done() {
-  Action a;
-  a.head = {{"type", "done"}};
+  Action a = done_action();
   return a;
 }
 

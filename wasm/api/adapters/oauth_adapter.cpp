@@ -76,8 +76,7 @@ PrepareStep OAuthAdapter::ready(const OAuthEntry& entry, int64_t now_ms) {
 
 PrepareStep OAuthAdapter::with_entry(int64_t now_ms) {
   if (ctx_.gw->oauth().find(ctx_.credential.id, ctx_.credential.ciphertext)) return check(now_ms);
-  Action a;
-  a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "open"}, {"ciphertext", ctx_.credential.ciphertext}, {"aad", aad()}}})}};
+  Action a = crypto_action(Json::array({{{"op", "open"}, {"ciphertext", ctx_.credential.ciphertext}, {"aad", aad()}}}));
   return act(std::move(a), [this](const Event& ev) {
     const int64_t now = ev.now_ms();
     // Another request may have opened (and refreshed) it meanwhile: keep that.
@@ -130,20 +129,18 @@ PrepareStep OAuthAdapter::wait(int64_t now_ms) {
 }
 
 PrepareStep OAuthAdapter::sleep_then(int64_t ms, std::function<PrepareStep(int64_t)> k) {
-  Action a;
-  a.head = {{"type", "sleep"}, {"ms", ms}};
+  Action a = sleep_action(ms);
   return act(std::move(a), [k = std::move(k)](const Event& ev) { return k(ev.now_ms()); });
 }
 
 PrepareStep OAuthAdapter::http(const UpstreamRequest& request, HttpReply k) {
   Action a = fetch_action(request, ctx_.gw->config().timeouts.headers_ms);
   return act(std::move(a), [this, k = std::move(k)](const Event& head) {
-    if (head.type != "upstream_head") return fail_setup(transport_error(head, ctx_.def->id), head.now_ms());
+    if (head.type != EventType::upstream_head) return fail_setup(transport_error(head, ctx_.def->id), head.now_ms());
     const int status = static_cast<int>(int_field(head.head, "status"));
-    Action read;
-    read.head = {{"type", "read_body"}, {"max_bytes", kMaxSetupBodyBytes}, {"timeout_ms", ctx_.gw->config().timeouts.idle_ms}};
+    Action read = read_body_action(kMaxSetupBodyBytes, ctx_.gw->config().timeouts.idle_ms, false);
     return act(std::move(read), [this, status, k](const Event& body) {
-      if (body.type != "upstream_body") return fail_setup(transport_error(body, ctx_.def->id), body.now_ms());
+      if (body.type != EventType::upstream_body) return fail_setup(transport_error(body, ctx_.def->id), body.now_ms());
       return k(status, body.payload, body.now_ms());
     });
   });
@@ -170,8 +167,7 @@ PrepareStep OAuthAdapter::finish_setup(bool changed, int64_t now_ms) {
   }
   // Seal the new state and write it back, so a rotated refresh token and a
   // still-valid access token survive this isolate.
-  Action seal;
-  seal.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "seal"}, {"text", serialize(*e)}, {"aad", aad()}}})}};
+  Action seal = crypto_action(Json::array({{{"op", "seal"}, {"text", serialize(*e)}, {"aad", aad()}}}));
   Json state = public_state(*e);
   return act(std::move(seal), [this, state](const Event& ev) {
     // Waiters may use the new state from here on; the write follows.
@@ -207,8 +203,7 @@ PrepareStep OAuthAdapter::write_back(int attempt, int64_t now_ms) {
   Statement cas = store::oauth::write_back(ctx_.credential.owner_id, ctx_.credential.id, written, e->unsaved_state, now_ms,
                                            e->stored_ciphertext);
   e->write_in_flight = true;
-  Action a;
-  a.head = {{"type", "sql"}, {"statements", statements_json({cas, read_row()})}};
+  Action a = sql_action({cas, read_row()});
   return act(std::move(a), [this, attempt, written](const Event& done) {
     const int64_t now = done.now_ms();
     OAuthEntry* e = entry();
@@ -247,8 +242,7 @@ PrepareStep OAuthAdapter::write_back(int attempt, int64_t now_ms) {
 }
 
 PrepareStep OAuthAdapter::adopt(const std::string& ciphertext, Then k) {
-  Action a;
-  a.head = {{"type", "crypto"}, {"items", Json::array({{{"op", "open"}, {"ciphertext", ciphertext}, {"aad", aad()}}})}};
+  Action a = crypto_action(Json::array({{{"op", "open"}, {"ciphertext", ciphertext}, {"aad", aad()}}}));
   return act(std::move(a), [this, ciphertext, k = std::move(k)](const Event& ev) {
     const int64_t now = ev.now_ms();
     const Json* values = field(ev.head, "values");
@@ -271,8 +265,7 @@ PrepareStep OAuthAdapter::adopt(const std::string& ciphertext, Then k) {
 
 PrepareStep OAuthAdapter::refresh_refused(UpstreamError error, int64_t now_ms) {
   if (reloads_ >= kMaxReloads) return fail_setup(std::move(error), now_ms);
-  Action a;
-  a.head = {{"type", "sql"}, {"statements", statements_json({read_row()})}};
+  Action a = sql_action({read_row()});
   return act(std::move(a), [this, error](const Event& ev) mutable {
     const int64_t now = ev.now_ms();
     SqlResult r = sql_result_from(ev);

@@ -14,17 +14,13 @@ Action OpenAIAdapter::keyed_fetch(std::string url, Json headers, const std::opti
   if (auth_header) headers[ascii_lower(*auth_header)] = "${secret}";
   else headers["authorization"] = "Bearer ${secret}";
   for (const auto& [k, v] : ctx_.def->extra_headers) headers[ascii_lower(k)] = v;
-  Action a;
-  a.head = {{"type", "fetch"},
-            {"url", std::move(url)},
-            {"method", "POST"},
-            {"headers", std::move(headers)},
-            {"credential",
-             {{"id", ctx_.credential.id},
-              {"ciphertext", ctx_.credential.ciphertext},
-              {"aad", credential_aad(ctx_.credential.owner_id, ctx_.credential.id)}}},
-            {"timeouts", {{"headers_ms", ctx_.gw->config().timeouts.headers_ms}}}};
-  return a;
+  FetchRequest post;
+  post.url = std::move(url);
+  post.method = "POST";
+  post.headers = std::move(headers);
+  post.credential = sealed_credential(ctx_.credential.owner_id, ctx_.credential.id, ctx_.credential.ciphertext);
+  post.headers_timeout_ms = ctx_.gw->config().timeouts.headers_ms;
+  return fetch_action(std::move(post));
 }
 
 Action OpenAIAdapter::chat_fetch(int64_t) {
