@@ -8,10 +8,9 @@
 namespace keyaos::api {
 
 PrepareStep UpstreamAdapter::advance(const Event& event) {
-  if (!next_) return PrepareStep::fail({ErrorClass::server, 500, "upstream preparation lost its state", "server_error", "internal_error", -1});
-  Continuation k = std::move(next_);
-  next_ = nullptr;
-  return k(event);
+  return next_.resume(event, [] {
+    return PrepareStep::fail({ErrorClass::server, 500, "upstream preparation lost its state", "server_error", "internal_error", -1});
+  });
 }
 
 std::unique_ptr<UpstreamAdapter> make_upstream_adapter(const AttemptContext& context) {

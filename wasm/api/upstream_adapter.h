@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "catalog/provider.h"
+#include "core/continuation.h"
 #include "core/gateway.h"
 #include "core/io.h"
 #include "protocols/common/stream_translator.h"
@@ -114,15 +115,14 @@ class UpstreamAdapter {
   virtual void answered() {}
 
  protected:
-  // Sub-flow helpers: `act` returns the action and remembers its continuation.
-  using Continuation = std::function<PrepareStep(const Event&)>;
-  PrepareStep act(Action action, Continuation k) {
-    next_ = std::move(k);
+  // Sub-flow helper: `act` returns the action and remembers its continuation.
+  PrepareStep act(Action action, Continuation<PrepareStep>::Step k) {
+    next_.set(std::move(k));
     return PrepareStep::act(std::move(action));
   }
 
  private:
-  Continuation next_;
+  Continuation<PrepareStep> next_;
 };
 
 // The adapter for the provider's protocol, or nullptr when it has none.

@@ -16,21 +16,20 @@ namespace {
 class Sequence : public Task {
  public:
   Sequence(std::unique_ptr<Task> first, std::function<std::unique_ptr<Task>()> second)
-      : current_(std::move(first)), second_(std::move(second)) {}
+      : first_(std::move(first)), second_(std::move(second)) {}
   Action start(const Event& ev) override {
     first_event_ = ev;
-    return forward(current_->start(ev));
+    return hand_over(std::move(first_), ev);
   }
 
  private:
-  Action forward(Action a) {
-    if (current_->waiting()) return then(std::move(a), [this](const Event& ev) { return forward(current_->resume(ev)); });
-    if (!is_action(a, ActionType::done) || !second_) return a;
-    current_ = second_();
+  Action inner_finished(Action last) override {
+    if (!is_action(last, ActionType::done) || !second_) return last;
+    auto second = std::move(second_);
     second_ = nullptr;
-    return forward(current_->start(first_event_));
+    return hand_over(second(), first_event_);
   }
-  std::unique_ptr<Task> current_;
+  std::unique_ptr<Task> first_;
   std::function<std::unique_ptr<Task>()> second_;
   Event first_event_;
 };

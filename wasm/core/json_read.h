@@ -68,6 +68,27 @@ inline bool field_key(simdjson::simdjson_result<simdjson::ondemand::field>& resu
   return std::move(result).get(f) == simdjson::SUCCESS && f.unescaped_key(false).get(key) == simdjson::SUCCESS;
 }
 
+// Calls on_member(key, value) for each member of `obj` in document order
+// until it returns false; false when the document breaks first.
+template <class OnMember>
+bool each_member(simdjson::ondemand::object& obj, OnMember&& on_member) {
+  for (auto result : obj) {
+    simdjson::ondemand::field f;
+    std::string_view key;
+    if (!field_key(result, f, key)) return false;
+    value v = f.value();
+    if (!on_member(key, v)) return true;
+  }
+  return true;
+}
+
+inline bool object(value& v, simdjson::ondemand::object& out) { return v.get_object().get(out) == simdjson::SUCCESS; }
+
+// The member `key` of `obj`, wherever it stands.
+inline bool member(simdjson::ondemand::object& obj, std::string_view key, value& out) {
+  return obj.find_field_unordered(key).get(out) == simdjson::SUCCESS;
+}
+
 // A parser and a padded copy of the text, kept between documents, so small
 // documents (event payloads, token answers, error bodies) cost no allocation
 // once warm.

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/continuation.h"
 #include "core/io.h"
 
 namespace keyaos {
@@ -16,13 +17,12 @@ class Task {
   virtual Action start(const Event& request) = 0;
 
   Action resume(const Event& event) {
-    if (!next_) return respond_action(500, Json::object(), R"({"error":{"message":"request state lost","type":"server_error","param":null,"code":"internal_error"}})");
-    auto k = std::move(next_);
-    next_ = nullptr;
-    return k(event);
+    return next_.resume(event, [] {
+      return respond_action(500, Json::object(), R"({"error":{"message":"request state lost","type":"server_error","param":null,"code":"internal_error"}})");
+    });
   }
   // The task expects another event (it has not answered for good yet).
-  bool waiting() const { return static_cast<bool>(next_); }
+  bool waiting() const { return next_.pending(); }
   // The hot path of a committed stream: one upstream chunk in, the bytes for
   // the client appended to `out`, with no event or action to encode. A task
   // that is not relaying a committed stream answers false and the host sends
@@ -33,8 +33,8 @@ class Task {
   }
 
  protected:
-  Action then(Action action, std::function<Action(const Event&)> k) {
-    next_ = std::move(k);
+  Action then(Action action, Continuation<Action>::Step k) {
+    next_.set(std::move(k));
     return action;
   }
   Action run_sql(std::vector<Statement> statements, std::function<Action(const SqlResult&)> k);
@@ -44,14 +44,17 @@ class Task {
     inner_ = std::move(inner);
     return forward(inner_->start(request));
   }
+  // The last action of a task handed over to: this task's answer, unless it
+  // goes on (it may hand over to another task here).
+  virtual Action inner_finished(Action last) { return last; }
 
  private:
   Action forward(Action a) {
-    if (!inner_->waiting()) return a;
+    if (!inner_->waiting()) return inner_finished(std::move(a));
     return then(std::move(a), [this](const Event& ev) { return forward(inner_->resume(ev)); });
   }
 
-  std::function<Action(const Event&)> next_;
+  Continuation<Action> next_;
   std::unique_ptr<Task> inner_;  // set by hand_over
 };
 

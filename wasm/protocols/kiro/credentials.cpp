@@ -111,26 +111,15 @@ bool read_fields(json_read::Input& input, std::string_view text, Fields& f, std:
     error = "the credential JSON is malformed; " + std::string(kTokenFileHint);
     return false;
   }
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) {
-      error = "the credential JSON is malformed; " + std::string(kTokenFileHint);
-      return false;
-    }
+  const bool sound = json_read::each_member(obj, [&f](std::string_view key, simdjson::ondemand::value& value) {
     std::string* slot = field_slot(f, key);
-    if (!slot) continue;
-    if (slot == &f.expires_at) {
-      double n;
-      if (json_read::number(value, n)) {
-        f.expires_at_number = n;
-        continue;
-      }
-    }
-    json_read::string(value, *slot);
-  }
+    double n;
+    if (slot == &f.expires_at && json_read::number(value, n)) f.expires_at_number = n;
+    else if (slot) json_read::string(value, *slot);
+    return true;
+  });
   // On-Demand reports trailing garbage and truncation only at the end.
-  if (!doc.at_end()) {
+  if (!sound || !doc.at_end()) {
     error = "the credential JSON is malformed; " + std::string(kTokenFileHint);
     return false;
   }

@@ -85,14 +85,12 @@ UpstreamError classify_error(int http_status, std::string_view body, int64_t now
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (!input.parse(body, doc) && !doc.get_object().get(obj)) {
-    for (auto field : obj) {
-      std::string_view key;
-      simdjson::ondemand::value value;
-      if (field.unescaped_key().get(key) || field.value().get(value)) break;
+    json_read::each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
       if (key == "message" || key == "Message") json_read::string(value, message);
       else if (key == "reason") json_read::string(value, reason);
       else if (key == "__type" || key == "_type" || key == "code") json_read::string(value, type);
-    }
+      return true;
+    });
   }
   if (message.empty()) {
     message = body.empty() ? "Kiro answered HTTP " + std::to_string(http_status) : std::string(body.substr(0, 300));

@@ -22,19 +22,6 @@ bool read_int(simdjson::ondemand::value value, int64_t& out) {
   return true;
 }
 
-// Calls on_field(key, value) for each member of `obj` until it returns
-// false; false when the document breaks first.
-template <class OnField>
-bool each_member(simdjson::ondemand::object& obj, OnField&& on_field) {
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return false;
-    if (!on_field(key, value)) return true;
-  }
-  return true;
-}
-
 }  // namespace
 
 ReplyReader::ReplyReader(ReplySink& sink, const ReplyOptions& options)
@@ -114,13 +101,11 @@ void ReplyReader::handle_message(const Message& message, int depth) {
     simdjson::ondemand::document doc;
     simdjson::ondemand::object obj;
     if (!message.payload.empty() && !json_.parse(message.payload, doc) && !doc.get_object().get(obj)) {
-      for (auto field : obj) {
-        std::string_view key;
-        simdjson::ondemand::value value;
-        if (field.unescaped_key().get(key) || field.value().get(value)) break;
+      json_read::each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
         if ((key == "message" || key == "Message") && text.empty()) json_read::string(value, text);
         else if (key == "reason") json_read::string(value, reason);
-      }
+        return true;
+      });
     }
     if (type.empty()) type = message_type == "error" ? "InternalServerError" : "UnknownException";
     fail(classify_stream_error(type, text, reason, options_.now_ms));
@@ -153,14 +138,12 @@ void ReplyReader::handle_event(std::string_view event_type, std::string_view pay
     simdjson::ondemand::document doc;
     simdjson::ondemand::object obj;
     if (!json_.parse(payload, doc) && !doc.get_object().get(obj)) {
-      for (auto field : obj) {
-        std::string_view key;
-        simdjson::ondemand::value value;
-        if (field.unescaped_key().get(key) || field.value().get(value)) break;
+      json_read::each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
         if (key == "_type" || key == "__type") json_read::string(value, type);
         else if (key == "message" || key == "Message") json_read::string(value, text);
         else if (key == "reason") json_read::string(value, reason);
-      }
+        return true;
+      });
     }
     if (type.find("Exception") != std::string::npos || type.find("Error") != std::string::npos) {
       fail(classify_stream_error(type, text, reason, options_.now_ms));
@@ -183,12 +166,10 @@ std::string ReplyReader::string_member(std::string_view payload, std::string_vie
   simdjson::ondemand::object obj;
   std::string text;
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return text;
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return text;
+  json_read::each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
     if (key == name) json_read::string(value, text);
-  }
+    return true;
+  });
   return text;
 }
 
@@ -206,26 +187,19 @@ void ReplyReader::on_tool_event(std::string_view payload) {
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
   std::string name, id, input;
   bool stop = false;
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return;
+  const bool sound = json_read::each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
     if (key == "name") json_read::string(value, name);
     else if (key == "toolUseId") json_read::string(value, id);
-    else if (key == "stop") {
-      bool b;
-      if (!value.get_bool().get(b)) stop = b;
-    } else if (key == "input") {
-      if (!json_read::string(value, input)) {
-        // Some replies carry the whole input as a JSON object.
-        simdjson::ondemand::json_type type;
-        std::string_view raw;
-        if (!value.type().get(type) && type != simdjson::ondemand::json_type::null && !value.raw_json().get(raw)) {
-          input.assign(raw.data(), raw.size());
-        }
-      }
+    else if (key == "stop") json_read::boolean(value, stop);
+    else if (key == "input" && !json_read::string(value, input)) {
+      // Some replies carry the whole input as a JSON object.
+      std::string_view raw;
+      if (!json_read::is(value, simdjson::ondemand::json_type::null) && value.raw_json().get(raw) == simdjson::SUCCESS)
+        input.assign(raw.data(), raw.size());
     }
-  }
+    return true;
+  });
+  if (!sound) return;
 
   size_t index = tools_.size();
   if (id.empty()) {
@@ -273,7 +247,7 @@ void ReplyReader::on_context_usage(std::string_view payload) {
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
-  each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
+  json_read::each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
     double pct;
     if (key == "contextUsagePercentage" && json_read::number(value, pct) && std::isfinite(pct) && pct > 0 && pct <= 100) {
       // A percentage (0-100) of the model's context window.
@@ -288,7 +262,7 @@ void ReplyReader::on_metering(std::string_view payload) {
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
-  each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
+  json_read::each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
     double credits;
     if (key == "usage" && json_read::number(value, credits) && std::isfinite(credits) && credits > 0) credits_ += credits;
     return true;
@@ -302,7 +276,7 @@ void ReplyReader::on_metadata(std::string_view payload) {
   int64_t input = -1, uncached = -1, output = -1, cache_read = -1, cache_write = -1;
   double pct = -1;
   auto read_usage = [&](simdjson::ondemand::object& usage) {
-    each_member(usage, [&](std::string_view key, simdjson::ondemand::value& value) {
+    json_read::each_member(usage, [&](std::string_view key, simdjson::ondemand::value& value) {
       if (key == "inputTokens") read_int(value, input);
       else if (key == "uncachedInputTokens") read_int(value, uncached);
       else if (key == "outputTokens") read_int(value, output);
@@ -312,7 +286,7 @@ void ReplyReader::on_metadata(std::string_view payload) {
       return true;
     });
   };
-  const bool sound = each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
+  const bool sound = json_read::each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
     simdjson::ondemand::object inner;
     if (key != "tokenUsage" || value.get_object().get(inner)) return true;
     read_usage(inner);
@@ -342,12 +316,10 @@ void ReplyReader::on_stop(std::string_view payload) {
   simdjson::ondemand::document doc;
   simdjson::ondemand::object obj;
   if (json_.parse(payload, doc) || doc.get_object().get(obj)) return;
-  for (auto field : obj) {
-    std::string_view key;
-    simdjson::ondemand::value value;
-    if (field.unescaped_key().get(key) || field.value().get(value)) return;
+  json_read::each_member(obj, [this](std::string_view key, simdjson::ondemand::value& value) {
     if (key == "stopReason") json_read::string(value, stop_reason_);
-  }
+    return true;
+  });
 }
 
 bool ReplyReader::finish() {

@@ -100,13 +100,7 @@ RefreshOutcome parse_refresh_response(int http_status, std::string_view body, in
   simdjson::ondemand::object obj;
   bool json_ok = !input.parse(body, doc) && !doc.get_object().get(obj);
   if (json_ok) {
-    for (auto field : obj) {
-      std::string_view key;
-      simdjson::ondemand::value value;
-      if (field.unescaped_key().get(key) || field.value().get(value)) {
-        json_ok = false;
-        break;
-      }
+    json_ok = json_read::each_member(obj, [&](std::string_view key, simdjson::ondemand::value& value) {
       if (key == "accessToken" || key == "access_token") json_read::string(value, access_token);
       else if (key == "refreshToken" || key == "refresh_token") json_read::string(value, refresh_token);
       else if (key == "profileArn") json_read::string(value, profile_arn);
@@ -114,7 +108,8 @@ RefreshOutcome parse_refresh_response(int http_status, std::string_view body, in
       else if (key == "error") json_read::string(value, error_code);
       else if (key == "error_description") json_read::string(value, error_text);
       else if (key == "message" || key == "Message") json_read::string(value, message);
-    }
+      return true;
+    });
   }
   if (error_text.empty()) error_text = message;
 

@@ -18,15 +18,12 @@ int64_t as_int(od::value v) {
 void read_details(od::value v, Usage& out, bool prompt_side) {
   od::object obj;
   if (v.get_object().get(obj) != simdjson::SUCCESS) return;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return;
-    od::value val;
-    if (field.value().get(val) != simdjson::SUCCESS) return;
+  json_read::each_member(obj, [&](std::string_view key, od::value& val) {
     if (prompt_side && key == "cached_tokens") out.cached_tokens = as_int(val);
     else if (prompt_side && key == "cache_write_tokens") out.cache_write_tokens = as_int(val);
     else if (!prompt_side && key == "reasoning_tokens") out.reasoning_tokens = as_int(val);
-  }
+    return true;
+  });
 }
 }  // namespace
 
@@ -35,11 +32,7 @@ bool read_usage(od::value value, Usage& out) {
   if (value.get_object().get(obj) != simdjson::SUCCESS) return false;
   Usage u;
   int64_t cache_hit = -1;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
-    od::value val;
-    if (field.value().get(val) != simdjson::SUCCESS) return false;
+  const bool sound = json_read::each_member(obj, [&](std::string_view key, od::value& val) {
     if (key == "prompt_tokens") u.prompt_tokens = as_int(val);
     else if (key == "completion_tokens") u.completion_tokens = as_int(val);
     else if (key == "prompt_tokens_details") read_details(val, u, true);
@@ -51,7 +44,9 @@ bool read_usage(od::value value, Usage& out) {
       if (val.get_double().get(d) == simdjson::SUCCESS && d >= 0 && (key == "cost" || !u.reported_cost_usd))
         u.reported_cost_usd = d;
     }
-  }
+    return true;
+  });
+  if (!sound) return false;
   if (cache_hit >= 0 && u.cached_tokens == 0) u.cached_tokens = cache_hit;
   u.present = true;
   out = u;
@@ -67,11 +62,7 @@ bool read_completion(std::string_view body, CompletionSummary& out) {
   od::object top;
   if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(top) != simdjson::SUCCESS) return false;
   CompletionSummary summary;
-  for (auto member : top) {
-    od::field field;
-    std::string_view key;
-    if (!json_read::field_key(member, field, key)) return false;
-    od::value value = field.value();
+  const bool sound = json_read::each_member(top, [&summary](std::string_view key, od::value& value) {
     if (key == "error") {
       std::string_view raw;
       summary.error_json.clear();
@@ -84,23 +75,20 @@ bool read_completion(std::string_view body, CompletionSummary& out) {
     } else if (key == "choices") {
       summary.content.clear();
       od::array choices;
-      if (value.get_array().get(choices) != simdjson::SUCCESS) continue;
+      if (value.get_array().get(choices) != simdjson::SUCCESS) return true;
       for (auto item : choices) {
-        od::value choice;
-        od::object choice_object;
-        if (item.get(choice) != simdjson::SUCCESS || choice.get_object().get(choice_object) != simdjson::SUCCESS) continue;
-        od::value message;
-        od::object message_object;
-        if (choice_object.find_field_unordered("message").get(message) != simdjson::SUCCESS ||
-            message.get_object().get(message_object) != simdjson::SUCCESS)
-          continue;
-        od::value content;
+        od::value choice, message, content;
+        od::object choice_object, message_object;
         std::string_view text;
-        if (message_object.find_field_unordered("content").get(content) == simdjson::SUCCESS && json_read::string(content, text))
+        if (item.get(choice) == simdjson::SUCCESS && json_read::object(choice, choice_object) &&
+            json_read::member(choice_object, "message", message) && json_read::object(message, message_object) &&
+            json_read::member(message_object, "content", content) && json_read::string(content, text))
           summary.content.append(text);
       }
     }
-  }
+    return true;
+  });
+  if (!sound) return false;
   out = std::move(summary);
   return true;
 }
