@@ -12,11 +12,12 @@
 #include "fake_host.h"
 #include "protocols/openai/sse_scanner.h"
 #include "sync_bench.h"
+#include "timing.h"
 #include "translate_bench.h"
 
 using namespace keyaos;
+using bench::median_ns;
 using keyaos::testing::FakeHost;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -27,20 +28,6 @@ std::vector<std::string> words(int n) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) out.push_back(i % 5 == 0 ? " gateway" : " words");
   return out;
-}
-
-template <class F>
-double median_ns(int iterations, F&& body) {
-  std::vector<double> batches;
-  const int per_batch = std::max(1, iterations / 9);
-  for (int b = 0; b < 9; ++b) {
-    auto t0 = Clock::now();
-    for (int i = 0; i < per_batch; ++i) body(i);
-    auto t1 = Clock::now();
-    batches.push_back(std::chrono::duration<double, std::nano>(t1 - t0).count() / per_batch);
-  }
-  std::sort(batches.begin(), batches.end());
-  return batches[batches.size() / 2];
 }
 
 std::string nonce(int i) {

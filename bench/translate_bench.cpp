@@ -15,9 +15,10 @@
 #include "protocols/responses/protocol.h"
 #include "protocols/google_v1internal/stream_translator.h"
 #include "protocols/kiro/stream_translator.h"
+#include "timing.h"
 
 using namespace keyaos;
-using Clock = std::chrono::steady_clock;
+using bench::median_ns;
 
 namespace {
 
@@ -25,19 +26,6 @@ namespace {
 constexpr size_t kChunkBytes = 16 * 1024;
 
 const char* word(int i) { return i % 5 == 0 ? " gateway" : " words"; }
-
-template <class F>
-double median_ns(int iterations, F&& body) {
-  std::vector<double> batches;
-  const int per_batch = std::max(1, iterations / 9);
-  for (int b = 0; b < 9; ++b) {
-    auto t0 = Clock::now();
-    for (int i = 0; i < per_batch; ++i) body();
-    batches.push_back(std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / per_batch);
-  }
-  std::sort(batches.begin(), batches.end());
-  return batches[batches.size() / 2];
-}
 
 template <class Translator>
 void translate(Translator& t, const std::string& bytes) {
@@ -50,7 +38,7 @@ void translate(Translator& t, const std::string& bytes) {
 }
 
 double google_ns(const std::string& sse, int iterations) {
-  return median_ns(iterations, [&] {
+  return median_ns(iterations, [&](int) {
     google_v1internal::TranslationOptions o;
     o.id = "chatcmpl-bench";
     o.created_s = 1;
@@ -61,7 +49,7 @@ double google_ns(const std::string& sse, int iterations) {
 }
 
 double kiro_ns(const std::string& frames, int iterations) {
-  return median_ns(iterations, [&] {
+  return median_ns(iterations, [&](int) {
     kiro::ReplyOptions o;
     o.response_id = "chatcmpl-bench";
     o.created_s = 1;
@@ -106,7 +94,7 @@ double inbound_ns(const std::string& sse, int iterations) {
   usage.prompt_tokens = 24;
   usage.completion_tokens = 4000;
   usage.present = true;
-  return median_ns(iterations, [&] {
+  return median_ns(iterations, [&](int) {
     Protocol protocol;
     auto writer = protocol.stream_writer({"0123456789abcdef0123456789abcdef", "claude-sonnet-4-5", 1, 1000});
     std::string out;
@@ -134,7 +122,7 @@ std::string fixture_body(const char* name) {
 template <class Protocol>
 double mapping_ns(const std::string& body, int iterations) {
   if (body.empty()) return -1;
-  return median_ns(iterations, [&] {
+  return median_ns(iterations, [&](int) {
     Protocol protocol;
     std::string chat;
     ApiError error;
@@ -161,14 +149,7 @@ std::string google_sse_answer(int words) {
 }
 
 std::string kiro_eventstream_answer(int words) {
-  auto frame = [](const char* type, const std::string& json) {
-    aws_eventstream::Message m;
-    m.headers.push_back(aws_eventstream::Header::make_string(":event-type", type));
-    m.headers.push_back(aws_eventstream::Header::make_string(":content-type", "application/json"));
-    m.headers.push_back(aws_eventstream::Header::make_string(":message-type", "event"));
-    m.payload = json;
-    return aws_eventstream::encode(m);
-  };
+  auto frame = [](const char* type, const std::string& json) { return aws_eventstream::encode_event(type, json); };
   std::string out;
   for (int i = 0; i < words; ++i) out += frame("assistantResponseEvent", std::string(R"({"content":")") + word(i) + "\"}");
   out += frame("meteringEvent", R"({"unit":"credit","unitPlural":"credits","usage":0.0148})");

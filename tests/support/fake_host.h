@@ -98,6 +98,13 @@ class FakeHost {
 // The kind of action the engine asked for.
 inline std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
+// The `error` object of an answer's JSON body; null when it has none.
+inline Json error_of(const Action& a) {
+  Json body = parse_json(a.payload);
+  const Json* e = field(body, "error");
+  return e ? *e : Json();
+}
+
 inline std::string openai_stream(const std::vector<std::string>& parts, int prompt_tokens, int completion_tokens) {
   auto chunk = [](const Json& delta, const Json& finish) {
     Json c = {{"id", "chatcmpl-x"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "gpt-4o-mini"},

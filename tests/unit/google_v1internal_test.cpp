@@ -1152,6 +1152,12 @@ TEST_CASE("other Google errors", "[google]") {
       {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaId":"RequestsPerMinute"}]}]})");
   CHECK(per_minute.error_class == ErrorClass::rate_limited);
   CHECK(per_minute.retry_after_ms == -1);
+  // A daily quota in QuotaFailure.violations is spent until Pacific midnight, whatever the other entries say.
+  UpstreamError per_day = rpc(429, R"({"code":429,"status":"RESOURCE_EXHAUSTED","details":[
+      {"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[1,{"quotaId":"RequestsPerMinute"},
+       {"quotaId":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}]}]})");
+  CHECK(per_day.error_class == ErrorClass::quota_exhausted);
+  CHECK(per_day.retry_after_ms > 0);
 
   UpstreamError too_long = rpc(400, R"({"code":400,"status":"INVALID_ARGUMENT","message":
       "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."})");

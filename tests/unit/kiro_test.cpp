@@ -48,14 +48,7 @@ std::string annotated_stream(const std::string& name) {
 }
 
 // One Kiro event frame with the usual three headers.
-std::string event(const std::string& type, const std::string& payload) {
-  aws_eventstream::Message m;
-  m.headers.push_back(aws_eventstream::Header::make_string(":event-type", type));
-  m.headers.push_back(aws_eventstream::Header::make_string(":content-type", "application/json"));
-  m.headers.push_back(aws_eventstream::Header::make_string(":message-type", "event"));
-  m.payload = payload;
-  return aws_eventstream::encode(m);
-}
+std::string event(const std::string& type, const std::string& payload) { return aws_eventstream::encode_event(type, payload); }
 
 ReplyOptions options() {
   ReplyOptions o;

@@ -10,6 +10,7 @@
 
 using namespace keyaos;
 using keyaos::testing::FakeHost;
+using keyaos::testing::error_of;
 using keyaos::testing::type_of;
 
 namespace {
@@ -41,12 +42,6 @@ Action send(FakeHost& host, const std::string& method, const std::string& path, 
   return a;
 }
 
-Json error_of(const Action& a) {
-  Json body = parse_json(a.payload);
-  const Json* e = field(body, "error");
-  return e ? *e : Json();
-}
-
 // A 400 naming `param` with `code`.
 void require_rejected(const Action& a, const std::string& param, const std::string& code) {
   INFO(a.payload);
@@ -56,10 +51,6 @@ void require_rejected(const Action& a, const std::string& param, const std::stri
   CHECK(str_field(e, "type") == "invalid_request_error");
   CHECK(str_field(e, "param") == param);
   CHECK(str_field(e, "code") == code);
-}
-
-bool rejected_as_too_deep(const Action& a) {
-  return type_of(a) == "respond" && str_field(error_of(a), "code") == "json_too_deep";
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/builtin_providers.h"
+#include "provider_fixtures.h"
 #include "catalog/credits.h"
 #include "catalog/merge.h"
 #include "catalog/model_list.h"
@@ -20,6 +21,8 @@
 #include "catalog/providers_data.h"
 
 using namespace keyaos::catalog;
+using keyaos::testing::builtin_provider;
+using keyaos::testing::builtin_providers;
 
 namespace {
 
@@ -40,24 +43,6 @@ std::vector<std::string> definition_files() {
   }
   std::sort(names.begin(), names.end());
   return names;
-}
-
-const std::vector<ProviderDef>& providers() {
-  static std::vector<ProviderDef> loaded = [] {
-    std::vector<ProviderDef> out;
-    std::string error;
-    if (!load_builtin_providers(out, error)) FAIL(error);
-    return out;
-  }();
-  return loaded;
-}
-
-const ProviderDef& provider(const std::string& id) {
-  for (const ProviderDef& def : providers()) {
-    if (def.id == id) return def;
-  }
-  FAIL("no provider " << id);
-  return providers().front();
 }
 
 // Absent and null mean the same in a definition.
@@ -184,7 +169,7 @@ TEST_CASE("providers/schema.json documents every field the definitions use", "[p
     check_documented(def, schema, schema, file + ": ");
   }
   // And every field the C++ side writes.
-  nlohmann::json written = nlohmann::json::parse(provider_to_json(provider("antigravity")), nullptr, false);
+  nlohmann::json written = nlohmann::json::parse(provider_to_json(builtin_provider("antigravity")), nullptr, false);
   check_documented(written, schema, schema, "provider_to_json: ");
 }
 
@@ -202,7 +187,7 @@ TEST_CASE("providers/schema.json offers exactly the parsers the core registers",
 TEST_CASE("every provider file is embedded, byte for byte, and validates", "[providers]") {
   std::vector<std::string> files = definition_files();
   REQUIRE(files.size() == kProviderDefinitionCount);
-  REQUIRE(providers().size() == kProviderDefinitionCount);
+  REQUIRE(builtin_providers().size() == kProviderDefinitionCount);
   for (size_t i = 0; i < files.size(); ++i) {
     INFO(files[i]);
     std::string on_disk = read_file(kProvidersDir / files[i]);
@@ -213,7 +198,7 @@ TEST_CASE("every provider file is embedded, byte for byte, and validates", "[pro
     CHECK(parse_provider(on_disk, from_disk, error));
     CHECK(error.empty());
     CHECK(from_disk.id + ".json" == files[i]);
-    CHECK(providers()[i].id == from_disk.id);
+    CHECK(builtin_providers()[i].id == from_disk.id);
 
     // The parsed definition carries every field of the file.
     nlohmann::json file_json = nlohmann::json::parse(on_disk, nullptr, false);
@@ -226,16 +211,16 @@ TEST_CASE("every provider file is embedded, byte for byte, and validates", "[pro
 
 TEST_CASE("the seed providers", "[providers]") {
   std::vector<std::string> ids;
-  for (const ProviderDef& def : providers()) ids.push_back(def.id);
+  for (const ProviderDef& def : builtin_providers()) ids.push_back(def.id);
   CHECK(ids == std::vector<std::string>{"antigravity", "deepinfra", "deepseek", "gemini-cli", "google-ai-studio", "kiro",
                                         "oaipro", "openai", "openrouter", "qwen-code", "zenmux"});
 
-  const ProviderDef& openrouter = provider("openrouter");
+  const ProviderDef& openrouter = builtin_provider("openrouter");
   CHECK(openrouter.base_url == "https://openrouter.ai/api/v1");
   CHECK(openrouter.cost_source == CostSource::usage_cost);
   // Exactly one built-in provider's prices are the reference, and it is OpenRouter.
   std::vector<std::string> references;
-  for (const ProviderDef& def : providers())
+  for (const ProviderDef& def : builtin_providers())
     if (def.price_reference) references.push_back(def.id);
   CHECK(references == std::vector<std::string>{"openrouter"});
   CHECK(openrouter.extra_headers ==
@@ -246,12 +231,12 @@ TEST_CASE("the seed providers", "[providers]") {
   CHECK(openrouter.validation.method == ValidationMethod::get);
   CHECK(openrouter.validation.path == "/auth/key");
 
-  CHECK(provider("google-ai-studio").base_url == "https://generativelanguage.googleapis.com/v1beta/openai");
-  CHECK(provider("deepseek").currency == Currency::cny);
-  CHECK(provider("deepseek").credits->parser == "deepseek");
-  CHECK(provider("deepinfra").cost_source == CostSource::usage_estimated_cost);
+  CHECK(builtin_provider("google-ai-studio").base_url == "https://generativelanguage.googleapis.com/v1beta/openai");
+  CHECK(builtin_provider("deepseek").currency == Currency::cny);
+  CHECK(builtin_provider("deepseek").credits->parser == "deepseek");
+  CHECK(builtin_provider("deepinfra").cost_source == CostSource::usage_estimated_cost);
 
-  const ProviderDef& qwen = provider("qwen-code");
+  const ProviderDef& qwen = builtin_provider("qwen-code");
   CHECK(qwen.base_url == "https://coding.dashscope.aliyuncs.com/v1");
   // Only the Coding Plan key: the OAuth login is not offered (its free tier ended).
   CHECK(qwen.auth.kind == AuthKind::bearer);
@@ -261,22 +246,22 @@ TEST_CASE("the seed providers", "[providers]") {
   CHECK(qwen.secret_format->prefixes == std::vector<std::string>{"sk-sp-"});
   CHECK(qwen.subscription);
 
-  const ProviderDef& gemini = provider("gemini-cli");
+  const ProviderDef& gemini = builtin_provider("gemini-cli");
   CHECK(gemini.protocol == Protocol::google_v1internal);
   CHECK(gemini.auth.kind == AuthKind::google_oauth);
   REQUIRE(gemini.auth.client_secret.has_value());
   CHECK(gemini.auth.client_secret->rfind("GOCSPX-", 0) == 0);  // "\u002d" in the file decodes to '-'
 
-  const ProviderDef& antigravity = provider("antigravity");
+  const ProviderDef& antigravity = builtin_provider("antigravity");
   CHECK(antigravity.protocol == Protocol::google_v1internal);
   REQUIRE(antigravity.models.sync.has_value());
   CHECK(antigravity.models.sync->parser == "antigravity");
 
-  const ProviderDef& kiro = provider("kiro");
+  const ProviderDef& kiro = builtin_provider("kiro");
   CHECK(kiro.protocol == Protocol::aws_eventstream);
   CHECK(kiro.auth.kind == AuthKind::kiro_oauth);
 
-  for (const ProviderDef& def : providers()) {
+  for (const ProviderDef& def : builtin_providers()) {
     INFO(def.id);
     CHECK(def.models.entries.size() >= 2);
     CHECK(def.models.entries.size() <= 80);
@@ -284,10 +269,10 @@ TEST_CASE("the seed providers", "[providers]") {
 }
 
 TEST_CASE("openai/gpt-4o-mini is served by openrouter, openai and oaipro at 0.15/0.60", "[providers]") {
-  ReferenceMap reference = make_reference_map(catalog_from_definition(provider("openrouter")));
+  ReferenceMap reference = make_reference_map(catalog_from_definition(builtin_provider("openrouter")));
   for (const char* id : {"openrouter", "openai", "oaipro"}) {
     INFO(id);
-    std::vector<CatalogEntry> rows = catalog_from_definition(provider(id));
+    std::vector<CatalogEntry> rows = catalog_from_definition(builtin_provider(id));
     fill_from_reference(rows, {&reference});
     auto it = std::find_if(rows.begin(), rows.end(), [](const CatalogEntry& r) { return r.model_id == "openai/gpt-4o-mini"; });
     REQUIRE(it != rows.end());
@@ -298,7 +283,7 @@ TEST_CASE("openai/gpt-4o-mini is served by openrouter, openai and oaipro at 0.15
 }
 
 TEST_CASE("OpenRouter's snapshot prices every model the others list", "[providers]") {
-  const ProviderDef& openrouter = provider("openrouter");
+  const ProviderDef& openrouter = builtin_provider("openrouter");
   ReferenceMap reference = make_reference_map(catalog_from_definition(openrouter));
   for (const CatalogEntry& row : catalog_from_definition(openrouter)) {
     INFO(row.model_id);
@@ -306,7 +291,7 @@ TEST_CASE("OpenRouter's snapshot prices every model the others list", "[provider
     CHECK(row.output_price_per_m.has_value());
   }
   std::set<std::string> not_on_openrouter;
-  for (const ProviderDef& def : providers()) {
+  for (const ProviderDef& def : builtin_providers()) {
     for (const ModelEntryDef& entry : def.models.entries) {
       INFO(def.id << " " << entry.id);
       if (reference.count(entry.id) == 0) not_on_openrouter.insert(entry.id);
@@ -323,26 +308,26 @@ TEST_CASE("OpenRouter's snapshot prices every model the others list", "[provider
 }
 
 TEST_CASE("model id mapping", "[providers]") {
-  CHECK(to_upstream_model_id(provider("openai"), "openai/gpt-4o", "") == "gpt-4o");
-  CHECK(to_upstream_model_id(provider("openai"), "openai/gpt-4o", "gpt-4o-2024-11-20") == "gpt-4o-2024-11-20");
-  CHECK(to_upstream_model_id(provider("openrouter"), "openai/gpt-4o", "") == "openai/gpt-4o");
-  CHECK(to_upstream_model_id(provider("zenmux"), "anthropic/claude-sonnet-4.5", "") == "anthropic/claude-sonnet-4.5");
-  CHECK(to_upstream_model_id(provider("qwen-code"), "qwen/qwen3-max", "") == "qwen3-max-2026-01-23");
-  CHECK(to_upstream_model_id(provider("qwen-code"), "minimax/minimax-m2.5", "") == "MiniMax-M2.5");
-  CHECK(to_upstream_model_id(provider("kiro"), "anthropic/claude-sonnet-4.5", "") == "claude-sonnet-4.5");
-  CHECK(to_upstream_model_id(provider("kiro"), "deepseek/deepseek-v3.2", "") == "deepseek-3.2");
-  CHECK(to_upstream_model_id(provider("antigravity"), "anthropic/claude-opus-4.6", "") == "claude-opus-4-6-thinking");
-  CHECK(to_upstream_model_id(provider("gemini-cli"), "google/gemini-2.5-pro", "") == "gemini-2.5-pro");
-  CHECK(to_upstream_model_id(provider("deepinfra"), "meta-llama/llama-3.3-70b-instruct", "") ==
+  CHECK(to_upstream_model_id(builtin_provider("openai"), "openai/gpt-4o", "") == "gpt-4o");
+  CHECK(to_upstream_model_id(builtin_provider("openai"), "openai/gpt-4o", "gpt-4o-2024-11-20") == "gpt-4o-2024-11-20");
+  CHECK(to_upstream_model_id(builtin_provider("openrouter"), "openai/gpt-4o", "") == "openai/gpt-4o");
+  CHECK(to_upstream_model_id(builtin_provider("zenmux"), "anthropic/claude-sonnet-4.5", "") == "anthropic/claude-sonnet-4.5");
+  CHECK(to_upstream_model_id(builtin_provider("qwen-code"), "qwen/qwen3-max", "") == "qwen3-max-2026-01-23");
+  CHECK(to_upstream_model_id(builtin_provider("qwen-code"), "minimax/minimax-m2.5", "") == "MiniMax-M2.5");
+  CHECK(to_upstream_model_id(builtin_provider("kiro"), "anthropic/claude-sonnet-4.5", "") == "claude-sonnet-4.5");
+  CHECK(to_upstream_model_id(builtin_provider("kiro"), "deepseek/deepseek-v3.2", "") == "deepseek-3.2");
+  CHECK(to_upstream_model_id(builtin_provider("antigravity"), "anthropic/claude-opus-4.6", "") == "claude-opus-4-6-thinking");
+  CHECK(to_upstream_model_id(builtin_provider("gemini-cli"), "google/gemini-2.5-pro", "") == "gemini-2.5-pro");
+  CHECK(to_upstream_model_id(builtin_provider("deepinfra"), "meta-llama/llama-3.3-70b-instruct", "") ==
         "meta-llama/Llama-3.3-70B-Instruct-Turbo");
 
-  CHECK(canonical_model_id(provider("deepseek"), "deepseek-chat") == "deepseek/deepseek-chat");
-  CHECK(canonical_model_id(provider("openai"), "gpt-4o-mini") == "openai/gpt-4o-mini");
-  CHECK(canonical_model_id(provider("openai"), "openai/gpt-4o") == "openai/gpt-4o");  // has a vendor already
-  CHECK(canonical_model_id(provider("google-ai-studio"), "gemini-2.0-flash") == "google/gemini-2.0-flash-001");
-  CHECK(canonical_model_id(provider("deepinfra"), "BAAI/bge-m3") == "baai/bge-m3");
-  CHECK(canonical_model_id(provider("deepinfra"), "zai-org/GLM-4.5") == "z-ai/glm-4.5");
-  CHECK(canonical_model_id(provider("openrouter"), "openai/gpt-4o") == "openai/gpt-4o");
+  CHECK(canonical_model_id(builtin_provider("deepseek"), "deepseek-chat") == "deepseek/deepseek-chat");
+  CHECK(canonical_model_id(builtin_provider("openai"), "gpt-4o-mini") == "openai/gpt-4o-mini");
+  CHECK(canonical_model_id(builtin_provider("openai"), "openai/gpt-4o") == "openai/gpt-4o");  // has a vendor already
+  CHECK(canonical_model_id(builtin_provider("google-ai-studio"), "gemini-2.0-flash") == "google/gemini-2.0-flash-001");
+  CHECK(canonical_model_id(builtin_provider("deepinfra"), "BAAI/bge-m3") == "baai/bge-m3");
+  CHECK(canonical_model_id(builtin_provider("deepinfra"), "zai-org/GLM-4.5") == "z-ai/glm-4.5");
+  CHECK(canonical_model_id(builtin_provider("openrouter"), "openai/gpt-4o") == "openai/gpt-4o");
 
   CHECK(is_canonical_model_id("openai/gpt-4o:extended"));
   CHECK_FALSE(is_canonical_model_id("OpenAI/gpt-4o"));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../support/fake_host.h"
+#include "../support/provider_fixtures.h"
 #include "catalog/builtin_providers.h"
 #include "catalog/custom_provider.h"
 #include "catalog/provider.h"
@@ -20,25 +21,11 @@
 using namespace keyaos;
 using namespace keyaos::catalog;
 using keyaos::testing::FakeHost;
+using keyaos::testing::error_of;
+using keyaos::testing::builtin_provider;
+using keyaos::testing::builtin_providers;
 
 namespace {
-
-const std::vector<ProviderDef>& builtins() {
-  static std::vector<ProviderDef> loaded = [] {
-    std::vector<ProviderDef> out;
-    std::string error;
-    if (!load_builtin_providers(out, error)) FAIL(error);
-    return out;
-  }();
-  return loaded;
-}
-
-const ProviderDef& builtin(const std::string& id) {
-  for (const ProviderDef& def : builtins())
-    if (def.id == id) return def;
-  FAIL("no provider " << id);
-  return builtins().front();
-}
 
 struct FormatCase {
   std::string provider;
@@ -114,12 +101,6 @@ Action send(FakeHost& host, const std::string& method, const std::string& path, 
   return a;
 }
 
-Json error_of(const Action& a) {
-  Json body = parse_json(a.payload);
-  const Json* e = field(body, "error");
-  return e ? *e : Json();
-}
-
 std::string custom_body(const Json& format) {
   Json body = {{"id", "acme"}, {"base_url", "https://llm.acme.example/v1"},
                {"models", Json::array({{{"id", "acme/chat"}, {"input_price_per_m", 1}, {"output_price_per_m", 2}}})}};
@@ -139,7 +120,7 @@ std::string custom_rejection(const Json& format) {
 TEST_CASE("secret formats: each built-in provider keeps its old regular expression's verdicts", "[secret_format]") {
   for (const FormatCase& c : cases()) {
     INFO(c.provider);
-    const ProviderDef& def = builtin(c.provider);
+    const ProviderDef& def = builtin_provider(c.provider);
     REQUIRE(def.secret_format.has_value());
     const std::regex old(c.regex, std::regex::ECMAScript);
     for (const std::string& key : c.good) {
@@ -164,7 +145,7 @@ TEST_CASE("secret formats: each built-in provider keeps its old regular expressi
   // Providers that take credential files (or any key) have no format.
   for (const char* id : {"deepinfra", "gemini-cli", "antigravity", "kiro"}) {
     INFO(id);
-    CHECK_FALSE(builtin(id).secret_format.has_value());
+    CHECK_FALSE(builtin_provider(id).secret_format.has_value());
   }
 }
 
@@ -187,9 +168,9 @@ TEST_CASE("secret formats: alphabets, lengths and prefixes", "[secret_format]") 
   CHECK_FALSE(secret_matches(f, "acme_live_0I9Z"));     // 'I' is not in the set
   CHECK_FALSE(secret_matches(f, "acme_0A9Z"));
   CHECK(describe_secret_format(f) == "acme_live_ or acme_test_ followed by 4 to 6 characters from \"" + f.chars + "\"");
-  CHECK(describe_secret_format(*builtin("openrouter").secret_format) ==
+  CHECK(describe_secret_format(*builtin_provider("openrouter").secret_format) ==
         "sk-or-v1- followed by exactly 64 lower-case hex characters (0-9, a-f)");
-  CHECK(describe_secret_format(*builtin("openai").secret_format) ==
+  CHECK(describe_secret_format(*builtin_provider("openai").secret_format) ==
         "sk-proj- or sk- followed by one or more letters, digits, '-' or '_'");
 }
 

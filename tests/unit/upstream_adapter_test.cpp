@@ -17,14 +17,7 @@ namespace {
 
 Event no_event() { return {}; }
 
-std::string kiro_event(const std::string& type, const std::string& json) {
-  aws_eventstream::Message m;
-  m.headers.push_back(aws_eventstream::Header::make_string(":event-type", type));
-  m.headers.push_back(aws_eventstream::Header::make_string(":content-type", "application/json"));
-  m.headers.push_back(aws_eventstream::Header::make_string(":message-type", "event"));
-  m.payload = json;
-  return aws_eventstream::encode(m);
-}
+std::string kiro_event(const std::string& type, const std::string& json) { return aws_eventstream::encode_event(type, json); }
 
 Json credential_row(const std::string& id, const std::string& provider) {
   return {{"id", id}, {"owner_id", "self"}, {"provider_id", provider}, {"secret_hint", "aor...abcd"}, {"encrypted_secret", "v2:sealed-" + id},

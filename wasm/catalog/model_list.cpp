@@ -195,13 +195,14 @@ void for_each_member(od::value v, ParseContext& ctx, Handler&& handle) {
   }
 }
 
-// Calls handle(element) for each element of the top-level array `key`.
-template <typename Handler>
-bool for_each_listed_model(od::document& doc, std::string_view key, ParseContext& ctx, std::string& error,
-                           Handler&& handle) {
+// Calls on_list(value) with the list's top-level member `key`, which must be
+// a JSON `kind` ("array" or "object"); on_list returns false (with `error`
+// set) to refuse it.
+template <typename OnList>
+bool read_top_level_list(od::document& doc, std::string_view key, const char* kind, ParseContext& ctx, std::string& error,
+                         OnList&& on_list) {
   od::object root;
-  error_code code = doc.get_object().get(root);
-  if (code != simdjson::SUCCESS) {
+  if (doc.get_object().get(root) != simdjson::SUCCESS) {
     error = "model list must be a JSON object";
     return false;
   }
@@ -213,8 +214,27 @@ bool for_each_listed_model(od::document& doc, std::string_view key, ParseContext
     if (!ctx.check(field.unescaped_key(false).get(name))) break;
     if (name != key) continue;
     found = true;
+    if (!on_list(field.value())) return false;
+    if (ctx.broken != simdjson::SUCCESS) break;
+  }
+  if (ctx.broken != simdjson::SUCCESS) {
+    error = std::string("model list is not valid JSON: ") + simdjson::error_message(ctx.broken);
+    return false;
+  }
+  if (!found) {
+    error = "model list has no \"" + std::string(key) + "\" " + kind;
+    return false;
+  }
+  return true;
+}
+
+// Calls handle(element) for each element of the top-level array `key`.
+template <typename Handler>
+bool for_each_listed_model(od::document& doc, std::string_view key, ParseContext& ctx, std::string& error,
+                           Handler&& handle) {
+  return read_top_level_list(doc, key, "array", ctx, error, [&](od::value& list) {
     od::array array;
-    if (field.value().get_array().get(array) != simdjson::SUCCESS) {
+    if (list.get_array().get(array) != simdjson::SUCCESS) {
       error = "model list: \"" + std::string(key) + "\" must be an array";
       return false;
     }
@@ -224,16 +244,19 @@ bool for_each_listed_model(od::document& doc, std::string_view key, ParseContext
       handle(element);
       if (ctx.broken != simdjson::SUCCESS) break;
     }
-    if (ctx.broken != simdjson::SUCCESS) break;
-  }
-  if (ctx.broken != simdjson::SUCCESS) {
-    error = std::string("model list is not valid JSON: ") + simdjson::error_message(ctx.broken);
-    return false;
-  }
-  if (!found) {
-    error = "model list has no \"" + std::string(key) + "\" array";
-    return false;
-  }
+    return true;
+  });
+}
+
+// The members OpenRouter-like lists share: the id, a display name (under
+// `name_key`), the creation time and the context window. False for any other.
+bool read_listing_member(std::string_view key, od::value v, std::string_view name_key, std::string& native, CatalogEntry& entry,
+                         ParseContext& ctx) {
+  if (key == "id") read_string(v, native, ctx);
+  else if (key == name_key) read_string(v, entry.name, ctx);
+  else if (key == "created") read_int(v, entry.created_s, ctx);
+  else if (key == "context_length") read_int(v, entry.context_length, ctx);
+  else return false;
   return true;
 }
 
@@ -243,15 +266,8 @@ void parse_openrouter_model(od::value element, ParseContext& ctx) {
   std::string native;
   bool skip = false;
   for_each_member(element, ctx, [&](std::string_view key, od::value v) {
-    if (key == "id") {
-      read_string(v, native, ctx);
-    } else if (key == "name") {
-      read_string(v, entry.name, ctx);
-    } else if (key == "created") {
-      read_int(v, entry.created_s, ctx);
-    } else if (key == "context_length") {
-      read_int(v, entry.context_length, ctx);
-    } else if (key == "architecture") {
+    if (read_listing_member(key, v, "name", native, entry, ctx)) return;
+    if (key == "architecture") {
       for_each_member(v, ctx, [&](std::string_view arch_key, od::value arch_value) {
         if (arch_key == "input_modalities") read_strings(arch_value, entry.input_modalities, ctx);
         if (arch_key == "output_modalities") read_strings(arch_value, entry.output_modalities, ctx);
@@ -343,15 +359,8 @@ void parse_zenmux_model(od::value element, ParseContext& ctx) {
   CatalogEntry entry;
   std::string native;
   for_each_member(element, ctx, [&](std::string_view key, od::value v) {
-    if (key == "id") {
-      read_string(v, native, ctx);
-    } else if (key == "display_name") {
-      read_string(v, entry.name, ctx);
-    } else if (key == "created") {
-      read_int(v, entry.created_s, ctx);
-    } else if (key == "context_length") {
-      read_int(v, entry.context_length, ctx);
-    } else if (key == "input_modalities") {
+    if (read_listing_member(key, v, "display_name", native, entry, ctx)) return;
+    if (key == "input_modalities") {
       read_strings(v, entry.input_modalities, ctx);
     } else if (key == "output_modalities") {
       read_strings(v, entry.output_modalities, ctx);
@@ -448,21 +457,9 @@ std::string infer_vendor_prefix(std::string_view native) {
 }
 
 bool parse_antigravity(od::document& doc, ParseContext& ctx, std::string& error) {
-  od::object root;
-  if (doc.get_object().get(root) != simdjson::SUCCESS) {
-    error = "model list must be a JSON object";
-    return false;
-  }
-  bool found = false;
-  for (auto member : root) {
-    od::field field;
-    if (!ctx.check(std::move(member).get(field))) break;
-    std::string_view name;
-    if (!ctx.check(field.unescaped_key(false).get(name))) break;
-    if (name != "models") continue;
-    found = true;
+  return read_top_level_list(doc, "models", "object", ctx, error, [&](od::value& list) {
     od::object models;
-    if (field.value().get_object().get(models) != simdjson::SUCCESS) {
+    if (list.get_object().get(models) != simdjson::SUCCESS) {
       error = "model list: \"models\" must be an object";
       return false;
     }
@@ -488,17 +485,8 @@ bool parse_antigravity(od::document& doc, ParseContext& ctx, std::string& error)
       entry.upstream_model_id = std::move(native);
       ctx.add_mapped(std::move(entry));
     }
-    if (ctx.broken != simdjson::SUCCESS) break;
-  }
-  if (ctx.broken != simdjson::SUCCESS) {
-    error = std::string("model list is not valid JSON: ") + simdjson::error_message(ctx.broken);
-    return false;
-  }
-  if (!found) {
-    error = "model list has no \"models\" object";
-    return false;
-  }
-  return true;
+    return true;
+  });
 }
 
 using ListParser = bool (*)(od::document& doc, ParseContext& ctx, std::string& error);

@@ -84,6 +84,21 @@ bool each_member(simdjson::ondemand::object& obj, OnMember&& on_member) {
 
 inline bool object(value& v, simdjson::ondemand::object& out) { return v.get_object().get(out) == simdjson::SUCCESS; }
 
+// Calls on_object(obj) for each element of the array `v` that is an object;
+// other elements are passed over. False when `v` is not an array.
+template <class OnObject>
+bool each_object(value& v, OnObject&& on_object) {
+  simdjson::ondemand::array items;
+  if (v.get_array().get(items) != simdjson::SUCCESS) return false;
+  for (auto item_result : items) {
+    value item;
+    simdjson::ondemand::object obj;
+    if (std::move(item_result).get(item) != simdjson::SUCCESS || !object(item, obj)) continue;
+    on_object(obj);
+  }
+  return true;
+}
+
 // The member `key` of `obj`, wherever it stands.
 inline bool member(simdjson::ondemand::object& obj, std::string_view key, value& out) {
   return obj.find_field_unordered(key).get(out) == simdjson::SUCCESS;

@@ -223,6 +223,20 @@ export function ToastProvider({ children }) {
   );
 }
 
+// A filter over the catalogue's providers: "" stands for any provider.
+export function ProviderSelect({ id, value, onChange, providers, anyLabel }) {
+  return (
+    <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">{anyLabel}</option>
+      {providers.list.map((p) => (
+        <option key={p.id} value={p.id}>
+          {p.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export function Segmented({ label, value, options, onChange }) {
   return (
     <div className="segmented" role="group" aria-label={label}>

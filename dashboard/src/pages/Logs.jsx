@@ -4,7 +4,7 @@ import { useResource } from "../hooks.js";
 import { useProviders } from "../data.js";
 import { replaceParams } from "../router.js";
 import { dateTime, isoTitle, ms, num, usd } from "../format.js";
-import { Badge, Card, Empty, ErrorNote, Loading, PageHeader } from "../components/ui.jsx";
+import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, ProviderSelect } from "../components/ui.jsx";
 import { DirectionBadge, NetAmount } from "../components/Ledger.jsx";
 import { usePlatform } from "../platform.js";
 
@@ -84,14 +84,7 @@ export function Logs({ params }) {
           </div>
           <div className="field">
             <label htmlFor="log-provider">Provider</label>
-            <select id="log-provider" value={filters.provider} onChange={(e) => apply({ provider: e.target.value })}>
-              <option value="">Any provider</option>
-              {providers.list.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <ProviderSelect id="log-provider" value={filters.provider} onChange={(provider) => apply({ provider })} providers={providers} anyLabel="Any provider" />
           </div>
           <div className="field">
             <label htmlFor="log-status">Status</label>

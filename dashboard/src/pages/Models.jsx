@@ -4,7 +4,7 @@ import { useDebounced, useNow, useResource } from "../hooks.js";
 import { useProviders, useRoutableModels } from "../data.js";
 import { href } from "../router.js";
 import { compact, num, perM, relative, usd } from "../format.js";
-import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, useToast } from "../components/ui.jsx";
+import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, ProviderSelect, useToast } from "../components/ui.jsx";
 
 const PAGE = 50;
 
@@ -102,14 +102,7 @@ export function Models() {
           </div>
           <div className="field">
             <label htmlFor="model-provider">Provider</label>
-            <select id="model-provider" value={provider} onChange={(e) => (setProvider(e.target.value), setLimit(PAGE))}>
-              <option value="">All providers</option>
-              {providers.list.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+            <ProviderSelect id="model-provider" value={provider} onChange={(id) => (setProvider(id), setLimit(PAGE))} providers={providers} anyLabel="All providers" />
           </div>
           <div className="field">
             <label htmlFor="model-type">Type</label>

@@ -4,6 +4,7 @@
 
 #include "protocols/anthropic/chunk_reader.h"
 #include "protocols/anthropic/errors.h"
+#include "protocols/common/sse_lines.h"
 
 namespace keyaos::anthropic {
 namespace {
@@ -89,24 +90,16 @@ void StreamWriter::feed(std::string_view sse, std::string& out) {
   if (finished_) return;
   // Whole events: `data:` lines up to a blank line.
   std::string data;
-  size_t pos = 0;
-  while (pos < sse.size()) {
-    size_t end = sse.find('\n', pos);
-    std::string_view line = sse.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    pos = end == std::string_view::npos ? sse.size() : end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  each_sse_line(sse, [&](std::string_view line) {
+    std::string_view value;
     if (line.empty()) {
       if (!data.empty() && data != "[DONE]") chunk(data, out);
       data.clear();
-      continue;
-    }
-    if (line.substr(0, 5) == "data:") {
-      std::string_view v = line.substr(5);
-      if (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    } else if (sse_data(line, value)) {
       if (!data.empty()) data.push_back('\n');
-      data.append(v);
+      data.append(value);
     }
-  }
+  });
   if (!data.empty() && data != "[DONE]") chunk(data, out);
 }
 

@@ -1,6 +1,7 @@
 #include "protocols/aws_eventstream/encoder.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "protocols/aws_eventstream/crc32.h"
 #include "protocols/aws_eventstream/decoder.h"
@@ -60,6 +61,15 @@ std::string encode(const Message& message) {
   put_u32_at(out, 8, crc_of(out, 8));
   put_be(out, crc_of(out, out.size()), 4);
   return out;
+}
+
+std::string encode_event(const std::string& event_type, std::string json_payload) {
+  Message m;
+  m.headers.push_back(Header::make_string(":event-type", event_type));
+  m.headers.push_back(Header::make_string(":content-type", "application/json"));
+  m.headers.push_back(Header::make_string(":message-type", "event"));
+  m.payload = std::move(json_payload);
+  return encode(m);
 }
 
 }  // namespace keyaos::aws_eventstream

@@ -33,114 +33,80 @@ struct GoogleError {
 };
 
 void read_metadata(object metadata, GoogleError& e) {
-  for (auto field_result : metadata) {
-    simdjson::ondemand::field field;
-    std::string_view key, text;
-    if (!json_read::field_key(field_result, field, key)) return;
-    value v = field.value();
-    if (!json_read::string(v, text)) continue;
+  json_read::each_member(metadata, [&e](std::string_view key, value& v) {
+    std::string_view text;
     int64_t ms;
+    if (!json_read::string(v, text)) return true;
     if (key == "quotaResetDelay" && parse_duration_ms(text, ms)) e.quota_reset_delay_ms = ms;
     else if (key == "quotaResetTimeStamp" && parse_rfc3339_ms(text, ms)) e.quota_reset_at_ms = ms;
     else if (key == "validationUrl" || key == "validation_url") e.validation_url = std::string(text);
-  }
-}
-
-void read_violations(simdjson::ondemand::array violations, GoogleError& e) {
-  for (auto item_result : violations) {
-    value item;
-    object violation;
-    if (std::move(item_result).get(item) || item.get_object().get(violation)) continue;
-    for (auto field_result : violation) {
-      simdjson::ondemand::field field;
-      std::string_view key, text;
-      if (!json_read::field_key(field_result, field, key)) return;
-      value v = field.value();
-      if (key == "quotaId" && json_read::string(v, text)) e.quota_ids.emplace_back(text);
-    }
-  }
+    return true;
+  });
 }
 
 void read_detail(object detail, GoogleError& e) {
-  for (auto field_result : detail) {
-    simdjson::ondemand::field field;
-    std::string_view key, text;
-    if (!json_read::field_key(field_result, field, key)) return;
-    value v = field.value();
+  json_read::each_member(detail, [&e](std::string_view key, value& v) {
+    std::string_view text;
+    object metadata;
     if (key == "reason" && json_read::string(v, text)) {
       if (e.reason.empty()) e.reason = std::string(text);
     } else if (key == "retryDelay" && json_read::string(v, text)) {
       int64_t ms;
       if (parse_duration_ms(text, ms)) e.retry_delay_ms = ms;
-    } else if (key == "metadata" && json_read::is(v, json_type::object)) {
-      object metadata;
-      if (!v.get_object().get(metadata)) read_metadata(metadata, e);
-    } else if (key == "violations" && json_read::is(v, json_type::array)) {
-      simdjson::ondemand::array violations;
-      if (!v.get_array().get(violations)) read_violations(violations, e);
-    } else if (key == "links" && json_read::is(v, json_type::array)) {
+    } else if (key == "metadata" && json_read::object(v, metadata)) {
+      read_metadata(metadata, e);
+    } else if (key == "violations") {
+      json_read::each_object(v, [&e](object& violation) {
+        json_read::each_member(violation, [&e](std::string_view k, value& field) {
+          std::string_view id;
+          if (k == "quotaId" && json_read::string(field, id)) e.quota_ids.emplace_back(id);
+          return true;
+        });
+      });
+    } else if (key == "links") {
       // Help links of VALIDATION_REQUIRED carry the page to verify the account.
-      simdjson::ondemand::array links;
-      if (v.get_array().get(links)) continue;
-      for (auto link_result : links) {
-        value link;
-        object link_obj;
-        if (std::move(link_result).get(link) || link.get_object().get(link_obj)) continue;
+      json_read::each_object(v, [&e](object& link) {
         value url;
-        if (!link_obj.find_field_unordered("url").get(url) && json_read::string(url, text) &&
-            e.validation_url.empty()) {
+        std::string_view text;
+        if (json_read::member(link, "url", url) && json_read::string(url, text) && e.validation_url.empty())
           e.validation_url = std::string(text);
-        }
-      }
+      });
     }
-  }
+    return true;
+  });
 }
 
 void read_rpc_error(object error, GoogleError& e) {
-  for (auto field_result : error) {
-    simdjson::ondemand::field field;
-    std::string_view key, text;
-    if (!json_read::field_key(field_result, field, key)) return;
-    value v = field.value();
+  json_read::each_member(error, [&e](std::string_view key, value& v) {
+    std::string_view text;
     if (key == "code") {
       json_read::int64(v, e.code);
     } else if (key == "message" && json_read::string(v, text)) {
       e.message = std::string(text);
     } else if (key == "status" && json_read::string(v, text)) {
       e.status = std::string(text);
-    } else if (key == "details" && json_read::is(v, json_type::array)) {
-      simdjson::ondemand::array details;
-      if (v.get_array().get(details)) continue;
-      for (auto item_result : details) {
-        value item;
-        object detail;
-        if (std::move(item_result).get(item) || item.get_object().get(detail)) continue;
-        read_detail(detail, e);
-      }
+    } else if (key == "details") {
+      json_read::each_object(v, [&e](object& detail) { read_detail(detail, e); });
     }
-  }
+    return true;
+  });
 }
 
 // Top level: {"error":{…}} or {"error":"invalid_grant","error_description":…}.
 void read_top_level(object top, GoogleError& e) {
-  for (auto field_result : top) {
-    simdjson::ondemand::field field;
-    std::string_view key, text;
-    if (!json_read::field_key(field_result, field, key)) return;
-    value v = field.value();
+  json_read::each_member(top, [&e](std::string_view key, value& v) {
+    std::string_view text;
     if (key == "error") {
       json_type type;
-      if (!json_read::type_of(v, type)) return;
-      if (type == json_type::object) {
-        object error;
-        if (!v.get_object().get(error)) read_rpc_error(error, e);
-      } else if (type == json_type::string && json_read::string(v, text)) {
-        e.oauth_error = std::string(text);
-      }
+      if (!json_read::type_of(v, type)) return false;
+      object error;
+      if (type == json_type::object && json_read::object(v, error)) read_rpc_error(error, e);
+      else if (type == json_type::string && json_read::string(v, text)) e.oauth_error = std::string(text);
     } else if (key == "error_description" && json_read::string(v, text)) {
       e.message = std::string(text);
     }
-  }
+    return true;
+  });
 }
 
 bool parse_google_error(std::string_view body, GoogleError& e) {

@@ -5,6 +5,7 @@
 
 #include "protocols/kiro/calendar.h"
 #include "protocols/kiro/client_identity.h"
+#include "protocols/kiro/json_repair.h"
 #include "core/json_read.h"
 
 namespace keyaos::kiro {
@@ -50,17 +51,11 @@ bool split_objects(std::string_view text, std::vector<std::string_view>& objects
     if (text[i] != '{') return false;
     const size_t start = i;
     int depth = 0;
-    bool in_string = false, escaped = false;
+    JsonStringScan scan;
     for (; i < text.size(); ++i) {
       const char c = text[i];
-      if (in_string) {
-        if (escaped) escaped = false;
-        else if (c == '\\') escaped = true;
-        else if (c == '"') in_string = false;
-        continue;
-      }
-      if (c == '"') in_string = true;
-      else if (c == '{' || c == '[') ++depth;
+      if (scan.string_byte(c)) continue;
+      if (c == '{' || c == '[') ++depth;
       else if (c == '}' || c == ']') {
         if (--depth == 0) break;
       }

@@ -7,21 +7,15 @@ namespace keyaos::kiro {
 std::string json_completion_suffix(std::string_view text) {
   if (nlohmann::json::accept(text)) return {};
   std::string closers;
-  bool in_string = false, escaped = false;
+  JsonStringScan scan;
   for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '{') closers.push_back('}');
+    if (scan.string_byte(c)) continue;
+    if (c == '{') closers.push_back('}');
     else if (c == '[') closers.push_back(']');
     else if ((c == '}' || c == ']') && !closers.empty()) closers.pop_back();
   }
   std::string suffix;
-  if (in_string) suffix += escaped ? "\\\"" : "\"";
+  if (scan.in_string) suffix += scan.escaped ? "\\\"" : "\"";
   suffix.append(closers.rbegin(), closers.rend());
   std::string candidate(text);
   candidate += suffix;

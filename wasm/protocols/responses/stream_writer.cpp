@@ -1,5 +1,6 @@
 #include "protocols/responses/stream_writer.h"
 
+#include "protocols/common/sse_lines.h"
 #include "protocols/responses/chat_reader.h"
 #include "protocols/responses/errors.h"
 #include "protocols/responses/output_items.h"
@@ -37,18 +38,10 @@ void StreamWriter::keepalive(std::string& out) {
 void StreamWriter::feed(std::string_view sse, std::string& out) {
   if (ended_) return;
   // Whole events only; each `data:` line of an event is one chunk.
-  size_t pos = 0;
-  while (pos < sse.size()) {
-    size_t end = sse.find('\n', pos);
-    std::string_view line = sse.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    pos = end == std::string_view::npos ? sse.size() : end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.rfind("data:", 0) != 0) continue;
-    line.remove_prefix(5);
-    if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-    if (line.empty() || line == "[DONE]") continue;
-    on_chunk(line, out);
-  }
+  each_sse_line(sse, [&](std::string_view line) {
+    std::string_view data;
+    if (sse_data(line, data) && !data.empty() && data != "[DONE]") on_chunk(data, out);
+  });
 }
 
 void StreamWriter::on_chunk(std::string_view json, std::string& out) {
