@@ -249,11 +249,10 @@ class ChatTask : public RoutingTask {
     gw_.health().success(at_.target.credential.id, at_.target.offering.model_id, health_writes_);
     Json headers = client_headers("text/event-stream; charset=utf-8");
     headers["cache-control"] = "no-cache";
-    Action a = commit_stream_action(upstream_status_, headers, gw_.config().timeouts.idle_ms, "");
+    // A client API with a keepalive frame gets one when its stream has been quiet this long.
+    const int64_t keepalive_ms = client_->is_chat() ? 0 : gw_.config().timeouts.keepalive_ms;
+    Action a = commit_stream_action(upstream_status_, headers, gw_.config().timeouts.idle_ms, keepalive_ms, "");
     if (!client_->is_chat()) {
-      // The client's API has a keepalive frame: the host asks for one when
-      // the stream has been quiet this long.
-      a.head["keepalive_ms"] = gw_.config().timeouts.keepalive_ms;
       writer_ = client_->stream_writer(response_context());
       writer_->open(a.payload);
       writer_->feed(prefix_, a.payload);

@@ -12,12 +12,13 @@ Json key_headers(const catalog::ProviderDef& def, const std::string& secret) {
   return headers;
 }
 
-Action get(const Gateway& gw, const std::string& url, Json headers) {
+FetchRequest keyed_get(const Gateway& gw, std::string url, const catalog::ProviderDef& def, const std::string& secret, Json credential) {
   FetchRequest request;
-  request.url = url;
-  request.headers = std::move(headers);
+  request.url = std::move(url);
+  request.headers = key_headers(def, secret);
   request.headers_timeout_ms = gw.config().timeouts.headers_ms;
-  return fetch_action(std::move(request));
+  request.credential = std::move(credential);
+  return request;
 }
 
 }  // namespace
@@ -27,22 +28,22 @@ bool is_bearer_key(const catalog::ProviderDef& def) {
   return def.auth.kind == catalog::AuthKind::bearer;
 }
 
-Action validation_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret) {
+Action validation_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret, Json credential) {
   const std::string base = gw.base_url(def);
-  if (def.validation.method == catalog::ValidationMethod::get) return get(gw, base + def.validation.path, key_headers(def, secret));
-  Json headers = key_headers(def, secret);
-  headers["content-type"] = "application/json";
-  Action a = get(gw, base + "/chat/completions", std::move(headers));
-  a.head["method"] = "POST";
-  a.payload = dump_json({{"model", def.validation.model},
+  if (def.validation.method == catalog::ValidationMethod::get)
+    return fetch_action(keyed_get(gw, base + def.validation.path, def, secret, std::move(credential)));
+  FetchRequest chat = keyed_get(gw, base + "/chat/completions", def, secret, std::move(credential));
+  chat.method = "POST";
+  chat.headers["content-type"] = "application/json";
+  chat.body = dump_json({{"model", def.validation.model},
                          {"messages", Json::array({{{"role", "user"}, {"content", "."}}})},
                          {"max_tokens", 1},
                          {"stream", false}});
-  return a;
+  return fetch_action(std::move(chat));
 }
 
 Action balance_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret) {
-  return get(gw, gw.base_url(def) + (def.credits ? def.credits->path : std::string()), key_headers(def, secret));
+  return fetch_action(keyed_get(gw, gw.base_url(def) + (def.credits ? def.credits->path : std::string()), def, secret, nullptr));
 }
 
 KeyVerdict key_verdict(int status) {

@@ -17,7 +17,8 @@ namespace keyaos::api {
 // <secret>` (OAuth refresh tokens are checked by their own protocol on first use).
 bool is_bearer_key(const catalog::ProviderDef& def);
 
-Action validation_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret);
+// With `credential` (see FetchRequest), `secret` is the "${secret}" the host opens it into.
+Action validation_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret, Json credential = nullptr);
 
 // GET of the provider's credits endpoint with the key (def.credits is set).
 Action balance_fetch(const Gateway& gw, const catalog::ProviderDef& def, const std::string& secret);

@@ -507,8 +507,8 @@ class SyncTask : public RoutingTask {
     if (checks_.empty()) return finish();
     const CheckJob& job = checks_.front();
     if (job.oauth) return next_oauth_check();
-    Action a = validation_fetch(gw_, job.def, "${secret}");  // the host decrypts the credential into it
-    a.head["credential"] = sealed_credential(job.owner_id, job.credential_id, job.ciphertext);
+    // The host decrypts the credential into the placeholder.
+    Action a = validation_fetch(gw_, job.def, "${secret}", sealed_credential(job.owner_id, job.credential_id, job.ciphertext));
     return then(std::move(a), [this](const Event& ev) {
       if (ev.type == EventType::upstream_error) return check_done(KeyVerdict::unknown, 0);
       const int status = static_cast<int>(int_field(ev.head, "status"));

@@ -113,14 +113,14 @@ bool Engine::relay_chunk(uint32_t handle, int64_t now_ms, std::string_view bytes
 Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::string_view payload) {
   Event ev;
   ev.head = parse_json(event_json);
-  if (!ev.head.is_object()) return respond_action(500, Json::object(), R"({"error":{"message":"malformed engine event","type":"server_error","param":null,"code":"internal_error"}})");
+  if (!ev.head.is_object()) return engine_failure_action("malformed engine event");
   ev.type = event_type_from(str_field(ev.head, "type"));
   if (ev.type == EventType::unknown)
-    return respond_action(500, Json::object(), R"({"error":{"message":"unknown engine event","type":"server_error","param":null,"code":"internal_error"}})");
+    return engine_failure_action("unknown engine event");
   ev.payload.assign(payload);
   const int64_t now = ev.now_ms();
   if (!tasks_.count(handle))
-    return respond_action(500, Json::object(), R"({"error":{"message":"unknown request handle","type":"server_error","param":null,"code":"internal_error"}})");
+    return engine_failure_action("unknown request handle");
   Slot& slot = tasks_[handle];
   if (now > 0) slot.last_ms = now;
   if (!slot.task) {

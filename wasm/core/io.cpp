@@ -1,5 +1,6 @@
 #include "core/io.h"
 
+#include "core/api_error.h"
 #include "core/secrets.h"
 
 #include <array>
@@ -42,6 +43,14 @@ constexpr std::array<std::pair<ActionType, std::string_view>, 13> kActionNames =
     {ActionType::cancel_upstream, "cancel_upstream"},
 }};
 
+// The wire name of `value` in a codec table.
+template <class T, size_t N>
+std::string_view name_in(const std::array<std::pair<T, std::string_view>, N>& table, T value) {
+  for (const auto& [t, text] : table)
+    if (t == value) return text;
+  return "unknown";
+}
+
 Action action_of(ActionType type, Json fields = Json::object(), std::string payload = {}) {
   Action a;
   a.head = std::move(fields);
@@ -58,17 +67,9 @@ EventType event_type_from(std::string_view name) {
   return EventType::unknown;
 }
 
-std::string_view event_type_name(EventType type) {
-  for (const auto& [t, text] : kEventNames)
-    if (t == type) return text;
-  return "unknown";
-}
+std::string_view event_type_name(EventType type) { return name_in(kEventNames, type); }
 
-std::string_view action_type_name(ActionType type) {
-  for (const auto& [t, text] : kActionNames)
-    if (t == type) return text;
-  return "unknown";
-}
+std::string_view action_type_name(ActionType type) { return name_in(kActionNames, type); }
 
 bool is_action(const Action& action, ActionType type) { return str_field(action.head, "type") == action_type_name(type); }
 
@@ -114,8 +115,14 @@ Action respond_action(int status, const Json& headers, std::string body, std::ve
   return action_of(ActionType::respond, std::move(fields), std::move(body));
 }
 
-Action commit_stream_action(int status, const Json& headers, int64_t idle_ms, std::string prefix) {
-  return action_of(ActionType::commit_stream, {{"status", status}, {"headers", headers}, {"idle_ms", idle_ms}}, std::move(prefix));
+Action engine_failure_action(std::string message) {
+  return respond_action(500, Json::object(), ApiError::internal(std::move(message)).body());
+}
+
+Action commit_stream_action(int status, const Json& headers, int64_t idle_ms, int64_t keepalive_ms, std::string prefix) {
+  Json fields = {{"status", status}, {"headers", headers}, {"idle_ms", idle_ms}};
+  if (keepalive_ms > 0) fields["keepalive_ms"] = keepalive_ms;
+  return action_of(ActionType::commit_stream, std::move(fields), std::move(prefix));
 }
 
 Action write_action(std::string bytes) { return action_of(ActionType::write, Json::object(), std::move(bytes)); }

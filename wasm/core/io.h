@@ -178,7 +178,11 @@ Action read_body_action(int64_t max_bytes, int64_t idle_ms, bool whole);
 Action read_chunk_action(int64_t timeout_ms);
 // Headers as a JSON object of lower-case names.
 Action respond_action(int status, const Json& headers, std::string body, std::vector<Statement> background = {});
-Action commit_stream_action(int status, const Json& headers, int64_t idle_ms, std::string prefix);
+// A 500 for a host that broke the protocol (an unknown event or handle, an
+// event no step waits for), in OpenAI's error shape.
+Action engine_failure_action(std::string message);
+// keepalive_ms 0: the client's API has no keepalive frame.
+Action commit_stream_action(int status, const Json& headers, int64_t idle_ms, int64_t keepalive_ms, std::string prefix);
 Action write_action(std::string bytes);
 Action finish_action(const std::vector<Statement>& background, std::string bytes);
 Action done_action();

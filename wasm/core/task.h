@@ -17,9 +17,7 @@ class Task {
   virtual Action start(const Event& request) = 0;
 
   Action resume(const Event& event) {
-    return next_.resume(event, [] {
-      return respond_action(500, Json::object(), R"({"error":{"message":"request state lost","type":"server_error","param":null,"code":"internal_error"}})");
-    });
+    return next_.resume(event, [] { return engine_failure_action("request state lost"); });
   }
   // The task expects another event (it has not answered for good yet).
   bool waiting() const { return next_.pending(); }

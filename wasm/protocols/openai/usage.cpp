@@ -74,17 +74,14 @@ bool read_completion(std::string_view body, CompletionSummary& out) {
       read_usage(value, summary.usage);
     } else if (key == "choices") {
       summary.content.clear();
-      od::array choices;
-      if (value.get_array().get(choices) != simdjson::SUCCESS) return true;
-      for (auto item : choices) {
-        od::value choice, message, content;
-        od::object choice_object, message_object;
+      json_read::each_object(value, [&summary](od::object& choice) {
+        od::value message, content;
+        od::object message_object;
         std::string_view text;
-        if (item.get(choice) == simdjson::SUCCESS && json_read::object(choice, choice_object) &&
-            json_read::member(choice_object, "message", message) && json_read::object(message, message_object) &&
+        if (json_read::member(choice, "message", message) && json_read::object(message, message_object) &&
             json_read::member(message_object, "content", content) && json_read::string(content, text))
           summary.content.append(text);
-      }
+      });
     }
     return true;
   });
