@@ -1,5 +1,5 @@
-// Builds what the Worker serves: the provider table compiled into the core
-// and the dashboard assets; with flags, the native tests or keyaos.wasm.
+// Builds what the Worker serves: the dashboard assets; with flags, the native
+// tests or keyaos.wasm (both compile providers/*.json into the core).
 // Usage: node scripts/build.js [--wasm] [--native] [--check-wasm [--fresh]]
 //   --wasm        rebuild worker-shim/keyaos.wasm from the sources (the only
 //                 step that writes the committed module)
@@ -47,7 +47,7 @@ function systemEmCache() {
 
 // What the wasm build reads, copied to `dir`, so a build there shares no path with the checkout.
 function copySources(dir) {
-  for (const part of ["CMakeLists.txt", "wasm", "migrations"]) cpSync(join(root, part), join(dir, part), { recursive: true });
+  for (const part of ["CMakeLists.txt", "cmake", "wasm", "migrations", "providers"]) cpSync(join(root, part), join(dir, part), { recursive: true });
   const simdjson = join("node_modules", "@nozbe", "simdjson", "src");
   cpSync(join(root, simdjson), join(dir, simdjson), { recursive: true });
   return dir;
@@ -95,7 +95,6 @@ export function compareModules(built, label, reference = committedWasm) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  run("node scripts/embed-providers.js");
   if (args.has("--native")) {
     ensureApt(["cmake", "gxx", "nlohmann", "catch2"]);
     buildNative();

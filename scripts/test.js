@@ -32,7 +32,6 @@ function step(name, fn) {
   }
 }
 
-step("provider definitions compiled into the core are current", () => run("node scripts/embed-providers.js --check"));
 step("C++ unit tests (Catch2)", () => {
   run("node scripts/build.js --native > /dev/null");
   run(`${join(root, "build", "native", "keyaos_tests")}`);

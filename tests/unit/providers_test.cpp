@@ -191,7 +191,7 @@ TEST_CASE("every provider file is embedded, byte for byte, and validates", "[pro
   for (size_t i = 0; i < files.size(); ++i) {
     INFO(files[i]);
     std::string on_disk = read_file(kProvidersDir / files[i]);
-    CHECK(on_disk == kProviderDefinitions[i]);  // stale generated file: run scripts/embed-providers.js
+    CHECK(on_disk == kProviderDefinitions[i]);
 
     ProviderDef from_disk;
     std::string error;
