@@ -30,10 +30,7 @@
 
 namespace {
 
-using keyaos::aws_eventstream::DecodeStatus;
-using keyaos::aws_eventstream::Decoder;
-using keyaos::aws_eventstream::DecoderLimits;
-using keyaos::aws_eventstream::Message;
+using namespace keyaos::aws_eventstream;
 using keyaos::fuzz::SplitPlan;
 
 struct Decoded {

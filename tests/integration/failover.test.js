@@ -3,8 +3,8 @@
 // not only what the client got.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import OpenAI from "openai";
-import { startGateway, ADMIN_TOKEN } from "../support/gateway.js";
+import { ADMIN_TOKEN } from "../support/gateway.js";
+import { withPrimaryAndFallback } from "../support/primary-fallback.js";
 import { startMockUpstream, openaiStream, openaiCompletion } from "../support/mock-upstream.js";
 
 const TIMEOUT_MS = 400;
@@ -20,24 +20,7 @@ async function scenario(primary, fn, { secondary } = {}) {
   };
   const a = await startMockUpstream("openai", chatOnly(primary));
   const b = await startMockUpstream("oaipro", chatOnly(secondary));
-  const gw = await startGateway({
-    upstreams: { openai: a.url + "/v1", oaipro: b.url + "/v1" },
-    bindings: {
-      UPSTREAM_HEADERS_TIMEOUT_MS: String(TIMEOUT_MS),
-      UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: String(TIMEOUT_MS),
-      UPSTREAM_IDLE_TIMEOUT_MS: String(TIMEOUT_MS),
-    },
-  });
-  try {
-    const primaryCred = await gw.addCredential("openai", "sk-proj-primarykey0123456", { price_multiplier: 0.5 });
-    await gw.addCredential("oaipro", "sk-secondarykey0123456789");
-    const client = new OpenAI({ apiKey: ADMIN_TOKEN, baseURL: gw.url + "/v1", maxRetries: 0 });
-    await fn({ gw, a, b, client, primaryCred });
-  } finally {
-    await gw.close();
-    await a.close();
-    await b.close();
-  }
+  await withPrimaryAndFallback(a, b, { timeoutMs: TIMEOUT_MS }, (ctx) => fn({ ...ctx, a, b }));
 }
 
 const ask = (client, extra = {}) => client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }], ...extra });

@@ -5,8 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
-import OpenAI from "openai";
-import { startGateway, ADMIN_TOKEN } from "../support/gateway.js";
+import { ADMIN_TOKEN } from "../support/gateway.js";
+import { withPrimaryAndFallback } from "../support/primary-fallback.js";
 import { startMockUpstream, openaiStream, openaiCompletion } from "../support/mock-upstream.js";
 import { startRecordingServer } from "../support/http-mock.js";
 
@@ -18,24 +18,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function scenario(primary, fn) {
   const a = await startRecordingServer(primary);
   const b = await startMockUpstream("oaipro");
-  const gw = await startGateway({
-    upstreams: { openai: a.url + "/v1", oaipro: b.url + "/v1" },
-    bindings: {
-      UPSTREAM_HEADERS_TIMEOUT_MS: String(IDLE_MS),
-      UPSTREAM_FIRST_TOKEN_TIMEOUT_MS: String(IDLE_MS),
-      UPSTREAM_IDLE_TIMEOUT_MS: String(IDLE_MS),
-    },
-  });
-  try {
-    await gw.addCredential("openai", "sk-proj-primarykey0123456", { price_multiplier: 0.5, validate: false });
-    await gw.addCredential("oaipro", "sk-secondarykey0123456789", { validate: false });
-    const client = new OpenAI({ apiKey: ADMIN_TOKEN, baseURL: gw.url + "/v1", maxRetries: 0 });
-    await fn({ gw, a, b, client });
-  } finally {
-    await gw.close();
-    await a.close();
-    await b.close();
-  }
+  await withPrimaryAndFallback(a, b, { timeoutMs: IDLE_MS, validate: false }, ({ gw, client }) => fn({ gw, a, b, client }));
 }
 
 const ask = (client, extra = {}) => client.chat.completions.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }], ...extra });

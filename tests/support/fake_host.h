@@ -11,6 +11,8 @@
 namespace keyaos::testing {
 
 inline constexpr const char* kAdminToken = "bench-admin-token";
+// A client's streamed chat request, the smallest there is.
+inline constexpr const char* kStreamingChatBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
 
 class FakeHost {
  public:
@@ -94,7 +96,6 @@ class FakeHost {
   Json offerings;
 };
 
-// An OpenAI stream: a role chunk, `parts` as content, a finish chunk, a usage chunk, [DONE].
 // The kind of action the engine asked for.
 inline std::string type_of(const Action& a) { return str_field(a.head, "type"); }
 
@@ -105,6 +106,7 @@ inline Json error_of(const Action& a) {
   return e ? *e : Json();
 }
 
+// An OpenAI stream: a role chunk, `parts` as content, a finish chunk, a usage chunk, [DONE].
 inline std::string openai_stream(const std::vector<std::string>& parts, int prompt_tokens, int completion_tokens) {
   auto chunk = [](const Json& delta, const Json& finish) {
     Json c = {{"id", "chatcmpl-x"}, {"object", "chat.completion.chunk"}, {"created", 1}, {"model", "gpt-4o-mini"},

@@ -8,17 +8,7 @@
 #include "fixtures.h"
 
 using namespace keyaos;
-using keyaos::testing::FakeHost;
-using keyaos::testing::type_of;
-using keyaos::testing::background_named;
-using keyaos::testing::inserted;
-using keyaos::testing::openai_stream;
-
-namespace {
-
-const char* kStreamBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
-
-}  // namespace
+using namespace keyaos::testing;
 
 TEST_CASE("request ids carry their start, and only ids of that form are read back", "[ledger]") {
   CHECK(billing::request_id(1000, "abcd") == "req_0000000003e8-abcd");
@@ -34,7 +24,7 @@ TEST_CASE("a one-attempt success keeps its attempt on its log row; a failover wr
   const std::string stream = openai_stream({"Hello", " there"}, 10, 2);
   FakeHost host;
   const uint32_t h = host.engine.open();
-  REQUIRE(type_of(host.settle(h, host.request(h, kStreamBody, 1000, "cccccccccccccccccccccccccccccccc"), 1000)) == "fetch");
+  REQUIRE(type_of(host.settle(h, host.request(h, kStreamingChatBody, 1000, "cccccccccccccccccccccccccccccccc"), 1000)) == "fetch");
   host.head(h, 200, 1003);
   REQUIRE(type_of(host.chunk(h, stream, 1010)) == "commit_stream");
   Action fin = host.stream_end(h, "", 1020);
@@ -51,7 +41,7 @@ TEST_CASE("a one-attempt success keeps its attempt on its log row; a failover wr
 
   // A 500 then a success on the same credential: two attempts, each its own row.
   const uint32_t f = host.engine.open();
-  REQUIRE(type_of(host.settle(f, host.request(f, kStreamBody, 2000, "dddddddddddddddddddddddddddddddd"), 2000)) == "fetch");
+  REQUIRE(type_of(host.settle(f, host.request(f, kStreamingChatBody, 2000, "dddddddddddddddddddddddddddddddd"), 2000)) == "fetch");
   Action a = host.engine.step(f, FakeHost::event({{"type", "upstream_head"}, {"status", 500}, {"headers", Json::object()}, {"now", 2001}}), "");
   while (type_of(a) != "fetch") {
     REQUIRE((type_of(a) == "read_body" || type_of(a) == "sleep" || type_of(a) == "cancel_upstream"));

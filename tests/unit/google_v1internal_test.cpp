@@ -858,36 +858,41 @@ TEST_CASE("generate URLs and headers match the recorded clients", "[google]") {
 // ---------------------------------------------------------------------------
 
 TEST_CASE("credentials: the three pasted forms", "[google]") {
-  SECTION("gemini-cli oauth_creds.json") {
-    CredentialsParseResult parsed = parse_credentials(read_fixture("gemini_cli_oauth_creds_file.json"), Product::gemini_cli);
-    REQUIRE(parsed.ok);
-    const Credentials& c = parsed.credentials;
-    CHECK(c.product == Product::gemini_cli);
-    CHECK(c.refresh_token == "1//0gXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX");
-    CHECK(c.access_token == "ya29.a0AfB_byXXXXXXXXXXXXXXXXXXXXXXXX");
-    CHECK(c.access_token_expires_at_ms == 1755870000000);
+  SECTION("each form opens to its tokens, expiry and account") {
+    struct Form {
+      const char* name;
+      std::string text;
+      Product product;
+      std::string refresh_token, access_token;
+      int64_t expires_at_ms;
+      std::string email;
+    };
+    const Form forms[] = {
+        {"gemini-cli oauth_creds.json", read_fixture("gemini_cli_oauth_creds_file.json"), Product::gemini_cli,
+         "1//0gXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", "ya29.a0AfB_byXXXXXXXXXXXXXXXXXXXXXXXX", 1755870000000, ""},
+        // expiry_timestamp is in seconds
+        {"Antigravity account file", read_fixture("antigravity_account_file_shape.json"), Product::antigravity,
+         "1//0gXXXXXXXXXXXXXXXXXXXXXXXX", "ya29.a0...", 1755870000000, "user@example.com"},
+        {"bare refresh token, with surrounding noise", "  1//0gAbC-dEf_123\n", Product::antigravity, "1//0gAbC-dEf_123", "", 0, ""},
+        {"quoted refresh token", "\"1//0gQuoted\"", Product::gemini_cli, "1//0gQuoted", "", 0, ""},
+    };
+    for (const Form& form : forms) {
+      INFO(form.name);
+      CredentialsParseResult parsed = parse_credentials(form.text, form.product);
+      REQUIRE(parsed.ok);
+      const Credentials& c = parsed.credentials;
+      CHECK(c.product == form.product);
+      CHECK(c.refresh_token == form.refresh_token);
+      CHECK(c.access_token == form.access_token);
+      CHECK(c.access_token_expires_at_ms == form.expires_at_ms);
+      CHECK(c.email == form.email);
+    }
+  }
+  SECTION("the access token is used until a minute before it expires") {
+    const Credentials c = parse_credentials(read_fixture("gemini_cli_oauth_creds_file.json"), Product::gemini_cli).credentials;
     CHECK(c.project_id.empty());
-    CHECK(c.email.empty());
     CHECK(c.access_token_usable(1755860000000));
     CHECK_FALSE(c.access_token_usable(1755869990000));  // inside the one-minute margin
-  }
-  SECTION("Antigravity account file") {
-    CredentialsParseResult parsed = parse_credentials(read_fixture("antigravity_account_file_shape.json"), Product::antigravity);
-    REQUIRE(parsed.ok);
-    const Credentials& c = parsed.credentials;
-    CHECK(c.product == Product::antigravity);
-    CHECK(c.refresh_token == "1//0gXXXXXXXXXXXXXXXXXXXXXXXX");
-    CHECK(c.access_token == "ya29.a0...");
-    CHECK(c.access_token_expires_at_ms == 1755870000000);  // expiry_timestamp is in seconds
-    CHECK(c.email == "user@example.com");
-  }
-  SECTION("bare refresh token, with surrounding noise") {
-    CredentialsParseResult parsed = parse_credentials("  1//0gAbC-dEf_123\n", Product::antigravity);
-    REQUIRE(parsed.ok);
-    CHECK(parsed.credentials.refresh_token == "1//0gAbC-dEf_123");
-    CHECK(parsed.credentials.product == Product::antigravity);
-    CHECK(parsed.credentials.access_token.empty());
-    CHECK(parse_credentials("\"1//0gQuoted\"", Product::gemini_cli).credentials.refresh_token == "1//0gQuoted");
   }
   SECTION("a shell's trailing % after the JSON is ignored") {
     CredentialsParseResult parsed =

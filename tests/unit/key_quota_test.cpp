@@ -8,10 +8,7 @@
 #include "statements.h"
 
 using namespace keyaos;
-using keyaos::testing::FakeHost;
-using keyaos::testing::type_of;
-using keyaos::testing::background_named;
-using keyaos::testing::statement_named;
+using namespace keyaos::testing;
 
 namespace {
 

@@ -164,6 +164,22 @@ Sample read_sample(const std::string& name) {
   return s;
 }
 
+// The refresh request for `c`; the test fails when it cannot be built.
+UpstreamRequest built_refresh(const Credential& c, const RefreshOptions& o) {
+  UpstreamRequest request;
+  std::string error;
+  REQUIRE(build_refresh_request(c, o, request, error));
+  return request;
+}
+
+// The request is the sample's, byte for byte.
+void check_matches(const UpstreamRequest& request, const Sample& sample) {
+  CHECK(request.method == sample.method);
+  CHECK(request.url == sample.url);
+  CHECK(request.headers == sample.headers);
+  CHECK(request.body == sample.body);
+}
+
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
 }
@@ -689,14 +705,10 @@ TEST_CASE("social refresh request matches the sample", "[kiro]") {
   c.refresh_token = json::parse(sample.body)["refreshToken"].get<std::string>();
   RefreshOptions o;
   o.machine_id = kMachineId;
+  check_matches(built_refresh(c, o), sample);
+
   UpstreamRequest request;
   std::string error;
-  REQUIRE(build_refresh_request(c, o, request, error));
-  CHECK(request.method == sample.method);
-  CHECK(request.url == sample.url);
-  CHECK(request.headers == sample.headers);
-  CHECK(request.body == sample.body);
-
   SECTION("token origin override") {
     o.token_origin = "http://127.0.0.1:8787/";
     REQUIRE(build_refresh_request(c, o, request, error));
@@ -723,15 +735,11 @@ TEST_CASE("IdC refresh request matches the sample", "[kiro]") {
   c.client_secret = body["clientSecret"].get<std::string>();
   RefreshOptions o;
   o.invocation_id = kInvocationId;
-  UpstreamRequest request;
-  std::string error;
-  REQUIRE(build_refresh_request(c, o, request, error));
-  CHECK(request.method == sample.method);
-  CHECK(request.url == sample.url);
-  CHECK(request.headers == sample.headers);
-  CHECK(request.body == sample.body);
+  check_matches(built_refresh(c, o), sample);
 
   c.region = "eu-west-1";
+  UpstreamRequest request;
+  std::string error;
   REQUIRE(build_refresh_request(c, o, request, error));
   CHECK(request.url == "https://oidc.eu-west-1.amazonaws.com/token");
   CHECK_FALSE(build_refresh_request(c, RefreshOptions{}, request, error));

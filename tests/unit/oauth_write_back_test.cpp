@@ -8,10 +8,7 @@
 #include "statements.h"
 
 using namespace keyaos;
-using keyaos::testing::FakeHost;
-using keyaos::testing::type_of;
-using keyaos::testing::background_named;
-using keyaos::testing::statement_named;
+using namespace keyaos::testing;
 
 namespace {
 
@@ -49,6 +46,12 @@ struct KiroHost : FakeHost {
     REQUIRE(type_of(a) == "fetch");
     REQUIRE(a.head["url"] == "http://auth.test/refreshToken");
     return a;
+  }
+  // A new request whose refresh token the token endpoint refuses (invalid_grant).
+  Action refresh_refused(uint32_t h) {
+    to_refresh(h, "00112233445566778899aabbccddeeff");
+    head(h, 400, kNow);
+    return body(h, kInvalidGrant, kNow);
   }
   // The refresh answered: returns the compare-and-swap write-back.
   Action refreshed_and_sealed(uint32_t h, const std::string& sealed_as) {
@@ -106,9 +109,7 @@ TEST_CASE("OAuth write-back: a lost compare-and-swap reloads the newer state fro
 TEST_CASE("OAuth refresh: invalid_grant after another isolate rotated the token reloads and retries", "[secrets][oauth]") {
   KiroHost host;
   const uint32_t h = host.engine.open();
-  host.to_refresh(h, "00112233445566778899aabbccddeeff");
-  Action a = host.head(h, 400, kNow);
-  a = host.body(h, kInvalidGrant, kNow);
+  Action a = host.refresh_refused(h);
   // Not dead yet: the row is read again.
   REQUIRE(type_of(a) == "sql");
   REQUIRE(statement_named(a, "oauth.read_secret"));
@@ -137,9 +138,7 @@ TEST_CASE("OAuth refresh: invalid_grant after another isolate rotated the token 
 TEST_CASE("OAuth refresh: invalid_grant with the same token still in D1 is a dead credential", "[secrets][oauth]") {
   KiroHost host;
   const uint32_t h = host.engine.open();
-  host.to_refresh(h, "00112233445566778899aabbccddeeff");
-  Action a = host.head(h, 400, kNow);
-  a = host.body(h, kInvalidGrant, kNow);
+  Action a = host.refresh_refused(h);
   int64_t now = kNow;
   int polls = 0;
   while (type_of(a) == "sql" || type_of(a) == "sleep") {

@@ -10,6 +10,7 @@
 #include "platform/config.h"
 #include "platform/host_policy.h"
 #include "platform/session.h"
+#include "request_records.h"
 #include "statements.h"
 
 using namespace keyaos;
@@ -183,16 +184,11 @@ TEST_CASE("settlement: 3 % each side, exact to the nano-USD, nothing for self-us
 }
 
 TEST_CASE("ledger batch: a shared-pool request moves both wallets once, before its log row", "[platform][billing]") {
-  billing::RequestRecord r;
-  r.id = "req_0000000003e8-aaaa";
-  r.owner_id = "user_b";
+  billing::RequestRecord r = testing::billed_request("user_b", 1'000'000);
+  r.api_key_id.clear();
   r.credential_id = "cred_a";
   r.credential_owner_id = "user_a";
   r.provider_id = "openai";
-  r.model_id = "openai/gpt-4o-mini";
-  r.ok = true;
-  r.http_status = 200;
-  r.cost.effective = 1'000'000;
   r.settlement = billing::settle(r.cost.effective, true);
   r.wallet_reserved = true;
   r.created_at = 1000;

@@ -13,15 +13,10 @@
 #include "protocols/openai/sse_scanner.h"
 
 using namespace keyaos;
-using keyaos::testing::FakeHost;
-using keyaos::testing::type_of;
-using keyaos::testing::background_named;
-using keyaos::testing::inserted;
-using keyaos::testing::openai_stream;
+using namespace keyaos::testing;
 
 namespace {
 
-const char* kStreamBody = R"({"model":"gpt-4o-mini","stream":true,"messages":[{"role":"user","content":"hi"}]})";
 const char* kPlainBody = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})";
 
 struct Relayed {
@@ -33,7 +28,7 @@ struct Relayed {
 // One streamed request through the engine, the upstream's bytes cut at `cuts`.
 Relayed relay(FakeHost& host, const std::string& stream, const std::vector<size_t>& cuts, const std::string& nonce) {
   const uint32_t h = host.engine.open();
-  Action a = host.settle(h, host.request(h, kStreamBody, 1000, nonce), 1000);
+  Action a = host.settle(h, host.request(h, kStreamingChatBody, 1000, nonce), 1000);
   REQUIRE(type_of(a) == "fetch");
   a = host.head(h, 200, 1001);
   Relayed r;
@@ -223,7 +218,7 @@ TEST_CASE("an unauthenticated request is refused before its body is asked for", 
   a = request(h, testing::kAdminToken);
   REQUIRE(type_of(a) == "read_request_body");
   CHECK(int_field(a.head, "max_bytes") == 1024);
-  a = host.settle(h, host.engine.step(h, FakeHost::event({{"type", "request_body"}, {"now", 1001}}), kStreamBody), 1001);
+  a = host.settle(h, host.engine.step(h, FakeHost::event({{"type", "request_body"}, {"now", 1001}}), kStreamingChatBody), 1001);
   CHECK(type_of(a) == "fetch");
   host.engine.close(h);
 
@@ -355,7 +350,7 @@ TEST_CASE("a committed Anthropic stream asks for keepalives and answers each wit
   host.engine.close(h);
 
   const uint32_t c = host.engine.open();
-  a = host.settle(c, host.request(c, kStreamBody, 2000, "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"), 2000);
+  a = host.settle(c, host.request(c, kStreamingChatBody, 2000, "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"), 2000);
   REQUIRE(type_of(a) == "fetch");
   host.head(c, 200, 2001);
   a = host.chunk(c, stream, 2002);
@@ -410,7 +405,7 @@ TEST_CASE("the hot path refuses a request that is not relaying a committed strea
   const uint32_t h = host.engine.open();
   std::string out;
   CHECK_FALSE(host.engine.relay_chunk(h, 1000, stream, out));  // no task yet
-  Action a = host.settle(h, host.request(h, kStreamBody, 1000, "12121212121212121212121212121212"), 1000);
+  Action a = host.settle(h, host.request(h, kStreamingChatBody, 1000, "12121212121212121212121212121212"), 1000);
   REQUIRE(type_of(a) == "fetch");
   host.head(h, 200, 1001);
   CHECK_FALSE(host.engine.relay_chunk(h, 1002, stream, out));  // probing: failover is still possible

@@ -83,13 +83,14 @@ struct Chunks {
 };
 
 Usage usage_of(int64_t prompt, int64_t completion, int64_t cached = 0, int64_t reasoning = 0) {
-  Usage u;
-  u.prompt_tokens = prompt;
-  u.completion_tokens = completion;
-  u.cached_tokens = cached;
-  u.reasoning_tokens = reasoning;
-  u.present = true;
-  return u;
+  return Usage{.prompt_tokens = prompt,
+               .completion_tokens = completion,
+               .cached_tokens = cached,
+               .cache_write_tokens = 0,
+               .reasoning_tokens = reasoning,
+               .reported_cost_usd = std::nullopt,
+               .present = true,
+               .estimated = false};
 }
 
 struct Event {

@@ -22,6 +22,7 @@
 #include "store/settings_store.h"
 #include "store/sync_state_store.h"
 #include "store/wallet_store.h"
+#include "request_records.h"
 
 using namespace keyaos;
 
@@ -35,19 +36,7 @@ size_t placeholders(const std::string& sql) {
   return n;
 }
 
-billing::RequestRecord billed_request() {
-  billing::RequestRecord r;
-  r.id = "req_0000000003e8-aaaa";
-  r.owner_id = "owner_1";
-  r.api_key_id = "key_1";
-  r.credential_id = "cred_1";
-  r.model_id = "openai/gpt-4o-mini";
-  r.ok = true;
-  r.http_status = 200;
-  r.cost.effective = 1234;
-  r.created_at = 1000;
-  return r;
-}
+billing::RequestRecord billed_request() { return testing::billed_request("owner_1", 1234); }
 
 }  // namespace
 

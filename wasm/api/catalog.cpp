@@ -34,9 +34,9 @@ Json offering_json(const Json& row) {
           {"refreshed_at", int_field(row, "refreshed_at")}};
 }
 
-class CatalogTask : public RoutingTask {
+class CatalogTask : public RoutedRequestTask {
  public:
-  CatalogTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
+  using RoutedRequestTask::RoutedRequestTask;
 
   Action start(const Event&) override {
     return query();
@@ -52,9 +52,6 @@ class CatalogTask : public RoutingTask {
       return json_response(200, {{"object", "list"}, {"data", data}});
     });
   }
-
-  HttpRequest req_;
-  Caller caller_;
 };
 
 }  // namespace

@@ -19,9 +19,9 @@ constexpr size_t kMaxErrorBodyBytes = 64 * 1024;
 // Vectors of a full batch (2,048 inputs x 3,072 floats) as JSON text fit.
 constexpr size_t kMaxBodyBytes = 64u << 20;
 
-class EmbeddingsTask : public RoutingTask {
+class EmbeddingsTask : public RoutedRequestTask {
  public:
-  EmbeddingsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
+  using RoutedRequestTask::RoutedRequestTask;
 
   Action start(const Event&) override {
     request_id_ = billing::request_id(req_.now_ms, req_.nonce);
@@ -211,8 +211,6 @@ class EmbeddingsTask : public RoutingTask {
 
   double jitter() const { return attempt_jitter(req_.nonce, attempts_.size()); }
 
-  HttpRequest req_;
-  Caller caller_;
   openai::EmbeddingsRequest emb_;
   openai::ChatRequest shape_;  // what ranking reads: providers, prompt size, no output
   std::string request_id_;

@@ -47,9 +47,9 @@ class MessagesTask : public Task {
 // candidate for the model speaks a protocol that has one (Google's
 // countTokens), and answers the estimate otherwise, or when that call fails:
 // a count is advice, so it never fails over, bills or changes health.
-class CountTokensTask : public RoutingTask {
+class CountTokensTask : public RoutedRequestTask {
  public:
-  CountTokensTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
+  using RoutedRequestTask::RoutedRequestTask;
 
   Action start(const Event&) override {
     if (const Gateway::ModelAliases* cached = gw_.model_aliases(caller_.owner_id, req_.now_ms)) return enter(cached->by_name);
@@ -142,8 +142,6 @@ class CountTokensTask : public RoutingTask {
 
   static constexpr int64_t kMaxCountBodyBytes = 64 * 1024;
 
-  HttpRequest req_;
-  Caller caller_;
   anthropic::AnthropicMessages shape_;
   std::string chat_body_;
   openai::ChatRequest chat_;

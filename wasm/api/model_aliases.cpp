@@ -27,9 +27,9 @@ Json alias_json(const Json& row) {
           {"updated_at", int_field(row, "updated_at")}};
 }
 
-class ModelAliasesTask : public RoutingTask {
+class ModelAliasesTask : public RoutedRequestTask {
  public:
-  ModelAliasesTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
+  using RoutedRequestTask::RoutedRequestTask;
 
   Action start(const Event&) override {
     const std::string base = "/api/model-aliases";
@@ -90,9 +90,6 @@ class ModelAliasesTask : public RoutingTask {
       return json_response(200, {{"alias", alias}, {"deleted", true}});
     });
   }
-
-  HttpRequest req_;
-  Caller caller_;
 };
 
 }  // namespace

@@ -11,9 +11,9 @@
 namespace keyaos::api {
 namespace {
 
-class ModelsTask : public RoutingTask {
+class ModelsTask : public RoutedRequestTask {
  public:
-  ModelsTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
+  using RoutedRequestTask::RoutedRequestTask;
 
   Action start(const Event&) override {
     include_all_ = query_param(req_.query, "all") == "1" || query_param(req_.query, "all") == "true";
@@ -102,8 +102,6 @@ class ModelsTask : public RoutingTask {
     });
   }
 
-  HttpRequest req_;
-  Caller caller_;
   bool include_all_ = false;
   std::string type_;  // ?type=chat|embedding, empty for both
 };

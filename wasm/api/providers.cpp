@@ -59,9 +59,9 @@ std::string top_field(const std::string& error) {
   return name == "(document)" ? std::string() : name;
 }
 
-class ProvidersTask : public RoutingTask {
+class ProvidersTask : public RoutedRequestTask {
  public:
-  ProvidersTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
+  using RoutedRequestTask::RoutedRequestTask;
 
   Action start(const Event&) override {
     if (!caller_.admin && !caller_.session) return error_response(ApiError::forbidden("Managing providers needs the admin token.", "admin_only"));
@@ -217,9 +217,6 @@ class ProvidersTask : public RoutingTask {
       return json_response(200, {{"id", id}, {"deleted", true}});
     });
   }
-
-  HttpRequest req_;
-  Caller caller_;
 };
 
 }  // namespace

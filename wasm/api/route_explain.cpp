@@ -9,9 +9,9 @@ namespace {
 
 Json price(const std::optional<double>& p) { return p ? Json(*p) : Json(nullptr); }
 
-class RouteExplainTask : public RoutingTask {
+class RouteExplainTask : public RoutedRequestTask {
  public:
-  RouteExplainTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
+  using RoutedRequestTask::RoutedRequestTask;
 
   Action start(const Event&) override {
     request_.model = query_param(req_.query, "model");
@@ -75,8 +75,6 @@ class RouteExplainTask : public RoutingTask {
                                {"skipped", skipped}});
   }
 
-  HttpRequest req_;
-  Caller caller_;
   openai::ChatRequest request_;
   Route route_;
 };

@@ -179,4 +179,15 @@ class RoutingTask : public Task {
   Action reseal_legacy(const std::string& owner_id, std::function<Action()> ready);
 };
 
+// A routing task that answers one HTTP request: the request and the caller
+// it was authenticated as.
+class RoutedRequestTask : public RoutingTask {
+ public:
+  RoutedRequestTask(Gateway& gw, HttpRequest req, Caller caller) : RoutingTask(gw, req.now_ms), req_(std::move(req)), caller_(std::move(caller)) {}
+
+ protected:
+  HttpRequest req_;
+  Caller caller_;
+};
+
 }  // namespace keyaos::api

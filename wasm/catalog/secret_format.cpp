@@ -9,9 +9,7 @@ namespace keyaos::catalog {
 namespace {
 
 namespace od = simdjson::ondemand;
-using json::FieldStep;
-using json::fail;
-using json::join;
+using namespace json;  // the strict field readers of provider definitions
 
 constexpr const char* kAlphabetNames[] = {"hex", "base62", "base64url", "printable"};
 

@@ -9,6 +9,15 @@ const char* kShownColumns =
     "SELECT id, provider_id, label, secret_hint, price_multiplier, quota_nusd, quota_source, is_enabled, health, "
     "dead_reason, spent_nusd, request_count, created_at, updated_at FROM credentials";
 
+// What routing reads of a credential (the owner's and the shared pool's alike).
+const char* kRoutingColumns =
+    "SELECT id, owner_id, provider_id, secret_hint, encrypted_secret, price_multiplier, quota_nusd, is_enabled, health, dead_reason";
+
+// A custom provider's definition travels with its credentials, so it is cached with them.
+const char* kCustomDefinitionColumn =
+    ", (SELECT p.definition FROM custom_providers p WHERE p.owner_id = credentials.owner_id AND p.id = credentials.provider_id) "
+    "AS custom_definition";
+
 const char* kCronColumns = "SELECT id, owner_id, provider_id, encrypted_secret FROM credentials";
 
 Json optional_json(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(nullptr); }
@@ -24,20 +33,13 @@ Statement get(const std::string& owner_id, const std::string& id) {
 }
 
 Statement load_for_routing(const std::string& owner_id) {
-  return statement("credentials.load_for_routing",
-                   "SELECT id, owner_id, provider_id, secret_hint, encrypted_secret, price_multiplier, quota_nusd, is_enabled, "
-                   "health, dead_reason, "
-                   // A custom provider's definition travels with its credentials, so it is cached with them.
-                   "(SELECT p.definition FROM custom_providers p WHERE p.owner_id = credentials.owner_id "
-                   "AND p.id = credentials.provider_id) AS custom_definition "
-                   "FROM credentials WHERE owner_id = ?",
+  return statement("credentials.load_for_routing", std::string(kRoutingColumns) + kCustomDefinitionColumn + " FROM credentials WHERE owner_id = ?",
                    Json::array({owner_id}));
 }
 
 Statement load_pool(size_t limit) {
   return statement("credentials.load_pool",
-                   "SELECT id, owner_id, provider_id, secret_hint, encrypted_secret, price_multiplier, quota_nusd, is_enabled, "
-                   "health, dead_reason FROM credentials WHERE is_enabled = 1 AND health != 'dead' AND "
+                   std::string(kRoutingColumns) + " FROM credentials WHERE is_enabled = 1 AND health != 'dead' AND "
                    "(quota_nusd IS NULL OR quota_nusd > 0) AND price_multiplier <= 1.0 ORDER BY price_multiplier, created_at LIMIT ?",
                    Json::array({static_cast<int64_t>(limit)}));
 }

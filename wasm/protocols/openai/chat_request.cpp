@@ -172,17 +172,7 @@ bool parse_chat_request(std::string_view body, ChatRequest& out, ApiError& error
     keep_field(out.kept_fields, raw_key, raw);
     return FieldVerdict::next;
   });
-  if (!read) return false;
-  if (out.model.empty()) {
-    error = ApiError::bad_request("'model' is required.", "missing_required_parameter", "model");
-    return false;
-  }
-  if (!has_messages) {
-    error = ApiError::bad_request("'messages' is required and must contain at least one message.",
-                                  "missing_required_parameter", "messages");
-    return false;
-  }
-  return true;
+  return read && check_required(out.model, has_messages, "messages", "'messages' is required and must contain at least one message.", error);
 }
 
 std::string upstream_chat_body(const ChatRequest& req, std::string_view upstream_model) {

@@ -243,16 +243,7 @@ bool parse_embeddings_request(std::string_view body, EmbeddingsRequest& out, Api
     keep_field(out.kept_fields, raw_key, raw);
     return FieldVerdict::next;
   });
-  if (!read) return false;
-  if (out.model.empty()) {
-    error = ApiError::bad_request("'model' is required.", "missing_required_parameter", "model");
-    return false;
-  }
-  if (!has_input) {
-    error = ApiError::bad_request("'input' is required.", "missing_required_parameter", "input");
-    return false;
-  }
-  return true;
+  return read && check_required(out.model, has_input, "input", "'input' is required.", error);
 }
 
 std::string upstream_embeddings_body(const EmbeddingsRequest& req, std::string_view upstream_model) {

@@ -31,6 +31,18 @@ ApiError too_many_fallback_models() {
                                "invalid_value", "models");
 }
 
+bool check_required(std::string_view model, bool has_field, const char* field, const char* missing, ApiError& error) {
+  if (model.empty()) {
+    error = ApiError::bad_request("'model' is required.", "missing_required_parameter", "model");
+    return false;
+  }
+  if (!has_field) {
+    error = ApiError::bad_request(missing, "missing_required_parameter", field);
+    return false;
+  }
+  return true;
+}
+
 void keep_field(std::string& kept_fields, std::string_view raw_key, std::string_view raw) {
   if (!kept_fields.empty()) kept_fields.push_back(',');
   kept_fields.append(raw_key);

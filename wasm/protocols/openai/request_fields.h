@@ -71,6 +71,11 @@ FieldVerdict read_provider_preferences(simdjson::ondemand::value& v, ProviderPre
 // The error for more fallback models than a request may name.
 ApiError too_many_fallback_models();
 
+// After a body's fields are read: a model was named and the body's own
+// required field (`field`: "messages", "input") was present; else the error
+// OpenAI gives for the missing one, `missing` saying what is required.
+bool check_required(std::string_view model, bool has_field, const char* field, const char* missing, ApiError& error);
+
 // Appends `"key":raw` to a comma-separated list of forwarded fields.
 void keep_field(std::string& kept_fields, std::string_view raw_key, std::string_view raw);
 
