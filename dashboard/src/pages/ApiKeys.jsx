@@ -3,6 +3,7 @@ import { api, ApiError } from "../api.js";
 import { useNow, useResource } from "../hooks.js";
 import { date, isoTitle, num, relative, usd } from "../format.js";
 import { Badge, Card, CopyButton, Empty, ErrorNote, Field, Loading, PageHeader, Toggle, useConfirm, useToast } from "../components/ui.jsx";
+import { ResponsiveTable } from "../components/ListTable.jsx";
 
 const EXPIRY = [
   { value: "never", label: "Never" },
@@ -10,6 +11,16 @@ const EXPIRY = [
   { value: "30", label: "In 30 days" },
   { value: "90", label: "In 90 days" },
   { value: "custom", label: "On a date…" },
+];
+
+const KEY_COLUMNS = [
+  { label: "Name" },
+  { label: "Status" },
+  { label: "Used", num: true },
+  { label: "Limits" },
+  { label: "Last used" },
+  { label: "Enabled" },
+  { label: "Actions", hideLabel: true },
 ];
 
 function splitList(text) {
@@ -91,72 +102,57 @@ export function ApiKeys() {
         ) : list.length === 0 ? (
           <Empty title="No API keys yet">Create one above for each app, so you can limit and revoke it on its own. The admin token also works on /v1.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table className="table responsive" aria-label="API keys">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">Used</th>
-                  <th scope="col">Limits</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Enabled</th>
-                  <th scope="col"><span className="sr-only">Actions</span></th>
+          <ResponsiveTable label="API keys" columns={KEY_COLUMNS}>
+            {list.map((k) => {
+              const expired = k.expires_at && k.expires_at <= now;
+              return (
+                <tr key={k.id} data-api-key-id={k.id} className={!k.is_enabled || expired ? "row-muted" : undefined}>
+                  <td data-label="Name">
+                    <div className="cell-title">{k.name}</div>
+                    <div className="mono small nowrap">{k.key_hint}</div>
+                    <div className="small muted">created {date(k.created_at)}</div>
+                  </td>
+                  <td data-label="Status">
+                    {expired ? <Badge tone="bad">Expired</Badge> : k.is_enabled ? <Badge tone="ok">Active</Badge> : <Badge tone="neutral">Disabled</Badge>}
+                    <div className="small muted" title={isoTitle(k.expires_at)}>
+                      {k.expires_at ? `${expired ? "expired" : "expires"} ${date(k.expires_at)}` : "never expires"}
+                    </div>
+                  </td>
+                  <td data-label="Used" className="num">
+                    {usd(k.used_usd)}
+                    {k.quota_usd !== null && k.quota_usd !== undefined && <div className="small muted">of {usd(k.quota_usd)} limit</div>}
+                    <div className="small muted">{num(k.request_count)} requests</div>
+                  </td>
+                  <td data-label="Limits" className="small">
+                    <div>
+                      <span className="muted">Models: </span>
+                      {k.allowed_models?.length ? <span className="mono break">{k.allowed_models.join(", ")}</span> : "all"}
+                    </div>
+                    <div>
+                      <span className="muted">IPs: </span>
+                      {k.allowed_ips?.length ? <span className="mono break">{k.allowed_ips.join(", ")}</span> : "any"}
+                    </div>
+                  </td>
+                  <td data-label="Last used" className="small" title={isoTitle(k.last_used_at)}>
+                    {k.last_used_at ? relative(k.last_used_at, now) : <span className="muted">never</span>}
+                  </td>
+                  <td data-label="Enabled">
+                    <Toggle checked={Boolean(k.is_enabled)} label={`Allow requests with “${k.name}”`} onChange={(v) => setEnabled(k, v)} />
+                  </td>
+                  <td data-label="Actions" className="actions">
+                    <div className="row-actions">
+                      <button type="button" className="btn btn-small" onClick={() => resetUsage(k)} aria-label={`Reset usage of ${k.name}`}>
+                        Reset usage
+                      </button>
+                      <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => remove(k)} aria-label={`Delete ${k.name}`}>
+                        Delete
+                      </button>
+                    </div>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {list.map((k) => {
-                  const expired = k.expires_at && k.expires_at <= now;
-                  return (
-                    <tr key={k.id} data-api-key-id={k.id} className={!k.is_enabled || expired ? "row-muted" : undefined}>
-                      <td data-label="Name">
-                        <div className="cell-title">{k.name}</div>
-                        <div className="mono small nowrap">{k.key_hint}</div>
-                        <div className="small muted">created {date(k.created_at)}</div>
-                      </td>
-                      <td data-label="Status">
-                        {expired ? <Badge tone="bad">Expired</Badge> : k.is_enabled ? <Badge tone="ok">Active</Badge> : <Badge tone="neutral">Disabled</Badge>}
-                        <div className="small muted" title={isoTitle(k.expires_at)}>
-                          {k.expires_at ? `${expired ? "expired" : "expires"} ${date(k.expires_at)}` : "never expires"}
-                        </div>
-                      </td>
-                      <td data-label="Used" className="num">
-                        {usd(k.used_usd)}
-                        {k.quota_usd !== null && k.quota_usd !== undefined && <div className="small muted">of {usd(k.quota_usd)} limit</div>}
-                        <div className="small muted">{num(k.request_count)} requests</div>
-                      </td>
-                      <td data-label="Limits" className="small">
-                        <div>
-                          <span className="muted">Models: </span>
-                          {k.allowed_models?.length ? <span className="mono break">{k.allowed_models.join(", ")}</span> : "all"}
-                        </div>
-                        <div>
-                          <span className="muted">IPs: </span>
-                          {k.allowed_ips?.length ? <span className="mono break">{k.allowed_ips.join(", ")}</span> : "any"}
-                        </div>
-                      </td>
-                      <td data-label="Last used" className="small" title={isoTitle(k.last_used_at)}>
-                        {k.last_used_at ? relative(k.last_used_at, now) : <span className="muted">never</span>}
-                      </td>
-                      <td data-label="Enabled">
-                        <Toggle checked={Boolean(k.is_enabled)} label={`Allow requests with “${k.name}”`} onChange={(v) => setEnabled(k, v)} />
-                      </td>
-                      <td data-label="Actions" className="actions">
-                        <div className="row-actions">
-                          <button type="button" className="btn btn-small" onClick={() => resetUsage(k)} aria-label={`Reset usage of ${k.name}`}>
-                            Reset usage
-                          </button>
-                          <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => remove(k)} aria-label={`Delete ${k.name}`}>
-                            Delete
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </ResponsiveTable>
         )}
       </Card>
       {confirmDialog}

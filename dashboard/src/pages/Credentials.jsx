@@ -5,6 +5,7 @@ import { useProviders } from "../data.js";
 import { dateTime, num, relative, usd } from "../format.js";
 import { secretVerdict } from "../secret_format.js";
 import { Badge, Card, CopyButton, Empty, ErrorNote, Field, Loading, PageHeader, Toggle, useConfirm, useToast } from "../components/ui.jsx";
+import { ResponsiveTable } from "../components/ListTable.jsx";
 import { usePlatform } from "../platform.js";
 
 function parseQuota(text) {
@@ -20,6 +21,23 @@ function parseMultiplier(text) {
   if (!Number.isFinite(n) || n <= 0 || n > 100) return { error: "Enter a number above 0 and at most 100." };
   return { value: n };
 }
+
+// The browser's limits for the fields parseQuota and parseMultiplier check.
+const QUOTA_INPUT = { type: "number", min: "0", step: "0.01" };
+const MULTIPLIER_INPUT = { type: "number", min: "0.01", max: "100", step: "0.01" };
+
+// `earnings`: Platform mode, with the Earned column (see CredentialRow).
+const credentialColumns = (earnings) =>
+  [
+    { label: "Key" },
+    { label: "Health" },
+    { label: "Quota left", num: true },
+    { label: "Multiplier", num: true },
+    { label: "Spent", num: true },
+    earnings && { label: "Earned", num: true },
+    { label: "Enabled" },
+    { label: "Actions", hideLabel: true },
+  ].filter(Boolean);
 
 export function Credentials() {
   const creds = useResource("/api/credentials");
@@ -89,27 +107,11 @@ export function Credentials() {
         ) : list.length === 0 ? (
           <Empty title="No credentials yet">Add an upstream API key above; Keyaos then lists and routes the models it serves.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table className="table responsive" aria-label="Credentials">
-              <thead>
-                <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">Health</th>
-                  <th scope="col" className="num">Quota left</th>
-                  <th scope="col" className="num">Multiplier</th>
-                  <th scope="col" className="num">Spent</th>
-                  {platform && <th scope="col" className="num">Earned</th>}
-                  <th scope="col">Enabled</th>
-                  <th scope="col"><span className="sr-only">Actions</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((c) => (
-                  <CredentialRow key={c.id} c={c} providerName={providers.name} earnings={platform} onSaved={replace} onDelete={() => remove(c)} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ResponsiveTable label="Credentials" columns={credentialColumns(platform)}>
+            {list.map((c) => (
+              <CredentialRow key={c.id} c={c} providerName={providers.name} earnings={platform} onSaved={replace} onDelete={() => remove(c)} />
+            ))}
+          </ResponsiveTable>
         )}
       </Card>
       {confirmDialog}
@@ -290,11 +292,8 @@ function AddCredential({ providers, onAdded, onCancel }) {
           {({ describedBy, invalid }) => (
             <input
               id="cred-multiplier"
-              type="number"
+              {...MULTIPLIER_INPUT}
               inputMode="decimal"
-              min="0.01"
-              max="100"
-              step="0.01"
               value={multiplier}
               aria-describedby={describedBy}
               aria-invalid={invalid || undefined}
@@ -309,10 +308,8 @@ function AddCredential({ providers, onAdded, onCancel }) {
           {({ describedBy, invalid }) => (
             <input
               id="cred-quota"
-              type="number"
+              {...QUOTA_INPUT}
               inputMode="decimal"
-              min="0"
-              step="0.01"
               value={quota}
               aria-describedby={describedBy}
               aria-invalid={invalid || undefined}
@@ -422,24 +419,7 @@ function CredentialRow({ c, providerName, earnings, onSaved, onDelete }) {
       </td>
       <td data-label="Quota left" className="num">
         {editing ? (
-          <>
-            <label className="sr-only" htmlFor={`${formId}-quota`}>
-              Quota in USD for {keyName} (empty for no limit)
-            </label>
-            <input
-              id={`${formId}-quota`}
-              form={formId}
-              className="input-small"
-              type="number"
-              min="0"
-              step="0.01"
-              placeholder="no limit"
-              value={quota}
-              aria-invalid={errors.quota ? true : undefined}
-              onChange={(e) => setQuota(e.target.value)}
-            />
-            {errors.quota && <div className="field-error small">{errors.quota}</div>}
-          </>
+          <CellInput id={`${formId}-quota`} form={formId} label={`Quota in USD for ${keyName} (empty for no limit)`} {...QUOTA_INPUT} placeholder="no limit" value={quota} error={errors.quota} onChange={setQuota} />
         ) : c.quota_usd === null || c.quota_usd === undefined ? (
           <span className="muted">no limit</span>
         ) : (
@@ -451,24 +431,7 @@ function CredentialRow({ c, providerName, earnings, onSaved, onDelete }) {
       </td>
       <td data-label="Multiplier" className="num">
         {editing ? (
-          <>
-            <label className="sr-only" htmlFor={`${formId}-mult`}>
-              Price multiplier for {keyName}
-            </label>
-            <input
-              id={`${formId}-mult`}
-              form={formId}
-              className="input-small"
-              type="number"
-              min="0.01"
-              max="100"
-              step="0.01"
-              value={mult}
-              aria-invalid={errors.multiplier ? true : undefined}
-              onChange={(e) => setMult(e.target.value)}
-            />
-            {errors.multiplier && <div className="field-error small">{errors.multiplier}</div>}
-          </>
+          <CellInput id={`${formId}-mult`} form={formId} label={`Price multiplier for ${keyName}`} {...MULTIPLIER_INPUT} value={mult} error={errors.multiplier} onChange={setMult} />
         ) : (
           `×${c.price_multiplier}`
         )}
@@ -508,5 +471,19 @@ function CredentialRow({ c, providerName, earnings, onSaved, onDelete }) {
         )}
       </td>
     </tr>
+  );
+}
+
+// An input in an edited table row: labelled for screen readers only, and sent
+// by the row's form (`form`), which sits in another cell.
+function CellInput({ id, label, error, onChange, ...input }) {
+  return (
+    <>
+      <label className="sr-only" htmlFor={id}>
+        {label}
+      </label>
+      <input id={id} className="input-small" {...input} aria-invalid={error ? true : undefined} onChange={(e) => onChange(e.target.value)} />
+      {error && <div className="field-error small">{error}</div>}
+    </>
   );
 }

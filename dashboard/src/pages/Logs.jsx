@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { qs } from "../api.js";
 import { useResource } from "../hooks.js";
 import { useProviders } from "../data.js";
@@ -6,9 +6,23 @@ import { replaceParams } from "../router.js";
 import { dateTime, isoTitle, ms, num, usd } from "../format.js";
 import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, ProviderSelect } from "../components/ui.jsx";
 import { DirectionBadge, NetAmount } from "../components/Ledger.jsx";
+import { ExpandableRow, ResponsiveTable } from "../components/ListTable.jsx";
 import { usePlatform } from "../platform.js";
 
 const LIMIT = 50;
+
+// Platform mode shows which way credits moved and the net instead of the cost.
+const logColumns = (platform) => [
+  { label: "Time" },
+  { label: "Model" },
+  { label: "Provider" },
+  { label: "Status" },
+  { label: "Tokens in / out", num: true },
+  ...(platform ? [{ label: "Direction" }, { label: "Net", num: true }] : [{ label: "Cost", num: true }]),
+  { label: "Saved", num: true },
+  { label: "Latency", num: true },
+  { label: "Details", hideLabel: true },
+];
 
 export function Logs({ params }) {
   const providers = useProviders();
@@ -21,6 +35,7 @@ export function Logs({ params }) {
   const logs = useResource(`/api/logs${qs({ limit: LIMIT, cursor, ...filters })}`);
   const rows = logs.data?.data ?? [];
   const platform = usePlatform();
+  const columns = logColumns(platform);
 
   useEffect(() => replaceParams("logs", filters), [filters]);
 
@@ -113,89 +128,58 @@ export function Logs({ params }) {
         ) : rows.length === 0 ? (
           <Empty title={filtered ? "No requests match these filters" : "No requests yet"}>{filtered ? "Clear a filter to see more." : "Requests appear here as soon as they are billed."}</Empty>
         ) : (
-          <div className="table-wrap" aria-busy={logs.loading}>
-            <table className="table responsive logs-table" aria-label="Request logs">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Model</th>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">Tokens in / out</th>
+          <ResponsiveTable label="Request logs" className="logs-table" columns={columns} busy={logs.loading}>
+            {rows.map((l) => (
+              <ExpandableRow key={l.id} open={open === l.id} detailId={`log-${l.id}`} colSpan={columns.length} detail={<LogDetail id={l.id} providerName={providers.name} />}>
+                <tr data-log-id={l.id}>
+                  <td data-label="Time" className="nowrap" title={isoTitle(l.created_at)}>
+                    {dateTime(l.created_at)}
+                  </td>
+                  <td data-label="Model">
+                    <span className="mono">{l.model_id}</span>
+                    {l.served_model && l.served_model !== l.model_id && !l.model_id.endsWith(`/${l.served_model}`) && <div className="small muted mono">{l.served_model}</div>}
+                    <div className="small muted">{l.stream ? "streamed" : "not streamed"}</div>
+                  </td>
+                  <td data-label="Provider">{providers.name(l.provider_id)}</td>
+                  <td data-label="Status">
+                    {l.status === "ok" ? <Badge tone="ok">{l.http_status || 200}</Badge> : <Badge tone="bad" title={l.error_message || undefined}>{l.http_status || "error"}</Badge>}
+                    {l.attempts > 1 && <div className="small muted">{l.attempts} attempts</div>}
+                  </td>
+                  <td data-label="Tokens" className="num">
+                    {num(l.input_tokens)} / {num(l.output_tokens)}
+                    {l.usage_estimated ? <span className="small muted" title="The upstream reported no usage; tokens are estimated"> est.</span> : null}
+                  </td>
                   {platform ? (
+                    // The net is what moved for you; the request's cost is in its details.
                     <>
-                      <th scope="col">Direction</th>
-                      <th scope="col" className="num">Net</th>
+                      <td data-label="Direction">
+                        <DirectionBadge direction={l.direction} />
+                      </td>
+                      <td data-label="Net" className="num">
+                        <NetAmount log={l} />
+                      </td>
                     </>
                   ) : (
-                    <th scope="col" className="num">Cost</th>
+                    <td data-label="Cost" className="num">
+                      {usd(l.effective_cost_usd)}
+                    </td>
                   )}
-                  <th scope="col" className="num">Saved</th>
-                  <th scope="col" className="num">Latency</th>
-                  <th scope="col"><span className="sr-only">Details</span></th>
+                  <td data-label="Saved" className="num">
+                    {usd(l.savings_usd)}
+                  </td>
+                  <td data-label="Latency" className="num">
+                    {ms(l.latency_ms)}
+                  </td>
+                  <td data-label="Details" className="actions">
+                    <button type="button" className="btn btn-small" aria-expanded={open === l.id} aria-controls={`log-${l.id}`} onClick={() => setOpen(open === l.id ? null : l.id)}>
+                      {open === l.id ? "Hide" : "Details"}
+                      <span className="sr-only"> for the request at {dateTime(l.created_at)}</span>
+                    </button>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((l) => (
-                  <Fragment key={l.id}>
-                    <tr data-log-id={l.id}>
-                      <td data-label="Time" className="nowrap" title={isoTitle(l.created_at)}>
-                        {dateTime(l.created_at)}
-                      </td>
-                      <td data-label="Model">
-                        <span className="mono">{l.model_id}</span>
-                        {l.served_model && l.served_model !== l.model_id && !l.model_id.endsWith(`/${l.served_model}`) && <div className="small muted mono">{l.served_model}</div>}
-                        <div className="small muted">{l.stream ? "streamed" : "not streamed"}</div>
-                      </td>
-                      <td data-label="Provider">{providers.name(l.provider_id)}</td>
-                      <td data-label="Status">
-                        {l.status === "ok" ? <Badge tone="ok">{l.http_status || 200}</Badge> : <Badge tone="bad" title={l.error_message || undefined}>{l.http_status || "error"}</Badge>}
-                        {l.attempts > 1 && <div className="small muted">{l.attempts} attempts</div>}
-                      </td>
-                      <td data-label="Tokens" className="num">
-                        {num(l.input_tokens)} / {num(l.output_tokens)}
-                        {l.usage_estimated ? <span className="small muted" title="The upstream reported no usage; tokens are estimated"> est.</span> : null}
-                      </td>
-                      {platform ? (
-                        // The net is what moved for you; the request's cost is in its details.
-                        <>
-                          <td data-label="Direction">
-                            <DirectionBadge direction={l.direction} />
-                          </td>
-                          <td data-label="Net" className="num">
-                            <NetAmount log={l} />
-                          </td>
-                        </>
-                      ) : (
-                        <td data-label="Cost" className="num">
-                          {usd(l.effective_cost_usd)}
-                        </td>
-                      )}
-                      <td data-label="Saved" className="num">
-                        {usd(l.savings_usd)}
-                      </td>
-                      <td data-label="Latency" className="num">
-                        {ms(l.latency_ms)}
-                      </td>
-                      <td data-label="Details" className="actions">
-                        <button type="button" className="btn btn-small" aria-expanded={open === l.id} aria-controls={`log-${l.id}`} onClick={() => setOpen(open === l.id ? null : l.id)}>
-                          {open === l.id ? "Hide" : "Details"}
-                          <span className="sr-only"> for the request at {dateTime(l.created_at)}</span>
-                        </button>
-                      </td>
-                    </tr>
-                    {open === l.id && (
-                      <tr className="detail-row" id={`log-${l.id}`}>
-                        <td colSpan={platform ? 10 : 9}>
-                          <LogDetail id={l.id} providerName={providers.name} />
-                        </td>
-                      </tr>
-                    )}
-                  </Fragment>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              </ExpandableRow>
+            ))}
+          </ResponsiveTable>
         )}
         <nav className="pager" aria-label="Pages">
           <button type="button" className="btn" onClick={newer} disabled={cursors.length === 1}>

@@ -5,8 +5,10 @@ import { useProviders, useRoutableModels } from "../data.js";
 import { href } from "../router.js";
 import { compact, num, perM, relative, usd } from "../format.js";
 import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, ProviderSelect, useToast } from "../components/ui.jsx";
+import { ExpandableRow, ResponsiveTable } from "../components/ListTable.jsx";
 
 const PAGE = 50;
+const MODEL_COLUMNS = [{ label: "Model" }, { label: "Context", num: true }, { label: "Providers · input / output per 1M" }, { label: "Actions", hideLabel: true }];
 
 export function Models() {
   const catalog = useResource("/api/catalog", { cached: true });
@@ -127,80 +129,61 @@ export function Models() {
         ) : filtered.length === 0 ? (
           <Empty title="No models match">Try a shorter search or another provider.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table className="table responsive models-table" aria-label="Models">
-              <thead>
-                <tr>
-                  <th scope="col">Model</th>
-                  <th scope="col" className="num">Context</th>
-                  <th scope="col">Providers · input / output per 1M</th>
-                  <th scope="col"><span className="sr-only">Actions</span></th>
+          <ResponsiveTable label="Models" className="models-table" columns={MODEL_COLUMNS}>
+            {shown.map((m) => (
+              <ExpandableRow key={m.id} open={open === m.id} detailId={`route-${m.id}`} colSpan={MODEL_COLUMNS.length} detail={<RoutePreview model={m.id} providerName={providers.name} />}>
+                <tr data-model-id={m.id}>
+                  <td data-label="Model">
+                    <div className="cell-title">
+                      {m.name || m.id} {m.type === "embedding" && <Badge>Embedding</Badge>} {m.routable && <Badge tone="ok">Routable</Badge>}
+                    </div>
+                    <div className="mono small break">{m.id}</div>
+                    {m.modalities.size > 1 && <div className="small muted">input: {[...m.modalities].join(", ")}</div>}
+                  </td>
+                  <td data-label="Context" className="num">
+                    {m.context ? compact(m.context) : "—"}
+                  </td>
+                  <td data-label="Prices per 1M tokens (input / output)" className="stack">
+                    <ul className="offers">
+                      {m.offers.map((o) => {
+                        const cheapest = m.cheapest.has(o.provider_id);
+                        const held = m.routable?.providers?.includes(o.provider_id);
+                        return (
+                          <li key={o.provider_id} className={cheapest ? "offer offer-best" : "offer"}>
+                            <span className="offer-provider">
+                              {providers.name(o.provider_id)}
+                              {held && (
+                                <span className="held" title="You have a key for this provider">
+                                  {" "}
+                                  ●<span className="sr-only"> (you have a key)</span>
+                                </span>
+                              )}
+                            </span>
+                            <span className="offer-price">
+                              {perM(o.input_price_per_m)} / {perM(o.output_price_per_m)}
+                            </span>
+                            {cheapest && <Badge tone="ok">Cheapest</Badge>}
+                          </li>
+                        );
+                      })}
+                    </ul>
+                  </td>
+                  <td data-label="Actions" className="actions">
+                    <div className="row-actions">
+                      {m.routable && (
+                        <a className="btn btn-small" href={href("playground", { model: m.id })}>
+                          Try
+                        </a>
+                      )}
+                      <button type="button" className="btn btn-small" aria-expanded={open === m.id} aria-controls={`route-${m.id}`} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                        {open === m.id ? "Hide route" : "Route"}
+                      </button>
+                    </div>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {shown.map((m) => (
-                  <Fragment key={m.id}>
-                    <tr data-model-id={m.id}>
-                      <td data-label="Model">
-                        <div className="cell-title">
-                          {m.name || m.id} {m.type === "embedding" && <Badge>Embedding</Badge>} {m.routable && <Badge tone="ok">Routable</Badge>}
-                        </div>
-                        <div className="mono small break">{m.id}</div>
-                        {m.modalities.size > 1 && <div className="small muted">input: {[...m.modalities].join(", ")}</div>}
-                      </td>
-                      <td data-label="Context" className="num">
-                        {m.context ? compact(m.context) : "—"}
-                      </td>
-                      <td data-label="Prices per 1M tokens (input / output)" className="stack">
-                        <ul className="offers">
-                          {m.offers.map((o) => {
-                            const cheapest = m.cheapest.has(o.provider_id);
-                            const held = m.routable?.providers?.includes(o.provider_id);
-                            return (
-                              <li key={o.provider_id} className={cheapest ? "offer offer-best" : "offer"}>
-                                <span className="offer-provider">
-                                  {providers.name(o.provider_id)}
-                                  {held && (
-                                    <span className="held" title="You have a key for this provider">
-                                      {" "}
-                                      ●<span className="sr-only"> (you have a key)</span>
-                                    </span>
-                                  )}
-                                </span>
-                                <span className="offer-price">
-                                  {perM(o.input_price_per_m)} / {perM(o.output_price_per_m)}
-                                </span>
-                                {cheapest && <Badge tone="ok">Cheapest</Badge>}
-                              </li>
-                            );
-                          })}
-                        </ul>
-                      </td>
-                      <td data-label="Actions" className="actions">
-                        <div className="row-actions">
-                          {m.routable && (
-                            <a className="btn btn-small" href={href("playground", { model: m.id })}>
-                              Try
-                            </a>
-                          )}
-                          <button type="button" className="btn btn-small" aria-expanded={open === m.id} aria-controls={`route-${m.id}`} onClick={() => setOpen(open === m.id ? null : m.id)}>
-                            {open === m.id ? "Hide route" : "Route"}
-                          </button>
-                        </div>
-                      </td>
-                    </tr>
-                    {open === m.id && (
-                      <tr className="detail-row" id={`route-${m.id}`}>
-                        <td colSpan={4}>
-                          <RoutePreview model={m.id} providerName={providers.name} />
-                        </td>
-                      </tr>
-                    )}
-                  </Fragment>
-                ))}
-              </tbody>
-            </table>
-          </div>
+              </ExpandableRow>
+            ))}
+          </ResponsiveTable>
         )}
         {filtered.length > limit && (
           <div className="more">

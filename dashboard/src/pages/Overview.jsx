@@ -14,6 +14,11 @@ const RANGES = [
   { value: 30, label: "30 days" },
   { value: 90, label: "90 days" },
 ];
+// The per-day chart cards: which of a day's values (built in Overview) each chart stacks, and how it prints them.
+const DAILY_CHARTS = [
+  { title: "Spend and savings per day", series: [{ key: "spent", label: "Spent" }, { key: "saved", label: "Saved" }], format: usd },
+  { title: "Requests per day", series: [{ key: "ok", label: "Succeeded" }, { key: "errors", label: "Failed" }], format: (v) => num(Math.round(v)) },
+];
 
 export function Overview() {
   const [days, setDays] = useState(30);
@@ -91,38 +96,11 @@ export function Overview() {
       </div>
 
       <div className="grid-2">
-        <Card title="Spend and savings per day">
-          {usage.data || !usage.loading ? (
-            <BarChart
-              title="Spend and savings per day"
-              data={series}
-              series={[
-                { key: "spent", label: "Spent" },
-                { key: "saved", label: "Saved" },
-              ]}
-              format={usd}
-              summary={`Last ${days} days`}
-            />
-          ) : (
-            <Loading rows={6} />
-          )}
-        </Card>
-        <Card title="Requests per day">
-          {usage.data || !usage.loading ? (
-            <BarChart
-              title="Requests per day"
-              data={series}
-              series={[
-                { key: "ok", label: "Succeeded" },
-                { key: "errors", label: "Failed" },
-              ]}
-              format={(v) => num(Math.round(v))}
-              summary={`Last ${days} days`}
-            />
-          ) : (
-            <Loading rows={6} />
-          )}
-        </Card>
+        {DAILY_CHARTS.map((chart) => (
+          <Card key={chart.title} title={chart.title}>
+            {usage.data || !usage.loading ? <BarChart title={chart.title} data={series} series={chart.series} format={chart.format} summary={`Last ${days} days`} /> : <Loading rows={6} />}
+          </Card>
+        ))}
       </div>
 
       <div className="grid-2">
