@@ -587,8 +587,10 @@ TEST_CASE("prompt token estimate of an OpenAI request", "[kiro]") {
   // 3 priming + 4 × 4 framing + "Be brief." 4 + "Hi there" 3 + image 1000 + "f" 1 + "{}" 1 + "ok" 1
   CHECK(estimate_tokens("Be brief.") == 4);
   CHECK(estimate_tokens("Hi there") == 3);
-  CHECK(estimate_prompt_tokens(request) == 3 + 16 + 4 + 3 + 1000 + 1 + 1 + 1);
-  CHECK(estimate_prompt_tokens(json::array()) == 0);
+  RequestOptions o;
+  o.conversation_id = "c0ffee00-0000-4000-8000-000000000000";
+  CHECK(map_chat_request(request.dump(), o).prompt_tokens_estimate == 3 + 16 + 4 + 3 + 1000 + 1 + 1 + 1);
+  CHECK(map_chat_request("[]", o).prompt_tokens_estimate == 0);
 }
 
 // ---------------------------------------------------------------- credentials
@@ -832,7 +834,7 @@ TEST_CASE("multi-turn tool conversation with system prompt and image", "[kiro]")
   RequestOptions o;
   o.conversation_id = "7c1e2d3f-4a5b-4c6d-9e8f-0a1b2c3d4e5f";
   o.profile_arn = "arn:aws:codewhisperer:us-east-1:123456789012:profile/ABCDEFGHIJKL";
-  const MappedRequest mapped = map_chat_request(request, o);
+  const MappedRequest mapped = map_chat_request(request.dump(), o);
   REQUIRE(mapped.ok);
   CHECK(mapped.model_id == "claude-sonnet-4.5");
   CHECK_FALSE(mapped.thinking);
@@ -844,19 +846,19 @@ TEST_CASE("minimal request", "[kiro]") {
   RequestOptions o;
   o.conversation_id = "0b8f6a52-1c3d-4e5f-8a9b-0c1d2e3f4a5b";
   o.profile_arn = "arn:aws:codewhisperer:us-east-1:123456789012:profile/ABCDEFGHIJKL";
-  const MappedRequest mapped = map_chat_request(request, o);
+  const MappedRequest mapped = map_chat_request(request.dump(), o);
   REQUIRE(mapped.ok);
   CHECK(json::parse(mapped.body) == json::parse(read_fixture("kiro_generateAssistantResponse_request_minimal.json")));
   // Without a profileArn (IdC logins) the field is left out.
   o.profile_arn = {};
-  CHECK_FALSE(json::parse(map_chat_request(request, o).body).contains("profileArn"));
+  CHECK_FALSE(json::parse(map_chat_request(request.dump(), o).body).contains("profileArn"));
 }
 
 TEST_CASE("request mapping rules", "[kiro]") {
   RequestOptions o;
   o.conversation_id = "c0ffee00-0000-4000-8000-000000000000";
   auto map = [&](const char* text) {
-    const MappedRequest m = map_chat_request(json::parse(text), o);
+    const MappedRequest m = map_chat_request(text, o);
     REQUIRE(m.ok);
     return json::parse(m.body)["conversationState"];
   };
@@ -926,7 +928,7 @@ TEST_CASE("request mapping rules", "[kiro]") {
       json request = {{"model", "auto"},
                       {"messages", json::array({{{"role", "user"},
                                                  {"content", json::array({{{"type", "image_url"}, {"image_url", {{"url", url}}}}})}}})}};
-      return map_chat_request(request, o);
+      return map_chat_request(request.dump(), o);
     };
     const MappedRequest ok = attempt("data:image/JPEG;base64,/9j/4AAQ");
     REQUIRE(ok.ok);
@@ -937,17 +939,45 @@ TEST_CASE("request mapping rules", "[kiro]") {
           "Kiro takes images only as base64 data: URLs; remote image URLs are not supported");
     CHECK(attempt("data:image/bmp;base64,Qk0=").error == "Kiro accepts png, jpeg, gif and webp images, not image/bmp");
   }
+  SECTION("the body is read once, in any member order; the caller's model wins over the body's") {
+    RequestOptions routed = o;
+    routed.model = "claude-haiku-4.5";
+    const MappedRequest m =
+        map_chat_request(R"({"messages":[{"content":"Hi","role":"user"}],"model":"anthropic/claude-sonnet-4.5","model":"auto"})", routed);
+    REQUIRE(m.ok);
+    CHECK(m.model_id == kiro_model_id("claude-haiku-4.5"));
+    CHECK(json::parse(m.body)["conversationState"]["currentMessage"]["userInputMessage"]["content"] == "Hi");
+    // A member given twice counts as the last.
+    CHECK(map_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"A"}],"messages":[]})", o).error ==
+          "the request has no messages");
+    CHECK(map_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"x"}]} x)", o).error == "the request body is not valid JSON");
+    CHECK(map_chat_request("[1]", o).error == "the request body must be a JSON object");
+  }
+  SECTION("call arguments that are not a JSON object, or nest too deep, become {}") {
+    const std::string deep = "{\"a\":" + std::string(500, '[') + std::string(500, ']') + "}";
+    for (const std::string& arguments : {deep, std::string("[1]"), std::string("{\"a\":1} x")}) {
+      INFO(arguments);
+      const json request = {{"model", "auto"},
+                            {"messages", json::array({{{"role", "user"}, {"content", "Go"}},
+                                                      {{"role", "assistant"},
+                                                       {"tool_calls", json::array({{{"id", "t1"}, {"function", {{"name", "f"}, {"arguments", arguments}}}}})}},
+                                                      {{"role", "tool"}, {"tool_call_id", "t1"}, {"content", "ok"}}})}};
+      const MappedRequest m = map_chat_request(request.dump(), o);
+      REQUIRE(m.ok);
+      CHECK(json::parse(m.body)["conversationState"]["history"][1]["assistantResponseMessage"]["toolUses"][0]["input"] == json::object());
+    }
+  }
   SECTION("errors") {
-    CHECK(map_chat_request(json::parse(R"({"model":"auto","messages":[]})"), o).error == "the request has no messages");
-    CHECK(map_chat_request(json::parse(R"({"messages":[{"role":"user","content":"x"}]})"), o).error == "the request has no model");
-    CHECK(map_chat_request(json::parse(R"({"model":"auto","messages":[{"role":"assistant","content":"x"}]})"), o).error ==
+    CHECK(map_chat_request(R"({"model":"auto","messages":[]})", o).error == "the request has no messages");
+    CHECK(map_chat_request(R"({"messages":[{"role":"user","content":"x"}]})", o).error == "the request has no model");
+    CHECK(map_chat_request(R"({"model":"auto","messages":[{"role":"assistant","content":"x"}]})", o).error ==
           "the request has no user message");
-    CHECK(map_chat_request(json::parse(R"({"model":"auto","messages":[{"role":"robot","content":"x"}]})"), o).error ==
+    CHECK(map_chat_request(R"({"model":"auto","messages":[{"role":"robot","content":"x"}]})", o).error ==
           "unsupported message role \"robot\"");
     json long_name = json::parse(R"({"model":"auto","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{}}]})");
     long_name["tools"][0]["function"]["name"] = std::string(65, 'n');
-    CHECK(map_chat_request(long_name, o).error.find("is longer than 64 characters") != std::string::npos);
-    CHECK(map_chat_request(json::parse(R"({"model":"auto","messages":[{"role":"user","content":"x"}]})"), RequestOptions{}).error ==
+    CHECK(map_chat_request(long_name.dump(), o).error.find("is longer than 64 characters") != std::string::npos);
+    CHECK(map_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"x"}]})", RequestOptions{}).error ==
           "a conversation id is required");
   }
 }

@@ -12,7 +12,9 @@
 //   documents (the management API's bodies, JSON columns of stored rows,
 //   Stripe events, session claims, an upstream's error object) and those a
 //   route rewrites as a tree (an error event redacted for the client, a
-//   client body mapped into Kiro's request).
+//   client body mapped into Google's request). Parts of a large document
+//   that are rewritten as trees (Kiro's tool schemas and call arguments) are
+//   converted from On-Demand values.
 //
 // These readers take a value of the wrong type as absent instead of as an
 // error: upstream payloads are loosely specified, and a field Keyaos cannot

@@ -107,15 +107,12 @@ PrepareStep KiroAdapter::setup(OAuthEntry& entry, int64_t now_ms) {
 PrepareStep KiroAdapter::on_ready(const OAuthEntry& entry, int64_t now_ms) {
   const kiro::Credential& c = *kiro_of(entry);
   if (machine_id_.empty()) machine_id_ = machine_id(entry);
-  Json request = parse_json(ctx_.client_body);
-  if (!request.is_object())
-    return PrepareStep::fail({ErrorClass::bad_request, 400, "The request body is not a JSON object.", "invalid_request_error", "invalid_json", -1});
-  request["model"] = kiro_model_;
   const std::string conversation = uuid(3);
   kiro::RequestOptions options;
   options.conversation_id = conversation;
   options.profile_arn = c.profile_arn;
-  kiro::MappedRequest mapped = kiro::map_chat_request(request, options);
+  options.model = kiro_model_;
+  kiro::MappedRequest mapped = kiro::map_chat_request(ctx_.client_body, options);
   if (!mapped.ok) return PrepareStep::fail({ErrorClass::bad_request, 400, mapped.error, "invalid_request_error", "unsupported_request", -1});
   kiro::ApiRequestOptions api;
   const std::string origin = api_override();
@@ -131,7 +128,7 @@ PrepareStep KiroAdapter::on_ready(const OAuthEntry& entry, int64_t now_ms) {
   reply_.created_s = now_ms / 1000;
   reply_.model = ctx_.offering.model_id;
   reply_.context_window = kiro::context_window(mapped.model_id);
-  reply_.prompt_tokens_estimate = kiro::estimate_prompt_tokens(request);
+  reply_.prompt_tokens_estimate = mapped.prompt_tokens_estimate;
   reply_.thinking = mapped.thinking;
   reply_.now_ms = now_ms;
   return PrepareStep::ready();

@@ -20,7 +20,7 @@ struct ReplyOptions {
   int64_t created_s = 0;      // Unix seconds
   std::string model;          // model name reported to the client
   int64_t context_window = 200000;    // of the Kiro model; see context_window()
-  int64_t prompt_tokens_estimate = 0; // estimate_prompt_tokens() of the request
+  int64_t prompt_tokens_estimate = 0; // MappedRequest::prompt_tokens_estimate of the request
   bool thinking = false;      // MappedRequest::thinking: split a leading <thinking> block off
   int64_t now_ms = 0;         // dates quota resets of in-stream errors
   aws_eventstream::DecoderLimits limits;

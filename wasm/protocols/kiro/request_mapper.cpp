@@ -1,25 +1,40 @@
 #include "protocols/kiro/request_mapper.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "core/json_read.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "protocols/kiro/models.h"
+#include "protocols/kiro/token_estimate.h"
 
 namespace keyaos::kiro {
 
 namespace {
 
+namespace od = simdjson::ondemand;
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
+using json_read::each_member;
 
 constexpr size_t kMaxToolNameBytes = 64;
 constexpr size_t kMaxToolDescriptionBytes = 10000;
 constexpr std::string_view kEmptyTurnText = "continue";
 constexpr std::string_view kToolResultsOnlyText = "Tool results provided.";
 constexpr std::string_view kStubToolDescription = "Tool used earlier in this conversation.";
+
+// Prompt token estimate (for when Kiro reports none): the per-message framing
+// chat formats add, the reply header, and a typical screenshot after the
+// model's downscaling (800-1600).
+constexpr int64_t kPerMessageTokens = 4;
+constexpr int64_t kReplyPrimingTokens = 3;
+constexpr int64_t kPerImageTokens = 1000;
 
 struct Turn {
   bool user = true;
@@ -28,18 +43,6 @@ struct Turn {
   ojson tool_results = ojson::array();
   ojson tool_uses = ojson::array();
 };
-
-const json* member(const json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::string string_member(const json& obj, const char* key) {
-  const json* v = member(obj, key);
-  return v && v->is_string() ? v->get<std::string>() : std::string();
-}
 
 void append_paragraph(std::string& to, std::string_view text, std::string_view separator = "\n\n") {
   if (text.empty()) return;
@@ -55,7 +58,28 @@ std::string utf8_prefix(const std::string& s, size_t max_bytes) {
   return s.substr(0, cut);
 }
 
-ojson to_ordered(const json& j) { return ojson::parse(j.dump(-1, ' ', false, json::error_handler_t::replace), nullptr, false); }
+// The same tree with its members kept in order (json's are sorted), for the
+// body Kiro gets.
+ojson to_ordered(const json& j) {
+  switch (j.type()) {
+    case json::value_t::object: {
+      ojson out = ojson::object();
+      for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = to_ordered(it.value());
+      return out;
+    }
+    case json::value_t::array: {
+      ojson out = ojson::array();
+      for (const json& item : j) out.push_back(to_ordered(item));
+      return out;
+    }
+    case json::value_t::string: return j.get_ref<const std::string&>();
+    case json::value_t::boolean: return j.get<bool>();
+    case json::value_t::number_integer: return j.get<int64_t>();
+    case json::value_t::number_unsigned: return j.get<uint64_t>();
+    case json::value_t::number_float: return j.get<double>();
+    default: return nullptr;
+  }
+}
 
 bool image_from_url(const std::string& url, ojson& image, std::string& error) {
   if (url.compare(0, 5, "data:") != 0) {
@@ -92,34 +116,203 @@ bool image_from_url(const std::string& url, ojson& image, std::string& error) {
   return true;
 }
 
-// Text parts joined by newlines; images collected when `images` is given.
-bool read_content(const json* content, std::string& text, ojson* images, std::string& error) {
-  if (!content) return true;
-  if (content->is_string()) {
-    text = content->get<std::string>();
-    return true;
+// A value as nlohmann's tree (keys sorted, as json::parse gives them): tool
+// schemas and call arguments are rewritten as trees. False on a broken
+// document or one nested deeper than limits::kMaxJsonDepth.
+bool to_tree(od::value& v, json& out, size_t depth);
+
+bool object_to_tree(od::object& obj, json& out, size_t depth) {
+  if (depth > limits::kMaxJsonDepth) return false;
+  out = json::object();
+  bool ok = true;
+  const bool read = each_member(obj, [&](std::string_view key, od::value& member) {
+    json child;
+    ok = to_tree(member, child, depth + 1);
+    if (ok) out[std::string(key)] = std::move(child);
+    return ok;
+  });
+  return read && ok;
+}
+
+bool to_tree(od::value& v, json& out, size_t depth) {
+  od::json_type type;
+  if (!json_read::type_of(v, type)) return false;
+  switch (type) {
+    case od::json_type::object: {
+      od::object obj;
+      return json_read::object(v, obj) && object_to_tree(obj, out, depth);
+    }
+    case od::json_type::array: {
+      od::array items;
+      if (depth > limits::kMaxJsonDepth || v.get_array().get(items) != simdjson::SUCCESS) return false;
+      out = json::array();
+      for (auto result : items) {
+        od::value item;
+        json child;
+        if (std::move(result).get(item) != simdjson::SUCCESS || !to_tree(item, child, depth + 1)) return false;
+        out.push_back(std::move(child));
+      }
+      return true;
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      if (!json_read::string(v, text)) return false;
+      out = std::string(text);
+      return true;
+    }
+    case od::json_type::boolean: {
+      bool b = false;
+      if (!json_read::boolean(v, b)) return false;
+      out = b;
+      return true;
+    }
+    case od::json_type::null:
+      out = nullptr;
+      return true;
+    case od::json_type::number: {
+      od::number_type kind;
+      if (v.get_number_type().get(kind) != simdjson::SUCCESS) return false;
+      if (kind == od::number_type::signed_integer) {
+        int64_t n = 0;
+        if (v.get_int64().get(n) != simdjson::SUCCESS) return false;
+        out = n;
+      } else if (kind == od::number_type::unsigned_integer) {
+        uint64_t n = 0;
+        if (v.get_uint64().get(n) != simdjson::SUCCESS) return false;
+        out = n;
+      } else {
+        double d = 0;  // a fraction, an exponent, or an integer beyond 64 bits (as json::parse reads it)
+        if (v.get_double().get(d) != simdjson::SUCCESS) return false;
+        out = d;
+      }
+      return true;
+    }
   }
-  if (!content->is_array()) return true;
-  for (const json& part : *content) {
-    if (part.is_string()) {
-      append_paragraph(text, part.get<std::string>(), "\n");
+  return false;
+}
+
+// A tool call's `arguments`: a JSON object in a string; anything else is {}.
+json arguments_object(std::string_view text, json_read::Input& input) {
+  od::document doc;
+  od::object obj;
+  json out;
+  if (input.parse(text, doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS ||
+      !object_to_tree(obj, out, 0) || !doc.at_end())
+    return json::object();
+  return out;
+}
+
+// A member's string value, or empty for any other type (as absent).
+std::string string_or_empty(od::value& v) {
+  std::string out;
+  json_read::string(v, out);
+  return out;
+}
+
+// A message's content: text parts joined by newlines, and its image_url
+// parts as Kiro images (only a user turn's are kept, and only there is a
+// refused image an error).
+struct Content {
+  std::string text;
+  ojson images = ojson::array();
+  std::string image_error;
+  int64_t estimated_tokens = 0;  // every part's text, and kPerImageTokens per image part
+};
+
+Content read_content(od::value& v) {
+  Content c;
+  od::json_type type;
+  if (!json_read::type_of(v, type)) return c;
+  if (type == od::json_type::string) {
+    json_read::string(v, c.text);
+    c.estimated_tokens = estimate_tokens(c.text);
+    return c;
+  }
+  od::array parts;
+  if (type != od::json_type::array || v.get_array().get(parts) != simdjson::SUCCESS) return c;
+  for (auto result : parts) {
+    od::value part;
+    if (std::move(result).get(part) != simdjson::SUCCESS) break;
+    std::string_view text;
+    if (json_read::string(part, text)) {
+      append_paragraph(c.text, text, "\n");
       continue;
     }
-    const std::string type = string_member(part, "type");
-    if (type == "text" || type == "input_text") {
-      append_paragraph(text, string_member(part, "text"), "\n");
-    } else if (type == "image_url" && images) {
-      const json* image_url = member(part, "image_url");
-      std::string url = image_url && image_url->is_string() ? image_url->get<std::string>()
-                        : image_url ? string_member(*image_url, "url")
-                                    : std::string();
+    od::object obj;
+    if (!json_read::object(part, obj)) continue;
+    std::string part_type, part_text, url;
+    each_member(obj, [&](std::string_view key, od::value& member) {
+      if (key == "type") part_type = string_or_empty(member);
+      else if (key == "text") part_text = string_or_empty(member);
+      else if (key == "image_url") {
+        od::object image_url;
+        url = string_or_empty(member);
+        if (url.empty() && json_read::object(member, image_url))
+          each_member(image_url, [&](std::string_view k, od::value& field) {
+            if (k == "url") url = string_or_empty(field);
+            return true;
+          });
+      }
+      return true;
+    });
+    c.estimated_tokens += estimate_tokens(part_text) + (part_type == "image_url" ? kPerImageTokens : 0);
+    if (part_type == "text" || part_type == "input_text") {
+      append_paragraph(c.text, part_text, "\n");
+    } else if (part_type == "image_url" && c.image_error.empty()) {
       ojson image;
-      if (!image_from_url(url, image, error)) return false;
-      images->push_back(std::move(image));
+      if (image_from_url(url, image, c.image_error)) c.images.push_back(std::move(image));
     }
   }
-  return true;
+  return c;
 }
+
+struct ToolCall {
+  std::string id, name, arguments;
+};
+
+// One client message, read whole before it is placed (its role may follow its content).
+struct Message {
+  std::string role;
+  Content content;
+  std::string tool_call_id, name;
+  std::vector<ToolCall> tool_calls;
+};
+
+Message read_message(od::object& obj) {
+  Message m;
+  each_member(obj, [&](std::string_view key, od::value& v) {
+    if (key == "role") m.role = string_or_empty(v);
+    else if (key == "content") m.content = read_content(v);
+    else if (key == "tool_call_id") m.tool_call_id = string_or_empty(v);
+    else if (key == "name") m.name = string_or_empty(v);
+    else if (key == "tool_calls") {
+      m.tool_calls.clear();
+      json_read::each_object(v, [&](od::object& call_obj) {
+        ToolCall call;
+        each_member(call_obj, [&](std::string_view k, od::value& field) {
+          od::object fn;
+          if (k == "id") call.id = string_or_empty(field);
+          else if (k == "function" && json_read::object(field, fn))
+            each_member(fn, [&](std::string_view fk, od::value& fv) {
+              if (fk == "name") call.name = string_or_empty(fv);
+              else if (fk == "arguments") call.arguments = string_or_empty(fv);
+              return true;
+            });
+          return true;
+        });
+        m.tool_calls.push_back(std::move(call));
+      });
+    }
+    return true;
+  });
+  return m;
+}
+
+// A declared tool: `function` present (else the entry is passed over).
+struct ToolDecl {
+  std::string name, description;
+  json parameters;  // null when absent
+};
 
 // Kiro answers 400 to schemas with null or mistyped keywords, which MCP tool
 // definitions sometimes carry; repair those, leave valid schemas untouched.
@@ -183,20 +376,91 @@ ojson tool_spec(const std::string& name, const std::string& description, const j
   return ojson{{"toolSpecification", std::move(spec)}};
 }
 
+// What the request asks for beyond its messages and tools, which Kiro
+// lacks and the prompt carries instead.
+struct Directives {
+  bool thinking_enabled = false;          // thinking.type == "enabled"
+  int64_t thinking_budget_tokens = 0;     // thinking.budget_tokens, when a positive integer
+  std::string reasoning_effort;           // reasoning_effort, else reasoning.effort
+  std::string nested_effort;
+  int64_t reasoning_max_tokens = 0;       // reasoning.max_tokens, when a positive integer
+  std::string tool_choice;                // "auto", "required", "none"…
+  std::string tool_choice_function;       // tool_choice.function.name
+  std::string format_type;                // response_format.type
+  std::optional<json> format_schema;      // response_format.json_schema.schema
+};
+
+bool positive_integer(od::value& v, int64_t& out) {
+  int64_t n = 0;
+  if (!json_read::is(v, od::json_type::number) || v.get_int64().get(n) != simdjson::SUCCESS || n <= 0) return false;
+  out = n;
+  return true;
+}
+
+// Reads one of the members Directives holds; false on a schema that cannot be read.
+bool read_directive(std::string_view key, od::value& v, Directives& d) {
+  od::object obj;
+  if (key == "thinking") {
+    d.thinking_enabled = false;
+    d.thinking_budget_tokens = 0;
+    if (json_read::object(v, obj))
+      each_member(obj, [&](std::string_view k, od::value& f) {
+        if (k == "type") d.thinking_enabled = string_or_empty(f) == "enabled";
+        else if (k == "budget_tokens") d.thinking_budget_tokens = positive_integer(f, d.thinking_budget_tokens) ? d.thinking_budget_tokens : 0;
+        return true;
+      });
+  } else if (key == "reasoning_effort") {
+    d.reasoning_effort = string_or_empty(v);
+  } else if (key == "reasoning") {
+    d.nested_effort.clear();
+    d.reasoning_max_tokens = 0;
+    if (json_read::object(v, obj))
+      each_member(obj, [&](std::string_view k, od::value& f) {
+        if (k == "effort") d.nested_effort = string_or_empty(f);
+        else if (k == "max_tokens") d.reasoning_max_tokens = positive_integer(f, d.reasoning_max_tokens) ? d.reasoning_max_tokens : 0;
+        return true;
+      });
+  } else if (key == "tool_choice") {
+    d.tool_choice = string_or_empty(v);
+    d.tool_choice_function.clear();
+    if (json_read::object(v, obj))
+      each_member(obj, [&](std::string_view k, od::value& f) {
+        od::object fn;
+        if (k == "function" && json_read::object(f, fn))
+          each_member(fn, [&](std::string_view fk, od::value& fv) {
+            if (fk == "name") d.tool_choice_function = string_or_empty(fv);
+            return true;
+          });
+        return true;
+      });
+  } else if (key == "response_format") {
+    d.format_type.clear();
+    d.format_schema.reset();
+    bool ok = true;
+    if (json_read::object(v, obj))
+      each_member(obj, [&](std::string_view k, od::value& f) {
+        od::object spec;
+        if (k == "type") d.format_type = string_or_empty(f);
+        else if (k == "json_schema" && json_read::object(f, spec))
+          each_member(spec, [&](std::string_view sk, od::value& sv) {
+            if (sk != "schema") return true;
+            json schema;
+            if (json_read::is(sv, od::json_type::null)) d.format_schema.reset();
+            else if ((ok = to_tree(sv, schema, 0))) d.format_schema = std::move(schema);
+            return ok;
+          });
+        return ok;
+      });
+    return ok;
+  }
+  return true;
+}
+
 // Thinking budget asked for, 0 when none.
-int64_t thinking_budget(const json& request, const std::string& model) {
-  if (const json* thinking = member(request, "thinking")) {
-    if (string_member(*thinking, "type") == "enabled") {
-      const json* budget = member(*thinking, "budget_tokens");
-      return budget && budget->is_number_integer() && budget->get<int64_t>() > 0 ? budget->get<int64_t>() : 16000;
-    }
-  }
-  std::string effort = string_member(request, "reasoning_effort");
-  if (const json* reasoning = member(request, "reasoning")) {
-    const json* max_tokens = member(*reasoning, "max_tokens");
-    if (max_tokens && max_tokens->is_number_integer() && max_tokens->get<int64_t>() > 0) return max_tokens->get<int64_t>();
-    if (effort.empty()) effort = string_member(*reasoning, "effort");
-  }
+int64_t thinking_budget(const Directives& d, const std::string& model) {
+  if (d.thinking_enabled) return d.thinking_budget_tokens > 0 ? d.thinking_budget_tokens : 16000;
+  if (d.reasoning_max_tokens > 0) return d.reasoning_max_tokens;
+  const std::string& effort = d.reasoning_effort.empty() ? d.nested_effort : d.reasoning_effort;
   if (effort == "minimal") return 1024;
   if (effort == "low") return 4000;
   if (effort == "medium") return 16000;
@@ -205,32 +469,18 @@ int64_t thinking_budget(const json& request, const std::string& model) {
   return 0;
 }
 
-std::string tool_choice_instruction(const json& request) {
-  const json* choice = member(request, "tool_choice");
-  if (!choice) return {};
-  if (choice->is_string()) {
-    const std::string c = choice->get<std::string>();
-    if (c == "required") return "You must call at least one of the provided tools in your reply.";
-    if (c == "none") return "Do not call any tools in your reply; answer in text.";
-    return {};
-  }
-  if (const json* fn = member(*choice, "function")) {
-    const std::string name = string_member(*fn, "name");
-    if (!name.empty()) return "You must call the tool `" + name + "` in your reply.";
-  }
+std::string tool_choice_instruction(const Directives& d) {
+  if (d.tool_choice == "required") return "You must call at least one of the provided tools in your reply.";
+  if (d.tool_choice == "none") return "Do not call any tools in your reply; answer in text.";
+  if (!d.tool_choice_function.empty()) return "You must call the tool `" + d.tool_choice_function + "` in your reply.";
   return {};
 }
 
-std::string response_format_instruction(const json& request) {
-  const json* format = member(request, "response_format");
-  if (!format) return {};
-  const std::string type = string_member(*format, "type");
-  if (type == "json_object") return "Reply with one valid JSON object only, without any other text or code fences.";
-  if (type == "json_schema") {
+std::string response_format_instruction(const Directives& d) {
+  if (d.format_type == "json_object") return "Reply with one valid JSON object only, without any other text or code fences.";
+  if (d.format_type == "json_schema") {
     std::string text = "Reply with one valid JSON value only, without any other text or code fences";
-    const json* spec = member(*format, "json_schema");
-    const json* schema = spec ? member(*spec, "schema") : nullptr;
-    if (schema) text += ", matching this JSON Schema:\n" + schema->dump(-1, ' ', false, json::error_handler_t::replace);
+    if (d.format_schema) text += ", matching this JSON Schema:\n" + d.format_schema->dump(-1, ' ', false, json::error_handler_t::replace);
     else text += ".";
     return text;
   }
@@ -285,69 +535,129 @@ void pair_tool_calls(std::vector<Turn>& turns) {
   }
 }
 
+// Places one message in the turns; false with `error` for what Kiro cannot take.
+bool place_message(Message& m, std::vector<Turn>& turns, std::string& system_text, json_read::Input& arguments_input,
+                   std::string& error) {
+  const std::string& role = m.role;
+  if (role == "system" || role == "developer") {
+    append_paragraph(system_text, m.content.text);
+  } else if (role == "user") {
+    if (!m.content.image_error.empty()) {
+      error = m.content.image_error;
+      return false;
+    }
+    Turn& t = turn_for(turns, true);
+    for (auto& image : m.content.images) t.images.push_back(std::move(image));
+    append_paragraph(t.text, m.content.text);
+  } else if (role == "tool" || role == "function") {
+    std::string text = std::move(m.content.text);
+    if (text.empty()) text = "(no output)";
+    ojson tool_result = ojson::object();
+    tool_result["toolUseId"] = role == "tool" ? std::move(m.tool_call_id) : std::move(m.name);
+    tool_result["content"] = ojson::array({ojson{{"text", std::move(text)}}});
+    tool_result["status"] = "success";
+    turn_for(turns, true).tool_results.push_back(std::move(tool_result));
+  } else if (role == "assistant") {
+    Turn& t = turn_for(turns, false);
+    append_paragraph(t.text, m.content.text);
+    for (ToolCall& call : m.tool_calls) {
+      if (call.name.empty()) continue;
+      ojson use = ojson::object();
+      use["toolUseId"] = std::move(call.id);
+      use["name"] = call.name;
+      use["input"] = to_ordered(arguments_object(call.arguments, arguments_input));
+      t.tool_uses.push_back(std::move(use));
+    }
+  } else {
+    error = "unsupported message role \"" + role + "\"";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-MappedRequest map_chat_request(const json& request, const RequestOptions& options) {
-  if (!request.is_object()) return failure("the request body must be a JSON object");
+MappedRequest map_chat_request(std::string_view openai_body, const RequestOptions& options) {
+  json_read::Input input, arguments_input;
+  od::document doc;
+  od::object request;
+  if (input.parse(openai_body, doc) != simdjson::SUCCESS || doc.get_object().get(request) != simdjson::SUCCESS) {
+    od::json_type type;
+    const bool other_value = doc.type().get(type) == simdjson::SUCCESS && type != od::json_type::object;
+    return failure(other_value ? "the request body must be a JSON object" : "the request body is not valid JSON");
+  }
   if (options.conversation_id.empty()) return failure("a conversation id is required");
-  const std::string requested_model = string_member(request, "model");
+
+  // One pass over the body, in its order; a member given twice counts as the
+  // last (as JSON readers that build a tree take it).
+  std::string requested_model(options.model);
+  std::string system_text;
+  std::vector<Turn> turns;
+  size_t message_count = 0;
+  int64_t message_tokens = 0;
+  std::string message_error;  // the first message Kiro cannot take
+  std::vector<ToolDecl> tools_declared;
+  Directives directives;
+  bool readable = true;
+  const bool read = each_member(request, [&](std::string_view key, od::value& v) {
+    if (key == "model") {
+      if (options.model.empty()) requested_model = string_or_empty(v);
+    } else if (key == "messages") {
+      system_text.clear();
+      turns.clear();
+      message_count = 0;
+      message_tokens = 0;
+      message_error.clear();
+      od::array messages;
+      if (v.get_array().get(messages) != simdjson::SUCCESS) return true;
+      for (auto result : messages) {
+        od::value item;
+        od::object obj;
+        if (std::move(result).get(item) != simdjson::SUCCESS) return readable = false;
+        ++message_count;
+        if (!message_error.empty()) continue;
+        if (!json_read::object(item, obj)) {
+          message_error = "every message must be a JSON object";
+          continue;
+        }
+        Message m = read_message(obj);
+        message_tokens += kPerMessageTokens + m.content.estimated_tokens;
+        for (const ToolCall& call : m.tool_calls) message_tokens += estimate_tokens(call.name) + estimate_tokens(call.arguments);
+        place_message(m, turns, system_text, arguments_input, message_error);
+      }
+    } else if (key == "tools") {
+      tools_declared.clear();
+      json_read::each_object(v, [&](od::object& tool) {
+        ToolDecl decl;
+        bool declared = false;  // an entry without a `function` is passed over
+        each_member(tool, [&](std::string_view k, od::value& fv) {
+          if (k != "function") return true;
+          decl = ToolDecl{};
+          declared = !json_read::is(fv, od::json_type::null);
+          od::object fn;
+          if (json_read::object(fv, fn))
+            each_member(fn, [&](std::string_view fk, od::value& f) {
+              if (fk == "name") decl.name = string_or_empty(f);
+              else if (fk == "description") decl.description = string_or_empty(f);
+              else if (fk == "parameters" && !(readable = to_tree(f, decl.parameters, 0))) return false;
+              return true;
+            });
+          return readable;
+        });
+        if (declared) tools_declared.push_back(std::move(decl));
+      });
+    } else if (!read_directive(key, v, directives)) {
+      readable = false;
+    }
+    return readable;
+  });
+  if (!read || !readable || !doc.at_end()) return failure("the request body is not valid JSON");
   if (requested_model.empty()) return failure("the request has no model");
-  const json* messages = member(request, "messages");
-  if (!messages || !messages->is_array() || messages->empty()) return failure("the request has no messages");
+  if (message_count == 0) return failure("the request has no messages");
+  if (!message_error.empty()) return failure(message_error);
 
   MappedRequest result;
   result.model_id = kiro_model_id(requested_model);
-
-  std::string system_text;
-  std::vector<Turn> turns;
-  std::string error;
-  for (const json& m : *messages) {
-    if (!m.is_object()) return failure("every message must be a JSON object");
-    const std::string role = string_member(m, "role");
-    const json* content = member(m, "content");
-    if (role == "system" || role == "developer") {
-      std::string text;
-      read_content(content, text, nullptr, error);
-      append_paragraph(system_text, text);
-    } else if (role == "user") {
-      std::string text;
-      Turn& t = turn_for(turns, true);
-      if (!read_content(content, text, &t.images, error)) return failure(error);
-      append_paragraph(t.text, text);
-    } else if (role == "tool" || role == "function") {
-      std::string text;
-      read_content(content, text, nullptr, error);
-      std::string id = string_member(m, role == "tool" ? "tool_call_id" : "name");
-      if (text.empty()) text = "(no output)";
-      ojson tool_result = ojson::object();
-      tool_result["toolUseId"] = std::move(id);
-      tool_result["content"] = ojson::array({ojson{{"text", std::move(text)}}});
-      tool_result["status"] = "success";
-      turn_for(turns, true).tool_results.push_back(std::move(tool_result));
-    } else if (role == "assistant") {
-      std::string text;
-      read_content(content, text, nullptr, error);
-      Turn& t = turn_for(turns, false);
-      append_paragraph(t.text, text);
-      if (const json* calls = member(m, "tool_calls"); calls && calls->is_array()) {
-        for (const json& call : *calls) {
-          const json* fn = member(call, "function");
-          if (!fn) continue;
-          const std::string name = string_member(*fn, "name");
-          if (name.empty()) continue;
-          json input = json::parse(string_member(*fn, "arguments"), nullptr, false);
-          if (input.is_discarded() || !input.is_object()) input = json::object();
-          ojson use = ojson::object();
-          use["toolUseId"] = string_member(call, "id");
-          use["name"] = name;
-          use["input"] = to_ordered(input);
-          t.tool_uses.push_back(std::move(use));
-        }
-      }
-    } else {
-      return failure("unsupported message role \"" + role + "\"");
-    }
-  }
 
   while (!turns.empty() && !turns.back().user) turns.pop_back();
   if (turns.empty()) return failure("the request has no user message");
@@ -358,7 +668,7 @@ MappedRequest map_chat_request(const json& request, const RequestOptions& option
   pair_tool_calls(turns);
 
   // System text leads the first user turn, behind the thinking switch.
-  const int64_t budget = thinking_budget(request, ascii_lower(requested_model));
+  const int64_t budget = thinking_budget(directives, ascii_lower(requested_model));
   std::string preamble;
   if (budget > 0) {
     result.thinking = true;
@@ -371,26 +681,22 @@ MappedRequest map_chat_request(const json& request, const RequestOptions& option
     first = first.empty() ? preamble : preamble + "\n\n" + first;
   }
   Turn& current = turns.back();
-  append_paragraph(current.text, tool_choice_instruction(request));
-  append_paragraph(current.text, response_format_instruction(request));
+  append_paragraph(current.text, tool_choice_instruction(directives));
+  append_paragraph(current.text, response_format_instruction(directives));
 
   // Tool definitions, plus stubs for tools the history used but the request
   // no longer lists (Kiro refuses toolUses of undeclared tools, ignoring case).
   ojson tools = ojson::array();
   std::set<std::string> declared;
-  if (const json* list = member(request, "tools"); list && list->is_array()) {
-    for (const json& tool : *list) {
-      const json* fn = member(tool, "function");
-      if (!fn) continue;
-      const std::string name = string_member(*fn, "name");
-      if (name.empty()) return failure("a tool has no name");
-      if (name.size() > kMaxToolNameBytes) return failure("tool name \"" + name + "\" is longer than 64 characters");
-      std::string description = utf8_prefix(string_member(*fn, "description"), kMaxToolDescriptionBytes);
-      if (description.empty()) description = name;
-      const json* parameters = member(*fn, "parameters");
-      tools.push_back(tool_spec(name, description, normalise_schema(parameters ? *parameters : json(), true)));
-      declared.insert(ascii_lower(name));
-    }
+  int64_t tool_tokens = 0;  // the declarations as Kiro gets them
+  for (const ToolDecl& decl : tools_declared) {
+    if (decl.name.empty()) return failure("a tool has no name");
+    if (decl.name.size() > kMaxToolNameBytes) return failure("tool name \"" + decl.name + "\" is longer than 64 characters");
+    std::string description = utf8_prefix(decl.description, kMaxToolDescriptionBytes);
+    if (description.empty()) description = decl.name;
+    tools.push_back(tool_spec(decl.name, description, normalise_schema(decl.parameters, true)));
+    declared.insert(ascii_lower(decl.name));
+    tool_tokens += estimate_tokens(tools.back().dump(-1, ' ', false, ojson::error_handler_t::replace));
   }
   for (const Turn& t : turns) {
     for (const ojson& use : t.tool_uses) {
@@ -442,6 +748,7 @@ MappedRequest map_chat_request(const json& request, const RequestOptions& option
   body["conversationState"] = std::move(state);
   if (!options.profile_arn.empty()) body["profileArn"] = std::string(options.profile_arn);
   result.body = body.dump(-1, ' ', false, ojson::error_handler_t::replace);
+  result.prompt_tokens_estimate = kReplyPrimingTokens + message_tokens + tool_tokens;
   result.ok = true;
   return result;
 }

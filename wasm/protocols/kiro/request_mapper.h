@@ -3,7 +3,6 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
 
 namespace keyaos::kiro {
 
@@ -12,6 +11,7 @@ struct RequestOptions {
   std::string_view profile_arn;            // empty: omitted (IdC / Builder ID logins have none)
   std::string_view agent_continuation_id;  // optional UUID
   std::string_view origin = "AI_EDITOR";   // "CLI" draws on the Amazon Q CLI quota instead
+  std::string_view model;                  // the model to map to; empty: the body's own
 };
 
 struct MappedRequest {
@@ -21,6 +21,10 @@ struct MappedRequest {
   // Thinking was requested through the prompt; the reply may carry it as
   // reasoningContentEvent or as a leading <thinking>…</thinking> block.
   bool thinking = false;
+  // Estimated prompt tokens, for when Kiro reports none: message text, tool
+  // calls and results, tool definitions, per-message framing and a flat
+  // 1000 per image (see token_estimate.h for the text model).
+  int64_t prompt_tokens_estimate = 0;
   std::string error;  // the client's request cannot be expressed for Kiro
 };
 
@@ -38,6 +42,9 @@ struct MappedRequest {
 // - tool_choice and response_format, which Kiro lacks, become instructions;
 // - reasoning_effort / reasoning / thinking enable thinking through the
 //   <thinking_mode> prompt prefix.
-MappedRequest map_chat_request(const nlohmann::json& openai_request, const RequestOptions& options);
+//
+// The body is read once, with simdjson On-Demand; only tool schemas and call
+// arguments, which are rewritten, become trees.
+MappedRequest map_chat_request(std::string_view openai_body, const RequestOptions& options);
 
 }  // namespace keyaos::kiro

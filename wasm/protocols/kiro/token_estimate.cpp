@@ -4,10 +4,6 @@ namespace keyaos::kiro {
 
 namespace {
 
-constexpr int64_t kPerMessageOverhead = 4;
-constexpr int64_t kReplyPriming = 3;
-constexpr int64_t kPerImage = 1000;
-
 bool is_cjk(uint32_t cp) {
   return (cp >= 0x2E80 && cp <= 0x2FDF) ||   // CJK radicals
          (cp >= 0x3000 && cp <= 0x30FF) ||   // CJK punctuation, hiragana, katakana
@@ -109,59 +105,6 @@ int64_t estimate_tokens(std::string_view utf8) {
   TokenEstimator e;
   e.add(utf8);
   return e.tokens();
-}
-
-namespace {
-
-// Text and images of a message's content (string or array of parts).
-void add_content(const nlohmann::json& content, int64_t& tokens) {
-  if (content.is_string()) {
-    tokens += estimate_tokens(content.get_ref<const std::string&>());
-    return;
-  }
-  if (!content.is_array()) return;
-  for (const auto& part : content) {
-    if (!part.is_object()) continue;
-    auto text = part.find("text");
-    if (text != part.end() && text->is_string()) tokens += estimate_tokens(text->get_ref<const std::string&>());
-    auto type = part.find("type");
-    if (type != part.end() && type->is_string() && type->get_ref<const std::string&>() == "image_url") tokens += kPerImage;
-  }
-}
-
-std::string dump_lenient(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
-}  // namespace
-
-int64_t estimate_prompt_tokens(const nlohmann::json& request) {
-  if (!request.is_object()) return 0;
-  int64_t tokens = kReplyPriming;
-  auto messages = request.find("messages");
-  if (messages != request.end() && messages->is_array()) {
-    for (const auto& m : *messages) {
-      if (!m.is_object()) continue;
-      tokens += kPerMessageOverhead;
-      auto content = m.find("content");
-      if (content != m.end()) add_content(*content, tokens);
-      auto calls = m.find("tool_calls");
-      if (calls != m.end() && calls->is_array()) {
-        for (const auto& call : *calls) {
-          if (!call.is_object()) continue;
-          auto fn = call.find("function");
-          if (fn == call.end() || !fn->is_object()) continue;
-          auto name = fn->find("name");
-          auto args = fn->find("arguments");
-          if (name != fn->end() && name->is_string()) tokens += estimate_tokens(name->get_ref<const std::string&>());
-          if (args != fn->end() && args->is_string()) tokens += estimate_tokens(args->get_ref<const std::string&>());
-        }
-      }
-    }
-  }
-  auto tools = request.find("tools");
-  if (tools != request.end() && tools->is_array()) {
-    for (const auto& tool : *tools) tokens += estimate_tokens(dump_lenient(tool));
-  }
-  return tokens;
 }
 
 }  // namespace keyaos::kiro

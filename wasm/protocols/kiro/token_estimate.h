@@ -2,8 +2,6 @@
 #include <cstdint>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 namespace keyaos::kiro {
 
 // Token counts for when Kiro reports none, from character classes rather
@@ -61,11 +59,5 @@ class TokenEstimator {
 
 // One-shot estimate of a text.
 int64_t estimate_tokens(std::string_view utf8);
-
-// Estimated prompt tokens of an OpenAI chat request: message text, tool calls
-// and results, tool definitions, plus the per-message framing chat formats
-// add (≈ 4 tokens per message, 3 for the reply header) and a flat 1000 tokens
-// per image (a typical screenshot after the model's downscaling is 800-1600).
-int64_t estimate_prompt_tokens(const nlohmann::json& openai_request);
 
 }  // namespace keyaos::kiro
