@@ -116,7 +116,71 @@ export function measureWasmTranslate(wasmPath, { iterations = 1000, longRuns = 3
   return results;
 }
 
+// A long agent conversation, as coding clients send it: a long system prompt,
+// `rounds` tool rounds (user text, an assistant tool call, its result) and
+// `tools` declared tools with schemas.
+export function longConversation(model, { rounds = 200, tools = 20 } = {}) {
+  const messages = [{ role: "system", content: "s".repeat(20000) }];
+  for (let i = 0; i < rounds; i++) {
+    messages.push({ role: "user", content: String.fromCharCode(97 + (i % 26)).repeat(1500) + " words and more" });
+    messages.push({ role: "assistant", content: "ok", tool_calls: [{ id: `t${i}`, type: "function", function: { name: "read", arguments: JSON.stringify({ path: "src/x.cpp", lines: [1, 2, 3] }) } }] });
+    messages.push({ role: "tool", tool_call_id: `t${i}`, content: "r".repeat(800) });
+  }
+  messages.push({ role: "user", content: "go" });
+  const declared = Array.from({ length: tools }, (_, i) => ({
+    type: "function",
+    function: { name: i === 0 ? "read" : `tool${i}`, description: "d".repeat(300), parameters: { type: "object", properties: { a: { type: "string" }, b: { type: "array", items: { type: "number" } } }, required: ["a"] } },
+  }));
+  return JSON.stringify({ model, stream: true, messages, tools: declared });
+}
+
+const MAPPERS = {
+  // The baseline: an OpenAI-compatible upstream, whose body is the client's with the model replaced.
+  openai: { provider: "openai", model: "openai/gpt-4o-mini", upstream: "gpt-4o-mini", plaintext: "sk-proj-benchkey0123456789" },
+  google: PROVIDERS.google,
+  kiro: PROVIDERS.kiro,
+};
+
+// CPU from a long conversation's request event to the upstream fetch: routing,
+// reading the client body and writing the upstream's, host JSON included.
+export function measureWasmRequestMapping(wasmPath, { runs = 30 } = {}) {
+  const results = {};
+  for (const [name, p] of Object.entries(MAPPERS)) {
+    const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
+    engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: { [p.provider]: "http://upstream.test" } });
+    const credentials = [{ id: "cred_o", owner_id: "self", provider_id: p.provider, secret_hint: "x", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
+    const offerings = [{ provider_id: p.provider, model_id: p.model, upstream_model_id: p.upstream, input_price: 3, output_price: 15, cache_read_price: null, cache_write_price: null }];
+    const rowsFor = (head) => head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+    const body = longConversation(p.model);
+    let upstreamBytes = 0;
+    const run = (i) => {
+      const now = 2000 + i;
+      const h = engine.open();
+      let a = engine.step(h, { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${TOKEN}` }, now, nonce: i.toString(16).padStart(32, "0") }, body);
+      for (;;) {
+        if (a.head.type === "sql") a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
+        else if (a.head.type === "crypto") a = engine.step(h, { type: "crypto", values: [{ plaintext: p.plaintext }], now }, null);
+        else break;
+      }
+      if (a.head.type !== "fetch") throw new Error(`${name}: expected fetch, got ${a.head.type}`);
+      upstreamBytes = a.payload.length;
+      engine.close(h);
+    };
+    for (let i = 0; i < 5; i++) run(i); // JIT warm-up and cache fill
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = process.hrtime.bigint();
+      run(1000 + i);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    results[name] = { clientBytes: body.length, upstreamBytes, medianMs: times[Math.floor(times.length / 2)], maxMs: times[times.length - 1] };
+  }
+  return results;
+}
+
 // `node bench/wasm-translate.js [path/to/keyaos.wasm]` prints the numbers.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(measureWasmTranslate(process.argv[2] || new URL("../worker-shim/keyaos.wasm", import.meta.url).pathname), null, 1));
+  const wasmPath = process.argv[2] || new URL("../worker-shim/keyaos.wasm", import.meta.url).pathname;
+  console.log(JSON.stringify({ translate: measureWasmTranslate(wasmPath), mapping: measureWasmRequestMapping(wasmPath) }, null, 1));
 }

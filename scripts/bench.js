@@ -6,6 +6,7 @@
 //  - engine CPU per request, natively vs parsing the same bytes with nlohmann,
 //    and in wasm (V8) driven by a host that does no I/O;
 //  - the CPU of a cron run syncing a ~1 MB model list, natively and in wasm;
+//  - mapping a long conversation for each upstream protocol vs passing it on;
 //  - wasm size and instantiate time.
 // Usage: npm run bench [-- --quick]
 import { gzipSync } from "node:zlib";
@@ -25,7 +26,7 @@ const { Miniflare } = await import("miniflare");
 const { startMockUpstream, openaiCompletion } = await import("../tests/support/mock-upstream.js");
 const { measureWasmEngine, measureWasmChunks, openaiStream } = await import("../bench/wasm-engine.js");
 const { measureWasmSync } = await import("../bench/wasm-sync.js");
-const { measureWasmTranslate } = await import("../bench/wasm-translate.js");
+const { measureWasmTranslate, measureWasmRequestMapping } = await import("../bench/wasm-translate.js");
 const { measureWorkerCpu } = await import("../bench/worker-cpu.js");
 
 const pct = (xs, p) => {
@@ -52,6 +53,7 @@ const wasm = measureWasmEngine(wasmPath, quick ? 500 : 3000);
 const wasmChunks = measureWasmChunks(wasmPath, quick ? 5 : 20);
 const wasmSync = measureWasmSync(wasmPath, quick ? 6 : 30);
 const wasmTranslate = measureWasmTranslate(wasmPath, { iterations: quick ? 300 : 2000, longRuns: quick ? 10 : 40 });
+const wasmMapping = measureWasmRequestMapping(wasmPath, { runs: quick ? 8 : 30 });
 const wasmSyncReal = measureWasmSync(wasmPath, quick ? 6 : 30, { entryBytes: 3000 }); // entries of a real list's size
 
 // ---- end to end through workerd ---------------------------------------------------
@@ -184,6 +186,12 @@ const wt = wasmTranslate;
 lines.push(`| wasm in V8, whole warm request with a short answer, incl. host JSON (p50 / p99) | ${wt.google.shortMedianUs.toFixed(0)} / ${wt.google.shortP99Us.toFixed(0)} µs | ${wt.kiro.shortMedianUs.toFixed(0)} / ${wt.kiro.shortP99Us.toFixed(0)} µs |`);
 lines.push(`| wasm in V8, whole request with a long answer (${(wt.google.longBytes / 1024).toFixed(0)} KB / ${(wt.kiro.longBytes / 1024).toFixed(0)} KB) | ${wt.google.longMs.toFixed(2)} ms, ${wt.google.mbPerS.toFixed(0)} MB/s | ${wt.kiro.longMs.toFixed(2)} ms, ${wt.kiro.mbPerS.toFixed(0)} MB/s |`);
 lines.push(`| wasm in V8, per 16 KB upstream chunk of the long answer (${wt.google.longChunks} / ${wt.kiro.longChunks} chunks) | ${wt.google.usPerChunk.toFixed(0)} µs | ${wt.kiro.usPerChunk.toFixed(0)} µs |`);
+lines.push("");
+const wm = wasmMapping;
+const mapped = (r) => `${r.medianMs.toFixed(2)} (${r.maxMs.toFixed(2)}) ms, ${(r.medianMs / wm.openai.medianMs).toFixed(2)}× baseline`;
+lines.push(`| a long conversation (${(wm.openai.clientBytes / 1024).toFixed(0)} KB: 200 tool rounds, 20 tools), wasm in V8 from the request to the upstream fetch, incl. host JSON, p50 (max) | OpenAI-compatible (baseline: the body passed on) | Google v1internal | Kiro |`);
+lines.push("|---|---|---|---|");
+lines.push(`| CPU | ${wm.openai.medianMs.toFixed(2)} (${wm.openai.maxMs.toFixed(2)}) ms | ${mapped(wm.google)} | ${mapped(wm.kiro)} |`);
 lines.push("");
 lines.push(`| inbound APIs: the engine's OpenAI stream rendered for the client (${native.translate_short_events} / ${native.translate_long_events}-piece answer, ${(native.openai_short_bytes / 1024).toFixed(1)} KB / ${(native.openai_long_bytes / 1024).toFixed(0)} KB of OpenAI SSE) | Anthropic Messages | OpenAI Responses |`);
 lines.push("|---|---|---|");

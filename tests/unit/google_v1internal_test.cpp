@@ -515,7 +515,7 @@ TEST_CASE("the full OpenAI request maps to the v1internal envelope field by fiel
   options.model = "gemini-2.5-pro";
   options.session_id = "5f1d2c3b-4a59-4e6f-8a7b-9c0d1e2f3a4b";
   options.prompt_index = 1;
-  MappedRequest mapped = map_chat_request(request, options);
+  MappedRequest mapped = map_chat_request(request.dump(), options);
   REQUIRE(mapped.ok);
   CHECK(mapped.model == "gemini-2.5-pro");
   json got = parse_json(mapped.body);
@@ -567,7 +567,7 @@ TEST_CASE("the full OpenAI request maps to the v1internal envelope field by fiel
   want["request"]["tools"][0]["functionDeclarations"][0]["parametersJsonSchema"]["additionalProperties"] = false;
   CHECK(got == want);
 
-  // The body overload gives the same envelope.
+  // The fixture's own text, in its own member order, gives the same envelope.
   MappedRequest from_text = map_chat_request(std::string_view(read_fixture("openai_chat_request_full.json")), options);
   REQUIRE(from_text.ok);
   CHECK(parse_json(from_text.body) == got);
@@ -614,7 +614,7 @@ TEST_CASE("a richer conversation: images, audio, parallel calls, signatures, mer
   RequestMappingOptions options;
   options.project_id = "p-1";
   options.thought_signatures = &signatures;
-  MappedRequest mapped = map_chat_request(request, options);
+  MappedRequest mapped = map_chat_request(request.dump(), options);
   REQUIRE(mapped.ok);
   CHECK(mapped.model == "gemini-3-pro-preview");
   json got = parse_json(mapped.body);
@@ -659,7 +659,7 @@ TEST_CASE("a richer conversation: images, audio, parallel calls, signatures, mer
     "responseLogprobs":true,"logprobs":3,
     "thinkingConfig":{"includeThoughts":true,"thinkingLevel":"high"}})"));
 
-  SECTION("the body overload keeps the client's key order") {
+  SECTION("the client's key order is kept in schemas") {
     std::string body = R"({"model":"gemini-2.5-flash","messages":[{"role":"user","content":"hi"}],
       "response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object",
       "properties":{"zeta":{"type":"string"},"alpha":{"type":"string"}}}}}})";
@@ -673,7 +673,7 @@ TEST_CASE("tool_choice, response_format and reasoning effort variants", "[google
   auto generation = [](const std::string& extra, const std::string& model = "gemini-2.5-flash") {
     json request = parse_json("{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]" +
                               extra + "}");
-    MappedRequest mapped = map_chat_request(request, RequestMappingOptions{});
+    MappedRequest mapped = map_chat_request(request.dump(), RequestMappingOptions{});
     REQUIRE(mapped.ok);
     return parse_json(mapped.body)["request"];
   };
@@ -713,7 +713,7 @@ TEST_CASE("tool_choice, response_format and reasoning effort variants", "[google
 
 TEST_CASE("requests that cannot be expressed are refused as bad requests", "[google]") {
   auto refuse = [](const std::string& text) {
-    MappedRequest mapped = map_chat_request(parse_json(text), RequestMappingOptions{});
+    MappedRequest mapped = map_chat_request(text, RequestMappingOptions{});
     CHECK_FALSE(mapped.ok);
     CHECK(mapped.error.error_class == ErrorClass::bad_request);
     CHECK(mapped.error.http_status == 400);
@@ -735,6 +735,80 @@ TEST_CASE("requests that cannot be expressed are refused as bad requests", "[goo
   CHECK(upstream_model_id("gemini-3-flash") == "gemini-3-flash");
 }
 
+TEST_CASE("the body is read once, in its own member order", "[google]") {
+  auto map = [](const std::string& text, RequestMappingOptions options = {}) { return map_chat_request(text, options); };
+  auto contents = [&](const std::string& text) {
+    MappedRequest mapped = map(text);
+    REQUIRE(mapped.ok);
+    return parse_json(mapped.body)["request"]["contents"];
+  };
+
+  SECTION("a message's role and a part's type may follow their content") {
+    CHECK(contents(R"({"messages":[{"content":[{"text":"late type","type":"text"}],"role":"user"}],"model":"m"})") ==
+          json::parse(R"([{"role":"user","parts":[{"text":"late type"}]}])"));
+    CHECK(contents(R"({"model":"m","messages":[{"role":"user","content":"go"},
+        {"tool_calls":[{"function":{"arguments":"{\"b\":1,\"a\":2}","name":"f"},"id":"c1"}],"role":"assistant"},
+        {"content":"done","tool_call_id":"c1","role":"tool"}]})")[2] ==
+          json::parse(R"({"role":"user","parts":[{"functionResponse":{"name":"f","response":{"output":"done"}}}]})"));
+  }
+  SECTION("a member given twice counts as the last") {
+    CHECK(contents(R"({"model":"m","messages":[{"role":"user","content":"A"}],"messages":[{"role":"user","content":"B"}]})") ==
+          json::parse(R"([{"role":"user","parts":[{"text":"B"}]}])"));
+    CHECK(contents(R"({"model":"m","messages":[{"role":"user","content":"A","content":"B"}]})")[0]["parts"][0]["text"] == "B");
+    MappedRequest refused = map(R"({"model":"m","messages":[{"role":"user","content":"A"}],"messages":[]})");
+    CHECK(refused.error.message == "messages must be a non-empty array.");
+    MappedRequest last_number = map(R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":1,"temperature":"hot"})");
+    REQUIRE(last_number.ok);
+    CHECK_FALSE(parse_json(last_number.body)["request"].contains("generationConfig"));
+    RequestMappingOptions routed;
+    routed.model = "gemini-2.5-flash";
+    CHECK(map(R"({"model":"a","model":"b","messages":[{"role":"user","content":"x"}]})", routed).model == "gemini-2.5-flash");
+    CHECK(map(R"({"model":"a","model":"google/b","messages":[{"role":"user","content":"x"}]})").model == "b");
+  }
+  SECTION("numbers keep their form: integers stay integers") {
+    MappedRequest mapped = map(R"({"model":"m","messages":[{"role":"user","content":"x"}],"temperature":1,"top_p":0.5,
+        "seed":18446744073709551615,"n":2.0,"max_tokens":7})");
+    REQUIRE(mapped.ok);
+    CHECK(mapped.body.find(R"("generationConfig":{"temperature":1,"topP":0.5,"maxOutputTokens":7,"seed":18446744073709551615)") !=
+          std::string::npos);
+  }
+  SECTION("call arguments: an object in a string, kept in order; anything else kept as text") {
+    const std::string deep = "{\"a\":" + std::string(500, '[') + std::string(500, ']') + "}";
+    auto args = [&](const std::string& arguments) {
+      json request = {{"model", "m"},
+                      {"messages", json::array({{{"role", "user"}, {"content", "go"}},
+                                                {{"role", "assistant"},
+                                                 {"tool_calls", json::array({{{"id", "c"}, {"function", {{"name", "f"}, {"arguments", arguments}}}}})}},
+                                                {{"role", "user"}, {"content", "next"}}})}};
+      MappedRequest mapped = map(request.dump());
+      REQUIRE(mapped.ok);
+      return mapped.body;
+    };
+    CHECK(args(R"({"zeta":1,"alpha":[true,null]})").find(R"("args":{"zeta":1,"alpha":[true,null]})") != std::string::npos);
+    CHECK(args("  ").find(R"("args":{})") != std::string::npos);
+    for (const std::string& kept : {std::string("[1]"), std::string("{\"a\":1} x"), std::string("{\"a\":tru}"), deep}) {
+      INFO(kept);
+      CHECK(parse_json(args(kept))["request"]["contents"][1]["parts"][0]["functionCall"]["args"] == json{{"arguments", kept}});
+    }
+  }
+  SECTION("a broken or non-object body is refused, wherever it breaks") {
+    auto refused = [&](const std::string& text) {
+      MappedRequest mapped = map(text);
+      CHECK_FALSE(mapped.ok);
+      CHECK(mapped.error.http_status == 400);
+      return mapped.error.code;
+    };
+    CHECK(refused(R"({"model":"m","messages":[{"role":"user","content":"x"}]} x)") == "invalid_json");
+    CHECK(refused(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[tru, 1x, {"a" "b"}]})") == "invalid_json");
+    CHECK(refused(R"({"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"function":{"name":"f","parameters":{"a":nul}}}]})") ==
+          "invalid_json");
+    CHECK(refused("{\"model\":\"\x1b\"}") == "invalid_json");      // a control character inside a string
+    CHECK(refused("{\"model\":\"\xff\xfe\"}") == "invalid_json");  // not UTF-8
+    CHECK(refused("[1,2]") == "invalid_request");
+    CHECK(refused("[1,") == "invalid_json");
+  }
+}
+
 TEST_CASE("the Antigravity envelope", "[google]") {
   json request = parse_json(R"({"model":"google/gemini-3-flash","messages":[
       {"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hi"}],
@@ -744,7 +818,7 @@ TEST_CASE("the Antigravity envelope", "[google]") {
   options.project_id = "aicode-consumers-123456";
   options.request_uuid = "0d9c5a8e-6b1f-4f2a-9e3d-7c8b6a5f4e3d";
   options.session_id = "-3750763034362895579";
-  MappedRequest mapped = map_chat_request(request, options);
+  MappedRequest mapped = map_chat_request(request.dump(), options);
   REQUIRE(mapped.ok);
   json got = parse_json(mapped.body);
   CHECK(got == parse_json(read_fixture("antigravity_streamGenerateContent_request.json")));
@@ -756,20 +830,20 @@ TEST_CASE("the Antigravity envelope", "[google]") {
 
   SECTION("without a session id one is derived from the first user message, stably") {
     options.session_id.clear();
-    json first = parse_json(map_chat_request(request, options).body);
-    json again = parse_json(map_chat_request(request, options).body);
+    json first = parse_json(map_chat_request(request.dump(), options).body);
+    json again = parse_json(map_chat_request(request.dump(), options).body);
     std::string session = first["request"]["sessionId"].get<std::string>();
     CHECK(session.size() > 1);
     CHECK(session[0] == '-');
     CHECK(session.find_first_not_of("0123456789", 1) == std::string::npos);
     CHECK(again["request"]["sessionId"] == session);
     request["messages"][1]["content"] = "Say bye";
-    CHECK(parse_json(map_chat_request(request, options).body)["request"]["sessionId"] != session);
+    CHECK(parse_json(map_chat_request(request.dump(), options).body)["request"]["sessionId"] != session);
   }
   SECTION("image models are image_gen requests") {
     request["model"] = "gemini-3.1-flash-image";
     options.now_ms = 1755800000123;
-    json image = parse_json(map_chat_request(request, options).body);
+    json image = parse_json(map_chat_request(request.dump(), options).body);
     CHECK(image["requestType"] == "image_gen");
     CHECK(image["requestId"] == "image_gen/1755800000123/0d9c5a8e-6b1f-4f2a-9e3d-7c8b6a5f4e3d/12");
   }

@@ -72,3 +72,38 @@ TEST_CASE("one input reads document after document, longer ones too", "[json_rea
   std::string_view view;
   CHECK_FALSE(read_member(input, R"({"s": )", "s", [&](od::value& v) { return json_read::string(v, view); }));  // truncated
 }
+
+TEST_CASE("a body opens as an object, as another JSON value, or as not JSON", "[json_read]") {
+  json_read::Input input;
+  auto opened = [&](const std::string& text) {
+    od::document doc;
+    od::object obj;
+    return json_read::open_object(input, text, doc, obj);
+  };
+  CHECK(opened(R"({"a":1})") == json_read::Opened::object);
+  CHECK(opened("[1,2]") == json_read::Opened::not_object);
+  CHECK(opened("\"text\"") == json_read::Opened::not_object);
+  CHECK(opened("[1,") == json_read::Opened::not_json);
+  CHECK(opened("tru") == json_read::Opened::not_json);
+  CHECK(opened("\"\xff\"") == json_read::Opened::not_json);  // stops the first stage: no document to ask
+  CHECK(opened("") == json_read::Opened::not_json);
+}
+
+TEST_CASE("a document is finished only when read to its end, and never after an error", "[json_read]") {
+  json_read::Input input;
+  auto finished_after_members = [&](const std::string& text) {
+    od::document doc;
+    od::object obj;
+    if (json_read::open_object(input, text, doc, obj) != json_read::Opened::object) return false;
+    json_read::each_member(obj, [](std::string_view, od::value& v) {
+      json_read::each_object(v, [](od::object& item) { json_read::each_member(item, [](std::string_view, od::value&) { return true; }); });
+      return true;
+    });
+    return json_read::finished(doc);
+  };
+  CHECK(finished_after_members(R"({"a":[1,{"b":2}],"c":"d"})"));
+  CHECK_FALSE(finished_after_members(R"({"a":1} x)"));
+  // An error inside a value being read ends the iteration (simdjson abandons
+  // the document); the document is then dead, not finished.
+  CHECK_FALSE(finished_after_members(R"({"a":[tru, 1x, {"b" "c"}]})"));
+}

@@ -952,6 +952,11 @@ TEST_CASE("request mapping rules", "[kiro]") {
           "the request has no messages");
     CHECK(map_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"x"}]} x)", o).error == "the request body is not valid JSON");
     CHECK(map_chat_request("[1]", o).error == "the request body must be a JSON object");
+    // Broken where the first stage stops (not UTF-8) and deep inside a member the pass skips.
+    CHECK(map_chat_request("{\"model\":\"\xff\xfe\"}", o).error == "the request body is not valid JSON");
+    CHECK(map_chat_request(R"({"model":"auto","messages":[{"role":"user","content":"x"}],"tools":[tru, 1x, {"a" "b"}]})", o).error ==
+          "the request body is not valid JSON");
+    CHECK(map_chat_request("[1,", o).error == "the request body is not valid JSON");
   }
   SECTION("call arguments that are not a JSON object, or nest too deep, become {}") {
     const std::string deep = "{\"a\":" + std::string(500, '[') + std::string(500, ']') + "}";

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "catalog/decimal.h"
+#include "core/json_read.h"
 #include "core/text.h"
 #include "simdjson.h"
 
@@ -551,7 +552,7 @@ bool parse_model_list(const ProviderDef& def, std::string_view parser, std::stri
   } else {
     error = "unknown model list parser \"" + std::string(parser) + "\"";
   }
-  if (ok && !doc.at_end()) {
+  if (ok && !json_read::finished(doc)) {
     ok = false;
     error = "model list has content after the JSON document";
   }

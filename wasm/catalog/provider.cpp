@@ -5,6 +5,7 @@
 #include "catalog/credits.h"
 #include "catalog/json_fields.h"
 #include "catalog/model_list.h"
+#include "core/json_read.h"
 #include "core/text.h"
 #include "simdjson.h"
 
@@ -621,7 +622,7 @@ bool parse_provider(std::string_view json_text, ProviderDef& out, std::string& e
     return FieldStep::unknown;
   });
   if (!ok) return false;
-  if (!doc.at_end()) return fail(error, "(document)", "has content after the object");
+  if (!json_read::finished(doc)) return fail(error, "(document)", "has content after the object");
 
   const std::pair<bool, const char*> required[] = {
       {seen.id, "id"},

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/json_validate.h"
+
 namespace keyaos::json_read {
 
 bool parse_int64(std::string_view text, int64_t& out) {
@@ -46,6 +48,15 @@ simdjson::error_code Input::parse(std::string_view text, simdjson::ondemand::doc
   scratch_.assign(text.data(), text.size());
   scratch_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
   return parser_.iterate(scratch_.data(), scratch_.size(), scratch_.capacity()).get(doc);
+}
+
+Opened open_object(Input& input, std::string_view text, simdjson::ondemand::document& doc,
+                   simdjson::ondemand::object& obj) {
+  // A text that fails the first stage (broken UTF-8, unclosed strings) gives no document to ask.
+  if (input.parse(text, doc) != simdjson::SUCCESS) return Opened::not_json;
+  if (doc.get_object().get(obj) == simdjson::SUCCESS) return Opened::object;
+  // Rare, so checked in full: a broken array or scalar is not JSON either.
+  return is_valid_json(text) ? Opened::not_object : Opened::not_json;
 }
 
 }  // namespace keyaos::json_read

@@ -11,10 +11,13 @@
 //   host's own event and action heads. It reads only small, bounded
 //   documents (the management API's bodies, JSON columns of stored rows,
 //   Stripe events, session claims, an upstream's error object) and those a
-//   route rewrites as a tree (an error event redacted for the client, a
-//   client body mapped into Google's request). Parts of a large document
-//   that are rewritten as trees (Kiro's tool schemas and call arguments) are
-//   converted from On-Demand values.
+//   route rewrites as a tree (an error event redacted for the client). Parts
+//   of a large document that are rewritten as trees (the tool schemas and
+//   call arguments Google's and Kiro's mappers pass on) are converted from
+//   On-Demand values (core/json_tree.h); large trees are written with
+//   core/json_write.h.
+// - A document is finished only when json_read::finished says so: an error
+//   deep inside a value can abandon the document early.
 //
 // These readers take a value of the wrong type as absent instead of as an
 // error: upstream payloads are loosely specified, and a field Keyaos cannot
@@ -84,6 +87,12 @@ bool each_member(simdjson::ondemand::object& obj, OnMember&& on_member) {
   return true;
 }
 
+// The document was read to its end, with nothing after its value. An error
+// deep inside a value can end the iteration early (simdjson then abandons
+// the document, and asking a dead document where it stands reads through a
+// null parser), so liveness is checked first.
+inline bool finished(simdjson::ondemand::document& doc) { return doc.is_alive() && doc.at_end(); }
+
 inline bool object(value& v, simdjson::ondemand::object& out) { return v.get_object().get(out) == simdjson::SUCCESS; }
 
 // Calls on_object(obj) for each element of the array `v` that is an object;
@@ -118,5 +127,10 @@ class Input {
   simdjson::ondemand::parser parser_;
   std::string scratch_;
 };
+
+// How a body opened as an object: read, valid JSON of another type, or not JSON.
+enum class Opened { object, not_object, not_json };
+Opened open_object(Input& input, std::string_view text, simdjson::ondemand::document& doc,
+                   simdjson::ondemand::object& obj);
 
 }  // namespace keyaos::json_read

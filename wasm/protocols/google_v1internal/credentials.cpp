@@ -131,7 +131,7 @@ CredentialsParseResult parse_json(std::string_view text, Product product) {
     return refuse("The credentials are not valid JSON.");
   }
   Fields f;
-  if (!read_fields(top, f, false) || !doc.at_end()) return refuse("The credentials are not valid JSON.");
+  if (!read_fields(top, f, false) || !json_read::finished(doc)) return refuse("The credentials are not valid JSON.");
 
   if (f.refresh_token.empty()) {
     if (!f.access_token.empty()) return refuse("The credentials hold no refresh_token, only an access token.");

@@ -1,29 +1,22 @@
 #include "protocols/google_v1internal/request_mapper.h"
 
 #include <map>
+#include <optional>
+#include <utility>
 #include <vector>
 
+#include "core/json_read.h"
+#include "core/json_tree.h"
+#include "core/json_write.h"
 #include "core/text.h"
 #include "protocols/google_v1internal/thinking_config.h"
 
 namespace keyaos::google_v1internal {
 namespace {
 
+namespace od = simdjson::ondemand;
+using json_read::each_member;
 using nlohmann::ordered_json;
-
-template <class J>
-const J* member(const J& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-template <class J>
-std::string_view string_of(const J* v) {
-  if (v == nullptr || !v->is_string()) return {};
-  return v->template get_ref<const typename J::string_t&>();
-}
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
@@ -79,32 +72,483 @@ std::string derived_session_id(std::string_view seed) {
   return id;
 }
 
-template <class J>
+// Reading: one On-Demand pass over the client's body, in its order. A member
+// given twice counts as the last, as a tree parse would take it; a message or
+// part is read whole before it is mapped (its role or type may follow its
+// content). String views point into the parser's buffer, which lives as long
+// as the mapping.
+
+// A value's string, or empty for any other type (taken as absent).
+std::string_view string_or_empty(od::value& v) {
+  std::string_view text;
+  json_read::string(v, text);
+  return text;
+}
+
+// Present and not null: what the mapping takes as given.
+bool given(od::value& v) {
+  od::json_type type;
+  return json_read::type_of(v, type) && type != od::json_type::null;
+}
+
+bool is_integer(od::value& v) {
+  od::number_type kind;
+  return json_read::is(v, od::json_type::number) && v.get_number_type().get(kind) == simdjson::SUCCESS &&
+         (kind == od::number_type::signed_integer || kind == od::number_type::unsigned_integer);
+}
+
+// A number copied as written (an integer stays one); nullopt for any other type.
+// False on a broken document.
+bool read_number(od::value& v, bool integer_only, std::optional<ordered_json>& out) {
+  out.reset();
+  if (!json_read::is(v, od::json_type::number) || (integer_only && !is_integer(v))) return true;
+  ordered_json n;
+  if (!json_tree::from_value(v, n)) return false;
+  out = std::move(n);
+  return true;
+}
+
+// One element of an array content.
+struct Part {
+  std::string_view type;
+  bool has_text = false;  // a non-null "text"
+  std::string_view text;
+  bool has_image = false;
+  std::string_view image_url;  // image_url as a string, or its "url"
+  bool has_audio = false;
+  std::string_view audio_data, audio_format;
+  bool has_file = false;
+  std::string_view file_data, file_name;
+};
+
+struct Content {
+  enum class Kind { absent, text, parts, other } kind = Kind::absent;
+  std::string_view text;
+  std::vector<Part> parts;
+};
+
+// Calls on_member(key, value) for each member of `v` when it is an object; any other value is passed over.
+template <class OnMember>
+void each_member_of(od::value& v, OnMember&& on_member) {
+  od::object obj;
+  if (json_read::object(v, obj)) each_member(obj, on_member);
+}
+
+Part read_part(od::value& v) {
+  Part p;
+  each_member_of(v, [&](std::string_view key, od::value& f) {
+    if (key == "type") {
+      p.type = string_or_empty(f);
+    } else if (key == "text") {
+      p.has_text = given(f);
+      p.text = string_or_empty(f);
+    } else if (key == "image_url") {
+      p.has_image = given(f);
+      p.image_url = {};
+      if (!json_read::string(f, p.image_url))
+        each_member_of(f, [&](std::string_view k, od::value& u) {
+          if (k == "url") p.image_url = string_or_empty(u);
+          return true;
+        });
+    } else if (key == "input_audio") {
+      p.has_audio = given(f);
+      p.audio_data = p.audio_format = {};
+      each_member_of(f, [&](std::string_view k, od::value& a) {
+        if (k == "data") p.audio_data = string_or_empty(a);
+        else if (k == "format") p.audio_format = string_or_empty(a);
+        return true;
+      });
+    } else if (key == "file") {
+      p.has_file = given(f);
+      p.file_data = p.file_name = {};
+      each_member_of(f, [&](std::string_view k, od::value& a) {
+        if (k == "file_data") p.file_data = string_or_empty(a);
+        else if (k == "filename") p.file_name = string_or_empty(a);
+        return true;
+      });
+    }
+    return true;
+  });
+  return p;
+}
+
+Content read_content(od::value& v) {
+  Content c;
+  od::json_type type;
+  if (!json_read::type_of(v, type) || type == od::json_type::null) return c;
+  if (type == od::json_type::string) {
+    c.kind = Content::Kind::text;
+    c.text = string_or_empty(v);
+    return c;
+  }
+  od::array parts;
+  if (type != od::json_type::array || v.get_array().get(parts) != simdjson::SUCCESS) {
+    c.kind = Content::Kind::other;
+    return c;
+  }
+  c.kind = Content::Kind::parts;
+  for (auto result : parts) {
+    od::value part;
+    if (std::move(result).get(part) != simdjson::SUCCESS) break;
+    c.parts.push_back(read_part(part));
+  }
+  return c;
+}
+
+struct ToolCall {
+  std::string_view id, name;
+  std::optional<ordered_json> arguments_object;  // arguments given as an object
+  std::string_view arguments_text;               // arguments given as a string
+};
+
+// A function (a tool call's, or the legacy function_call): its name and arguments.
+bool read_function(od::value& v, ToolCall& call) {
+  bool ok = true;
+  each_member_of(v, [&](std::string_view key, od::value& f) {
+    if (key == "name") {
+      call.name = string_or_empty(f);
+    } else if (key == "arguments") {
+      call.arguments_object.reset();
+      call.arguments_text = {};
+      if (json_read::is(f, od::json_type::object)) {
+        ordered_json tree;
+        if (!(ok = json_tree::from_value(f, tree))) return false;
+        call.arguments_object = std::move(tree);
+      } else {
+        call.arguments_text = string_or_empty(f);
+      }
+    }
+    return true;
+  });
+  return ok;
+}
+
+struct Message {
+  std::string_view role, reasoning, tool_call_id, name;
+  Content content;
+  bool has_tool_calls = false, tool_calls_array = false;
+  std::vector<ToolCall> tool_calls;
+  bool has_function_call = false;
+  ToolCall function_call;
+};
+
+bool read_message(od::object& obj, Message& m) {
+  bool ok = true;
+  each_member(obj, [&](std::string_view key, od::value& v) {
+    if (key == "role") m.role = string_or_empty(v);
+    else if (key == "content") m.content = read_content(v);
+    else if (key == "reasoning_content") m.reasoning = string_or_empty(v);
+    else if (key == "tool_call_id") m.tool_call_id = string_or_empty(v);
+    else if (key == "name") m.name = string_or_empty(v);
+    else if (key == "tool_calls") {
+      m.has_tool_calls = given(v);
+      m.tool_calls_array = json_read::is(v, od::json_type::array);
+      m.tool_calls.clear();
+      od::array calls;
+      if (m.tool_calls_array && v.get_array().get(calls) == simdjson::SUCCESS) {
+        for (auto result : calls) {
+          od::value item;
+          if (std::move(result).get(item) != simdjson::SUCCESS) return ok = false;
+          ToolCall call;
+          each_member_of(item, [&](std::string_view k, od::value& f) {
+            if (k == "id") {
+              call.id = string_or_empty(f);
+            } else if (k == "function") {
+              call = ToolCall{call.id, {}, {}, {}};
+              ok = read_function(f, call);
+            }
+            return ok;
+          });
+          if (!ok) return false;
+          m.tool_calls.push_back(std::move(call));
+        }
+      }
+    } else if (key == "function_call") {
+      m.has_function_call = given(v);
+      m.function_call = ToolCall{};
+      ok = read_function(v, m.function_call);
+    }
+    return ok;
+  });
+  return ok;
+}
+
+// The request's members other than messages, as read.
+struct Settings {
+  std::string_view model;
+  std::vector<ordered_json> declarations;  // tools[].function, as functionDeclarations
+  bool web_search = false;
+  ordered_json tool_config;  // null when tool_choice is absent
+  std::string tool_choice_error;
+  std::optional<ordered_json> temperature, top_p, top_k, max_completion_tokens, max_tokens, n, presence_penalty,
+      frequency_penalty, seed, top_logprobs;
+  ordered_json stop_sequences = ordered_json::array();
+  std::string_view format_type;
+  std::optional<ordered_json> format_schema;
+  bool logprobs = false;
+  std::string_view reasoning_effort, nested_effort;
+  int64_t reasoning_budget = -1;
+};
+
+// A tools[] entry as a function declaration; nullopt when it declares none.
+// False on a broken document.
+bool read_tool(od::value& v, std::optional<ordered_json>& declaration) {
+  std::string_view type;
+  bool has_function = false;
+  std::string_view name, description;
+  std::optional<ordered_json> parameters;
+  bool ok = true;
+  each_member_of(v, [&](std::string_view key, od::value& f) {
+    if (key == "type") {
+      type = string_or_empty(f);
+    } else if (key == "function") {
+      has_function = given(f);
+      name = description = {};
+      parameters.reset();
+      each_member_of(f, [&](std::string_view k, od::value& fv) {
+        if (k == "name") {
+          name = string_or_empty(fv);
+        } else if (k == "description") {
+          description = string_or_empty(fv);
+        } else if (k == "parameters") {
+          parameters.reset();
+          if (json_read::is(fv, od::json_type::object)) {
+            ordered_json schema;
+            if (!(ok = json_tree::from_value(fv, schema))) return false;
+            parameters = std::move(schema);
+          }
+        }
+        return true;
+      });
+    }
+    return ok;
+  });
+  if (!ok || (!type.empty() && type != "function") || !has_function || name.empty()) return ok;
+  ordered_json d = {{"name", std::string(name)}};
+  if (!description.empty()) d["description"] = std::string(description);
+  // parametersJsonSchema takes full JSON Schema, unlike the OpenAPI subset of `parameters`.
+  if (parameters) d["parametersJsonSchema"] = std::move(*parameters);
+  declaration = std::move(d);
+  return true;
+}
+
+// tool_choice as toolConfig, or the reason it cannot be.
+void read_tool_choice(od::value& v, Settings& s) {
+  s.tool_config = nullptr;
+  s.tool_choice_error.clear();
+  od::json_type type;
+  if (!json_read::type_of(v, type) || type == od::json_type::null) return;
+  ordered_json config = ordered_json::object();
+  if (type == od::json_type::string) {
+    std::string_view mode = string_or_empty(v);
+    if (mode == "auto") config["mode"] = "AUTO";
+    else if (mode == "none") config["mode"] = "NONE";
+    else if (mode == "required") config["mode"] = "ANY";
+    else {
+      s.tool_choice_error = "Unsupported tool_choice \"" + std::string(mode) + "\".";
+      return;
+    }
+  } else if (type == od::json_type::object) {
+    std::string_view choice_type, function_name, allowed_mode;
+    std::vector<std::string_view> allowed_names;
+    auto function_name_of = [](od::value& f, std::string_view& name) {
+      name = {};
+      each_member_of(f, [&](std::string_view k, od::value& n) {
+        if (k == "name") name = string_or_empty(n);
+        return true;
+      });
+    };
+    each_member_of(v, [&](std::string_view key, od::value& f) {
+      if (key == "type") {
+        choice_type = string_or_empty(f);
+      } else if (key == "function") {
+        function_name_of(f, function_name);
+      } else if (key == "allowed_tools") {
+        allowed_mode = {};
+        allowed_names.clear();
+        each_member_of(f, [&](std::string_view k, od::value& a) {
+          if (k == "mode") {
+            allowed_mode = string_or_empty(a);
+          } else if (k == "tools") {
+            allowed_names.clear();
+            json_read::each_object(a, [&](od::object& tool) {
+              std::string_view name;
+              each_member(tool, [&](std::string_view tk, od::value& tf) {
+                if (tk == "function") function_name_of(tf, name);
+                return true;
+              });
+              if (!name.empty()) allowed_names.push_back(name);
+            });
+          }
+          return true;
+        });
+      }
+      return true;
+    });
+    if (choice_type == "function") {
+      if (function_name.empty()) {
+        s.tool_choice_error = "tool_choice names no function.";
+        return;
+      }
+      config["mode"] = "ANY";
+      config["allowedFunctionNames"] = ordered_json::array({std::string(function_name)});
+    } else if (choice_type == "allowed_tools") {
+      if (allowed_mode == "required") {
+        config["mode"] = "ANY";
+        if (!allowed_names.empty()) {
+          ordered_json names = ordered_json::array();
+          for (std::string_view name : allowed_names) names.push_back(std::string(name));
+          config["allowedFunctionNames"] = std::move(names);
+        }
+      } else {
+        config["mode"] = "AUTO";
+      }
+    } else {
+      s.tool_choice_error = "Unsupported tool_choice type \"" + std::string(choice_type) + "\".";
+      return;
+    }
+  } else {
+    s.tool_choice_error = "tool_choice must be a string or an object.";
+    return;
+  }
+  s.tool_config = {{"functionCallingConfig", std::move(config)}};
+}
+
+// Reads a member of the request other than messages into `s`; false on a broken document.
+bool read_setting(std::string_view key, od::value& v, Settings& s) {
+  if (key == "model") {
+    s.model = string_or_empty(v);
+  } else if (key == "tools") {
+    s.declarations.clear();
+    od::array tools;
+    if (!json_read::is(v, od::json_type::array) || v.get_array().get(tools) != simdjson::SUCCESS) return true;
+    for (auto result : tools) {
+      od::value tool;
+      std::optional<ordered_json> declaration;
+      if (std::move(result).get(tool) != simdjson::SUCCESS || !read_tool(tool, declaration)) return false;
+      if (declaration) s.declarations.push_back(std::move(*declaration));
+    }
+  } else if (key == "web_search_options") {
+    s.web_search = given(v);
+  } else if (key == "tool_choice") {
+    read_tool_choice(v, s);
+  } else if (key == "temperature") {
+    return read_number(v, false, s.temperature);
+  } else if (key == "top_p") {
+    return read_number(v, false, s.top_p);
+  } else if (key == "top_k") {
+    return read_number(v, false, s.top_k);
+  } else if (key == "max_completion_tokens") {
+    return read_number(v, true, s.max_completion_tokens);
+  } else if (key == "max_tokens") {
+    return read_number(v, true, s.max_tokens);
+  } else if (key == "n") {
+    return read_number(v, true, s.n);
+  } else if (key == "presence_penalty") {
+    return read_number(v, false, s.presence_penalty);
+  } else if (key == "frequency_penalty") {
+    return read_number(v, false, s.frequency_penalty);
+  } else if (key == "seed") {
+    return read_number(v, true, s.seed);
+  } else if (key == "top_logprobs") {
+    return read_number(v, true, s.top_logprobs);
+  } else if (key == "stop") {
+    s.stop_sequences = ordered_json::array();
+    std::string_view text;
+    if (json_read::string(v, text)) {
+      s.stop_sequences.push_back(std::string(text));
+    } else if (json_read::is(v, od::json_type::array)) {
+      od::array items;
+      if (v.get_array().get(items) != simdjson::SUCCESS) return false;
+      for (auto result : items) {
+        od::value item;
+        if (std::move(result).get(item) != simdjson::SUCCESS) return false;
+        if (json_read::string(item, text)) s.stop_sequences.push_back(std::string(text));
+      }
+    }
+  } else if (key == "response_format") {
+    s.format_type = {};
+    s.format_schema.reset();
+    bool ok = true;
+    each_member_of(v, [&](std::string_view k, od::value& f) {
+      if (k == "type") {
+        s.format_type = string_or_empty(f);
+      } else if (k == "json_schema") {
+        s.format_schema.reset();
+        each_member_of(f, [&](std::string_view sk, od::value& schema) {
+          if (sk != "schema") return true;
+          s.format_schema.reset();
+          if (!json_read::is(schema, od::json_type::object)) return true;
+          ordered_json tree;
+          if (!(ok = json_tree::from_value(schema, tree))) return false;
+          s.format_schema = std::move(tree);
+          return true;
+        });
+      }
+      return ok;
+    });
+    return ok;
+  } else if (key == "logprobs") {
+    s.logprobs = false;
+    json_read::boolean(v, s.logprobs);
+  } else if (key == "reasoning_effort") {
+    s.reasoning_effort = string_or_empty(v);
+  } else if (key == "reasoning") {
+    // OpenRouter's form: {"effort": "high"} or {"max_tokens": 2048}.
+    s.nested_effort = {};
+    s.reasoning_budget = -1;
+    each_member_of(v, [&](std::string_view k, od::value& f) {
+      int64_t budget = 0;
+      if (k == "effort") s.nested_effort = string_or_empty(f);
+      else if (k == "max_tokens") s.reasoning_budget = is_integer(f) && f.get_int64().get(budget) == simdjson::SUCCESS ? budget : -1;
+      return true;
+    });
+  }
+  return true;
+}
+
 class ChatRequestMapper {
  public:
-  ChatRequestMapper(const J& request, const RequestMappingOptions& options) : request_(request), options_(options) {}
+  explicit ChatRequestMapper(const RequestMappingOptions& options) : options_(options) {}
 
-  MappedRequest run() {
+  MappedRequest run(std::string_view body) {
     MappedRequest result;
-    if (!request_.is_object()) return failure("The request body must be a JSON object.", result);
-    result.model = !options_.model.empty() ? options_.model : upstream_model_id(string_of(member(request_, "model")));
-    if (result.model.empty()) return failure("The request names no model.", result);
-    model_ = result.model;
+    od::document doc;
+    od::object request;
+    switch (json_read::open_object(input_, body, doc, request)) {
+      case json_read::Opened::object: break;
+      case json_read::Opened::not_object: return failure("The request body must be a JSON object.", "invalid_request", result);
+      case json_read::Opened::not_json: return failure("The request body is not valid JSON.", "invalid_json", result);
+    }
+    Settings settings;
+    bool readable = true;
+    const bool read = each_member(request, [&](std::string_view key, od::value& v) {
+      readable = key == "messages" ? read_messages(v) : read_setting(key, v, settings);
+      return readable;
+    });
+    if (!read || !readable || !json_read::finished(doc)) return failure("The request body is not valid JSON.", "invalid_json", result);
 
-    ordered_json contents = ordered_json::array();
-    ordered_json system_parts = ordered_json::array();
-    if (!map_messages(contents, system_parts)) return failure(error_, result);
-    if (contents.empty()) return failure("The conversation needs at least one user message.", result);
+    result.model = !options_.model.empty() ? options_.model : upstream_model_id(settings.model);
+    if (result.model.empty()) return failure("The request names no model.", "invalid_request", result);
+    model_ = result.model;
+    if (message_count_ == 0) return failure("messages must be a non-empty array.", "invalid_request", result);
+    if (!error_.empty()) return failure(error_, "invalid_request", result);
+    if (contents_.empty()) return failure("The conversation needs at least one user message.", "invalid_request", result);
+    if (!settings.tool_choice_error.empty()) return failure(settings.tool_choice_error, "invalid_request", result);
 
     ordered_json inner = ordered_json::object();
-    inner["contents"] = std::move(contents);
-    if (!system_parts.empty()) inner["systemInstruction"] = {{"role", "user"}, {"parts", std::move(system_parts)}};
-    ordered_json tools = map_tools();
+    inner["contents"] = std::move(contents_);
+    if (!system_parts_.empty()) inner["systemInstruction"] = {{"role", "user"}, {"parts", std::move(system_parts_)}};
+    ordered_json tools = ordered_json::array();
+    if (!settings.declarations.empty()) {
+      ordered_json declarations = ordered_json::array();
+      for (ordered_json& d : settings.declarations) declarations.push_back(std::move(d));
+      tools.push_back({{"functionDeclarations", std::move(declarations)}});
+    }
+    if (settings.web_search) tools.push_back({{"googleSearch", ordered_json::object()}});
     if (!tools.empty()) inner["tools"] = std::move(tools);
-    ordered_json tool_config;
-    if (!map_tool_choice(tool_config)) return failure(error_, result);
-    if (!tool_config.is_null()) inner["toolConfig"] = std::move(tool_config);
-    ordered_json generation = map_generation_config();
+    if (!settings.tool_config.is_null()) inner["toolConfig"] = std::move(settings.tool_config);
+    ordered_json generation = generation_config(settings);
     if (!generation.empty()) inner["generationConfig"] = std::move(generation);
 
     ordered_json envelope = ordered_json::object();
@@ -126,18 +570,18 @@ class ChatRequestMapper {
     envelope["request"] = std::move(inner);
 
     result.ok = true;
-    result.body = envelope.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
+    result.body = json_write::dump(envelope);
     return result;
   }
 
  private:
-  MappedRequest& failure(std::string message, MappedRequest& result) {
+  MappedRequest& failure(std::string message, const char* code, MappedRequest& result) {
     result.ok = false;
     result.error.error_class = ErrorClass::bad_request;
     result.error.http_status = 400;
     result.error.message = std::move(message);
     result.error.type = "invalid_request_error";
-    result.error.code = "invalid_request";
+    result.error.code = code;
     return result;
   }
 
@@ -146,27 +590,50 @@ class ChatRequestMapper {
     return false;
   }
 
+  // Reads and maps the messages; false only on a broken document. The first
+  // message that cannot be mapped is kept in error_.
+  bool read_messages(od::value& v) {
+    contents_ = ordered_json::array();
+    system_parts_ = ordered_json::array();
+    first_user_text_.clear();
+    call_names_.clear();
+    error_.clear();
+    message_count_ = 0;
+    tool_turn_ = -1;
+    od::array messages;
+    if (!json_read::is(v, od::json_type::array) || v.get_array().get(messages) != simdjson::SUCCESS) return true;
+    for (auto result : messages) {
+      od::value item;
+      if (std::move(result).get(item) != simdjson::SUCCESS) return false;
+      ++message_count_;
+      if (!error_.empty()) continue;
+      od::object obj;
+      if (!json_read::object(item, obj)) {
+        fail("Each message must be an object.");
+        continue;
+      }
+      Message m;
+      if (!read_message(obj, m)) return false;
+      map_message(m);
+    }
+    return true;
+  }
+
   // Text of a string content or of the text parts of an array content.
-  void collect_texts(const J& content, std::vector<std::string_view>& texts) {
-    if (content.is_string()) {
-      texts.push_back(content.template get_ref<const typename J::string_t&>());
+  static void collect_texts(const Content& content, std::vector<std::string_view>& texts) {
+    if (content.kind == Content::Kind::text) {
+      texts.push_back(content.text);
       return;
     }
-    if (!content.is_array()) return;
-    for (const auto& part : content) {
-      std::string_view type = string_of(member(part, "type"));
-      if (type == "text" || (type.empty() && member(part, "text") != nullptr)) {
-        std::string_view text = string_of(member(part, "text"));
-        if (!text.empty()) texts.push_back(text);
-      }
+    for (const Part& part : content.parts) {
+      if ((part.type == "text" || (part.type.empty() && part.has_text)) && !part.text.empty()) texts.push_back(part.text);
     }
   }
 
-  std::string joined_text(const J* content) {
+  static std::string joined_text(const Content& content) {
     std::string out;
-    if (content == nullptr) return out;
     std::vector<std::string_view> texts;
-    collect_texts(*content, texts);
+    collect_texts(content, texts);
     for (size_t i = 0; i < texts.size(); ++i) {
       if (i > 0) out += '\n';
       out += texts[i];
@@ -187,293 +654,169 @@ class ChatRequestMapper {
     return true;
   }
 
-  bool user_parts(const J& content, ordered_json& parts) {
-    if (content.is_string()) {
-      std::string_view text = content.template get_ref<const typename J::string_t&>();
-      if (!text.empty()) parts.push_back(text_part(text));
-      return true;
+  bool user_parts(const Content& content, ordered_json& parts) {
+    switch (content.kind) {
+      case Content::Kind::absent: return true;
+      case Content::Kind::text:
+        if (!content.text.empty()) parts.push_back(text_part(content.text));
+        return true;
+      case Content::Kind::other: return fail("Message content must be a string or an array of parts.");
+      case Content::Kind::parts: break;
     }
-    if (!content.is_array()) return content.is_null() || fail("Message content must be a string or an array of parts.");
-    for (const auto& part : content) {
-      std::string_view type = string_of(member(part, "type"));
-      if (type == "text") {
-        std::string_view text = string_of(member(part, "text"));
-        if (!text.empty()) parts.push_back(text_part(text));
-      } else if (type == "image_url") {
-        const J* image = member(part, "image_url");
-        if (image == nullptr) return fail("An image_url part has no image_url.");
-        std::string_view url = image->is_string() ? string_of(image) : string_of(member(*image, "url"));
-        if (!media_part(url, "image/jpeg", parts)) return false;
-      } else if (type == "input_audio") {
-        const J* audio = member(part, "input_audio");
-        if (audio == nullptr) return fail("An input_audio part has no input_audio.");
-        std::string format = ascii_lower(string_of(member(*audio, "format")));
-        parts.push_back(inline_data("audio/" + (format.empty() ? std::string("wav") : format),
-                                    string_of(member(*audio, "data"))));
-      } else if (type == "file") {
-        const J* file = member(part, "file");
-        if (file == nullptr) return fail("A file part has no file.");
-        std::string_view file_data = string_of(member(*file, "file_data"));
-        if (file_data.empty()) return fail("Files must be sent inline (file_data); file_id is not supported.");
-        std::string fallback = mime_from_name(string_of(member(*file, "filename")), "application/pdf");
-        if (starts_with(file_data, "data:")) {
-          if (!media_part(file_data, fallback, parts)) return false;
+    for (const Part& part : content.parts) {
+      if (part.type == "text") {
+        if (!part.text.empty()) parts.push_back(text_part(part.text));
+      } else if (part.type == "image_url") {
+        if (!part.has_image) return fail("An image_url part has no image_url.");
+        if (!media_part(part.image_url, "image/jpeg", parts)) return false;
+      } else if (part.type == "input_audio") {
+        if (!part.has_audio) return fail("An input_audio part has no input_audio.");
+        std::string format = ascii_lower(part.audio_format);
+        parts.push_back(inline_data("audio/" + (format.empty() ? std::string("wav") : format), part.audio_data));
+      } else if (part.type == "file") {
+        if (!part.has_file) return fail("A file part has no file.");
+        if (part.file_data.empty()) return fail("Files must be sent inline (file_data); file_id is not supported.");
+        std::string fallback = mime_from_name(part.file_name, "application/pdf");
+        if (starts_with(part.file_data, "data:")) {
+          if (!media_part(part.file_data, fallback, parts)) return false;
         } else {
-          parts.push_back(inline_data(fallback, file_data));
+          parts.push_back(inline_data(fallback, part.file_data));
         }
-      } else if (type == "refusal") {
+      } else if (part.type == "refusal") {
         // An earlier refusal carries nothing the model needs.
       } else {
-        return fail("Unsupported content part type \"" + std::string(type) + "\".");
+        return fail("Unsupported content part type \"" + std::string(part.type) + "\".");
       }
     }
     return true;
   }
 
-  ordered_json function_arguments(const J* arguments) {
-    if (arguments != nullptr && arguments->is_object()) return ordered_json(*arguments);
-    std::string_view text = string_of(arguments);
-    size_t start = text.find_first_not_of(" \t\r\n");
-    if (start == std::string_view::npos) return ordered_json::object();
-    ordered_json parsed = ordered_json::parse(text.begin(), text.end(), nullptr, false);
-    if (parsed.is_object()) return parsed;
+  ordered_json function_arguments(ToolCall& call) {
+    if (call.arguments_object) return std::move(*call.arguments_object);
+    std::string_view text = call.arguments_text;
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return ordered_json::object();
+    ordered_json parsed;
+    if (json_tree::object_from_text(text, arguments_input_, parsed)) return parsed;
     // Not an object (or not JSON): keep what the model wrote rather than drop it.
     return ordered_json{{"arguments", std::string(text)}};
   }
 
-  bool assistant_parts(const J& message, ordered_json& parts) {
-    std::string_view reasoning = string_of(member(message, "reasoning_content"));
-    if (!reasoning.empty()) parts.push_back({{"text", std::string(reasoning)}, {"thought", true}});
-    if (const J* content = member(message, "content")) {
-      std::vector<std::string_view> texts;
-      collect_texts(*content, texts);
-      for (std::string_view text : texts) parts.push_back(text_part(text));
-    }
+  bool assistant_parts(Message& message, ordered_json& parts) {
+    if (!message.reasoning.empty()) parts.push_back({{"text", std::string(message.reasoning)}, {"thought", true}});
+    std::vector<std::string_view> texts;
+    collect_texts(message.content, texts);
+    for (std::string_view text : texts) parts.push_back(text_part(text));
     bool signed_call = false;
-    auto add_call = [&](std::string_view id, std::string_view name, const J* arguments) {
-      ordered_json call = {{"functionCall", {{"name", std::string(name)}, {"args", function_arguments(arguments)}}}};
+    auto add_call = [&](std::string_view id, ToolCall& call) {
+      ordered_json part = {{"functionCall", {{"name", std::string(call.name)}, {"args", function_arguments(call)}}}};
       const std::string* recorded = nullptr;
       if (options_.thought_signatures != nullptr && !id.empty()) {
-        auto found = options_.thought_signatures->find(id);
+        auto found = options_.thought_signatures->find(std::string(id));
         if (found != options_.thought_signatures->end()) recorded = &found->second;
       }
       if (recorded != nullptr) {
-        call["thoughtSignature"] = *recorded;
+        part["thoughtSignature"] = *recorded;
         signed_call = true;
       } else if (!signed_call) {
         // Gemini signs only the first of parallel calls; unsigned history needs the bypass value.
-        call["thoughtSignature"] = std::string(kSkipThoughtSignatureValidator);
+        part["thoughtSignature"] = std::string(kSkipThoughtSignatureValidator);
       }
-      parts.push_back(std::move(call));
-      if (!id.empty()) call_names_[std::string(id)] = std::string(name);
+      parts.push_back(std::move(part));
+      if (!id.empty()) call_names_[std::string(id)] = std::string(call.name);
     };
-    if (const J* calls = member(message, "tool_calls")) {
-      if (!calls->is_array()) return fail("tool_calls must be an array.");
-      for (const auto& call : *calls) {
-        const J* function = member(call, "function");
-        std::string_view name = function != nullptr ? string_of(member(*function, "name")) : std::string_view();
-        if (name.empty()) return fail("A tool call has no function name.");
-        add_call(string_of(member(call, "id")), name, member(*function, "arguments"));
+    if (message.has_tool_calls) {
+      if (!message.tool_calls_array) return fail("tool_calls must be an array.");
+      for (ToolCall& call : message.tool_calls) {
+        if (call.name.empty()) return fail("A tool call has no function name.");
+        add_call(call.id, call);
       }
     }
-    if (const J* legacy = member(message, "function_call")) {
-      std::string_view name = string_of(member(*legacy, "name"));
-      if (name.empty()) return fail("A function_call has no name.");
-      add_call({}, name, member(*legacy, "arguments"));
+    if (message.has_function_call) {
+      if (message.function_call.name.empty()) return fail("A function_call has no name.");
+      add_call({}, message.function_call);
     }
     return true;
   }
 
-  ordered_json function_response(const J& message, bool legacy_function_role) {
+  ordered_json function_response(const Message& message, bool legacy_function_role) {
     std::string name;
-    std::string_view call_id = string_of(member(message, "tool_call_id"));
-    auto known = call_names_.find(std::string(call_id));
+    auto known = call_names_.find(std::string(message.tool_call_id));
     if (!legacy_function_role && known != call_names_.end()) name = known->second;
-    if (name.empty()) name = std::string(string_of(member(message, "name")));
+    if (name.empty()) name = std::string(message.name);
     if (name.empty()) name = "unknown_function";
     // gemini-cli's shape: the tool's text under "output".
-    return {{"functionResponse", {{"name", name}, {"response", {{"output", joined_text(member(message, "content"))}}}}}};
+    return {{"functionResponse", {{"name", name}, {"response", {{"output", joined_text(message.content)}}}}}};
   }
 
-  bool map_messages(ordered_json& contents, ordered_json& system_parts) {
-    const J* messages = member(request_, "messages");
-    if (messages == nullptr || !messages->is_array() || messages->empty()) {
-      return fail("messages must be a non-empty array.");
-    }
-    long tool_turn = -1;  // contents index of the user turn collecting tool results
-    for (const auto& message : *messages) {
-      if (!message.is_object()) return fail("Each message must be an object.");
-      std::string_view role = string_of(member(message, "role"));
-      if (role == "system" || role == "developer") {
-        std::vector<std::string_view> texts;
-        if (const J* content = member(message, "content")) collect_texts(*content, texts);
-        for (std::string_view text : texts) system_parts.push_back(text_part(text));
-      } else if (role == "user") {
-        ordered_json parts = ordered_json::array();
-        const J* content = member(message, "content");
-        if (content != nullptr && !user_parts(*content, parts)) return false;
-        if (first_user_text_.empty()) first_user_text_ = joined_text(content);
-        if (parts.empty()) continue;
-        contents.push_back({{"role", "user"}, {"parts", std::move(parts)}});
-        tool_turn = -1;
-      } else if (role == "assistant") {
-        ordered_json parts = ordered_json::array();
-        if (!assistant_parts(message, parts)) return false;
-        if (parts.empty()) continue;
-        contents.push_back({{"role", "model"}, {"parts", std::move(parts)}});
-        tool_turn = -1;
-      } else if (role == "tool" || role == "function") {
-        ordered_json part = function_response(message, role == "function");
-        if (tool_turn >= 0) {
-          contents[static_cast<size_t>(tool_turn)]["parts"].push_back(std::move(part));
-        } else {
-          tool_turn = static_cast<long>(contents.size());
-          contents.push_back({{"role", "user"}, {"parts", ordered_json::array({std::move(part)})}});
-        }
+  void map_message(Message& message) {
+    std::string_view role = message.role;
+    if (role == "system" || role == "developer") {
+      std::vector<std::string_view> texts;
+      collect_texts(message.content, texts);
+      for (std::string_view text : texts) system_parts_.push_back(text_part(text));
+    } else if (role == "user") {
+      ordered_json parts = ordered_json::array();
+      if (!user_parts(message.content, parts)) return;
+      if (first_user_text_.empty()) first_user_text_ = joined_text(message.content);
+      if (parts.empty()) return;
+      contents_.push_back({{"role", "user"}, {"parts", std::move(parts)}});
+      tool_turn_ = -1;
+    } else if (role == "assistant") {
+      ordered_json parts = ordered_json::array();
+      if (!assistant_parts(message, parts) || parts.empty()) return;
+      contents_.push_back({{"role", "model"}, {"parts", std::move(parts)}});
+      tool_turn_ = -1;
+    } else if (role == "tool" || role == "function") {
+      ordered_json part = function_response(message, role == "function");
+      if (tool_turn_ >= 0) {
+        contents_[static_cast<size_t>(tool_turn_)]["parts"].push_back(std::move(part));
       } else {
-        return fail("Unsupported message role \"" + std::string(role) + "\".");
-      }
-    }
-    return true;
-  }
-
-  ordered_json map_tools() {
-    ordered_json declarations = ordered_json::array();
-    if (const J* tools = member(request_, "tools"); tools != nullptr && tools->is_array()) {
-      for (const auto& tool : *tools) {
-        std::string_view type = string_of(member(tool, "type"));
-        const J* function = member(tool, "function");
-        if ((!type.empty() && type != "function") || function == nullptr) continue;
-        std::string_view name = string_of(member(*function, "name"));
-        if (name.empty()) continue;
-        ordered_json declaration = {{"name", std::string(name)}};
-        std::string_view description = string_of(member(*function, "description"));
-        if (!description.empty()) declaration["description"] = std::string(description);
-        // parametersJsonSchema takes full JSON Schema, unlike the OpenAPI subset of `parameters`.
-        const J* parameters = member(*function, "parameters");
-        if (parameters != nullptr && parameters->is_object()) declaration["parametersJsonSchema"] = ordered_json(*parameters);
-        declarations.push_back(std::move(declaration));
-      }
-    }
-    ordered_json tools = ordered_json::array();
-    if (!declarations.empty()) tools.push_back({{"functionDeclarations", std::move(declarations)}});
-    if (member(request_, "web_search_options") != nullptr) tools.push_back({{"googleSearch", ordered_json::object()}});
-    return tools;
-  }
-
-  bool map_tool_choice(ordered_json& tool_config) {
-    const J* choice = member(request_, "tool_choice");
-    if (choice == nullptr) return true;
-    ordered_json config = ordered_json::object();
-    if (choice->is_string()) {
-      std::string_view mode = string_of(choice);
-      if (mode == "auto") config["mode"] = "AUTO";
-      else if (mode == "none") config["mode"] = "NONE";
-      else if (mode == "required") config["mode"] = "ANY";
-      else return fail("Unsupported tool_choice \"" + std::string(mode) + "\".");
-    } else if (choice->is_object()) {
-      std::string_view type = string_of(member(*choice, "type"));
-      if (type == "function") {
-        const J* function = member(*choice, "function");
-        std::string_view name = function != nullptr ? string_of(member(*function, "name")) : std::string_view();
-        if (name.empty()) return fail("tool_choice names no function.");
-        config["mode"] = "ANY";
-        config["allowedFunctionNames"] = ordered_json::array({std::string(name)});
-      } else if (type == "allowed_tools") {
-        const J* allowed = member(*choice, "allowed_tools");
-        std::string_view mode = allowed != nullptr ? string_of(member(*allowed, "mode")) : std::string_view();
-        if (mode == "required") {
-          ordered_json names = ordered_json::array();
-          const J* tools = allowed != nullptr ? member(*allowed, "tools") : nullptr;
-          if (tools != nullptr && tools->is_array()) {
-            for (const auto& tool : *tools) {
-              const J* function = member(tool, "function");
-              std::string_view name = function != nullptr ? string_of(member(*function, "name")) : std::string_view();
-              if (!name.empty()) names.push_back(std::string(name));
-            }
-          }
-          config["mode"] = "ANY";
-          if (!names.empty()) config["allowedFunctionNames"] = std::move(names);
-        } else {
-          config["mode"] = "AUTO";
-        }
-      } else {
-        return fail("Unsupported tool_choice type \"" + std::string(type) + "\".");
+        tool_turn_ = static_cast<long>(contents_.size());
+        contents_.push_back({{"role", "user"}, {"parts", ordered_json::array({std::move(part)})}});
       }
     } else {
-      return fail("tool_choice must be a string or an object.");
+      fail("Unsupported message role \"" + std::string(role) + "\".");
     }
-    tool_config = {{"functionCallingConfig", std::move(config)}};
-    return true;
   }
 
-  void copy_number(ordered_json& out, const char* from, const char* to) {
-    const J* v = member(request_, from);
-    if (v != nullptr && v->is_number()) out[to] = ordered_json(*v);
-  }
-
-  void copy_integer(ordered_json& out, const char* from, const char* to) {
-    const J* v = member(request_, from);
-    if (v != nullptr && (v->is_number_integer() || v->is_number_unsigned())) out[to] = ordered_json(*v);
-  }
-
-  ordered_json map_generation_config() {
+  ordered_json generation_config(Settings& s) {
     ordered_json config = ordered_json::object();
-    copy_number(config, "temperature", "temperature");
-    copy_number(config, "top_p", "topP");
-    copy_number(config, "top_k", "topK");
-    if (const J* max = member(request_, "max_completion_tokens"); max != nullptr && max->is_number_integer()) {
-      config["maxOutputTokens"] = ordered_json(*max);
-    } else if (const J* legacy_max = member(request_, "max_tokens"); legacy_max != nullptr && legacy_max->is_number_integer()) {
-      config["maxOutputTokens"] = ordered_json(*legacy_max);
+    auto copy = [&](std::optional<ordered_json>& value, const char* to) {
+      if (value) config[to] = std::move(*value);
+    };
+    copy(s.temperature, "temperature");
+    copy(s.top_p, "topP");
+    copy(s.top_k, "topK");
+    copy(s.max_completion_tokens ? s.max_completion_tokens : s.max_tokens, "maxOutputTokens");
+    copy(s.n, "candidateCount");
+    if (!s.stop_sequences.empty()) config["stopSequences"] = std::move(s.stop_sequences);
+    copy(s.presence_penalty, "presencePenalty");
+    copy(s.frequency_penalty, "frequencyPenalty");
+    copy(s.seed, "seed");
+    if (s.format_type == "json_object") {
+      config["responseMimeType"] = "application/json";
+    } else if (s.format_type == "json_schema") {
+      config["responseMimeType"] = "application/json";
+      copy(s.format_schema, "responseJsonSchema");
     }
-    copy_integer(config, "n", "candidateCount");
-    if (const J* stop = member(request_, "stop")) {
-      ordered_json sequences = ordered_json::array();
-      if (stop->is_string()) sequences.push_back(std::string(string_of(stop)));
-      if (stop->is_array()) {
-        for (const auto& s : *stop) {
-          if (s.is_string()) sequences.push_back(s.template get_ref<const typename J::string_t&>());
-        }
-      }
-      if (!sequences.empty()) config["stopSequences"] = std::move(sequences);
-    }
-    copy_number(config, "presence_penalty", "presencePenalty");
-    copy_number(config, "frequency_penalty", "frequencyPenalty");
-    copy_integer(config, "seed", "seed");
-    if (const J* format = member(request_, "response_format")) {
-      std::string_view type = string_of(member(*format, "type"));
-      if (type == "json_object") {
-        config["responseMimeType"] = "application/json";
-      } else if (type == "json_schema") {
-        config["responseMimeType"] = "application/json";
-        const J* spec = member(*format, "json_schema");
-        const J* schema = spec != nullptr ? member(*spec, "schema") : nullptr;
-        if (schema != nullptr && schema->is_object()) config["responseJsonSchema"] = ordered_json(*schema);
-      }
-    }
-    if (const J* logprobs = member(request_, "logprobs"); logprobs != nullptr && logprobs->is_boolean() &&
-                                                           logprobs->template get<bool>()) {
+    if (s.logprobs) {
       config["responseLogprobs"] = true;
-      copy_integer(config, "top_logprobs", "logprobs");
+      copy(s.top_logprobs, "logprobs");
     }
-    std::string_view effort = string_of(member(request_, "reasoning_effort"));
-    int64_t budget = -1;
-    if (const J* reasoning = member(request_, "reasoning"); reasoning != nullptr && reasoning->is_object()) {
-      // OpenRouter's form: {"effort": "high"} or {"max_tokens": 2048}.
-      if (effort.empty()) effort = string_of(member(*reasoning, "effort"));
-      const J* max = member(*reasoning, "max_tokens");
-      if (max != nullptr && max->is_number_integer()) budget = max->template get<int64_t>();
-    }
-    ordered_json thinking = thinking_config(model_, effort, budget);
+    std::string_view effort = !s.reasoning_effort.empty() ? s.reasoning_effort : s.nested_effort;
+    ordered_json thinking = thinking_config(model_, effort, s.reasoning_budget);
     if (!thinking.is_null()) config["thinkingConfig"] = std::move(thinking);
     return config;
   }
 
-  const J& request_;
   const RequestMappingOptions& options_;
+  json_read::Input input_, arguments_input_;
   std::string model_;
-  std::string error_;
+  ordered_json contents_ = ordered_json::array();
+  ordered_json system_parts_ = ordered_json::array();
+  size_t message_count_ = 0;
+  long tool_turn_ = -1;  // contents_ index of the user turn collecting tool results
+  std::string error_;    // the first message that cannot be mapped
   std::string first_user_text_;
   std::map<std::string, std::string> call_names_;  // tool_call_id → function name
 };
@@ -486,22 +829,8 @@ std::string upstream_model_id(std::string_view model) {
   return std::string(model);
 }
 
-MappedRequest map_chat_request(const nlohmann::json& request, const RequestMappingOptions& options) {
-  return ChatRequestMapper<nlohmann::json>(request, options).run();
-}
-
 MappedRequest map_chat_request(std::string_view request_body, const RequestMappingOptions& options) {
-  ordered_json request = ordered_json::parse(request_body.begin(), request_body.end(), nullptr, false);
-  if (request.is_discarded()) {
-    MappedRequest result;
-    result.error.error_class = ErrorClass::bad_request;
-    result.error.http_status = 400;
-    result.error.message = "The request body is not valid JSON.";
-    result.error.type = "invalid_request_error";
-    result.error.code = "invalid_json";
-    return result;
-  }
-  return ChatRequestMapper<ordered_json>(request, options).run();
+  return ChatRequestMapper(options).run(request_body);
 }
 
 }  // namespace keyaos::google_v1internal

@@ -3,8 +3,6 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "protocols/common/upstream_error.h"
 #include "protocols/google_v1internal/product.h"
 #include "protocols/google_v1internal/thought_signatures.h"
@@ -41,9 +39,11 @@ struct MappedRequest {
   UpstreamError error;  // bad_request when the request cannot be expressed
 };
 
-MappedRequest map_chat_request(const nlohmann::json& request, const RequestMappingOptions& options);
-// Same, from the request body; keeps the client's key order (JSON Schema
-// property order steers structured output).
+// The body is read once, with simdjson On-Demand, in its own member order (a
+// member given twice counts as the last); only what is rewritten as a tree
+// (tool schemas, call arguments, the response schema) becomes one, keeping
+// the client's key order (JSON Schema property order steers structured
+// output).
 MappedRequest map_chat_request(std::string_view request_body, const RequestMappingOptions& options);
 
 // "google/gemini-2.5-pro" → "gemini-2.5-pro"; "models/x" → "x".

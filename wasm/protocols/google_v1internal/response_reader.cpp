@@ -224,7 +224,7 @@ bool read_response_chunk(simdjson::ondemand::parser& parser, const char* json, s
   simdjson::ondemand::document doc;
   object envelope;
   if (parser.iterate(json, length, capacity).get(doc) || doc.get_object().get(envelope)) return false;
-  return read_response_envelope(envelope, chunk) && doc.at_end();
+  return read_response_envelope(envelope, chunk) && json_read::finished(doc);
 }
 
 }  // namespace keyaos::google_v1internal

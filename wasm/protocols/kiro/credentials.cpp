@@ -114,7 +114,7 @@ bool read_fields(json_read::Input& input, std::string_view text, Fields& f, std:
     return true;
   });
   // On-Demand reports trailing garbage and truncation only at the end.
-  if (!sound || !doc.at_end()) {
+  if (!sound || !json_read::finished(doc)) {
     error = "the credential JSON is malformed; " + std::string(kTokenFileHint);
     return false;
   }

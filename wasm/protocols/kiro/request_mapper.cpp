@@ -9,7 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_read.h"
-#include "core/limits.h"
+#include "core/json_tree.h"
+#include "core/json_write.h"
 #include "core/text.h"
 #include "protocols/kiro/models.h"
 #include "protocols/kiro/token_estimate.h"
@@ -116,89 +117,10 @@ bool image_from_url(const std::string& url, ojson& image, std::string& error) {
   return true;
 }
 
-// A value as nlohmann's tree (keys sorted, as json::parse gives them): tool
-// schemas and call arguments are rewritten as trees. False on a broken
-// document or one nested deeper than limits::kMaxJsonDepth.
-bool to_tree(od::value& v, json& out, size_t depth);
-
-bool object_to_tree(od::object& obj, json& out, size_t depth) {
-  if (depth > limits::kMaxJsonDepth) return false;
-  out = json::object();
-  bool ok = true;
-  const bool read = each_member(obj, [&](std::string_view key, od::value& member) {
-    json child;
-    ok = to_tree(member, child, depth + 1);
-    if (ok) out[std::string(key)] = std::move(child);
-    return ok;
-  });
-  return read && ok;
-}
-
-bool to_tree(od::value& v, json& out, size_t depth) {
-  od::json_type type;
-  if (!json_read::type_of(v, type)) return false;
-  switch (type) {
-    case od::json_type::object: {
-      od::object obj;
-      return json_read::object(v, obj) && object_to_tree(obj, out, depth);
-    }
-    case od::json_type::array: {
-      od::array items;
-      if (depth > limits::kMaxJsonDepth || v.get_array().get(items) != simdjson::SUCCESS) return false;
-      out = json::array();
-      for (auto result : items) {
-        od::value item;
-        json child;
-        if (std::move(result).get(item) != simdjson::SUCCESS || !to_tree(item, child, depth + 1)) return false;
-        out.push_back(std::move(child));
-      }
-      return true;
-    }
-    case od::json_type::string: {
-      std::string_view text;
-      if (!json_read::string(v, text)) return false;
-      out = std::string(text);
-      return true;
-    }
-    case od::json_type::boolean: {
-      bool b = false;
-      if (!json_read::boolean(v, b)) return false;
-      out = b;
-      return true;
-    }
-    case od::json_type::null:
-      out = nullptr;
-      return true;
-    case od::json_type::number: {
-      od::number_type kind;
-      if (v.get_number_type().get(kind) != simdjson::SUCCESS) return false;
-      if (kind == od::number_type::signed_integer) {
-        int64_t n = 0;
-        if (v.get_int64().get(n) != simdjson::SUCCESS) return false;
-        out = n;
-      } else if (kind == od::number_type::unsigned_integer) {
-        uint64_t n = 0;
-        if (v.get_uint64().get(n) != simdjson::SUCCESS) return false;
-        out = n;
-      } else {
-        double d = 0;  // a fraction, an exponent, or an integer beyond 64 bits (as json::parse reads it)
-        if (v.get_double().get(d) != simdjson::SUCCESS) return false;
-        out = d;
-      }
-      return true;
-    }
-  }
-  return false;
-}
-
 // A tool call's `arguments`: a JSON object in a string; anything else is {}.
 json arguments_object(std::string_view text, json_read::Input& input) {
-  od::document doc;
-  od::object obj;
   json out;
-  if (input.parse(text, doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS ||
-      !object_to_tree(obj, out, 0) || !doc.at_end())
-    return json::object();
+  if (!json_tree::object_from_text(text, input, out)) return json::object();
   return out;
 }
 
@@ -446,7 +368,7 @@ bool read_directive(std::string_view key, od::value& v, Directives& d) {
             if (sk != "schema") return true;
             json schema;
             if (json_read::is(sv, od::json_type::null)) d.format_schema.reset();
-            else if ((ok = to_tree(sv, schema, 0))) d.format_schema = std::move(schema);
+            else if ((ok = json_tree::from_value(sv, schema, 0))) d.format_schema = std::move(schema);
             return ok;
           });
         return ok;
@@ -581,10 +503,10 @@ MappedRequest map_chat_request(std::string_view openai_body, const RequestOption
   json_read::Input input, arguments_input;
   od::document doc;
   od::object request;
-  if (input.parse(openai_body, doc) != simdjson::SUCCESS || doc.get_object().get(request) != simdjson::SUCCESS) {
-    od::json_type type;
-    const bool other_value = doc.type().get(type) == simdjson::SUCCESS && type != od::json_type::object;
-    return failure(other_value ? "the request body must be a JSON object" : "the request body is not valid JSON");
+  switch (json_read::open_object(input, openai_body, doc, request)) {
+    case json_read::Opened::object: break;
+    case json_read::Opened::not_object: return failure("the request body must be a JSON object");
+    case json_read::Opened::not_json: return failure("the request body is not valid JSON");
   }
   if (options.conversation_id.empty()) return failure("a conversation id is required");
 
@@ -639,7 +561,7 @@ MappedRequest map_chat_request(std::string_view openai_body, const RequestOption
             each_member(fn, [&](std::string_view fk, od::value& f) {
               if (fk == "name") decl.name = string_or_empty(f);
               else if (fk == "description") decl.description = string_or_empty(f);
-              else if (fk == "parameters" && !(readable = to_tree(f, decl.parameters, 0))) return false;
+              else if (fk == "parameters" && !(readable = json_tree::from_value(f, decl.parameters, 0))) return false;
               return true;
             });
           return readable;
@@ -651,7 +573,7 @@ MappedRequest map_chat_request(std::string_view openai_body, const RequestOption
     }
     return readable;
   });
-  if (!read || !readable || !doc.at_end()) return failure("the request body is not valid JSON");
+  if (!read || !readable || !json_read::finished(doc)) return failure("the request body is not valid JSON");
   if (requested_model.empty()) return failure("the request has no model");
   if (message_count == 0) return failure("the request has no messages");
   if (!message_error.empty()) return failure(message_error);
@@ -696,7 +618,7 @@ MappedRequest map_chat_request(std::string_view openai_body, const RequestOption
     if (description.empty()) description = decl.name;
     tools.push_back(tool_spec(decl.name, description, normalise_schema(decl.parameters, true)));
     declared.insert(ascii_lower(decl.name));
-    tool_tokens += estimate_tokens(tools.back().dump(-1, ' ', false, ojson::error_handler_t::replace));
+    tool_tokens += estimate_tokens(json_write::dump(tools.back()));
   }
   for (const Turn& t : turns) {
     for (const ojson& use : t.tool_uses) {
@@ -747,7 +669,7 @@ MappedRequest map_chat_request(std::string_view openai_body, const RequestOption
   ojson body = ojson::object();
   body["conversationState"] = std::move(state);
   if (!options.profile_arn.empty()) body["profileArn"] = std::string(options.profile_arn);
-  result.body = body.dump(-1, ' ', false, ojson::error_handler_t::replace);
+  result.body = json_write::dump(body);
   result.prompt_tokens_estimate = kReplyPrimingTokens + message_tokens + tool_tokens;
   result.ok = true;
   return result;

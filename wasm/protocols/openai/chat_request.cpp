@@ -222,7 +222,7 @@ std::string without_member(std::string_view body, std::string_view name) {
     out.push_back(':');
     out.append(raw);
   }
-  if (!doc.at_end()) return {};
+  if (!json_read::finished(doc)) return {};
   out.push_back('}');
   return out;
 }

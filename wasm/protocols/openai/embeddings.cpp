@@ -503,7 +503,7 @@ bool render_embeddings(std::string_view upstream_body, const EmbeddingsRequest& 
       return false;
     }
   }
-  if (!doc.at_end()) {
+  if (!json_read::finished(doc)) {
     error = "the answer has content after the JSON object";
     return false;
   }

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/api_error.h"
+#include "core/json_read.h"
 #include "core/limits.h"
 #include "protocols/openai/chat_request.h"
 #include "simdjson.h"
@@ -55,7 +56,7 @@ bool read_request_fields(std::string_view body, ApiError& error, OnField&& on_fi
       break;
     }
   }
-  if (bad_json || !doc.at_end()) {
+  if (bad_json || !json_read::finished(doc)) {
     error = ApiError::bad_request("The request body is not valid JSON.", "invalid_json");
     return false;
   }

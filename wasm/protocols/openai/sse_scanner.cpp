@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/json.h"
+#include "core/json_read.h"
 #include "core/secrets.h"
 #include "protocols/openai/errors.h"
 #include "protocols/openai/usage.h"
@@ -70,7 +71,7 @@ bool well_formed(od::document& doc) {
   if (doc.get_value().get(root) != simdjson::SUCCESS || root.type().get(type) != simdjson::SUCCESS ||
       type != od::json_type::object)
     return false;
-  return walk(root, 0) && doc.at_end();
+  return walk(root, 0) && json_read::finished(doc);
 }
 }  // namespace
 

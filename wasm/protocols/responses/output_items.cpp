@@ -1,5 +1,6 @@
 #include "protocols/responses/output_items.h"
 
+#include "core/json_read.h"
 #include "simdjson.h"
 
 namespace keyaos::responses {
@@ -38,7 +39,7 @@ bool custom_input(std::string_view arguments, std::string& input) {
       only_string.assign(value);
     }
   }
-  if (!doc.at_end()) return false;
+  if (!json_read::finished(doc)) return false;
   // A model that named the one field differently still meant it as the input.
   if (!found && fields == 1 && strings == 1) {
     input = only_string;

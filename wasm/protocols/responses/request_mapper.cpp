@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/json_read.h"
 #include "core/json_validate.h"
 #include "core/limits.h"
 #include "simdjson.h"
@@ -58,7 +59,7 @@ class Mapper {
     if (parser.iterate(padded).get(doc) != simdjson::SUCCESS || doc.get_object().get(obj) != simdjson::SUCCESS)
       return bad("The request body must be a JSON object.", "invalid_json", "");
     if (!each_field(obj, [this](std::string_view key, od::value& value) { return top_field(key, value); })) return false;
-    if (!doc.at_end()) return bad_json();
+    if (!json_read::finished(doc)) return bad_json();
     return assemble();
   }
 
