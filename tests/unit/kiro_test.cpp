@@ -4,6 +4,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -571,6 +572,31 @@ TEST_CASE("token estimates by character class", "[kiro]") {
   for (char c : mixed) pieces.add(std::string_view(&c, 1));
   CHECK(pieces.tokens() == estimate_tokens(mixed));
   CHECK(estimate_tokens(std::string("\xff\xfe")) == 2);  // invalid bytes count, never crash
+}
+
+TEST_CASE("token estimates do not depend on how the text is split", "[kiro]") {
+  // Pieces that start, continue and break runs of every class, whole and broken UTF-8.
+  const char* pieces[] = {"a", "Z", "_", "9", " ", "\t", "\n", "\r", ".", "{", "\x01", "\x7f", "\xc3\xa9", "\xc3\x9f",
+                          "\xd0\x96", "\xe4\xb8\x96", "\xf0\x9f\x98\x80", "\xff", "\x80", "\xe2\x82", "\xc3", "  ", "word", "12345"};
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (int n = static_cast<int>(rng() % 30); n > 0; --n) text += pieces[rng() % std::size(pieces)];
+    TokenEstimator split;
+    for (size_t at = 0; at < text.size();) {
+      const size_t length = 1 + rng() % 5;
+      split.add(std::string_view(text).substr(at, length));
+      at += length;
+    }
+    INFO(text);
+    REQUIRE(split.tokens() == estimate_tokens(text));
+  }
+  // Runs continue across ASCII and accented letters, and end at a class change.
+  CHECK(estimate_tokens("na\xc3\xafve") == estimate_tokens("naive"));
+  CHECK(estimate_tokens("ab12") == estimate_tokens("ab") + estimate_tokens("12"));
+  // A lone newline is a token, a lone space is not: 0.725 + 1 + 0.725 and 0.725 + 0.725, rounded up.
+  CHECK(estimate_tokens("x\ny") == 3);
+  CHECK(estimate_tokens("x y") == 2);
 }
 
 TEST_CASE("prompt token estimate of an OpenAI request", "[kiro]") {

@@ -62,6 +62,15 @@ TEST_CASE("JSON depth is measured in one pass, strings and escapes skipped", "[l
   CHECK_FALSE(check_json_depth(nested_objects(65), 64).ok);
   // Brackets inside strings, including after an escaped quote, do not count.
   CHECK(check_json_depth(R"({"a":"[[[[[[\"[[[[[[{{{{"})", 2).ok);
+  // Long strings are skipped eight bytes at a time; an escaped quote at any offset does not end one.
+  for (size_t at = 0; at < 20; ++at) {
+    const std::string text = "{\"a\":\"" + std::string(at, 'x') + "\\\"[[[[" + std::string(20, 'y') + "\",\"b\":[[1]]}";
+    INFO(text);
+    CHECK(check_json_depth(text, 3).ok);
+    const JsonDepth deep = check_json_depth(text, 2);
+    CHECK_FALSE(deep.ok);
+    CHECK(deep.top_key == "b");
+  }
   JsonDepth d = check_json_depth(R"({"model":"x","stream_options":{"a":[[1]]}})", 3);
   CHECK_FALSE(d.ok);
   CHECK(d.top_key == "stream_options");

@@ -37,6 +37,16 @@ TEST_CASE("is_valid_json follows the JSON grammar", "[fuzz]") {
   for (const char* bad : {"", "01", "1.", "-", "[1,]", "{\"a\"}", "{\"a\":1,}", "[1 2]", "tru", "\"\\x\"", "\"\\udc00\"",
                           "[", "]", "1 2", "{1:2}", "\"a\nb\""})
     CHECK_FALSE(is_valid_json(bad));
+  // Strings are skipped eight bytes at a time: what ends or breaks one is found at every offset.
+  for (size_t at = 0; at < 20; ++at) {
+    const std::string before(at, 'x'), after(20 - at, 'y');
+    INFO(at);
+    CHECK(is_valid_json("[\"" + before + "\\\"" + after + "\",1]"));
+    CHECK(is_valid_json("[\"" + before + "\\u00e9" + after + "\"]"));
+    CHECK_FALSE(is_valid_json("[\"" + before + "\n" + after + "\"]"));
+    CHECK_FALSE(is_valid_json("[\"" + before + "\\q" + after + "\"]"));
+    CHECK_FALSE(is_valid_json("[\"" + before));
+  }
 }
 
 TEST_CASE("a balance beyond what int64 nano-USD holds is refused", "[fuzz][catalog]") {

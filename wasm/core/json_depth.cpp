@@ -1,5 +1,7 @@
 #include "core/json_depth.h"
 
+#include "core/json_scan.h"
+
 namespace keyaos {
 
 JsonDepth check_json_depth(std::string_view text, size_t max_depth) {
@@ -14,8 +16,12 @@ JsonDepth check_json_depth(std::string_view text, size_t max_depth) {
     if (c == '"') {
       const bool is_key = expect_key && depth == 1;
       const size_t start = i + 1;
-      for (++i; i < text.size() && text[i] != '"'; ++i)
-        if (text[i] == '\\') ++i;
+      const char* const end = text.data() + text.size();
+      for (++i; i < text.size();) {
+        i = static_cast<size_t>(json_scan::skip_plain_string_bytes(text.data() + i, end) - text.data());
+        if (i >= text.size() || text[i] == '"') break;
+        i += text[i] == '\\' ? 2 : 1;  // an escape, or a control byte (invalid; left to the parsers)
+      }
       if (is_key) {
         key_start = start;
         key = text.substr(key_start, (i < text.size() ? i : text.size()) - key_start);

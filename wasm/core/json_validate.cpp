@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "core/json_scan.h"
+
 namespace keyaos {
 namespace {
 
@@ -27,16 +29,14 @@ int hex4(std::string_view s, size_t at) {
 bool skip_string(std::string_view s, size_t& i) {
   ++i;
   while (i < s.size()) {
+    i = static_cast<size_t>(json_scan::skip_plain_string_bytes(s.data() + i, s.data() + s.size()) - s.data());
+    if (i >= s.size()) break;
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c == '"') {
       ++i;
       return true;
     }
-    if (c < 0x20) return false;
-    if (c != '\\') {
-      ++i;
-      continue;
-    }
+    if (c < 0x20) return false;  // otherwise c is the backslash of an escape
     if (i + 1 >= s.size()) return false;
     const char e = s[i + 1];
     if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {

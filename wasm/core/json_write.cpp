@@ -1,23 +1,11 @@
 #include "core/json_write.h"
 
-#include <cstdint>
-#include <cstring>
-
+#include "core/json_scan.h"
 #include "simdjson.h"
 
 namespace keyaos::json_write {
 
 namespace {
-
-// True when one of the 8 bytes of `w` is below 0x20, or is '"' or '\'.
-inline bool needs_escape(uint64_t w) {
-  constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  auto has_zero = [&](uint64_t x) { return ((x - ones) & ~x & highs) != 0; };
-  const bool control = ((w - ones * 0x20) & ~w & highs) != 0;  // some byte < 0x20
-  return control || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
-}
-
-inline bool plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\'; }
 
 void escape(unsigned char c, std::string& out) {
   switch (c) {
@@ -51,13 +39,7 @@ void string(std::string_view text, std::string& out) {
   const char* const end = p + text.size();
   while (p < end) {
     const char* run = p;
-    while (end - p >= 8) {
-      uint64_t w;
-      std::memcpy(&w, p, 8);
-      if (needs_escape(w)) break;
-      p += 8;
-    }
-    while (p < end && plain(static_cast<unsigned char>(*p))) ++p;
+    p = json_scan::skip_plain_string_bytes(p, end);
     out.append(run, static_cast<size_t>(p - run));
     if (p < end) escape(static_cast<unsigned char>(*p++), out);
   }

@@ -1,5 +1,7 @@
 #include "protocols/kiro/token_estimate.h"
 
+#include <array>
+
 namespace keyaos::kiro {
 
 namespace {
@@ -16,10 +18,8 @@ bool is_cjk(uint32_t cp) {
          (cp >= 0xFF00 && cp <= 0xFFEF);     // fullwidth forms
 }
 
-bool is_latin_letter(uint32_t cp) {
-  return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_' ||
-         (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7);
-}
+// Latin-1 Supplement and Latin Extended-A/B letters: they continue a word.
+bool is_accented_latin_letter(uint32_t cp) { return cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7; }
 
 }  // namespace
 
@@ -42,12 +42,7 @@ void TokenEstimator::close_run() {
 }
 
 void TokenEstimator::add_code_point(uint32_t cp, int utf8_length) {
-  Run kind = Run::none;
-  if (is_latin_letter(cp)) kind = Run::word;
-  else if (cp >= '0' && cp <= '9') kind = Run::digits;
-  else if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') kind = Run::space;
-  else if (cp > ' ' && cp < 0x7F) kind = Run::punct;
-
+  const Run kind = cp < 0x80 ? kAsciiRuns[cp] : is_accented_latin_letter(cp) ? Run::word : Run::none;
   if (kind != Run::none) {
     if (kind != run_) close_run();
     run_ = kind;
@@ -63,35 +58,67 @@ void TokenEstimator::add_code_point(uint32_t cp, int utf8_length) {
   else milli_ += 1500;
 }
 
+// The run each ASCII byte belongs to (Run::none for control bytes).
+const std::array<TokenEstimator::Run, 128> TokenEstimator::kAsciiRuns = [] {
+  std::array<Run, 128> runs{};
+  for (int c = 0; c < 128; ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_') runs[c] = Run::word;
+    else if (c >= '0' && c <= '9') runs[c] = Run::digits;
+    else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') runs[c] = Run::space;
+    else if (c > ' ' && c < 0x7F) runs[c] = Run::punct;
+  }
+  return runs;
+}();
+
 void TokenEstimator::add(std::string_view utf8) {
-  for (unsigned char b : utf8) {
-    if (pending_needed_ > 0) {
-      if ((b & 0xC0) == 0x80) {
-        pending_cp_ = (pending_cp_ << 6) | (b & 0x3F);
-        if (--pending_needed_ == 0) add_code_point(pending_cp_, pending_length_);
-        continue;
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
+  const auto* const end = p + utf8.size();
+  while (p < end) {
+    // ASCII between characters: a whole run of one class at a time, which is
+    // what add_code_point would do byte by byte.
+    if (pending_needed_ == 0 && *p < 0x80 && kAsciiRuns[*p] != Run::none) {
+      const Run kind = kAsciiRuns[*p];
+      if (kind != run_) close_run();
+      run_ = kind;
+      const auto* start = p;
+      while (p < end && *p < 0x80 && kAsciiRuns[*p] == kind) {
+        run_newline_ = run_newline_ || *p == '\n';
+        ++p;
       }
-      // Broken sequence: count what was there as one character, then go on.
-      pending_needed_ = 0;
-      add_code_point(0xFFFD, pending_length_);
+      run_length_ += p - start;
+      continue;
     }
-    if (b < 0x80) {
-      add_code_point(b, 1);
-    } else if ((b & 0xE0) == 0xC0) {
-      pending_cp_ = b & 0x1F;
-      pending_needed_ = 1;
-      pending_length_ = 2;
-    } else if ((b & 0xF0) == 0xE0) {
-      pending_cp_ = b & 0x0F;
-      pending_needed_ = 2;
-      pending_length_ = 3;
-    } else if ((b & 0xF8) == 0xF0) {
-      pending_cp_ = b & 0x07;
-      pending_needed_ = 3;
-      pending_length_ = 4;
-    } else {
-      add_code_point(0xFFFD, 3);  // stray continuation or invalid lead byte
+    add_byte(*p++);
+  }
+}
+
+void TokenEstimator::add_byte(unsigned char b) {
+  if (pending_needed_ > 0) {
+    if ((b & 0xC0) == 0x80) {
+      pending_cp_ = (pending_cp_ << 6) | (b & 0x3F);
+      if (--pending_needed_ == 0) add_code_point(pending_cp_, pending_length_);
+      return;
     }
+    // Broken sequence: count what was there as one character, then go on.
+    pending_needed_ = 0;
+    add_code_point(0xFFFD, pending_length_);
+  }
+  if (b < 0x80) {
+    add_code_point(b, 1);
+  } else if ((b & 0xE0) == 0xC0) {
+    pending_cp_ = b & 0x1F;
+    pending_needed_ = 1;
+    pending_length_ = 2;
+  } else if ((b & 0xF0) == 0xE0) {
+    pending_cp_ = b & 0x0F;
+    pending_needed_ = 2;
+    pending_length_ = 3;
+  } else if ((b & 0xF8) == 0xF0) {
+    pending_cp_ = b & 0x07;
+    pending_needed_ = 3;
+    pending_length_ = 4;
+  } else {
+    add_code_point(0xFFFD, 3);  // stray continuation or invalid lead byte
   }
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string_view>
 
@@ -44,6 +45,8 @@ class TokenEstimator {
 
  private:
   enum class Run : uint8_t { none, word, digits, punct, space };
+  static const std::array<Run, 128> kAsciiRuns;
+  void add_byte(unsigned char b);
   void add_code_point(uint32_t cp, int utf8_length);
   void close_run();
   static int64_t run_cost(Run run, int64_t length, bool newline);

@@ -1,0 +1,32 @@
+#pragma once
+// The byte scan the JSON passes share (depth check, validator, writer): most
+// of a request body is string bytes, so they are skipped eight at a time.
+#include <cstdint>
+#include <cstring>
+
+namespace keyaos::json_scan {
+
+// True when one of the 8 bytes of `w` is below 0x20, or is '"' or '\'.
+inline bool has_special_byte(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  const auto has_zero = [](uint64_t x) { return ((x - ones) & ~x & highs) != 0; };
+  const bool control = ((w - ones * 0x20) & ~w & highs) != 0;  // some byte < 0x20
+  return control || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
+}
+
+inline bool is_special_byte(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+// The first byte from `p` on (or `end`) that a JSON string cannot hold as it
+// is: '"', '\' or a control byte.
+inline const char* skip_plain_string_bytes(const char* p, const char* end) {
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (has_special_byte(w)) break;
+    p += 8;
+  }
+  while (p < end && !is_special_byte(static_cast<unsigned char>(*p))) ++p;
+  return p;
+}
+
+}  // namespace keyaos::json_scan
