@@ -185,6 +185,32 @@ TEST_CASE("the host protocol has one codec, and an unknown event is refused", "[
     CHECK_FALSE(is_action(write_action("x"), ActionType::done));
   }
 
+  SECTION("an event that is not one JSON object gets a 500") {
+    FakeHost host;
+    for (const char* event : {R"([{"type":"request"}])", R"({"type":"request")", R"({"type":"request"} x)", "", "\"request\"",
+                              "{\"type\":\"req\xff\"}"}) {
+      const uint32_t h = host.engine.open();
+      Action a = host.engine.step(h, event, "");
+      REQUIRE(type_of(a) == "respond");
+      CHECK(int_field(a.head, "status") == 500);
+      CHECK(a.payload.find("malformed engine event") != std::string::npos);
+    }
+  }
+
+  SECTION("an encoded action is its head's length (4 bytes, little-endian), the head as dump_json writes it, then the payload") {
+    Action action = write_action("payload \xff bytes");
+    action.head["text"] = std::string("quote \" backslash \\ tab \t nul ") + '\0' + " bad \xc3( é";
+    action.head["n"] = Json::array({1, -2, 0.5, 1e300});
+    const std::string head = dump_json(action.head);
+    const std::string encoded = encode_action(action);
+    REQUIRE(encoded.size() == 4 + head.size() + action.payload.size());
+    uint32_t length = 0;
+    for (int i = 0; i < 4; ++i) length |= static_cast<uint32_t>(static_cast<unsigned char>(encoded[i])) << (8 * i);
+    CHECK(length == head.size());
+    CHECK(encoded.substr(4, head.size()) == head);
+    CHECK(encoded.substr(4 + head.size()) == action.payload);
+  }
+
   SECTION("an event the protocol does not name gets a 500, before or during a request") {
     FakeHost host;
     const uint32_t fresh = host.engine.open();

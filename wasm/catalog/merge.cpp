@@ -1,5 +1,6 @@
 #include "catalog/merge.h"
 
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 
@@ -14,10 +15,14 @@ SyncDecision decide_sync(const std::vector<std::string>& previously_active, bool
     return decision;
   }
 
-  std::unordered_set<std::string> fresh_ids;
+  // Views into the rows kept: upsert never reallocates (reserved), so they stay valid.
+  std::unordered_set<std::string_view> fresh_ids;
+  fresh_ids.reserve(fresh.size());
+  decision.upsert.reserve(fresh.size());
   for (CatalogEntry& row : fresh) {
-    if (row.model_id.empty() || !fresh_ids.insert(row.model_id).second) continue;
+    if (row.model_id.empty() || fresh_ids.count(row.model_id)) continue;
     decision.upsert.push_back(std::move(row));
+    fresh_ids.insert(decision.upsert.back().model_id);
   }
   if (decision.upsert.empty()) {
     decision.refused = true;
@@ -25,7 +30,8 @@ SyncDecision decide_sync(const std::vector<std::string>& previously_active, bool
     return decision;
   }
 
-  std::unordered_set<std::string> previous;
+  std::unordered_set<std::string_view> previous;
+  previous.reserve(previously_active.size());
   std::vector<std::string> missing;
   for (const std::string& id : previously_active) {
     if (!previous.insert(id).second) continue;

@@ -5,6 +5,8 @@
 #include "api/router.h"
 #include "api/sync.h"
 #include "core/gateway.h"
+#include "core/json_tree.h"
+#include "core/json_write.h"
 #include "payments/auto_topup.h"
 #include "store/wallet_store.h"
 
@@ -112,8 +114,7 @@ bool Engine::relay_chunk(uint32_t handle, int64_t now_ms, std::string_view bytes
 
 Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::string_view payload) {
   Event ev;
-  ev.head = parse_json(event_json);
-  if (!ev.head.is_object()) return engine_failure_action("malformed engine event");
+  if (!json_tree::object_from_text(event_json, event_input_, ev.head)) return engine_failure_action("malformed engine event");
   ev.type = event_type_from(str_field(ev.head, "type"));
   if (ev.type == EventType::unknown)
     return engine_failure_action("unknown engine event");
@@ -157,12 +158,12 @@ Action Engine::dispatch(uint32_t handle, std::string_view event_json, std::strin
 }
 
 std::string encode_action(const Action& action) {
-  std::string head = dump_json(action.head);
-  std::string out;
-  out.reserve(4 + head.size() + action.payload.size());
-  uint32_t n = static_cast<uint32_t>(head.size());
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFF));
-  out += head;
+  // The head is written in place after its 4-byte length, which is filled in
+  // last: a sync's statements carry tens of KB of SQL text and parameters.
+  std::string out(4, '\0');
+  json_write::tree(action.head, out);
+  const uint32_t n = static_cast<uint32_t>(out.size() - 4);
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xFF);
   out += action.payload;
   return out;
 }

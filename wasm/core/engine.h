@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/io.h"
+#include "core/json_read.h"
 #include "core/task.h"
 
 namespace keyaos {
@@ -55,6 +56,7 @@ class Engine {
   Action dispatch(uint32_t handle, std::string_view event_json, std::string_view payload);
   std::unique_ptr<Gateway> gateway_;
   std::unordered_map<uint32_t, Slot> tasks_;
+  json_read::Input event_input_;  // events are read with simdjson: a sync's rows carry tens of KB
   uint32_t next_handle_ = 1;
   int64_t last_sweep_ms_ = 0;
 };

@@ -13,12 +13,17 @@ Statement statement(const char* name, std::string sql, Json params) {
 }
 
 std::string quote(std::string_view text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += "''";
-    else if (c == '\0') continue;  // SQLite text cannot hold NUL here
-    else out.push_back(c);
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('\'');
+  size_t run = 0;  // the plain bytes since the last quote or NUL, copied at once
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\'' && text[i] != '\0') continue;
+    out.append(text.data() + run, i - run);
+    if (text[i] == '\'') out += "''";  // a NUL is dropped: SQLite text cannot hold it here
+    run = i + 1;
   }
+  out.append(text.data() + run, text.size() - run);
   out.push_back('\'');
   return out;
 }
