@@ -1,8 +1,11 @@
 // Drives keyaos.wasm directly (no Worker, no I/O) through warm streamed
 // requests, as the Worker does, to measure wasm CPU per request and count
 // the D1 round trips a warm request needs.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { WasmEngine } from "../worker-shim/loader.js";
+import { FRESH_ISOLATE_FLAGS } from "./wasm-sync.js";
 
 const TOKEN = "bench-admin-token";
 const credentials = [{ id: "cred_a", owner_id: "self", provider_id: "openai", secret_hint: "sk-pro...cdef", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 0.5, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
@@ -47,21 +50,27 @@ function openCommitted(engine, i, now, head, onSql = () => {}) {
 
 const firstContentEnd = (stream) => stream.indexOf("\n\n", stream.indexOf(" gateway")) + 2;
 
-export function measureWasmEngine(wasmPath, iterations = 3000) {
-  const engine = openEngine(wasmPath);
+// A whole streamed request of the 60-event answer, as the Worker drives it.
+function streamedRequests(engine, onSql = () => {}) {
   const stream = openaiStream(60);
   const cut = firstContentEnd(stream);
   const head = new TextEncoder().encode(stream.slice(0, cut));
   const rest = new TextEncoder().encode(stream.slice(cut));
-  let sqlActions = 0;
   const run = (i, now) => {
-    const h = openCommitted(engine, i, now, head, () => sqlActions++);
+    const h = openCommitted(engine, i, now, head, onSql);
     // After the commit, every chunk goes through the engine's meter on its way to the client.
     if (engine.chunk(h, now, rest) === null) throw new Error("the hot path refused a committed stream");
     const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
     if (fin.head.type !== "finish") throw new Error("no finish");
     engine.close(h);
   };
+  return { run, streamBytes: stream.length };
+}
+
+export function measureWasmEngine(wasmPath, iterations = 3000) {
+  const engine = openEngine(wasmPath);
+  let sqlActions = 0;
+  const { run, streamBytes } = streamedRequests(engine, () => sqlActions++);
   run(0, 1000); // cold: loads the routing table
   const coldSql = sqlActions;
   sqlActions = 0;
@@ -78,8 +87,41 @@ export function measureWasmEngine(wasmPath, iterations = 3000) {
     sqlActionsPerWarmRequest: sqlActions / (iterations + 199),
     medianUs: times[Math.floor(times.length / 2)],
     p99Us: times[Math.floor(times.length * 0.99)],
-    streamBytes: stream.length,
+    streamBytes,
   };
+}
+
+// The first and second streamed requests of a fresh isolate (a new process
+// each time, so no compiled code is shared; V8 flags as for the sync's fresh
+// runs): the first loads the routing table and compiles, function by
+// function on first call, the code it runs; the second finds both done.
+// Compiling and instantiating the module and the engine's init are the
+// isolate's startup and not counted.
+export function measureFreshIsolateRequests(wasmPath, trials = 5) {
+  const firsts = [], seconds = [];
+  for (let i = 0; i < trials; i++) {
+    const res = spawnSync(process.execPath, [...FRESH_ISOLATE_FLAGS, fileURLToPath(import.meta.url), "--fresh-requests", wasmPath], { encoding: "utf8" });
+    if (res.status !== 0) throw new Error(`fresh-isolate requests failed: ${res.stderr}`);
+    const { first, second } = JSON.parse(res.stdout);
+    firsts.push(first);
+    seconds.push(second);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { firstMedianMs: median(firsts), firstMaxMs: Math.max(...firsts), secondMedianMs: median(seconds), secondMaxMs: Math.max(...seconds) };
+}
+
+if (process.argv[2] === "--fresh-requests") {
+  const { run } = streamedRequests(openEngine(process.argv[3]));
+  const cpuMs = () => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
+  const timed = (i) => {
+    const t0 = cpuMs();
+    run(i, 1000 + i);
+    return cpuMs() - t0;
+  };
+  console.log(JSON.stringify({ first: timed(0), second: timed(1) }));
 }
 
 // A committed stream relayed one event per upstream chunk, as a loopback

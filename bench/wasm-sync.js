@@ -2,10 +2,22 @@
 // of a ~1 MB OpenRouter model list, as the free plan's 10 ms CPU budget sees
 // it. The host answers every action from memory (meta included); the time
 // measured is what the Worker spends in the engine and the loader's JSON.
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WasmEngine } from "../worker-shim/loader.js";
+
+// CPU time, not wall time: the machine may be shared while this runs.
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+// V8 flags of a fresh isolate's process: all of V8's work on one thread, so
+// the process's CPU is everything the run costs (compilation, GC) and is the
+// same from run to run; with background threads it varied 3× here.
+export const FRESH_ISOLATE_FLAGS = ["--single-threaded"];
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "tests", "fixtures");
 
@@ -39,45 +51,63 @@ export function syntheticEmbeddingsList(models = 3) {
   return JSON.stringify({ data: Array.from({ length: models }, (_, i) => ({ ...model, id: `openai/text-embedding-bench-${i}` })) });
 }
 
-export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
-  const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
-  engine.init({ admin_token: "bench", encryption_configured: true, upstream_base_urls: { openrouter: "http://openrouter.test/api/v1" } });
-  const { body, ids } = syntheticOpenrouterList(1024 * 1024, 0, entryBytes);
-  const lists = [body, syntheticOpenrouterList(1024 * 1024, 1, entryBytes).body].map((b) => new TextEncoder().encode(b));
-  let listBytes = lists[0];
-  const embeddingModels = 3;
-  const embeddingsBytes = new TextEncoder().encode(syntheticEmbeddingsList(embeddingModels));
-  const activeIds = [{ ids: ids.join("\n") }];  // every model active: the steady state
-  let now = Date.now();
-  // The meta table, as the sync reads and writes it.
-  const meta = new Map();
-  const recent = () => JSON.stringify({ at: now - 60_000, ok: true, models: 20, bytes: 20_000 });
-  const rowsFor = (statement) => {
-    const { sql, params = [] } = statement;
+// One isolate's engine and the D1 it sees (meta, the active ids), with two
+// 1 MB lists whose every row differs (`useList(0 | 1)`).
+class SyncBench {
+  constructor(wasmPath, { entryBytes = 0, meta = [] } = {}) {
+    this.engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
+    this.engine.init({ admin_token: "bench", encryption_configured: true, upstream_base_urls: { openrouter: "http://openrouter.test/api/v1" } });
+    const { body, ids } = syntheticOpenrouterList(1024 * 1024, 0, entryBytes);
+    this.lists = [body, syntheticOpenrouterList(1024 * 1024, 1, entryBytes).body].map((b) => new TextEncoder().encode(b));
+    this.listIndex = 0;
+    this.embeddingModels = 3;
+    this.embeddingsBytes = new TextEncoder().encode(syntheticEmbeddingsList(this.embeddingModels));
+    this.ids = ids;
+    this.activeIds = [{ ids: ids.join("\n") }]; // every model active: the steady state
+    this.now = Date.now();
+    this.meta = new Map(meta); // the meta table, as the sync reads and writes it
+  }
+
+  useList(i) {
+    this.listIndex = i;
+  }
+
+  rowsFor({ sql, params = [] }) {
+    const meta = this.meta;
     if (sql.startsWith("SELECT key, value FROM meta WHERE key LIKE 'sync:%'")) {
       // Every other list was synced a minute ago, so the run is OpenRouter's alone.
-      for (const id of ["zenmux", "deepinfra", "deepseek", "google-ai-studio", "openai"]) meta.set(`sync:${id}`, recent());
+      const recent = JSON.stringify({ at: this.now - 60_000, ok: true, models: 20, bytes: 20_000 });
+      for (const id of ["zenmux", "deepinfra", "deepseek", "google-ai-studio", "openai"]) meta.set(`sync:${id}`, recent);
       return [...meta].filter(([k]) => k.startsWith("sync:")).map(([key, value]) => ({ key, value }));
     }
-    if (sql.startsWith("SELECT value FROM meta WHERE key = ?")) return meta.has(params[0]) ? [{ value: meta.get(params[0]) }] : [];
-    if (sql.startsWith("SELECT group_concat(model_id")) return activeIds;
-    if (sql.startsWith("INSERT INTO meta (key, value)")) meta.set(params[0], params[1]);
+    // The snapshot seeded by an earlier isolate is not seeded again.
+    if (sql.includes("WHERE key = 'catalog_seed'")) return meta.has("catalog_seed") ? [{ value: meta.get("catalog_seed") }] : [];
+    if (sql.startsWith("INSERT INTO meta (key, value) VALUES ('catalog_seed'")) meta.set("catalog_seed", params[0]);
+    else if (sql.startsWith("SELECT value FROM meta WHERE key = ?")) return meta.has(params[0]) ? [{ value: meta.get(params[0]) }] : [];
+    else if (sql.startsWith("SELECT group_concat(model_id")) return this.activeIds;
+    else if (sql.startsWith("INSERT INTO meta (key, value)")) meta.set(params[0], params[1]);
     return [];
-  };
-  const overdue = () => {
-    const state = JSON.parse(meta.get("sync:openrouter") ?? "{}");
-    meta.set("sync:openrouter", JSON.stringify({ ...state, at: now - 2 * 3600_000 }));
-  };
+  }
 
-  const run = () => {
+  // OpenRouter's list is due: its last sync was two hours ago.
+  overdue() {
+    const state = JSON.parse(this.meta.get("sync:openrouter") ?? "{}");
+    this.meta.set("sync:openrouter", JSON.stringify({ ...state, at: this.now - 2 * 3600_000 }));
+  }
+
+  state() {
+    return JSON.parse(this.meta.get("sync:openrouter"));
+  }
+
+  // One cron invocation, answered from memory; CPU of the engine steps only.
+  run() {
+    const engine = this.engine;
     const h = engine.open();
     let cpu = 0, steps = 0, statements = 0;
-    // CPU time, not wall time: the machine may be shared while this runs.
     const step = (event, payload) => {
-      const t0 = process.cpuUsage();
-      const a = engine.step(h, { now, ...event }, payload);
-      const dt = process.cpuUsage(t0);
-      cpu += (dt.user + dt.system) / 1000;
+      const t0 = cpuMs();
+      const a = engine.step(h, { now: this.now, ...event }, payload);
+      cpu += cpuMs() - t0;
       steps++;
       return a;
     };
@@ -87,57 +117,97 @@ export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
       const t = a.head.type;
       if (t === "sql") {
         statements += a.head.statements.length;
-        a = step({ type: "rows", results: a.head.statements.map(rowsFor) }, null);
+        a = step({ type: "rows", results: a.head.statements.map((s) => this.rowsFor(s)) }, null);
       } else if (t === "fetch") {
         url = a.head.url;
         a = step({ type: "upstream_head", status: 200, headers: {} }, null);
       } else if (t === "read_body") {
-        a = step({ type: "upstream_body" }, url.endsWith("/embeddings/models") ? embeddingsBytes : listBytes);
+        a = step({ type: "upstream_body" }, url.endsWith("/embeddings/models") ? this.embeddingsBytes : this.lists[this.listIndex]);
       } else break;
     }
     engine.close(h);
-    return { cpu, steps, statements, state: JSON.parse(meta.get("sync:openrouter")) };
-  };
+    return { cpu, steps, statements };
+  }
+}
 
-  run(); // seeds the catalogue snapshot once, as a fresh isolate would
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const max = (xs) => Math.max(...xs);
+const summary = (rs) => ({ medianMs: median(rs.map((r) => r.cpu)), maxMs: max(rs.map((r) => r.cpu)) });
+
+export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
+  const bench = new SyncBench(wasmPath, { entryBytes });
+  bench.run(); // seeds the catalogue snapshot once, as a fresh isolate would
   const changed = [], catchUps = [], unchanged = [];
   let first = null, catchUp = 0;
   for (let i = 0; i < runs + 3; i++) {
     // A list that changed throughout: the row budget caps the write, the rest follows.
-    listBytes = lists[i % 2];
-    overdue();
-    const r = run();
-    if (i >= 3) changed.push(r.cpu);
-    first = r;
-    for (catchUp = 1; JSON.parse(meta.get("sync:openrouter")).pending > 0 && catchUp < 20; catchUp++) {
-      const more = run();
-      if (i >= 3) catchUps.push(more.cpu);
+    bench.useList(i % 2);
+    bench.overdue();
+    const r = bench.run();
+    if (i >= 3) changed.push(r);
+    first = { ...r, state: bench.state() };
+    for (catchUp = 1; bench.state().pending > 0 && catchUp < 20; catchUp++) {
+      const more = bench.run();
+      if (i >= 3) catchUps.push(more);
     }
     // The usual hourly run: the same list, not parsed again.
-    overdue();
-    const same = run();
-    if (same.state.pending !== 0) throw new Error("rows still pending");
-    if (i >= 3) unchanged.push(same.cpu);
+    bench.overdue();
+    const same = bench.run();
+    if (bench.state().pending !== 0) throw new Error("rows still pending");
+    if (i >= 3) unchanged.push(same);
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const max = (xs) => Math.max(...xs);
   return {
-    listBytes: listBytes.length,
-    models: ids.length + embeddingModels,
-    rowsPerRun: ids.length + embeddingModels - first.state.pending,
+    listBytes: bench.lists[bench.listIndex].length,
+    models: bench.ids.length + bench.embeddingModels,
+    rowsPerRun: bench.ids.length + bench.embeddingModels - first.state.pending,
     runsToWriteAll: catchUp,
-    changedMedianMs: median(changed),
-    changedMaxMs: max(changed),
-    catchUpMedianMs: median(catchUps),
-    catchUpMaxMs: max(catchUps),
-    unchangedMedianMs: median(unchanged),
-    unchangedMaxMs: max(unchanged),
+    changed: summary(changed),
+    catchUp: summary(catchUps),
+    unchanged: summary(unchanged),
     statements: first.statements,
+    // D1 as this isolate left it: every row written, the list last synced.
+    steadyMeta: [...bench.meta],
+    lastList: bench.listIndex,
   };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+// The first cron run of a fresh isolate (a new process each time, so no
+// compiled code is shared): V8 compiles each function on its first call, to
+// baseline code, so this run costs more than a warm one.
+// `steady` is measureWasmSync's result: D1 holds its rows, so the isolate
+// neither seeds the snapshot nor finds rows pending.
+export function measureFreshIsolateSync(wasmPath, steady, { entryBytes = 0, trials = 5 } = {}) {
+  const trial = (list) => {
+    const res = spawnSync(process.execPath, [...FRESH_ISOLATE_FLAGS, fileURLToPath(import.meta.url), "--fresh-run", wasmPath, String(entryBytes), String(list)], {
+      input: JSON.stringify(steady.steadyMeta),
+      encoding: "utf8",
+    });
+    if (res.status !== 0) throw new Error(`fresh-isolate sync run failed: ${res.stderr}`);
+    return JSON.parse(res.stdout);
+  };
+  const unchanged = [], changed = [];
+  for (let i = 0; i < trials; i++) {
+    unchanged.push(trial(steady.lastList));
+    changed.push(trial(1 - steady.lastList));
+  }
+  return { unchanged: summary(unchanged), changed: summary(changed) };
+}
+
+if (process.argv[2] === "--fresh-run") {
+  const [wasmPath, entryBytes, list] = process.argv.slice(3);
+  const bench = new SyncBench(wasmPath, { entryBytes: Number(entryBytes), meta: JSON.parse(readFileSync(0, "utf8")) });
+  bench.useList(Number(list));
+  bench.overdue();
+  const r = bench.run();
+  const state = bench.state();
+  if (!state.ok) throw new Error(`the sync failed: ${state.error}`);
+  console.log(JSON.stringify(r));
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const wasm = process.argv[2] || join(dirname(fileURLToPath(import.meta.url)), "..", "worker-shim", "keyaos.wasm");
-  console.log(JSON.stringify(measureWasmSync(wasm)));
-  console.log(JSON.stringify(measureWasmSync(wasm, 30, { entryBytes: 3000 })));
+  for (const entryBytes of [0, 3000]) {
+    const steady = measureWasmSync(wasm, 30, { entryBytes });
+    const fresh = measureFreshIsolateSync(wasm, steady, { entryBytes });
+    delete steady.steadyMeta;
+    console.log(JSON.stringify({ entryBytes, ...steady, fresh }));
+  }
 }

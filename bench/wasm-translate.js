@@ -1,10 +1,13 @@
 // Drives translated streams through keyaos.wasm (no Worker, no I/O): Google
 // v1internal SSE and Kiro's AWS Event Stream, each turned into OpenAI SSE in
 // chunk by chunk, as the Worker runs them after commit. Measures CPU per
-// warm request (short answer) and throughput on a long answer, host JSON included.
+// warm request (short answer) and throughput on a long answer, host JSON
+// included; a long OpenAI answer rendered by the inbound Messages and
+// Responses APIs; and long conversations mapped for each upstream.
 import { readFileSync } from "node:fs";
 import { WasmEngine } from "../worker-shim/loader.js";
 import { event as kiroEvent } from "../tests/support/mock-kiro.js";
+import { openaiStream } from "./wasm-engine.js";
 
 const TOKEN = "bench-admin-token";
 const CHUNK = 16 * 1024;
@@ -112,6 +115,63 @@ export function measureWasmTranslate(wasmPath, { iterations = 1000, longRuns = 3
       usPerChunk: (longMs * 1000) / longParts.length,
       mbPerS: long.length / (longMs / 1000) / 1e6,
     };
+  }
+  return results;
+}
+
+// The inbound APIs a coding client calls, each given the same OpenAI answer
+// from the upstream: Chat Completions passes it on (the baseline: the
+// metered relay), Messages and Responses render it in their own events.
+const INBOUND = {
+  chat: { path: "/v1/chat/completions", headers: { authorization: `Bearer ${TOKEN}` }, body: { messages: [{ role: "user", content: "Write a poem." }] } },
+  messages: { path: "/v1/messages", headers: { "x-api-key": TOKEN, "anthropic-version": "2023-06-01" }, body: { max_tokens: 8192, messages: [{ role: "user", content: "Write a poem." }] } },
+  responses: { path: "/v1/responses", headers: { authorization: `Bearer ${TOKEN}` }, body: { input: "Write a poem." } },
+};
+
+// The whole request of a long answer (`events` OpenAI events, 16 KB chunks)
+// through each inbound API, p50 over `runs`.
+export function measureWasmInbound(wasmPath, { runs = 30, events = 4000 } = {}) {
+  const credentials = [{ id: "cred_a", owner_id: "self", provider_id: "openai", secret_hint: "sk-pro...cdef", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
+  const offerings = [{ provider_id: "openai", model_id: "openai/gpt-4o-mini", upstream_model_id: "gpt-4o-mini", input_price: 0.15, output_price: 0.6, cache_read_price: null, cache_write_price: null }];
+  const rowsFor = (head) => head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+  const answer = new TextEncoder().encode(openaiStream(events));
+  const parts = chunks(answer);
+  const results = {};
+  for (const [name, api] of Object.entries(INBOUND)) {
+    const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
+    engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: { openai: "http://upstream.test/v1" } });
+    const body = JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, ...api.body });
+    let clientBytes = 0;
+    const run = (i) => {
+      const now = 2000 + i;
+      const h = engine.open();
+      let a = engine.step(h, { type: "request", method: "POST", path: api.path, query: "", headers: { "content-type": "application/json", ...api.headers }, now, nonce: i.toString(16).padStart(32, "0") }, body);
+      for (;;) {
+        if (a.head.type === "sql") a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
+        else if (a.head.type === "crypto") a = engine.step(h, { type: "crypto", values: [{ plaintext: "sk-proj-benchkey0123456789abcdef" }], now }, null);
+        else break;
+      }
+      if (a.head.type !== "fetch") throw new Error(`${name}: expected fetch, got ${a.head.type} ${new TextDecoder().decode(a.payload)}`);
+      a = engine.step(h, { type: "upstream_head", status: 200, headers: { "content-type": "text/event-stream" }, now }, null);
+      let k = 0, out = 0;
+      while (a.head.type === "read_chunk" && k < parts.length) a = engine.step(h, { type: "upstream_chunk", now }, parts[k++]);
+      if (a.head.type !== "commit_stream") throw new Error(`${name}: expected a commit, got ${a.head.type}`);
+      out += a.payload.length;
+      for (; k < parts.length; k++) out += (engine.chunk(h, now, parts[k]) ?? engine.step(h, { type: "upstream_chunk", now }, parts[k]).payload).length;
+      const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
+      if (fin.head.type !== "finish") throw new Error(`${name}: no finish`);
+      engine.close(h);
+      clientBytes = out + fin.payload.length;
+    };
+    for (let i = 0; i < 5; i++) run(i); // JIT warm-up and cache fill
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = process.hrtime.bigint();
+      run(1000 + i);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    times.sort((a, b) => a - b);
+    results[name] = { upstreamBytes: answer.length, clientBytes, medianMs: times[Math.floor(times.length / 2)], maxMs: times[times.length - 1] };
   }
   return results;
 }

@@ -7,7 +7,8 @@
 //    and in wasm (V8) driven by a host that does no I/O;
 //  - the CPU of a cron run syncing a ~1 MB model list, natively and in wasm;
 //  - mapping a long conversation for each upstream protocol vs passing it on;
-//  - wasm size and instantiate time.
+//  - wasm size and instantiate time, and the first request and cron run of a
+//    fresh isolate (V8 compiling the code they first run) beside warm ones.
 // Usage: npm run bench [-- --quick]
 import { gzipSync } from "node:zlib";
 import { cpus } from "node:os";
@@ -24,9 +25,9 @@ run("node scripts/build.js --native > /dev/null");
 const { startGateway, ADMIN_TOKEN } = await import("../tests/support/gateway.js");
 const { Miniflare } = await import("miniflare");
 const { startMockUpstream, openaiCompletion } = await import("../tests/support/mock-upstream.js");
-const { measureWasmEngine, measureWasmChunks, openaiStream } = await import("../bench/wasm-engine.js");
-const { measureWasmSync } = await import("../bench/wasm-sync.js");
-const { measureWasmTranslate, measureWasmRequestMapping } = await import("../bench/wasm-translate.js");
+const { measureWasmEngine, measureWasmChunks, measureFreshIsolateRequests, openaiStream } = await import("../bench/wasm-engine.js");
+const { measureWasmSync, measureFreshIsolateSync } = await import("../bench/wasm-sync.js");
+const { measureWasmTranslate, measureWasmRequestMapping, measureWasmInbound } = await import("../bench/wasm-translate.js");
 const { measureWorkerCpu } = await import("../bench/worker-cpu.js");
 
 const pct = (xs, p) => {
@@ -51,10 +52,13 @@ for (let i = 0; i < (quick ? 5 : 20); i++) {
 const native = JSON.parse(execFileSync(join(root, "build", "native", "keyaos_bench"), [quick ? "3000" : "20000"], { encoding: "utf8" }));
 const wasm = measureWasmEngine(wasmPath, quick ? 500 : 3000);
 const wasmChunks = measureWasmChunks(wasmPath, quick ? 5 : 20);
+const wasmFreshRequests = measureFreshIsolateRequests(wasmPath, quick ? 3 : 5);
 const wasmSync = measureWasmSync(wasmPath, quick ? 6 : 30);
 const wasmTranslate = measureWasmTranslate(wasmPath, { iterations: quick ? 300 : 2000, longRuns: quick ? 10 : 40 });
 const wasmMapping = measureWasmRequestMapping(wasmPath, { runs: quick ? 8 : 30 });
+const wasmInbound = measureWasmInbound(wasmPath, { runs: quick ? 8 : 30 });
 const wasmSyncReal = measureWasmSync(wasmPath, quick ? 6 : 30, { entryBytes: 3000 }); // entries of a real list's size
+const wasmSyncFresh = measureFreshIsolateSync(wasmPath, wasmSyncReal, { entryBytes: 3000, trials: quick ? 3 : 5 });
 
 // ---- end to end through workerd ---------------------------------------------------
 const streamChunks = openaiStream(60).split(/(?<=\n\n)/);
@@ -167,16 +171,20 @@ lines.push(`| wasm in V8, per upstream chunk of a committed ${wasmChunks.chunks}
 lines.push(`| D1 round trips: cold request / warm request | ${wasm.sqlActionsCold} / ${wasm.sqlActionsPerWarmRequest} |`);
 lines.push(`| keyaos.wasm size raw / gzip | ${(wasmBytes.length / 1024).toFixed(0)} KB / ${(gzipSync(wasmBytes).length / 1024).toFixed(0)} KB |`);
 lines.push(`| compile + instantiate + init (p50) | ${ms(pct(inst, 0.5))} ms |`);
+const fr = wasmFreshRequests;
+lines.push(`| wasm in V8, a fresh isolate's first streamed request / its second, CPU (p50 / max) | ${ms(fr.firstMedianMs)} / ${ms(fr.firstMaxMs)} ms; ${ms(fr.secondMedianMs)} / ${ms(fr.secondMaxMs)} ms |`);
 lines.push("");
 const listKb = (native.sync_list_bytes / 1024).toFixed(0);
 lines.push(`| catalogue sync, one cron run (${listKb} KB OpenRouter list and its embeddings list, ${native.sync_models} models) | value |`);
 lines.push("|---|---|");
 lines.push(`| native: parse + price + decide + build SQL, every row changed and written | ${native.sync_full_ms.toFixed(2)} ms (parse alone ${native.sync_parse_ms.toFixed(2)} ms) |`);
 lines.push(`| native: the same, nothing changed | ${native.sync_unchanged_ms.toFixed(2)} ms |`);
-lines.push(`| wasm in V8 incl. host JSON, CPU time (p50 / max): every row changed, ${wasmSync.rowsPerRun} written | ${wasmSync.changedMedianMs.toFixed(2)} / ${wasmSync.changedMaxMs.toFixed(2)} ms (free-tier budget 10 ms) |`);
-lines.push(`| wasm: each following run until all rows are written (${wasmSync.runsToWriteAll - 1} runs) | ${wasmSync.catchUpMedianMs.toFixed(2)} / ${wasmSync.catchUpMaxMs.toFixed(2)} ms |`);
-lines.push(`| wasm: list unchanged since the last run (not parsed again) | ${wasmSync.unchangedMedianMs.toFixed(2)} / ${wasmSync.unchangedMaxMs.toFixed(2)} ms |`);
-lines.push(`| wasm: a ${(wasmSyncReal.listBytes / 1024).toFixed(0)} KB list of real-size (~3 KB) entries, ${wasmSyncReal.models} models, every row changed, ${wasmSyncReal.rowsPerRun} written | ${wasmSyncReal.changedMedianMs.toFixed(2)} / ${wasmSyncReal.changedMaxMs.toFixed(2)} ms |`);
+lines.push(`| wasm in V8 incl. host JSON, CPU time (p50 / max): every row changed, ${wasmSync.rowsPerRun} written | ${wasmSync.changed.medianMs.toFixed(2)} / ${wasmSync.changed.maxMs.toFixed(2)} ms (free-tier budget 10 ms) |`);
+lines.push(`| wasm: each following run until all rows are written (${wasmSync.runsToWriteAll - 1} runs) | ${wasmSync.catchUp.medianMs.toFixed(2)} / ${wasmSync.catchUp.maxMs.toFixed(2)} ms |`);
+lines.push(`| wasm: list unchanged since the last run (not parsed again) | ${wasmSync.unchanged.medianMs.toFixed(2)} / ${wasmSync.unchanged.maxMs.toFixed(2)} ms |`);
+lines.push(`| wasm: a ${(wasmSyncReal.listBytes / 1024).toFixed(0)} KB list of real-size (~3 KB) entries, ${wasmSyncReal.models} models, every row changed, ${wasmSyncReal.rowsPerRun} written | ${wasmSyncReal.changed.medianMs.toFixed(2)} / ${wasmSyncReal.changed.maxMs.toFixed(2)} ms |`);
+lines.push(`| wasm: the same list, each following run until all rows are written (${wasmSyncReal.runsToWriteAll - 1} runs) | ${wasmSyncReal.catchUp.medianMs.toFixed(2)} / ${wasmSyncReal.catchUp.maxMs.toFixed(2)} ms |`);
+lines.push(`| wasm: the same list, the first cron run of a fresh isolate: list unchanged / every row changed | ${ms(wasmSyncFresh.unchanged.medianMs)} / ${ms(wasmSyncFresh.unchanged.maxMs)} ms; ${ms(wasmSyncFresh.changed.medianMs)} / ${ms(wasmSyncFresh.changed.maxMs)} ms |`);
 lines.push("");
 lines.push(`| translation to OpenAI SSE (${native.translate_short_events}-piece short answer, ${native.translate_long_events}-piece long answer, 16 KB chunks) | Google v1internal SSE | Kiro event stream (CRC-checked) |`);
 lines.push("|---|---|---|");
@@ -197,6 +205,9 @@ lines.push(`| inbound APIs: the engine's OpenAI stream rendered for the client (
 lines.push("|---|---|---|");
 lines.push(`| native, short answer | ${native.messages_short_us.toFixed(1)} µs | ${native.responses_short_us.toFixed(1)} µs |`);
 lines.push(`| native, long answer | ${native.messages_long_ms.toFixed(2)} ms, ${native.messages_mb_per_s.toFixed(0)} MB/s | ${native.responses_long_ms.toFixed(2)} ms, ${native.responses_mb_per_s.toFixed(0)} MB/s |`);
+const wi = wasmInbound;
+const inboundCell = (r) => `${ms(r.medianMs)} (${ms(r.maxMs)}) ms, ${(r.medianMs / wi.chat.medianMs).toFixed(2)}× baseline`;
+lines.push(`| wasm in V8, the whole request with the long answer, incl. host JSON, p50 (max); baseline: Chat Completions relaying the same answer, ${ms(wi.chat.medianMs)} (${ms(wi.chat.maxMs)}) ms | ${inboundCell(wi.messages)} | ${inboundCell(wi.responses)} |`);
 lines.push(`| native, mapping the recorded client request (Claude Code ${(native.messages_request_bytes / 1024).toFixed(0)} KB / Codex ${(native.responses_request_bytes / 1024).toFixed(0)} KB) to a chat request | ${native.messages_request_us.toFixed(1)} µs | ${native.responses_request_us.toFixed(1)} µs |`);
 const report = lines.join("\n");
 console.log("\n" + report);

@@ -535,6 +535,37 @@ TEST_CASE("Anthropic stream: the same events fed one by one or all at once give 
   CHECK(blocks[2]["input"] == Json{{"k", 2}});
 }
 
+TEST_CASE("Anthropic stream: every event's data is its compact dump, members in Anthropic's order, deltas included", "[anthropic]") {
+  // Quotes, backslashes, control characters and multibyte text in text,
+  // thinking and tool argument deltas: written directly, escaped as the trees are.
+  const std::vector<std::string> events = {
+      chunk(R"({"role":"assistant","content":""})"), chunk(R"({"reasoning_content":"r \"\\ \u0001\t"})"),
+      chunk(R"({"content":"a\u001fb\n\"c\" \u00e9\u4e16\ud83d\ude00 \u0000\u007f/"})"),
+      chunk(R"({"tool_calls":[{"index":0,"id":"t","function":{"name":"A","arguments":"{\"k\":\"\\u0001\u00e9\"}"}}]})"),
+      chunk(R"({"tool_calls":[{"index":0,"function":{"arguments":"}"}}]})"), chunk("{}", "\"tool_calls\"")};
+  StreamWriter w("msg_x", "m", nullptr, {});
+  std::string out;
+  w.open(out);
+  for (const auto& e : events) w.feed(e, out);
+  w.finish(Usage{}, out);
+  parse_sse(out);  // the frames are well formed
+  size_t deltas = 0;
+  for (size_t pos = 0; pos < out.size();) {
+    const size_t end = out.find("\n\n", pos);
+    const std::string frame = out.substr(pos, end - pos);
+    pos = end + 2;
+    const std::string data = frame.substr(frame.find("\ndata: ") + 7);
+    // Parsed in document order and written back: the same bytes only if they
+    // are compact and escaped as nlohmann writes them.
+    CHECK(nlohmann::ordered_json::parse(data, nullptr, false).dump() == data);
+    if (frame.rfind("event: content_block_delta\n", 0) == 0) {
+      CHECK(data.rfind(R"({"type":"content_block_delta","index":)", 0) == 0);
+      ++deltas;
+    }
+  }
+  CHECK(deltas >= 4);
+}
+
 TEST_CASE("Anthropic stream: fail() ends with an error event; keepalive is a ping", "[anthropic]") {
   StreamWriter w("msg_x", "m", nullptr, {});
   std::string out;

@@ -624,6 +624,21 @@ TEST_CASE("responses stream: the same events give the same bytes however they ar
   check_stream(one_by_one);
 }
 
+TEST_CASE("responses stream: every event's data is nlohmann's compact dump of itself, deltas included", "[responses]") {
+  // Quotes, backslashes, control characters and multibyte text in deltas and
+  // item ids: the directly written delta events escape them as the trees do.
+  Chunks c;
+  c.reasoning("think \"\\ \x01\t").reasoning(" \u00e9\u4e16\U0001F600").text("a\x1f" "b\n\"c\"").text(std::string("\0\x7f/", 3));
+  c.finish("stop");
+  const std::string out = write_stream(c, usage_of(1, 2));
+  size_t deltas = 0;
+  for (const Event& e : check_stream(out)) {
+    CHECK(out.find("data: " + e.data.dump() + "\n\n") != std::string::npos);
+    if (e.type.size() > 6 && e.type.compare(e.type.size() - 6, 6, ".delta") == 0) ++deltas;
+  }
+  CHECK(deltas == 4);
+}
+
 // ---- non-streamed ----------------------------------------------------------------
 
 TEST_CASE("responses body: a chat.completion as a response object", "[responses]") {

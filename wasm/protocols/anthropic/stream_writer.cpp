@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "core/json_write.h"
 #include "protocols/anthropic/chunk_reader.h"
 #include "protocols/anthropic/errors.h"
 #include "protocols/common/sse_lines.h"
@@ -18,6 +19,22 @@ ojson usage_ordered(const Usage& u) {
           {"cache_creation_input_tokens", j["cache_creation_input_tokens"]},
           {"cache_read_input_tokens", j["cache_read_input_tokens"]},
           {"output_tokens", j["output_tokens"]}};
+}
+
+// The per-token events are most of a long answer, so they are written
+// directly: the bytes of dumping {"type":"content_block_delta","index":i,
+// "delta":{"type":delta_type,field:text}}.
+std::string block_delta(int index, const char* delta_type, const char* field, std::string_view text) {
+  std::string data = R"({"type":"content_block_delta","index":)";
+  data += std::to_string(index);
+  data += R"(,"delta":{"type":")";
+  data += delta_type;
+  data += R"(",")";
+  data += field;
+  data += "\":";
+  json_write::string(text, data);
+  data += "}}";
+  return data;
 }
 
 }  // namespace
@@ -142,12 +159,7 @@ void StreamWriter::on_tool(int index, std::string_view id, std::string_view name
   if (has_id && t.id.empty()) t.id = std::string(id);
   if (has_name && t.name.empty()) t.name = std::string(name);
   if (t.started) {
-    if (!args.empty()) {
-      ojson delta = {{"type", "content_block_delta"},
-                     {"index", next_index_ - 1},
-                     {"delta", {{"type", "input_json_delta"}, {"partial_json", std::string(args)}}}};
-      event(dump(delta), "content_block_delta", out);
-    }
+    if (!args.empty()) event(block_delta(next_index_ - 1, "input_json_delta", "partial_json", args), "content_block_delta", out);
     return;
   }
   t.args.append(args);
@@ -183,19 +195,16 @@ void StreamWriter::open_tool(size_t slot, std::string& out) {
   t.started = true;
   tool_emitted_ = true;
   if (!t.args.empty()) {
-    ojson delta = {{"type", "content_block_delta"},
-                   {"index", next_index_ - 1},
-                   {"delta", {{"type", "input_json_delta"}, {"partial_json", t.args}}}};
-    event(dump(delta), "content_block_delta", out);
+    event(block_delta(next_index_ - 1, "input_json_delta", "partial_json", t.args), "content_block_delta", out);
     t.args.clear();
   }
 }
 
 void StreamWriter::emit_text(Kind kind, std::string_view text, std::string& out) {
-  ojson delta = kind == Kind::thinking ? ojson{{"type", "thinking_delta"}, {"thinking", std::string(text)}}
-                                       : ojson{{"type", "text_delta"}, {"text", std::string(text)}};
   if (kind == Kind::thinking) thinking_text_.append(text);
-  event(dump({{"type", "content_block_delta"}, {"index", next_index_ - 1}, {"delta", delta}}), "content_block_delta", out);
+  const std::string data = kind == Kind::thinking ? block_delta(next_index_ - 1, "thinking_delta", "thinking", text)
+                                                  : block_delta(next_index_ - 1, "text_delta", "text", text);
+  event(data, "content_block_delta", out);
 }
 
 void StreamWriter::close_block(std::string& out) {

@@ -1,5 +1,6 @@
 #include "protocols/responses/stream_writer.h"
 
+#include "core/json_write.h"
 #include "protocols/common/sse_lines.h"
 #include "protocols/responses/chat_reader.h"
 #include "protocols/responses/errors.h"
@@ -22,6 +23,31 @@ void StreamWriter::event(const char* type, Json data, std::string& out) {
   out += "\ndata: ";
   out += dump_json(data);
   out += "\n\n";
+}
+
+// The per-token events are most of a long answer, so they are written
+// directly, members in the order event() writes them (nlohmann::json sorts
+// them): a text delta has content_index and logprobs, a reasoning summary
+// delta summary_index.
+void StreamWriter::delta_event(bool reasoning, std::string_view delta, std::string& out) {
+  const char* type = reasoning ? "response.reasoning_summary_text.delta" : "response.output_text.delta";
+  out += "event: ";
+  out += type;
+  out += "\ndata: {";
+  if (!reasoning) out += R"("content_index":0,)";
+  out += R"("delta":)";
+  json_write::string(delta, out);
+  out += R"(,"item_id":)";
+  json_write::string(open_id_, out);
+  if (!reasoning) out += R"(,"logprobs":[])";
+  out += R"(,"output_index":)";
+  out += std::to_string(output_.size());
+  out += R"(,"sequence_number":)";
+  out += std::to_string(sequence_++);
+  if (reasoning) out += R"(,"summary_index":0)";
+  out += R"(,"type":")";
+  out += type;
+  out += "\"}\n\n";
 }
 
 void StreamWriter::open(std::string& out) {
@@ -93,8 +119,7 @@ void StreamWriter::reasoning(const std::string& delta, std::string& out) {
           out);
   }
   open_text_ += delta;
-  event("response.reasoning_summary_text.delta",
-        {{"item_id", open_id_}, {"output_index", output_.size()}, {"summary_index", 0}, {"delta", delta}}, out);
+  delta_event(true, delta, out);
 }
 
 void StreamWriter::text(const std::string& delta, std::string& out) {
@@ -110,9 +135,7 @@ void StreamWriter::text(const std::string& delta, std::string& out) {
     event("response.content_part.added", {{"item_id", open_id_}, {"output_index", index}, {"content_index", 0}, {"part", part}}, out);
   }
   open_text_ += delta;
-  event("response.output_text.delta",
-        {{"item_id", open_id_}, {"output_index", output_.size()}, {"content_index", 0}, {"delta", delta}, {"logprobs", Json::array()}},
-        out);
+  delta_event(false, delta, out);
 }
 
 void StreamWriter::tool_fragment(const ToolFragment& f) {

@@ -49,6 +49,8 @@ class StreamWriter : public ClientStreamWriter {
   using ToolFragment = chat_reader::ToolCallPart;
 
   void event(const char* type, Json data, std::string& out);
+  // A text or reasoning summary delta of the open item, without a tree.
+  void delta_event(bool reasoning, std::string_view delta, std::string& out);
   void on_chunk(std::string_view json, std::string& out);
   void reasoning(const std::string& text, std::string& out);
   void text(const std::string& text, std::string& out);
