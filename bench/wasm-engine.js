@@ -21,8 +21,15 @@ export function openaiStream(n) {
   return out;
 }
 
-function rowsFor(head) {
-  return head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+// `seeded`: the catalogue snapshot version D1 already holds (meta's
+// catalog_seed), as an earlier isolate left it; null for a new database.
+function rowsFor(head, seeded = null) {
+  return head.statements.map((s) =>
+    /^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials
+    : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings
+    : seeded !== null && s.sql.includes("WHERE key = 'catalog_seed'") ? [{ value: seeded }]
+    : [],
+  );
 }
 
 function openEngine(wasmPath) {
@@ -32,14 +39,14 @@ function openEngine(wasmPath) {
 }
 
 // Opens a streamed request and steps it to its commit with `head` (the
-// stream up to its first content event); returns the handle. `onSql` counts
-// the SQL round trips.
-function openCommitted(engine, i, now, head, onSql = () => {}) {
+// stream up to its first content event); returns the handle. `onSql` sees
+// each SQL action.
+function openCommitted(engine, i, now, head, onSql = () => {}, seeded = null) {
   const h = engine.open();
   let a = engine.step(h, { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${TOKEN}` }, now, nonce: i.toString(16).padStart(32, "0") }, body);
   while (a.head.type === "sql") {
-    onSql();
-    a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
+    onSql(a.head);
+    a = engine.step(h, { type: "rows", results: rowsFor(a.head, seeded), now }, null);
   }
   if (a.head.type !== "fetch") throw new Error(`expected fetch, got ${a.head.type}`);
   engine.step(h, { type: "upstream_head", status: 200, headers: {}, now }, null);
@@ -51,13 +58,13 @@ function openCommitted(engine, i, now, head, onSql = () => {}) {
 const firstContentEnd = (stream) => stream.indexOf("\n\n", stream.indexOf(" gateway")) + 2;
 
 // A whole streamed request of the 60-event answer, as the Worker drives it.
-function streamedRequests(engine, onSql = () => {}) {
+function streamedRequests(engine, onSql = () => {}, seeded = null) {
   const stream = openaiStream(60);
   const cut = firstContentEnd(stream);
   const head = new TextEncoder().encode(stream.slice(0, cut));
   const rest = new TextEncoder().encode(stream.slice(cut));
   const run = (i, now) => {
-    const h = openCommitted(engine, i, now, head, onSql);
+    const h = openCommitted(engine, i, now, head, onSql, seeded);
     // After the commit, every chunk goes through the engine's meter on its way to the client.
     if (engine.chunk(h, now, rest) === null) throw new Error("the hot path refused a committed stream");
     const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
@@ -91,16 +98,28 @@ export function measureWasmEngine(wasmPath, iterations = 3000) {
   };
 }
 
+// The catalogue version an engine writes once it has seeded D1.
+function seedVersion(wasmPath) {
+  let version = null;
+  const { run } = streamedRequests(openEngine(wasmPath), (head) => {
+    for (const s of head.statements) if (s.sql.startsWith("INSERT INTO meta (key, value) VALUES ('catalog_seed'")) version = s.params[0];
+  });
+  run(0, 1000);
+  if (version === null) throw new Error("the engine did not seed the catalogue");
+  return version;
+}
+
 // The first and second streamed requests of a fresh isolate (a new process
 // each time, so no compiled code is shared; V8 flags as for the sync's fresh
-// runs): the first loads the routing table and compiles, function by
-// function on first call, the code it runs; the second finds both done.
-// Compiling and instantiating the module and the engine's init are the
-// isolate's startup and not counted.
+// runs) on a D1 an earlier isolate seeded: the first loads the routing table
+// and compiles, function by function on first call, the code it runs; the
+// second finds both done. Compiling and instantiating the module and the
+// engine's init are the isolate's startup and not counted.
 export function measureFreshIsolateRequests(wasmPath, trials = 5) {
+  const seeded = seedVersion(wasmPath);
   const firsts = [], seconds = [];
   for (let i = 0; i < trials; i++) {
-    const res = spawnSync(process.execPath, [...FRESH_ISOLATE_FLAGS, fileURLToPath(import.meta.url), "--fresh-requests", wasmPath], { encoding: "utf8" });
+    const res = spawnSync(process.execPath, [...FRESH_ISOLATE_FLAGS, fileURLToPath(import.meta.url), "--fresh-requests", wasmPath, seeded], { encoding: "utf8" });
     if (res.status !== 0) throw new Error(`fresh-isolate requests failed: ${res.stderr}`);
     const { first, second } = JSON.parse(res.stdout);
     firsts.push(first);
@@ -111,7 +130,7 @@ export function measureFreshIsolateRequests(wasmPath, trials = 5) {
 }
 
 if (process.argv[2] === "--fresh-requests") {
-  const { run } = streamedRequests(openEngine(process.argv[3]));
+  const { run } = streamedRequests(openEngine(process.argv[3]), () => {}, process.argv[4]);
   const cpuMs = () => {
     const { user, system } = process.cpuUsage();
     return (user + system) / 1000;
