@@ -53,37 +53,67 @@ function chunks(bytes) {
   return out;
 }
 
+// An engine whose one credential, for `p.provider`, serves `p.model`; its
+// host answers SQL from memory and decrypts the credential to `p.plaintext`.
+function upstreamEngine(wasmPath, p, baseUrl = "http://upstream.test") {
+  const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
+  engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: { [p.provider]: baseUrl } });
+  const credentials = [{ id: "cred_o", owner_id: "self", provider_id: p.provider, secret_hint: "x", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
+  const offerings = [{ provider_id: p.provider, model_id: p.model, upstream_model_id: p.upstream, input_price: 3, output_price: 15, cache_read_price: null, cache_write_price: null }];
+  const rowsFor = (head) => head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+  // Opens request `i` and steps it to its upstream fetch; returns the handle and the fetch action.
+  const toFetch = (i, body, { path = "/v1/chat/completions", headers = { authorization: `Bearer ${TOKEN}` } } = {}) => {
+    const now = 2000 + i;
+    const h = engine.open();
+    let a = engine.step(h, { type: "request", method: "POST", path, query: "", headers: { "content-type": "application/json", ...headers }, now, nonce: i.toString(16).padStart(32, "0") }, body);
+    for (;;) {
+      if (a.head.type === "sql") a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
+      else if (a.head.type === "crypto") a = engine.step(h, { type: "crypto", values: [{ plaintext: p.plaintext }], now }, null);
+      else break;
+    }
+    if (a.head.type !== "fetch") throw new Error(`${p.provider} ${path}: expected fetch, got ${a.head.type}`);
+    return { h, fetch: a, now };
+  };
+  // Answers the fetch with `parts` as the Worker relays them: events until
+  // the commit, then the hot path (the event as its fallback); returns the
+  // bytes the client got and the finish action.
+  const relay = ({ h, now }, parts, headers = {}) => {
+    let a = engine.step(h, { type: "upstream_head", status: 200, headers, now }, null);
+    let k = 0;
+    while (a.head.type === "read_chunk" && k < parts.length) a = engine.step(h, { type: "upstream_chunk", now }, parts[k++]);
+    if (a.head.type !== "commit_stream") throw new Error(`${p.provider}: expected a commit, got ${a.head.type}`);
+    let bytes = a.payload.length;
+    for (; k < parts.length; k++) bytes += (engine.chunk(h, now, parts[k]) ?? engine.step(h, { type: "upstream_chunk", now }, parts[k]).payload).length;
+    const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
+    if (fin.head.type !== "finish") throw new Error(`${p.provider}: no finish`);
+    engine.close(h);
+    return { bytes: bytes + fin.payload.length, fin };
+  };
+  return { engine, toFetch, relay };
+}
+
+// `run(i)` warmed 5 times (JIT and caches), then timed `runs` times: p50 and max in ms.
+function timedRuns(run, runs) {
+  for (let i = 0; i < 5; i++) run(i);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    run(1000 + i);
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { medianMs: times[Math.floor(times.length / 2)], maxMs: times[times.length - 1] };
+}
+
 export function measureWasmTranslate(wasmPath, { iterations = 1000, longRuns = 30 } = {}) {
   const results = {};
   for (const [name, p] of Object.entries(PROVIDERS)) {
-    const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
-    engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: { [p.provider]: "http://upstream.test" } });
-    const credentials = [{ id: "cred_o", owner_id: "self", provider_id: p.provider, secret_hint: "x", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
-    const offerings = [{ provider_id: p.provider, model_id: p.model, upstream_model_id: p.upstream, input_price: 3, output_price: 15, cache_read_price: null, cache_write_price: null }];
-    const rowsFor = (head) => head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+    const { toFetch, relay } = upstreamEngine(wasmPath, p);
     const body = JSON.stringify({ model: p.model, stream: true, messages: [{ role: "user", content: "Write a short poem about gateways." }] });
     const run = (i, parts) => {
-      const now = 2000 + i;
-      const h = engine.open();
-      let a = engine.step(h, { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${TOKEN}` }, now, nonce: i.toString(16).padStart(32, "0") }, body);
-      for (;;) {
-        if (a.head.type === "sql") a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
-        else if (a.head.type === "crypto") a = engine.step(h, { type: "crypto", values: [{ plaintext: p.plaintext }], now }, null);
-        else break;
-      }
-      if (a.head.type !== "fetch") throw new Error(`${name}: expected fetch, got ${a.head.type}`);
-      a = engine.step(h, { type: "upstream_head", status: 200, headers: {}, now }, null);
-      let out = 0;
-      let k = 0;
-      while (a.head.type === "read_chunk" && k < parts.length) a = engine.step(h, { type: "upstream_chunk", now }, parts[k++]);
-      if (a.head.type !== "commit_stream") throw new Error(`${name}: expected a commit, got ${a.head.type}`);
-      out += a.payload.length;
-      // The Worker's path for a committed stream: the hot path, the event as fallback.
-      for (; k < parts.length; k++) out += (engine.chunk(h, now, parts[k]) ?? engine.step(h, { type: "upstream_chunk", now }, parts[k]).payload).length;
-      const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
-      if (fin.head.type !== "finish" || !new TextDecoder().decode(fin.payload).includes("[DONE]")) throw new Error(`${name}: no [DONE]`);
-      engine.close(h);
-      return out + fin.payload.length;
+      const { bytes, fin } = relay(toFetch(i, body), parts);
+      if (!new TextDecoder().decode(fin.payload).includes("[DONE]")) throw new Error(`${name}: no [DONE]`);
+      return bytes;
     };
     const short = chunks(p.answer(60));
     const long = p.answer(4000);
@@ -131,47 +161,18 @@ const INBOUND = {
 // The whole request of a long answer (`events` OpenAI events, 16 KB chunks)
 // through each inbound API, p50 over `runs`.
 export function measureWasmInbound(wasmPath, { runs = 30, events = 4000 } = {}) {
-  const credentials = [{ id: "cred_a", owner_id: "self", provider_id: "openai", secret_hint: "sk-pro...cdef", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
-  const offerings = [{ provider_id: "openai", model_id: "openai/gpt-4o-mini", upstream_model_id: "gpt-4o-mini", input_price: 0.15, output_price: 0.6, cache_read_price: null, cache_write_price: null }];
-  const rowsFor = (head) => head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+  const upstream = { provider: "openai", model: "openai/gpt-4o-mini", upstream: "gpt-4o-mini", plaintext: "sk-proj-benchkey0123456789abcdef" };
   const answer = new TextEncoder().encode(openaiStream(events));
   const parts = chunks(answer);
   const results = {};
   for (const [name, api] of Object.entries(INBOUND)) {
-    const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
-    engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: { openai: "http://upstream.test/v1" } });
-    const body = JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, ...api.body });
+    const { toFetch, relay } = upstreamEngine(wasmPath, upstream, "http://upstream.test/v1");
+    const body = JSON.stringify({ model: upstream.model, stream: true, ...api.body });
     let clientBytes = 0;
-    const run = (i) => {
-      const now = 2000 + i;
-      const h = engine.open();
-      let a = engine.step(h, { type: "request", method: "POST", path: api.path, query: "", headers: { "content-type": "application/json", ...api.headers }, now, nonce: i.toString(16).padStart(32, "0") }, body);
-      for (;;) {
-        if (a.head.type === "sql") a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
-        else if (a.head.type === "crypto") a = engine.step(h, { type: "crypto", values: [{ plaintext: "sk-proj-benchkey0123456789abcdef" }], now }, null);
-        else break;
-      }
-      if (a.head.type !== "fetch") throw new Error(`${name}: expected fetch, got ${a.head.type} ${new TextDecoder().decode(a.payload)}`);
-      a = engine.step(h, { type: "upstream_head", status: 200, headers: { "content-type": "text/event-stream" }, now }, null);
-      let k = 0, out = 0;
-      while (a.head.type === "read_chunk" && k < parts.length) a = engine.step(h, { type: "upstream_chunk", now }, parts[k++]);
-      if (a.head.type !== "commit_stream") throw new Error(`${name}: expected a commit, got ${a.head.type}`);
-      out += a.payload.length;
-      for (; k < parts.length; k++) out += (engine.chunk(h, now, parts[k]) ?? engine.step(h, { type: "upstream_chunk", now }, parts[k]).payload).length;
-      const fin = engine.step(h, { type: "stream_end", now, client_aborted: false }, null);
-      if (fin.head.type !== "finish") throw new Error(`${name}: no finish`);
-      engine.close(h);
-      clientBytes = out + fin.payload.length;
-    };
-    for (let i = 0; i < 5; i++) run(i); // JIT warm-up and cache fill
-    const times = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = process.hrtime.bigint();
-      run(1000 + i);
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    times.sort((a, b) => a - b);
-    results[name] = { upstreamBytes: answer.length, clientBytes, medianMs: times[Math.floor(times.length / 2)], maxMs: times[times.length - 1] };
+    const timed = timedRuns((i) => {
+      clientBytes = relay(toFetch(i, body, api), parts, { "content-type": "text/event-stream" }).bytes;
+    }, runs);
+    results[name] = { upstreamBytes: answer.length, clientBytes, ...timed };
   }
   return results;
 }
@@ -206,35 +207,15 @@ const MAPPERS = {
 export function measureWasmRequestMapping(wasmPath, { runs = 30 } = {}) {
   const results = {};
   for (const [name, p] of Object.entries(MAPPERS)) {
-    const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
-    engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: { [p.provider]: "http://upstream.test" } });
-    const credentials = [{ id: "cred_o", owner_id: "self", provider_id: p.provider, secret_hint: "x", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 1, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
-    const offerings = [{ provider_id: p.provider, model_id: p.model, upstream_model_id: p.upstream, input_price: 3, output_price: 15, cache_read_price: null, cache_write_price: null }];
-    const rowsFor = (head) => head.statements.map((s) => (/^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings : []));
+    const { engine, toFetch } = upstreamEngine(wasmPath, p);
     const body = longConversation(p.model);
     let upstreamBytes = 0;
-    const run = (i) => {
-      const now = 2000 + i;
-      const h = engine.open();
-      let a = engine.step(h, { type: "request", method: "POST", path: "/v1/chat/completions", query: "", headers: { authorization: `Bearer ${TOKEN}` }, now, nonce: i.toString(16).padStart(32, "0") }, body);
-      for (;;) {
-        if (a.head.type === "sql") a = engine.step(h, { type: "rows", results: rowsFor(a.head), now }, null);
-        else if (a.head.type === "crypto") a = engine.step(h, { type: "crypto", values: [{ plaintext: p.plaintext }], now }, null);
-        else break;
-      }
-      if (a.head.type !== "fetch") throw new Error(`${name}: expected fetch, got ${a.head.type}`);
-      upstreamBytes = a.payload.length;
+    const timed = timedRuns((i) => {
+      const { h, fetch } = toFetch(i, body);
+      upstreamBytes = fetch.payload.length;
       engine.close(h);
-    };
-    for (let i = 0; i < 5; i++) run(i); // JIT warm-up and cache fill
-    const times = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = process.hrtime.bigint();
-      run(1000 + i);
-      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    times.sort((a, b) => a - b);
-    results[name] = { clientBytes: body.length, upstreamBytes, medianMs: times[Math.floor(times.length / 2)], maxMs: times[times.length - 1] };
+    }, runs);
+    results[name] = { clientBytes: body.length, upstreamBytes, ...timed };
   }
   return results;
 }
@@ -242,5 +223,5 @@ export function measureWasmRequestMapping(wasmPath, { runs = 30 } = {}) {
 // `node bench/wasm-translate.js [path/to/keyaos.wasm]` prints the numbers.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const wasmPath = process.argv[2] || new URL("../worker-shim/keyaos.wasm", import.meta.url).pathname;
-  console.log(JSON.stringify({ translate: measureWasmTranslate(wasmPath), mapping: measureWasmRequestMapping(wasmPath) }, null, 1));
+  console.log(JSON.stringify({ translate: measureWasmTranslate(wasmPath), mapping: measureWasmRequestMapping(wasmPath), inbound: measureWasmInbound(wasmPath) }, null, 1));
 }
