@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { WasmEngine } from "../worker-shim/loader.js";
-import { FRESH_ISOLATE_FLAGS } from "./wasm-sync.js";
+import { FRESH_ISOLATE_FLAGS, cpuMs, readsSeedVersion, writesSeedVersion } from "./wasm-sync.js";
 
 const TOKEN = "bench-admin-token";
 const credentials = [{ id: "cred_a", owner_id: "self", provider_id: "openai", secret_hint: "sk-pro...cdef", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 0.5, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
@@ -27,7 +27,7 @@ function rowsFor(head, seeded = null) {
   return head.statements.map((s) =>
     /^SELECT[\s\S]*FROM credentials/.test(s.sql) ? credentials
     : /^SELECT[\s\S]*FROM catalog/.test(s.sql) ? offerings
-    : seeded !== null && s.sql.includes("WHERE key = 'catalog_seed'") ? [{ value: seeded }]
+    : seeded !== null && readsSeedVersion(s.sql) ? [{ value: seeded }]
     : [],
   );
 }
@@ -102,7 +102,7 @@ export function measureWasmEngine(wasmPath, iterations = 3000) {
 function seedVersion(wasmPath) {
   let version = null;
   const { run } = streamedRequests(openEngine(wasmPath), (head) => {
-    for (const s of head.statements) if (s.sql.startsWith("INSERT INTO meta (key, value) VALUES ('catalog_seed'")) version = s.params[0];
+    for (const s of head.statements) if (writesSeedVersion(s.sql)) version = s.params[0];
   });
   run(0, 1000);
   if (version === null) throw new Error("the engine did not seed the catalogue");
@@ -131,10 +131,6 @@ export function measureFreshIsolateRequests(wasmPath, trials = 5) {
 
 if (process.argv[2] === "--fresh-requests") {
   const { run } = streamedRequests(openEngine(process.argv[3]), () => {}, process.argv[4]);
-  const cpuMs = () => {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  };
   const timed = (i) => {
     const t0 = cpuMs();
     run(i, 1000 + i);

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { WasmEngine } from "../worker-shim/loader.js";
 
 // CPU time, not wall time: the machine may be shared while this runs.
-function cpuMs() {
+export function cpuMs() {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 }
@@ -18,6 +18,11 @@ function cpuMs() {
 // the process's CPU is everything the run costs (compilation, GC) and is the
 // same from run to run; with background threads it varied 3× here.
 export const FRESH_ISOLATE_FLAGS = ["--single-threaded"];
+
+// The engine's read and write of the catalogue snapshot's version in meta:
+// a D1 an earlier isolate seeded answers the read, so it is not seeded again.
+export const readsSeedVersion = (sql) => sql.includes("WHERE key = 'catalog_seed'");
+export const writesSeedVersion = (sql) => sql.startsWith("INSERT INTO meta (key, value) VALUES ('catalog_seed'");
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "tests", "fixtures");
 
@@ -81,8 +86,8 @@ class SyncBench {
       return [...meta].filter(([k]) => k.startsWith("sync:")).map(([key, value]) => ({ key, value }));
     }
     // The snapshot seeded by an earlier isolate is not seeded again.
-    if (sql.includes("WHERE key = 'catalog_seed'")) return meta.has("catalog_seed") ? [{ value: meta.get("catalog_seed") }] : [];
-    if (sql.startsWith("INSERT INTO meta (key, value) VALUES ('catalog_seed'")) meta.set("catalog_seed", params[0]);
+    if (readsSeedVersion(sql)) return meta.has("catalog_seed") ? [{ value: meta.get("catalog_seed") }] : [];
+    if (writesSeedVersion(sql)) meta.set("catalog_seed", params[0]);
     else if (sql.startsWith("SELECT value FROM meta WHERE key = ?")) return meta.has(params[0]) ? [{ value: meta.get(params[0]) }] : [];
     else if (sql.startsWith("SELECT group_concat(model_id")) return this.activeIds;
     else if (sql.startsWith("INSERT INTO meta (key, value)")) meta.set(params[0], params[1]);

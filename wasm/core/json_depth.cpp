@@ -11,12 +11,12 @@ JsonDepth check_json_depth(std::string_view text, size_t max_depth) {
   bool expect_key = false;  // at depth 1 of an object, the next string is a key
   size_t key_start = 0;
   std::string_view key;
+  const char* const end = text.data() + text.size();
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '"') {
       const bool is_key = expect_key && depth == 1;
       const size_t start = i + 1;
-      const char* const end = text.data() + text.size();
       for (++i; i < text.size();) {
         i = static_cast<size_t>(json_scan::skip_plain_string_bytes(text.data() + i, end) - text.data());
         if (i >= text.size() || text[i] == '"') break;

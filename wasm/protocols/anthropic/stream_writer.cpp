@@ -22,19 +22,19 @@ ojson usage_ordered(const Usage& u) {
 }
 
 // The per-token events are most of a long answer, so they are written
-// directly: the bytes of dumping {"type":"content_block_delta","index":i,
-// "delta":{"type":delta_type,field:text}}.
-std::string block_delta(int index, const char* delta_type, const char* field, std::string_view text) {
-  std::string data = R"({"type":"content_block_delta","index":)";
-  data += std::to_string(index);
-  data += R"(,"delta":{"type":")";
-  data += delta_type;
-  data += R"(",")";
-  data += field;
-  data += "\":";
-  json_write::string(text, data);
-  data += "}}";
-  return data;
+// straight into `out`, framed as event() frames them: the bytes of dumping
+// {"type":"content_block_delta","index":i,"delta":{"type":delta_type,field:text}}.
+void block_delta(int index, const char* delta_type, const char* field, std::string_view text, std::string& out) {
+  out += R"(event: content_block_delta
+data: {"type":"content_block_delta","index":)";
+  out += std::to_string(index);
+  out += R"(,"delta":{"type":")";
+  out += delta_type;
+  out += R"(",")";
+  out += field;
+  out += "\":";
+  json_write::string(text, out);
+  out += "}}\n\n";
 }
 
 }  // namespace
@@ -159,7 +159,7 @@ void StreamWriter::on_tool(int index, std::string_view id, std::string_view name
   if (has_id && t.id.empty()) t.id = std::string(id);
   if (has_name && t.name.empty()) t.name = std::string(name);
   if (t.started) {
-    if (!args.empty()) event(block_delta(next_index_ - 1, "input_json_delta", "partial_json", args), "content_block_delta", out);
+    if (!args.empty()) block_delta(next_index_ - 1, "input_json_delta", "partial_json", args, out);
     return;
   }
   t.args.append(args);
@@ -195,16 +195,15 @@ void StreamWriter::open_tool(size_t slot, std::string& out) {
   t.started = true;
   tool_emitted_ = true;
   if (!t.args.empty()) {
-    event(block_delta(next_index_ - 1, "input_json_delta", "partial_json", t.args), "content_block_delta", out);
+    block_delta(next_index_ - 1, "input_json_delta", "partial_json", t.args, out);
     t.args.clear();
   }
 }
 
 void StreamWriter::emit_text(Kind kind, std::string_view text, std::string& out) {
-  if (kind == Kind::thinking) thinking_text_.append(text);
-  const std::string data = kind == Kind::thinking ? block_delta(next_index_ - 1, "thinking_delta", "thinking", text)
-                                                  : block_delta(next_index_ - 1, "text_delta", "text", text);
-  event(data, "content_block_delta", out);
+  const bool thinking = kind == Kind::thinking;
+  if (thinking) thinking_text_.append(text);
+  block_delta(next_index_ - 1, thinking ? "thinking_delta" : "text_delta", thinking ? "thinking" : "text", text, out);
 }
 
 void StreamWriter::close_block(std::string& out) {

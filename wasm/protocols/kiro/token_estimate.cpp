@@ -34,6 +34,13 @@ int64_t TokenEstimator::run_cost(Run run, int64_t length, bool newline) {
   return 0;
 }
 
+void TokenEstimator::extend_run(Run kind, int64_t length, bool newline) {
+  if (kind != run_) close_run();
+  run_ = kind;
+  run_length_ += length;
+  run_newline_ = run_newline_ || newline;
+}
+
 void TokenEstimator::close_run() {
   milli_ += run_cost(run_, run_length_, run_newline_);
   run_ = Run::none;
@@ -43,13 +50,7 @@ void TokenEstimator::close_run() {
 
 void TokenEstimator::add_code_point(uint32_t cp, int utf8_length) {
   const Run kind = cp < 0x80 ? kAsciiRuns[cp] : is_accented_latin_letter(cp) ? Run::word : Run::none;
-  if (kind != Run::none) {
-    if (kind != run_) close_run();
-    run_ = kind;
-    ++run_length_;
-    if (cp == '\n') run_newline_ = true;
-    return;
-  }
+  if (kind != Run::none) return extend_run(kind, 1, cp == '\n');
   close_run();
   if (cp < 0x80) return;  // control characters
   if (is_cjk(cp)) milli_ += 1000;
@@ -78,14 +79,10 @@ void TokenEstimator::add(std::string_view utf8) {
     // what add_code_point would do byte by byte.
     if (pending_needed_ == 0 && *p < 0x80 && kAsciiRuns[*p] != Run::none) {
       const Run kind = kAsciiRuns[*p];
-      if (kind != run_) close_run();
-      run_ = kind;
       const auto* start = p;
-      while (p < end && *p < 0x80 && kAsciiRuns[*p] == kind) {
-        run_newline_ = run_newline_ || *p == '\n';
-        ++p;
-      }
-      run_length_ += p - start;
+      bool newline = false;
+      for (; p < end && *p < 0x80 && kAsciiRuns[*p] == kind; ++p) newline = newline || *p == '\n';
+      extend_run(kind, p - start, newline);
       continue;
     }
     add_byte(*p++);

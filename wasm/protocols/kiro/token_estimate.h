@@ -48,6 +48,8 @@ class TokenEstimator {
   static const std::array<Run, 128> kAsciiRuns;
   void add_byte(unsigned char b);
   void add_code_point(uint32_t cp, int utf8_length);
+  // Adds `length` characters of class `kind`, closing the run of another class.
+  void extend_run(Run kind, int64_t length, bool newline);
   void close_run();
   static int64_t run_cost(Run run, int64_t length, bool newline);
 
