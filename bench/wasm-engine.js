@@ -5,7 +5,9 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { WasmEngine } from "../worker-shim/loader.js";
-import { FRESH_ISOLATE_FLAGS, cpuMs, readsSeedVersion, writesSeedVersion } from "./wasm-sync.js";
+import { cpuSummary, readsSeedVersion, writesSeedVersion } from "./wasm-sync.js";
+import { processCpuMs, threadCpuMs } from "./thread-cpu.js";
+import { warmUp } from "../worker-shim/warm-up.js";
 
 const TOKEN = "bench-admin-token";
 const credentials = [{ id: "cred_a", owner_id: "self", provider_id: "openai", secret_hint: "sk-pro...cdef", encrypted_secret: "v2:c2VhbGVkIGJ5IHRoZSBob3N0", price_multiplier: 0.5, quota_nusd: null, is_enabled: 1, health: "ok", dead_reason: null }];
@@ -32,8 +34,9 @@ function rowsFor(head, seeded = null) {
   );
 }
 
-function openEngine(wasmPath) {
-  const engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
+// `wasm`: a path, or a compiled module (shared with a warm-up).
+function openEngine(wasm) {
+  const engine = new WasmEngine(wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(readFileSync(wasm)));
   engine.init({ admin_token: TOKEN, encryption_configured: true });
   return engine;
 }
@@ -84,9 +87,9 @@ export function measureWasmEngine(wasmPath, iterations = 3000) {
   for (let i = 1; i < 200; i++) run(i, 2000); // JIT warm-up
   const times = [];
   for (let i = 0; i < iterations; i++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = threadCpuMs();
     run(1000 + i, 2000);
-    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+    times.push((threadCpuMs() - t0) * 1000);
   }
   times.sort((a, b) => a - b);
   return {
@@ -110,33 +113,46 @@ function seedVersion(wasmPath) {
 }
 
 // The first and second streamed requests of a fresh isolate (a new process
-// each time, so no compiled code is shared; V8 flags as for the sync's fresh
-// runs) on a D1 an earlier isolate seeded: the first loads the routing table
-// and compiles, function by function on first call, the code it runs; the
-// second finds both done. Compiling and instantiating the module and the
-// engine's init are the isolate's startup and not counted.
+// each time, so no compiled code is shared) on a D1 an earlier isolate
+// seeded: the first loads the routing table and compiles, function by
+// function on first call, the code it runs; the second finds both done.
+// Compiling the module, instantiating it and the engine's init are the
+// isolate's startup and not counted. `warm`: the isolate ran the Worker's
+// startup warm-up (worker-shim/warm-up.js) first, whose own CPU is `startup`.
 export function measureFreshIsolateRequests(wasmPath, trials = 5) {
   const seeded = seedVersion(wasmPath);
-  const firsts = [], seconds = [];
-  for (let i = 0; i < trials; i++) {
-    const res = spawnSync(process.execPath, [...FRESH_ISOLATE_FLAGS, fileURLToPath(import.meta.url), "--fresh-requests", wasmPath, seeded], { encoding: "utf8" });
-    if (res.status !== 0) throw new Error(`fresh-isolate requests failed: ${res.stderr}`);
-    const { first, second } = JSON.parse(res.stdout);
-    firsts.push(first);
-    seconds.push(second);
+  const results = {};
+  for (const warm of [false, true]) {
+    const firsts = [], seconds = [], startups = [];
+    for (let i = 0; i < trials; i++) {
+      const args = [fileURLToPath(import.meta.url), "--fresh-requests", wasmPath, seeded, warm ? "warm" : "cold"];
+      const res = spawnSync(process.execPath, args, { encoding: "utf8" });
+      if (res.status !== 0) throw new Error(`fresh-isolate requests failed: ${res.stderr}`);
+      const { first, second, startup } = JSON.parse(res.stdout);
+      firsts.push(first);
+      seconds.push(second);
+      if (startup) startups.push(startup);
+    }
+    results[warm ? "warm" : "cold"] = { first: cpuSummary(firsts), second: cpuSummary(seconds), ...(warm ? { startup: cpuSummary(startups) } : {}) };
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return { firstMedianMs: median(firsts), firstMaxMs: Math.max(...firsts), secondMedianMs: median(seconds), secondMaxMs: Math.max(...seconds) };
+  return results;
+}
+
+// The CPU `fn` takes on this thread, and the process's.
+export function timedCpu(fn) {
+  const t0 = threadCpuMs(), p0 = processCpuMs();
+  fn();
+  return { cpu: threadCpuMs() - t0, processCpu: processCpuMs() - p0 };
 }
 
 if (process.argv[2] === "--fresh-requests") {
-  const { run } = streamedRequests(openEngine(process.argv[3]), () => {}, process.argv[4]);
-  const timed = (i) => {
-    const t0 = cpuMs();
-    run(i, 1000 + i);
-    return cpuMs() - t0;
-  };
-  console.log(JSON.stringify({ first: timed(0), second: timed(1) }));
+  const [wasmPath, seeded, mode] = process.argv.slice(3);
+  const module = new WebAssembly.Module(readFileSync(wasmPath));
+  const startup = mode === "warm" ? timedCpu(() => warmUp(module)) : null;
+  const { run } = streamedRequests(openEngine(module), () => {}, seeded);
+  const first = timedCpu(() => run(0, 1000));
+  const second = timedCpu(() => run(1, 1001));
+  console.log(JSON.stringify({ first, second, startup }));
 }
 
 // A committed stream relayed one event per upstream chunk, as a loopback
@@ -160,9 +176,9 @@ export function measureWasmChunks(wasmPath, runs = 20, events = 4000) {
   for (let i = 0; i < runs + 3; i++) {
     for (const [name, send] of Object.entries(relay)) {
       const h = openCommitted(engine, 5000 + 2 * i + (name === "hot" ? 0 : 1), 2000, head);
-      const t0 = process.hrtime.bigint();
+      const t0 = threadCpuMs();
       for (const c of chunks) send(h, 2000, c);
-      const elapsed = Number(process.hrtime.bigint() - t0) / 1000;
+      const elapsed = (threadCpuMs() - t0) * 1000;
       const fin = engine.step(h, { type: "stream_end", now: 2000, client_aborted: false }, null);
       if (fin.head.type !== "finish") throw new Error("no finish");
       engine.close(h);

@@ -7,17 +7,8 @@ import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WasmEngine } from "../worker-shim/loader.js";
-
-// CPU time, not wall time: the machine may be shared while this runs.
-export function cpuMs() {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
-
-// V8 flags of a fresh isolate's process: all of V8's work on one thread, so
-// the process's CPU is everything the run costs (compilation, GC) and is the
-// same from run to run; with background threads it varied 3× here.
-export const FRESH_ISOLATE_FLAGS = ["--single-threaded"];
+import { processCpuMs, threadCpuMs } from "./thread-cpu.js";
+import { warmUp } from "../worker-shim/warm-up.js";
 
 // The engine's read and write of the catalogue snapshot's version in meta:
 // a D1 an earlier isolate seeded answers the read, so it is not seeded again.
@@ -58,9 +49,10 @@ export function syntheticEmbeddingsList(models = 3) {
 
 // One isolate's engine and the D1 it sees (meta, the active ids), with two
 // 1 MB lists whose every row differs (`useList(0 | 1)`).
+// `wasm`: a path, or a compiled module (shared with a warm-up).
 class SyncBench {
-  constructor(wasmPath, { entryBytes = 0, meta = [] } = {}) {
-    this.engine = new WasmEngine(new WebAssembly.Module(readFileSync(wasmPath)));
+  constructor(wasm, { entryBytes = 0, meta = [] } = {}) {
+    this.engine = new WasmEngine(wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(readFileSync(wasm)));
     this.engine.init({ admin_token: "bench", encryption_configured: true, upstream_base_urls: { openrouter: "http://openrouter.test/api/v1" } });
     const { body, ids } = syntheticOpenrouterList(1024 * 1024, 0, entryBytes);
     this.lists = [body, syntheticOpenrouterList(1024 * 1024, 1, entryBytes).body].map((b) => new TextEncoder().encode(b));
@@ -108,11 +100,12 @@ class SyncBench {
   run() {
     const engine = this.engine;
     const h = engine.open();
-    let cpu = 0, steps = 0, statements = 0;
+    let cpu = 0, processCpu = 0, steps = 0, statements = 0;
     const step = (event, payload) => {
-      const t0 = cpuMs();
+      const t0 = threadCpuMs(), p0 = processCpuMs();
       const a = engine.step(h, { now: this.now, ...event }, payload);
-      cpu += cpuMs() - t0;
+      cpu += threadCpuMs() - t0;
+      processCpu += processCpuMs() - p0;
       steps++;
       return a;
     };
@@ -131,13 +124,19 @@ class SyncBench {
       } else break;
     }
     engine.close(h);
-    return { cpu, steps, statements };
+    return { cpu, processCpu, steps, statements };
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const max = (xs) => Math.max(...xs);
-const summary = (rs) => ({ medianMs: median(rs.map((r) => r.cpu)), maxMs: max(rs.map((r) => r.cpu)) });
+// The thread's CPU at p50, p99 and max, and the process's (V8's background
+// threads included) at p50 and max.
+export function cpuSummary(rs) {
+  const at = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
+  const thread = rs.map((r) => r.cpu), all = rs.map((r) => r.processCpu);
+  return { runs: rs.length, medianMs: at(thread, 0.5), p99Ms: at(thread, 0.99), maxMs: Math.max(...thread),
+           processMedianMs: at(all, 0.5), processMaxMs: Math.max(...all) };
+}
+const summary = cpuSummary;
 
 export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
   const bench = new SyncBench(wasmPath, { entryBytes });
@@ -178,29 +177,34 @@ export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
 
 // The first cron run of a fresh isolate (a new process each time, so no
 // compiled code is shared): V8 compiles each function on its first call, to
-// baseline code, so this run costs more than a warm one.
+// baseline code, so this run costs more than a warm one; `warm` isolates ran
+// the Worker's startup warm-up (worker-shim/warm-up.js) first.
 // `steady` is measureWasmSync's result: D1 holds its rows, so the isolate
 // neither seeds the snapshot nor finds rows pending.
 export function measureFreshIsolateSync(wasmPath, steady, { entryBytes = 0, trials = 5 } = {}) {
-  const trial = (list) => {
-    const res = spawnSync(process.execPath, [...FRESH_ISOLATE_FLAGS, fileURLToPath(import.meta.url), "--fresh-run", wasmPath, String(entryBytes), String(list)], {
-      input: JSON.stringify(steady.steadyMeta),
-      encoding: "utf8",
-    });
+  const trial = (list, mode) => {
+    const args = [fileURLToPath(import.meta.url), "--fresh-run", wasmPath, String(entryBytes), String(list), mode];
+    const res = spawnSync(process.execPath, args, { input: JSON.stringify(steady.steadyMeta), encoding: "utf8" });
     if (res.status !== 0) throw new Error(`fresh-isolate sync run failed: ${res.stderr}`);
     return JSON.parse(res.stdout);
   };
-  const unchanged = [], changed = [];
-  for (let i = 0; i < trials; i++) {
-    unchanged.push(trial(steady.lastList));
-    changed.push(trial(1 - steady.lastList));
+  const results = {};
+  for (const mode of ["cold", "warm"]) {
+    const unchanged = [], changed = [];
+    for (let i = 0; i < trials; i++) {
+      unchanged.push(trial(steady.lastList, mode));
+      changed.push(trial(1 - steady.lastList, mode));
+    }
+    results[mode] = { unchanged: summary(unchanged), changed: summary(changed) };
   }
-  return { unchanged: summary(unchanged), changed: summary(changed) };
+  return results;
 }
 
 if (process.argv[2] === "--fresh-run") {
-  const [wasmPath, entryBytes, list] = process.argv.slice(3);
-  const bench = new SyncBench(wasmPath, { entryBytes: Number(entryBytes), meta: JSON.parse(readFileSync(0, "utf8")) });
+  const [wasmPath, entryBytes, list, mode] = process.argv.slice(3);
+  const module = new WebAssembly.Module(readFileSync(wasmPath));
+  if (mode === "warm") warmUp(module);
+  const bench = new SyncBench(module, { entryBytes: Number(entryBytes), meta: JSON.parse(readFileSync(0, "utf8")) });
   bench.useList(Number(list));
   bench.overdue();
   const r = bench.run();

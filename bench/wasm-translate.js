@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { WasmEngine } from "../worker-shim/loader.js";
 import { event as kiroEvent } from "../tests/support/mock-kiro.js";
 import { openaiStream } from "./wasm-engine.js";
+import { threadCpuMs } from "./thread-cpu.js";
 
 const TOKEN = "bench-admin-token";
 const CHUNK = 16 * 1024;
@@ -92,14 +93,15 @@ function upstreamEngine(wasmPath, p, baseUrl = "http://upstream.test") {
   return { engine, toFetch, relay };
 }
 
-// `run(i)` warmed 5 times (JIT and caches), then timed `runs` times: p50 and max in ms.
+// `run(i)` warmed 5 times (JIT and caches), then timed `runs` times: the
+// thread's CPU at p50 and max, in ms.
 function timedRuns(run, runs) {
   for (let i = 0; i < 5; i++) run(i);
   const times = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = threadCpuMs();
     run(1000 + i);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    times.push(threadCpuMs() - t0);
   }
   times.sort((a, b) => a - b);
   return { medianMs: times[Math.floor(times.length / 2)], maxMs: times[times.length - 1] };
@@ -121,16 +123,16 @@ export function measureWasmTranslate(wasmPath, { iterations = 1000, longRuns = 3
     for (let i = 0; i < 200; i++) run(i, short); // JIT warm-up and cache fill
     const times = [];
     for (let i = 0; i < iterations; i++) {
-      const t0 = process.hrtime.bigint();
+      const t0 = threadCpuMs();
       run(1000 + i, short);
-      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+      times.push((threadCpuMs() - t0) * 1000);
     }
     times.sort((a, b) => a - b);
     const longTimes = [];
     for (let i = 0; i < longRuns; i++) {
-      const t0 = process.hrtime.bigint();
+      const t0 = threadCpuMs();
       run(100000 + i, longParts);
-      longTimes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      longTimes.push(threadCpuMs() - t0);
     }
     longTimes.sort((a, b) => a - b);
     const longMs = longTimes[Math.floor(longTimes.length / 2)];

@@ -4,6 +4,7 @@
 // exchanged with the engine are those of wasm/core/io.h, and no others.
 import wasmModule from "./keyaos.wasm";
 import { WasmEngine } from "./loader.js";
+import { warmUp } from "./warm-up.js";
 import { hmacSha256Hex, open as openSecret, randomHex, seal, sha256Hex, verifyRs256 } from "./crypto.js";
 
 // Buffer bounds: a client's request body (read only for an authenticated
@@ -595,6 +596,16 @@ function failed(err) {
 function openRequest(env) {
   const eng = engineFor(env);
   return [eng, eng.open()];
+}
+
+// At the isolate's startup, not in its first request: V8 compiles the code a
+// request and a cron run take (worker-shim/warm-up.js), and the engine is
+// instantiated (its configuration comes with the first event's env).
+try {
+  warmUp(wasmModule);
+  liveEngine();
+} catch (err) {
+  console.error("keyaos: the startup warm-up failed:", err?.message || err);
 }
 
 export default {

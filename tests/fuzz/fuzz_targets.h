@@ -16,6 +16,7 @@ int fuzz_provider_json(const uint8_t* data, size_t size);
 int fuzz_custom_provider(const uint8_t* data, size_t size);
 int fuzz_responses_request(const uint8_t* data, size_t size);
 int fuzz_messages_request(const uint8_t* data, size_t size);
+int fuzz_json_index(const uint8_t* data, size_t size);
 
 namespace keyaos::fuzz {
 
@@ -31,6 +32,7 @@ inline constexpr Target kTargets[] = {
     {"provider_json", fuzz_provider_json},   {"custom_provider", fuzz_custom_provider},
     {"responses_request", fuzz_responses_request},
     {"messages_request", fuzz_messages_request},
+    {"json_index", fuzz_json_index},
 };
 
 }  // namespace keyaos::fuzz

@@ -2,6 +2,7 @@
 // per-provider write, and a whole cron run through the engine.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -219,6 +220,20 @@ TEST_CASE("a list's key changes with its bytes, the definitions and the referenc
   CHECK(list_key(flipped, "v1", "ref1") != key);
   CHECK(list_key(body, "v2", "ref1") != key);
   CHECK(list_key(body, "v1", "ref2") != key);
+
+  // A long body: a change in any lane or in the tail, or words swapped between lanes.
+  std::string long_body;
+  for (int i = 0; long_body.size() < 1003; i++) long_body += R"({"id":"model-)" + std::to_string(i) + R"("},)";
+  const std::string long_key = list_key(long_body, "v1", "ref1");
+  for (size_t at : {size_t{0}, size_t{9}, size_t{17}, size_t{31}, size_t{500}, long_body.size() - 9, long_body.size() - 1}) {
+    std::string changed = long_body;
+    changed[at] ^= 1;
+    CHECK(list_key(changed, "v1", "ref1") != long_key);
+  }
+  std::string swapped = long_body;
+  std::swap_ranges(swapped.begin(), swapped.begin() + 8, swapped.begin() + 8);
+  REQUIRE(swapped != long_body);
+  CHECK(list_key(swapped, "v1", "ref1") != long_key);
 }
 
 TEST_CASE("the shrink guard keeps the catalogue after a failed, empty or halved list", "[sync]") {

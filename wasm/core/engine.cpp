@@ -5,6 +5,7 @@
 #include "api/router.h"
 #include "api/sync.h"
 #include "core/gateway.h"
+#include "core/json_index.h"
 #include "core/json_tree.h"
 #include "core/json_write.h"
 #include "payments/auto_topup.h"
@@ -53,7 +54,10 @@ void mark_follow_up(const Gateway& gw, Action& action) {
 
 }  // namespace
 
-Engine::Engine() : gateway_(std::make_unique<Gateway>()) {}
+Engine::Engine() : gateway_(std::make_unique<Gateway>()) {
+  // Before any parser is allocated: the module has only simdjson's scalar kernel.
+  json_index::install_where_scalar();
+}
 Engine::~Engine() = default;
 
 std::string Engine::init(std::string_view config_json) {

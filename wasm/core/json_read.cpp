@@ -45,8 +45,9 @@ bool int64(value& v, int64_t& out) {
 }
 
 simdjson::error_code Input::parse(std::string_view text, simdjson::ondemand::document& doc) {
-  scratch_.assign(text.data(), text.size());
+  // Room for the padding first: reserving after the copy would copy it again.
   scratch_.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  scratch_.assign(text.data(), text.size());
   return parser_.iterate(scratch_.data(), scratch_.size(), scratch_.capacity()).get(doc);
 }
 

@@ -6,13 +6,22 @@
 
 namespace keyaos::json_scan {
 
-// True when one of the 8 bytes of `w` is below 0x20, or is '"' or '\'.
-inline bool has_special_byte(uint64_t w) {
+// Masks over the eight bytes of `w` (the first in the lowest bits): the high
+// bit of each byte that is '"' or '\', or below 0x20. A borrow can only set
+// bits above a byte that set its own, so the lowest bit set is always the
+// first such byte.
+inline uint64_t quote_or_backslash_bytes(uint64_t w) {
   constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  const auto has_zero = [](uint64_t x) { return ((x - ones) & ~x & highs) != 0; };
-  const bool control = ((w - ones * 0x20) & ~w & highs) != 0;  // some byte < 0x20
-  return control || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
+  const uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+  return (((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
 }
+inline uint64_t control_bytes(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  return (w - ones * 0x20) & ~w & highs;
+}
+
+// True when one of the 8 bytes of `w` is below 0x20, or is '"' or '\'.
+inline bool has_special_byte(uint64_t w) { return (quote_or_backslash_bytes(w) | control_bytes(w)) != 0; }
 
 inline bool is_special_byte(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 

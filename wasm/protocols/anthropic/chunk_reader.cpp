@@ -78,8 +78,8 @@ bool read_chunk(std::string_view json, ChunkDelta& out, bool whole) {
   // One parser for the module: the engine is single-threaded.
   static od::parser parser;
   static std::string scratch;
-  scratch.assign(json.data(), json.size());
   scratch.reserve(json.size() + simdjson::SIMDJSON_PADDING);
+  scratch.assign(json.data(), json.size());
   od::document doc;
   od::object root;
   if (parser.iterate(scratch.data(), scratch.size(), scratch.capacity()).get(doc) || doc.get_object().get(root)) return false;
