@@ -39,6 +39,12 @@ const MODEL_LIST = encoder.encode(JSON.stringify({
            pricing: { prompt: "0.00000015", completion: "0.0000006" } }],
 }));
 
+const COMPLETION = encoder.encode(JSON.stringify({
+  id: "chatcmpl-warm-up", object: "chat.completion", created: 1, model: "gpt-4o-mini",
+  choices: [{ index: 0, message: { role: "assistant", content: "Hello there" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
+}));
+
 const CRYPTO = {
   open: () => ({ plaintext: "sk-warm-up" }),
   seal: () => ({ ciphertext: "v2:d2FybS11cA", sha256: "0".repeat(64) }),
@@ -55,6 +61,7 @@ function drive(engine, event, payload) {
   const now = NOW;
   let a = engine.step(h, { now, ...event }, payload);
   let fetches = 0;
+  let url = "";
   const statements = new Set();
   try {
     for (let steps = 0; steps < 500; steps++) {
@@ -69,6 +76,7 @@ function drive(engine, event, payload) {
           break;
         case "fetch": {
           fetches++;
+          url = head.url;
           const stream = /\/chat\/completions$/.test(head.url) && /"stream":\s*true/.test(new TextDecoder().decode(a.payload));
           a = engine.step(h, { type: "upstream_head", now, status: 200, elapsed_ms: 1,
                                headers: { "content-type": stream ? "text/event-stream" : "application/json" } }, null);
@@ -78,7 +86,7 @@ function drive(engine, event, payload) {
           a = engine.step(h, { type: "upstream_chunk", now }, STREAM_HEAD);
           break;
         case "read_body":
-          a = engine.step(h, { type: "upstream_body", now }, MODEL_LIST);
+          a = engine.step(h, { type: "upstream_body", now }, /\/chat\/completions$/.test(url) ? COMPLETION : MODEL_LIST);
           break;
         case "commit_stream":
           if (engine.chunk(h, now, STREAM_REST) === null) engine.step(h, { type: "upstream_chunk", now }, STREAM_REST);
@@ -104,15 +112,17 @@ const request = (path, body) => [
   encoder.encode(JSON.stringify(body)),
 ];
 
-// The paths most requests and every cron run take: a streamed chat
-// completion, the same through the Anthropic Messages and OpenAI Responses
-// APIs, and the catalogue sync. Returns how each ended, for the tests.
+// The paths most requests and every cron run take: a chat completion,
+// streamed and not, the streamed one through the Anthropic Messages and
+// OpenAI Responses APIs too, and the catalogue sync. Returns how each ended,
+// for the tests.
 export function warmUp(module) {
   const engine = new WasmEngine(module);
   engine.init({ admin_token: TOKEN, encryption_configured: true, upstream_base_urls: {} });
   const messages = [{ role: "user", content: "Say hello." }];
   return {
     chat: drive(engine, ...request("/v1/chat/completions", { model: "gpt-4o-mini", stream: true, messages })),
+    chat_plain: drive(engine, ...request("/v1/chat/completions", { model: "gpt-4o-mini", messages })),
     messages: drive(engine, ...request("/v1/messages", { model: "gpt-4o-mini", max_tokens: 64, stream: true, messages })),
     responses: drive(engine, ...request("/v1/responses", { model: "gpt-4o-mini", stream: true, input: "Say hello." })),
     sync: drive(engine, { type: "scheduled", cron: "17 * * * *", nonce: "0".repeat(32) }, null),

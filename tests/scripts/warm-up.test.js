@@ -11,13 +11,16 @@ import { warmUp } from "../../worker-shim/warm-up.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const module = new WebAssembly.Module(readFileSync(`${root}/worker-shim/keyaos.wasm`));
 
-test("the warm-up streams a billed answer through each inbound API and syncs a list", () => {
+test("the warm-up answers a billed chat completion, streamed and not, streams through each inbound API and syncs a list", () => {
   const report = warmUp(module);
   for (const api of ["chat", "messages", "responses"]) {
     assert.equal(report[api].end, "finish", `${api}: ${JSON.stringify(report[api])}`);
     assert.equal(report[api].fetches, 1, api);
     assert.ok(report[api].statements.includes("ledger.insert_log"), `${api} was not billed`);
   }
+  assert.equal(report.chat_plain.end, "respond");
+  assert.equal(report.chat_plain.status, 200);
+  assert.ok(report.chat_plain.statements.includes("ledger.insert_log"), "the non-streamed answer was not billed");
   assert.ok(report.chat.statements.includes("credentials.load_for_routing"));
   assert.equal(report.sync.end, "done");
   assert.ok(report.sync.fetches >= 1);
