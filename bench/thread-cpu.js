@@ -58,6 +58,22 @@ export function processCpuMs() {
   return (user + system) / 1000;
 }
 
+// The CPU `fn` takes on this thread, and the process's.
+export function timedCpu(fn) {
+  const t0 = threadCpuMs(), p0 = processCpuMs();
+  fn();
+  return { cpu: threadCpuMs() - t0, processCpu: processCpuMs() - p0 };
+}
+
+// Of timedCpu results: the thread's CPU at p50, p99 and max, and the
+// process's (V8's background threads included) at p50 and max.
+export function cpuSummary(rs) {
+  const at = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
+  const thread = rs.map((r) => r.cpu), all = rs.map((r) => r.processCpu);
+  return { runs: rs.length, medianMs: at(thread, 0.5), p99Ms: at(thread, 0.99), maxMs: Math.max(...thread),
+           processMedianMs: at(all, 0.5), processMaxMs: Math.max(...all) };
+}
+
 // The clock must count this thread's work and nothing else: a 20 ms spin
 // here reads about 20 ms, and waiting 50 ms while another thread spins reads
 // next to nothing. A wall clock, a process clock or a coarse one fails here.

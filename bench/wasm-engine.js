@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { WasmEngine } from "../worker-shim/loader.js";
-import { cpuSummary, readsSeedVersion, writesSeedVersion } from "./wasm-sync.js";
-import { processCpuMs, threadCpuMs } from "./thread-cpu.js";
+import { readsSeedVersion, writesSeedVersion } from "./wasm-sync.js";
+import { cpuSummary, threadCpuMs, timedCpu } from "./thread-cpu.js";
 import { warmUp } from "../worker-shim/warm-up.js";
 
 const TOKEN = "bench-admin-token";
@@ -136,13 +136,6 @@ export function measureFreshIsolateRequests(wasmPath, trials = 5) {
     results[warm ? "warm" : "cold"] = { first: cpuSummary(firsts), second: cpuSummary(seconds), ...(warm ? { startup: cpuSummary(startups) } : {}) };
   }
   return results;
-}
-
-// The CPU `fn` takes on this thread, and the process's.
-export function timedCpu(fn) {
-  const t0 = threadCpuMs(), p0 = processCpuMs();
-  fn();
-  return { cpu: threadCpuMs() - t0, processCpu: processCpuMs() - p0 };
 }
 
 if (process.argv[2] === "--fresh-requests") {

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WasmEngine } from "../worker-shim/loader.js";
-import { processCpuMs, threadCpuMs } from "./thread-cpu.js";
+import { cpuSummary, timedCpu } from "./thread-cpu.js";
 import { warmUp } from "../worker-shim/warm-up.js";
 
 // The engine's read and write of the catalogue snapshot's version in meta:
@@ -102,10 +102,10 @@ class SyncBench {
     const h = engine.open();
     let cpu = 0, processCpu = 0, steps = 0, statements = 0;
     const step = (event, payload) => {
-      const t0 = threadCpuMs(), p0 = processCpuMs();
-      const a = engine.step(h, { now: this.now, ...event }, payload);
-      cpu += threadCpuMs() - t0;
-      processCpu += processCpuMs() - p0;
+      let a;
+      const t = timedCpu(() => (a = engine.step(h, { now: this.now, ...event }, payload)));
+      cpu += t.cpu;
+      processCpu += t.processCpu;
       steps++;
       return a;
     };
@@ -128,15 +128,6 @@ class SyncBench {
   }
 }
 
-// The thread's CPU at p50, p99 and max, and the process's (V8's background
-// threads included) at p50 and max.
-export function cpuSummary(rs) {
-  const at = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
-  const thread = rs.map((r) => r.cpu), all = rs.map((r) => r.processCpu);
-  return { runs: rs.length, medianMs: at(thread, 0.5), p99Ms: at(thread, 0.99), maxMs: Math.max(...thread),
-           processMedianMs: at(all, 0.5), processMaxMs: Math.max(...all) };
-}
-const summary = cpuSummary;
 
 export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
   const bench = new SyncBench(wasmPath, { entryBytes });
@@ -165,9 +156,9 @@ export function measureWasmSync(wasmPath, runs = 30, { entryBytes = 0 } = {}) {
     models: bench.ids.length + bench.embeddingModels,
     rowsPerRun: bench.ids.length + bench.embeddingModels - first.state.pending,
     runsToWriteAll: catchUp,
-    changed: summary(changed),
-    catchUp: summary(catchUps),
-    unchanged: summary(unchanged),
+    changed: cpuSummary(changed),
+    catchUp: cpuSummary(catchUps),
+    unchanged: cpuSummary(unchanged),
     statements: first.statements,
     // D1 as this isolate left it: every row written, the list last synced.
     steadyMeta: [...bench.meta],
@@ -195,7 +186,7 @@ export function measureFreshIsolateSync(wasmPath, steady, { entryBytes = 0, tria
       unchanged.push(trial(steady.lastList, mode));
       changed.push(trial(1 - steady.lastList, mode));
     }
-    results[mode] = { unchanged: summary(unchanged), changed: summary(changed) };
+    results[mode] = { unchanged: cpuSummary(unchanged), changed: cpuSummary(changed) };
   }
   return results;
 }

@@ -77,7 +77,7 @@ function drive(engine, event, payload) {
         case "fetch": {
           fetches++;
           url = head.url;
-          const stream = /\/chat\/completions$/.test(head.url) && /"stream":\s*true/.test(new TextDecoder().decode(a.payload));
+          const stream = head.headers?.accept === "text/event-stream";
           a = engine.step(h, { type: "upstream_head", now, status: 200, elapsed_ms: 1,
                                headers: { "content-type": stream ? "text/event-stream" : "application/json" } }, null);
           break;

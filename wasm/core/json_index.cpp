@@ -14,7 +14,7 @@ using simdjson::error_code;
 // Of eight bytes, the high bit of each one the scalar kernel would stop at in
 // a string: '"', '\\', below 0x20, or not ASCII (the lowest bit set is the first).
 inline uint64_t special_bytes(uint64_t w) {
-  return json_scan::quote_or_backslash_bytes(w) | json_scan::control_bytes(w) | (w & 0x8080808080808080ULL);
+  return json_scan::special_bytes(w) | (w & 0x8080808080808080ULL);
 }
 
 inline bool is_whitespace_or_operator(uint8_t c) {
@@ -75,7 +75,7 @@ class Scanner {
         uint64_t w;
         std::memcpy(&w, buf_ + idx_, 8);
         if (const uint64_t special = special_bytes(w)) {
-          idx_ += static_cast<uint32_t>(__builtin_ctzll(special)) / 8;
+          idx_ += json_scan::first_marked_byte(special);
           break;
         }
         idx_ += 8;
@@ -185,7 +185,7 @@ class Parser final : public simdjson::internal::dom_parser_implementation {
         dst += 8;
         continue;
       }
-      const unsigned plain = static_cast<unsigned>(__builtin_ctzll(stops)) / 8;
+      const unsigned plain = json_scan::first_marked_byte(stops);
       src += plain;
       dst += plain;
       if (*src == '"') return dst;

@@ -20,8 +20,11 @@ inline uint64_t control_bytes(uint64_t w) {
   return (w - ones * 0x20) & ~w & highs;
 }
 
-// True when one of the 8 bytes of `w` is below 0x20, or is '"' or '\'.
-inline bool has_special_byte(uint64_t w) { return (quote_or_backslash_bytes(w) | control_bytes(w)) != 0; }
+// The bytes a JSON string cannot hold as they are: '"', '\' or below 0x20.
+inline uint64_t special_bytes(uint64_t w) { return quote_or_backslash_bytes(w) | control_bytes(w); }
+
+// The offset in its word of the first byte a non-zero mask above marks.
+inline unsigned first_marked_byte(uint64_t mask) { return static_cast<unsigned>(__builtin_ctzll(mask)) / 8; }
 
 inline bool is_special_byte(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
@@ -31,7 +34,7 @@ inline const char* skip_plain_string_bytes(const char* p, const char* end) {
   while (end - p >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
-    if (has_special_byte(w)) break;
+    if (const uint64_t special = special_bytes(w)) return p + first_marked_byte(special);
     p += 8;
   }
   while (p < end && !is_special_byte(static_cast<unsigned char>(*p))) ++p;
