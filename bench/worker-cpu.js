@@ -1,11 +1,13 @@
 // The Worker's own CPU per request (JavaScript + wasm + the runtime's work
 // for it), apart from the local D1 simulator's, and D1 rows per request.
 //
-// Four workerd processes: Keyaos, a do-nothing pass-through Worker, a
+// Five workerd processes: Keyaos, a do-nothing pass-through Worker, a
 // JavaScript relay Worker (it reads each upstream chunk and writes it to the
-// client, the least any Worker that looks at a stream does), and a D1 host. Keyaos's `DB` binding is a thin client that sends each batch to
-// the D1 host over loopback HTTP, as the real D1 binding sends it to D1's
-// service, so SQLite's work runs in the host's process and not in Keyaos's.
+// client, the least any Worker that looks at a stream does), the same relay
+// writing a two-row billing batch after each answer, and a D1 host. Keyaos's
+// and the billing relay's `DB` binding is a thin client that sends each batch
+// to the D1 host over loopback HTTP, as the real D1 binding sends it to D1's
+// service, so SQLite's work runs in the host's process and not in theirs.
 // CPU is read from /proc (every thread's run time, in ns) around a run of
 // sequential requests. Rows come from D1's own meta.rows_read/rows_written.
 import { readFileSync, readdirSync } from "node:fs";
@@ -37,7 +39,12 @@ export default {
 
 // The JavaScript relay: the pass-through's request, its answer's bytes moved
 // chunk by chunk through JavaScript, as Keyaos's shim moves them, and no more.
-const JS_RELAY_SCRIPT = `
+// With `billing`, once the answer has gone to the client it also writes a
+// two-row batch (a log row and a balance) through the same DB binding as
+// Keyaos, in waitUntil, as Keyaos writes its ledger: what Keyaos adds over it
+// is its own work (auth, routing, the upstream request, the events' checks,
+// the meter).
+const relayScript = (billing) => `
 export default {
   async fetch(req, env, ctx) {
     const u = new URL(req.url);
@@ -46,16 +53,24 @@ export default {
     const writer = writable.getWriter();
     const reader = upstream.body.getReader();
     ctx.waitUntil((async () => {
+      let bytes = 0;
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
+        ${billing ? "bytes += value.length;" : ""}
         writer.write(value);
       }
       await writer.close();
+      ${billing ? `await env.DB.batch([
+        env.DB.prepare("INSERT OR IGNORE INTO relay_log (id, bytes, created_at) VALUES (?, ?, ?)").bind(crypto.randomUUID(), bytes, Date.now()),
+        env.DB.prepare("UPDATE relay_balance SET used = used + ?, requests = requests + 1 WHERE id = 1").bind(bytes),
+      ]);` : ""}
     })());
     return new Response(readable, { status: upstream.status, headers: upstream.headers });
   },
 };`;
+const JS_RELAY_SCRIPT = relayScript(false);
+const JS_RELAY_BILLING_SCRIPT = relayScript(true);
 
 // Keyaos's DB binding: the part of D1's binding the shim uses (prepare, bind, batch).
 const CLIENT_SCRIPT = `
@@ -114,7 +129,13 @@ export async function startWorkerCpuBench(upstreamUrl) {
   const host = await started(
     () => new Miniflare({ modules: true, compatibilityDate: "2025-12-01", script: HOST_SCRIPT, d1Databases: { DB: "keyaos-bench" } }),
   );
-  await applyMigrations(await host.mf.getD1Database("DB"));
+  const db = await host.mf.getD1Database("DB");
+  await applyMigrations(db);
+  await db.batch([
+    db.prepare("CREATE TABLE relay_log (id TEXT PRIMARY KEY, bytes INTEGER NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID"),
+    db.prepare("CREATE TABLE relay_balance (id INTEGER PRIMARY KEY, used INTEGER NOT NULL, requests INTEGER NOT NULL)"),
+    db.prepare("INSERT INTO relay_balance (id, used, requests) VALUES (1, 0, 0)"),
+  ]);
   const keyaos = (extra) =>
     started(
       () =>
@@ -143,9 +164,25 @@ export async function startWorkerCpuBench(upstreamUrl) {
   const jsRelay = await started(
     () => new Miniflare({ modules: true, compatibilityDate: "2025-12-01", script: JS_RELAY_SCRIPT, bindings: { UPSTREAM: upstreamUrl } }),
   );
+  const billingRelay = await started(
+    () =>
+      new Miniflare({
+        workers: [
+          {
+            name: "relay",
+            modules: true,
+            compatibilityDate: "2025-12-01",
+            script: JS_RELAY_BILLING_SCRIPT,
+            wrappedBindings: { DB: { scriptName: "d1-client", bindings: { HOST: host.url } } },
+            bindings: { UPSTREAM: upstreamUrl },
+          },
+          { name: "d1-client", modules: true, script: CLIENT_SCRIPT },
+        ],
+      }),
+  );
   const stats = async () => (await fetch(host.url + "/stats")).json();
-  const close = () => Promise.all([gateway, passThrough, jsRelay, host].map((w) => w.mf.dispose()));
-  return { host, gateway, passThrough, jsRelay, stats, close };
+  const close = () => Promise.all([gateway, passThrough, jsRelay, billingRelay, host].map((w) => w.mf.dispose()));
+  return { host, gateway, passThrough, jsRelay, billingRelay, stats, close };
 }
 
 // Runs `n` sequential requests and returns CPU ms per request of each process
@@ -156,7 +193,7 @@ export async function cpuPerRequest(bench, target, n, send) {
   const before = pids.map(processCpuMs);
   for (let i = 0; i < n; i++) await send(target.url);
   // The ledger batch is written after the response (waitUntil): wait for it.
-  if (target === bench.gateway) {
+  if (target === bench.gateway || target === bench.billingRelay) {
     for (let k = 0; k < 200 && (await bench.stats()).batches < d0.batches + n; k++) await new Promise((r) => setTimeout(r, 10));
   } else await new Promise((r) => setTimeout(r, 50));
   const after = pids.map(processCpuMs);
@@ -212,11 +249,14 @@ export async function measureWorkerCpu(quick = false) {
       await sendTo(maxTokens, stream, true)(wb.gateway.url);
       await sendTo(maxTokens, stream, false)(wb.passThrough.url);
       await sendTo(maxTokens, stream, false)(wb.jsRelay.url);
+      await sendTo(maxTokens, stream, false)(wb.billingRelay.url);
     }
     const g = await cpuPerRequest(wb, wb.gateway, n, sendTo(maxTokens, stream, true));
     const p = await cpuPerRequest(wb, wb.passThrough, n, sendTo(maxTokens, stream, false));
     const j = await cpuPerRequest(wb, wb.jsRelay, n, sendTo(maxTokens, stream, false));
-    workerCpu.push({ label, g, p, j });
+    const b = await cpuPerRequest(wb, wb.billingRelay, n, sendTo(maxTokens, stream, false));
+    if (b.batches < 0.99) throw new Error(`the billing relay wrote ${b.batches} batches per request`);
+    workerCpu.push({ label, g, p, j, b });
   }
   await wb.close();
   await cpuUpstream.close();

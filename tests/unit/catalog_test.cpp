@@ -148,6 +148,29 @@ TEST_CASE("openrouter list: per-token decimal strings become exact USD per 1M", 
   CHECK(sonnet.created_s == 1759161676);
 }
 
+TEST_CASE("openrouter list: escaped keys name the same fields as plain ones", "[catalog]") {
+  const std::string plain =
+      R"({"data":[{"id":"a/b","name":"A B","context_length":8192,"architecture":{"input_modalities":["text"]},)"
+      R"("pricing":{"prompt":"0.000001","completion":"0.000002"}}]})";
+  const std::string escaped =
+      R"({"d\u0061ta":[{"\u0069d":"a/b","n\u0061me":"A B","context\u005flength":8192,"architecture":{"input\u005Fmodalities":["text"]},)"
+      R"("pric\u0069ng":{"pr\u006fmpt":"0.000001","completion":"0.000002"}}]})";
+  for (const std::string* body : {&plain, &escaped}) {
+    INFO(*body);
+    auto rows = parse_ok(builtin("openrouter"), "openrouter", *body);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].model_id == "a/b");
+    CHECK(rows[0].name == "A B");
+    CHECK(rows[0].context_length == 8192);
+    CHECK(rows[0].input_modalities == Strings{"text"});
+    CHECK(rows[0].input_price_per_m == 1.0);
+    CHECK(rows[0].output_price_per_m == 2.0);
+  }
+  std::vector<CatalogEntry> rows;
+  std::string error;
+  CHECK_FALSE(parse_model_list(builtin("openrouter"), "openrouter", R"({"data":[{"\x":"a/b"}]})", rows, error));
+}
+
 TEST_CASE("openrouter list: a synthetic 1 MB list parses completely", "[catalog]") {
   nlohmann::json fixture = nlohmann::json::parse(read_fixture("openrouter_models_entry.json"), nullptr, false);
   REQUIRE_FALSE(fixture.is_discarded());

@@ -193,6 +193,35 @@ TEST_CASE("a malformed event after content is dropped from the relay and counted
   CHECK(inserted(*log, "status") == "ok");
 }
 
+TEST_CASE("an event's keys are read as they unescape: escaped keys name the same fields", "[relay][sse]") {
+  // The same stream written with plain keys and with every key escaped.
+  const std::string plain =
+      "data: {\"model\":\"gpt-4o-mini\",\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: {\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}\n\ndata: [DONE]\n\n";
+  const std::string escaped =
+      "data: {\"m\\u006fdel\":\"gpt-4o-mini\",\"ch\\u006fices\":[{\"d\\u0065lta\":{\"c\\u006Fntent\":\"Hi\"},\"finish\\u005freason\":\"stop\"}]}\n\n"
+      "data: {\"\\u0075sage\":{\"prompt\\u005ftokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}\n\ndata: [DONE]\n\n";
+  for (const std::string* stream : {&plain, &escaped}) {
+    INFO(*stream);
+    openai::SseScanner s;
+    std::string out;
+    s.feed(*stream, &out);
+    s.end(&out);
+    CHECK(out == *stream);
+    CHECK_FALSE(s.failed());
+    CHECK(s.content_started());
+    CHECK(s.finished());
+    CHECK(s.output_chars() == 2);
+    CHECK(s.usage().prompt_tokens == 5);
+    CHECK(s.usage().completion_tokens == 3);
+  }
+  // A key with a broken escape makes the event malformed.
+  openai::SseScanner bad;
+  bad.feed("data: {\"ch\\x\":[]}\n\n", nullptr);
+  CHECK(bad.failed());
+  CHECK(bad.error().code == "malformed_event");
+}
+
 TEST_CASE("a malformed event before content still fails the attempt", "[relay][sse]") {
   openai::SseScanner s;
   s.feed("data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}\n\n", nullptr);
