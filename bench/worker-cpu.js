@@ -53,7 +53,7 @@ export default {
     const writer = writable.getWriter();
     const reader = upstream.body.getReader();
     ctx.waitUntil((async () => {
-      let bytes = 0;
+      ${billing ? "let bytes = 0;" : ""}
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -136,22 +136,21 @@ export async function startWorkerCpuBench(upstreamUrl) {
     db.prepare("CREATE TABLE relay_balance (id INTEGER PRIMARY KEY, used INTEGER NOT NULL, requests INTEGER NOT NULL)"),
     db.prepare("INSERT INTO relay_balance (id, used, requests) VALUES (1, 0, 0)"),
   ]);
-  const keyaos = (extra) =>
-    started(
-      () =>
-        new Miniflare({
-          workers: [
-            {
-              name: "keyaos",
-              ...KEYAOS_MODULE,
-              wrappedBindings: { DB: { scriptName: "d1-client", bindings: { HOST: host.url } } },
-              bindings: { ADMIN_TOKEN, ENCRYPTION_KEY, UPSTREAM_BASE_URLS: JSON.stringify({ openai: upstreamUrl + "/v1" }), ...extra },
-            },
-            { name: "d1-client", modules: true, script: CLIENT_SCRIPT },
-          ],
-        }),
-    );
-  const gateway = await keyaos({});
+  // A Worker whose DB binding is the thin client to the D1 host.
+  const withD1Client = (worker) =>
+    new Miniflare({
+      workers: [
+        { ...worker, wrappedBindings: { DB: { scriptName: "d1-client", bindings: { HOST: host.url } } } },
+        { name: "d1-client", modules: true, script: CLIENT_SCRIPT },
+      ],
+    });
+  const gateway = await started(() =>
+    withD1Client({
+      name: "keyaos",
+      ...KEYAOS_MODULE,
+      bindings: { ADMIN_TOKEN, ENCRYPTION_KEY, UPSTREAM_BASE_URLS: JSON.stringify({ openai: upstreamUrl + "/v1" }) },
+    }),
+  );
   const passThrough = await started(
     () =>
       new Miniflare({
@@ -164,21 +163,8 @@ export async function startWorkerCpuBench(upstreamUrl) {
   const jsRelay = await started(
     () => new Miniflare({ modules: true, compatibilityDate: "2025-12-01", script: JS_RELAY_SCRIPT, bindings: { UPSTREAM: upstreamUrl } }),
   );
-  const billingRelay = await started(
-    () =>
-      new Miniflare({
-        workers: [
-          {
-            name: "relay",
-            modules: true,
-            compatibilityDate: "2025-12-01",
-            script: JS_RELAY_BILLING_SCRIPT,
-            wrappedBindings: { DB: { scriptName: "d1-client", bindings: { HOST: host.url } } },
-            bindings: { UPSTREAM: upstreamUrl },
-          },
-          { name: "d1-client", modules: true, script: CLIENT_SCRIPT },
-        ],
-      }),
+  const billingRelay = await started(() =>
+    withD1Client({ name: "relay", modules: true, compatibilityDate: "2025-12-01", script: JS_RELAY_BILLING_SCRIPT, bindings: { UPSTREAM: upstreamUrl } }),
   );
   const stats = async () => (await fetch(host.url + "/stats")).json();
   const close = () => Promise.all([gateway, passThrough, jsRelay, billingRelay, host].map((w) => w.mf.dispose()));
